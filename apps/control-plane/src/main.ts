@@ -1,0 +1,2 @@
+import { FakeClock } from '@meshtls/util';
+console.log(new FakeClock().now());

@@ -1,0 +1,11 @@
+export { defineRequest, defineEvent, replyEnvelope } from './contract';
+export type {
+  RequestContract,
+  EventContract,
+  RequestOf,
+  ReplyOf,
+  PayloadOf,
+  ReplyEnvelope,
+} from './contract';
+export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
+export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';

@@ -1,0 +1,49 @@
+import { MeshError } from '@meshtls/util';
+import type { ResourceKey } from './resource';
+import { formatKey } from './resource';
+
+/** One field-level problem, worded as Kuma words it: `field` is a path such as `mtls.backends[1].name`. */
+export interface Violation {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A resource (or a request) is not valid; carries every violation found, not only the first. */
+export class ValidationError extends MeshError {
+  readonly code = 'resource.invalid';
+
+  constructor(
+    readonly violations: readonly Violation[],
+    message = 'Resource is not valid',
+  ) {
+    super(message);
+  }
+}
+
+export class ResourceNotFoundError extends MeshError {
+  readonly code = 'resource.not-found';
+
+  constructor(readonly key: ResourceKey) {
+    super(`${formatKey(key)} not found`);
+  }
+}
+
+export class ResourceAlreadyExistsError extends MeshError {
+  readonly code = 'resource.already-exists';
+
+  constructor(readonly key: ResourceKey) {
+    super(`${formatKey(key)} already exists`);
+  }
+}
+
+/** A write named a version that is no longer current: someone else wrote in between. */
+export class ResourceConflictError extends MeshError {
+  readonly code = 'resource.conflict';
+
+  constructor(
+    readonly key: ResourceKey,
+    detail = 'the resource was changed by another writer; read it again and retry',
+  ) {
+    super(`${formatKey(key)}: ${detail}`);
+  }
+}

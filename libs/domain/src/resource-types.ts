@@ -1,0 +1,81 @@
+/** The resource types of the API, with how each is addressed (Kuma's universal names and REST paths). */
+export const ResourceType = {
+  Mesh: 'Mesh',
+  Secret: 'Secret',
+  GlobalSecret: 'GlobalSecret',
+  Dataplane: 'Dataplane',
+  MeshTrafficPermission: 'MeshTrafficPermission',
+} as const;
+export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
+
+export interface ResourceDescriptor {
+  readonly type: ResourceType;
+  /** `global` resources have no mesh; `mesh` resources live inside one. */
+  readonly scope: 'global' | 'mesh';
+  /** REST collection: `/meshes`, `/global-secrets`, `/meshes/{mesh}/<collection>`. */
+  readonly collection: string;
+  /** Names a user may type for it in the CLI (`meshctl get secrets`). */
+  readonly aliases: readonly string[];
+  /** Only admins may read it (its values are secret). */
+  readonly adminOnlyRead: boolean;
+}
+
+export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescriptor>> = {
+  Mesh: {
+    type: 'Mesh',
+    scope: 'global',
+    collection: 'meshes',
+    aliases: ['mesh', 'meshes'],
+    adminOnlyRead: false,
+  },
+  GlobalSecret: {
+    type: 'GlobalSecret',
+    scope: 'global',
+    collection: 'global-secrets',
+    aliases: ['global-secret', 'global-secrets', 'globalsecret', 'globalsecrets'],
+    adminOnlyRead: true,
+  },
+  Secret: {
+    type: 'Secret',
+    scope: 'mesh',
+    collection: 'secrets',
+    aliases: ['secret', 'secrets'],
+    adminOnlyRead: true,
+  },
+  Dataplane: {
+    type: 'Dataplane',
+    scope: 'mesh',
+    collection: 'dataplanes',
+    aliases: ['dataplane', 'dataplanes', 'dp', 'dps'],
+    adminOnlyRead: false,
+  },
+  MeshTrafficPermission: {
+    type: 'MeshTrafficPermission',
+    scope: 'mesh',
+    collection: 'meshtrafficpermissions',
+    aliases: ['meshtrafficpermission', 'meshtrafficpermissions', 'mtp', 'mtps'],
+    adminOnlyRead: false,
+  },
+};
+
+export const ALL_RESOURCE_TYPES: readonly ResourceType[] = Object.keys(
+  RESOURCE_DESCRIPTORS,
+) as ResourceType[];
+
+export function isResourceType(value: unknown): value is ResourceType {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(RESOURCE_DESCRIPTORS, value);
+}
+
+/** The descriptor for a REST collection segment within the given scope, if there is one. */
+export function descriptorForCollection(
+  scope: ResourceDescriptor['scope'],
+  collection: string,
+): ResourceDescriptor | undefined {
+  return Object.values(RESOURCE_DESCRIPTORS).find((d) => d.scope === scope && d.collection === collection);
+}
+
+/** The descriptor a CLI word names (`secret`, `dataplanes`, `mtp`), case-insensitive. */
+export function descriptorForAlias(word: string): ResourceDescriptor | undefined {
+  const w = word.toLowerCase();
+  return Object.values(RESOURCE_DESCRIPTORS).find((d) => d.aliases.includes(w));
+}

@@ -1,0 +1,34 @@
+/**
+ * A certificate lease: what the control plane knows of a dataplane's current certificate. Never holds a
+ * private key. Expires from the store with the certificate (`notAfter`).
+ */
+export interface Lease {
+  readonly mesh: string;
+  readonly dataplane: string;
+  /** Hex serial of the certificate. */
+  readonly serial: string;
+  /** RFC 3339. */
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly rotateAt: string;
+  readonly backend: string;
+  readonly supportedBackends: readonly string[];
+  readonly controlPlaneInstance: string;
+  readonly session: string;
+}
+
+/** Lease metadata per dataplane (memory for unit tests and standalone, Redis when distributed). */
+export interface LeaseStore {
+  /** Creates or replaces the lease of `lease.mesh/lease.dataplane`; it expires at `notAfter`. */
+  put(lease: Lease): Promise<void>;
+  get(mesh: string, dataplane: string): Promise<Lease | undefined>;
+  delete(mesh: string, dataplane: string): Promise<void>;
+  /** Leases whose `rotateAt` is at or before `now`, earliest first, at most `limit`. */
+  listDue(now: Date, limit: number): Promise<Lease[]>;
+  /**
+   * Claims the rotation of one certificate (`serial`) for `claimer` for `ttlMs`: true for exactly one
+   * caller until the claim expires, so a due rotation is done once even with many schedulers.
+   */
+  claim(mesh: string, dataplane: string, serial: string, claimer: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export { MeshError, RemoteError, TimeoutError, InvalidMessageError, ConfigError } from './mesh-error';
+export { systemClock, FakeClock } from './clock';
+export type { Clock } from './clock';
