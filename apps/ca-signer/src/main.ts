@@ -1,1 +1,11 @@
-export {};
+import 'reflect-metadata';
+import { runProcess } from '@meshtls/nest-core';
+import { CaSignerModule } from '@meshtls/nest-ca-signer';
+
+void runProcess({
+  label: 'ca-signer',
+  roles: ['ca-signer'],
+  modules: [CaSignerModule],
+  defaultMode: 'distributed',
+  defaultPort: 5691,
+});

@@ -1,2 +1,16 @@
-import { FakeClock } from '@meshtls/util';
-console.log(new FakeClock().now());
+import 'reflect-metadata';
+import { runProcess } from '@meshtls/nest-core';
+import { CaSignerModule } from '@meshtls/nest-ca-signer';
+import { MeshApiModule, allowedMethods } from '@meshtls/nest-mesh-api';
+import { RotationSchedulerModule } from '@meshtls/nest-rotation-scheduler';
+import { StatsCollectorModule } from '@meshtls/nest-stats-collector';
+
+/** Standalone control plane: every role in one process, embedded store, in-process bus. */
+void runProcess({
+  label: 'control plane (standalone)',
+  roles: ['mesh-api', 'ca-signer', 'rotation-scheduler', 'stats-collector'],
+  modules: [MeshApiModule, CaSignerModule, RotationSchedulerModule, StatsCollectorModule],
+  defaultMode: 'standalone',
+  defaultPort: 5681,
+  allowedMethods,
+});

@@ -1,1 +1,11 @@
-export {};
+import 'reflect-metadata';
+import { runProcess } from '@meshtls/nest-core';
+import { RotationSchedulerModule } from '@meshtls/nest-rotation-scheduler';
+
+void runProcess({
+  label: 'rotation-scheduler',
+  roles: ['rotation-scheduler'],
+  modules: [RotationSchedulerModule],
+  defaultMode: 'distributed',
+  defaultPort: 5692,
+});

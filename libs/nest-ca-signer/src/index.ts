@@ -1,1 +1,1 @@
-export {};
+export { CaSignerModule } from './ca-signer.module';

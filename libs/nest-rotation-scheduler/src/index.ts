@@ -1,1 +1,1 @@
-export {};
+export { RotationSchedulerModule } from './rotation-scheduler.module';

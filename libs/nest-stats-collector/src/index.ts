@@ -1,1 +1,1 @@
-export {};
+export { StatsCollectorModule } from './stats-collector.module';

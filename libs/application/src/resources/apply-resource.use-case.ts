@@ -1,0 +1,78 @@
+import {
+  ResourceType,
+  ValidationError,
+  parseResource,
+  type ResourceKey,
+  type ResourceRecord,
+  type Violation,
+} from '@meshtls/domain';
+import type { ResourceStore } from '@meshtls/store';
+
+/** Fields the API renders but a client may send back unchanged (`get -o yaml | apply -f -`). */
+const READ_ONLY_FIELDS = ['creationTime', 'modificationTime'] as const;
+
+export interface ApplyResourceCommand {
+  /** Where the request put it (the URL): type, mesh and name the body must agree with. */
+  readonly target: ResourceKey;
+  /** The decoded body (JSON or YAML). */
+  readonly document: unknown;
+}
+
+export interface ApplyResourceResult {
+  readonly created: boolean;
+  readonly record: ResourceRecord;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Creates or updates one resource (PUT). Validates the body, checks it agrees with the URL and that its mesh
+ * exists, then writes with optimistic concurrency: a concurrent writer makes this a conflict, never a lost update.
+ */
+export class ApplyResourceUseCase {
+  constructor(private readonly store: ResourceStore) {}
+
+  async execute(command: ApplyResourceCommand): Promise<ApplyResourceResult> {
+    const parsed = parseResource(withoutReadOnlyFields(command.document));
+    assertMatchesTarget(parsed.key, command.target);
+    await this.assertMeshExists(parsed.key);
+    const existing = await this.store.get(parsed.key);
+    if (!existing) {
+      const record = await this.store.create(parsed.key, parsed.spec);
+      return { created: true, record, warnings: [] };
+    }
+    const record = await this.store.update(parsed.key, parsed.spec, existing.meta.version);
+    return { created: false, record, warnings: [] };
+  }
+
+  private async assertMeshExists(key: ResourceKey): Promise<void> {
+    if (key.mesh === undefined) return;
+    const mesh = await this.store.get({ type: ResourceType.Mesh, name: key.mesh });
+    if (!mesh) {
+      throw new ValidationError([{ field: 'mesh', message: `mesh of name "${key.mesh}" is not found` }]);
+    }
+  }
+}
+
+function withoutReadOnlyFields(document: unknown): unknown {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return document;
+  const copy: Record<string, unknown> = { ...(document as Record<string, unknown>) };
+  for (const field of READ_ONLY_FIELDS) delete copy[field];
+  return copy;
+}
+
+function assertMatchesTarget(actual: ResourceKey, target: ResourceKey): void {
+  const violations: Violation[] = [];
+  if (actual.type !== target.type) {
+    violations.push({
+      field: 'type',
+      message: `type from the URL has to be the same as in body ("${target.type}")`,
+    });
+  }
+  if (actual.name !== target.name) {
+    violations.push({ field: 'name', message: 'name from the URL has to be the same as in body' });
+  }
+  if (actual.mesh !== target.mesh) {
+    violations.push({ field: 'mesh', message: 'mesh from the URL has to be the same as in body' });
+  }
+  if (violations.length > 0) throw new ValidationError(violations);
+}

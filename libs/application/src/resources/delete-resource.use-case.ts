@@ -1,0 +1,36 @@
+import {
+  ALL_RESOURCE_TYPES,
+  RESOURCE_DESCRIPTORS,
+  ResourceNotFoundError,
+  ResourceType,
+  type ResourceKey,
+} from '@meshtls/domain';
+import type { ResourceStore } from '@meshtls/store';
+
+/**
+ * Deletes one resource. Deleting a Mesh deletes every resource inside it first (as Kuma does), so no
+ * orphan Secret or Dataplane outlives its mesh.
+ */
+export class DeleteResourceUseCase {
+  constructor(private readonly store: ResourceStore) {}
+
+  async execute(key: ResourceKey): Promise<void> {
+    const existing = await this.store.get(key);
+    if (!existing) throw new ResourceNotFoundError(key);
+    if (key.type === ResourceType.Mesh) await this.deleteMeshContents(key.name);
+    await this.store.delete(key, existing.meta.version);
+  }
+
+  private async deleteMeshContents(mesh: string): Promise<void> {
+    const meshScoped = ALL_RESOURCE_TYPES.filter((t) => RESOURCE_DESCRIPTORS[t].scope === 'mesh');
+    for (const type of meshScoped) {
+      const { items } = await this.store.list(type, { mesh });
+      for (const item of items) {
+        await this.store.delete(item.meta, item.meta.version).catch((error: unknown) => {
+          // Deleted by someone else in the meantime: the goal is reached.
+          if (!(error instanceof ResourceNotFoundError)) throw error;
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { ConfigError } from '@meshtls/util';
+import { loadCoreConfig } from './core-config';
+
+const defaults = { mode: 'standalone' as const, port: 5681, role: 'mesh-api' };
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+function messageOf(env: Record<string, string>, d = defaults): string {
+  try {
+    loadCoreConfig(env, d);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadCoreConfig', () => {
+  it('runs standalone on 127.0.0.1:5681 with nothing set', () => {
+    const config = loadCoreConfig({}, defaults);
+    expect(config.mode).toBe('standalone');
+    expect(config.http).toEqual({ address: '127.0.0.1', port: 5681 });
+    expect(config.nats).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every variable distributed mode needs', () => {
+    const message = messageOf({ MESH_MODE: 'distributed' });
+    for (const v of ['MESH_NATS_URL', 'MESH_REDIS_URL', 'MESH_SECRET_KEY', 'MESH_ADMIN_TOKEN']) {
+      expect(message).toContain(`${v}: required in distributed mode`);
+    }
+  });
+
+  it('parses a full distributed configuration', () => {
+    const config = loadCoreConfig(
+      {
+        MESH_MODE: 'distributed',
+        MESH_NATS_URL: 'nats://127.0.0.1:4222,nats://127.0.0.1:4223',
+        MESH_REDIS_URL: 'redis://127.0.0.1:6380',
+        MESH_SECRET_KEY: KEY,
+        MESH_ADMIN_TOKEN: 'a-long-enough-admin-token',
+        MESH_INSTANCE_ID: 'mesh-api-2',
+        MESH_HTTP_PORT: '7001',
+        MESH_KV_REPLICAS: '3',
+      },
+      defaults,
+    );
+    expect(config.nats).toEqual({
+      servers: ['nats://127.0.0.1:4222', 'nats://127.0.0.1:4223'],
+      bucket: 'mesh-resources',
+      replicas: 3,
+    });
+    expect(config.instanceId).toBe('mesh-api-2');
+    expect(config.http.port).toBe(7001);
+  });
+
+  it('rejects bad values naming the variable and the rule', () => {
+    expect(messageOf({ MESH_HTTP_PORT: '70000' })).toContain('MESH_HTTP_PORT');
+    expect(messageOf({ MESH_SECRET_KEY: 'c2hvcnQ=' })).toContain(
+      'MESH_SECRET_KEY: must be 32 bytes encoded in base64',
+    );
+    expect(messageOf({ MESH_NATS_URL: 'http://x' })).toContain('MESH_NATS_URL: must be nats://');
+    expect(messageOf({ MESH_ADMIN_TOKEN: 'short' })).toContain(
+      'MESH_ADMIN_TOKEN: must be at least 16 characters',
+    );
+    expect(messageOf({ MESH_MODE: 'cluster' })).toContain('MESH_MODE');
+  });
+
+  it('never puts a rejected secret value in the message', () => {
+    expect(messageOf({ MESH_ADMIN_TOKEN: 'tiny' })).not.toContain('tiny');
+  });
+});

@@ -1,0 +1,112 @@
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { instanceLifecycle, pingContracts, type AppRole } from '@meshtls/contracts';
+import type { Subscription } from '@meshtls/store';
+import { systemClock, type Clock } from '@meshtls/util';
+import type { CoreConfig } from './config/core-config';
+import { HealthController } from './health/health.controller';
+import { createInfrastructure, type Infrastructure } from './infra/infrastructure';
+import {
+  CLOCK,
+  CORE_CONFIG,
+  INFRASTRUCTURE,
+  INSTANCE_INFO,
+  LEASE_STORE,
+  MESSAGE_BUS,
+  RESOURCE_STORE,
+  type InstanceInfo,
+} from './tokens';
+
+export interface CoreModuleOptions {
+  readonly config: CoreConfig;
+  /** The roles this process runs: each answers its ping on the bus in its own queue group. */
+  readonly roles: readonly AppRole[];
+  readonly clock?: Clock;
+}
+
+/**
+ * Shared infrastructure of every process: configuration, clock, stores and bus (adapters chosen by run
+ * mode), logging with credentials redacted, health endpoints, and presence on the bus.
+ */
+@Global()
+@Module({})
+export class CoreModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(
+    @Inject(INFRASTRUCTURE) private readonly infra: Infrastructure,
+    @Inject(INSTANCE_INFO) private readonly instance: InstanceInfo,
+  ) {}
+
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    const clock = options.clock ?? systemClock;
+    const instance: InstanceInfo = Object.freeze({
+      instanceId: options.config.instanceId,
+      roles: [...options.roles],
+      startedAt: clock.now().toISOString(),
+    });
+    return {
+      module: CoreModule,
+      imports: [LoggerModule.forRoot(loggerOptions(options.config))],
+      controllers: [HealthController],
+      providers: [
+        { provide: CORE_CONFIG, useValue: options.config },
+        { provide: CLOCK, useValue: clock },
+        { provide: INSTANCE_INFO, useValue: instance },
+        { provide: INFRASTRUCTURE, useFactory: () => createInfrastructure(options.config, clock) },
+        { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
+        { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
+        { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
+      ],
+      exports: [CORE_CONFIG, CLOCK, INSTANCE_INFO, INFRASTRUCTURE, RESOURCE_STORE, LEASE_STORE, MESSAGE_BUS],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (const role of this.instance.roles as AppRole[]) {
+      this.subscriptions.push(
+        this.infra.bus.serve(
+          pingContracts[role],
+          async () => ({ role, instance: this.instance.instanceId, startedAt: this.instance.startedAt }),
+          { queue: role },
+        ),
+      );
+      await this.announce(role, 'started');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const role of this.instance.roles as AppRole[])
+      await this.announce(role, 'stopping').catch(() => undefined);
+    for (const s of this.subscriptions) await s.unsubscribe().catch(() => undefined);
+    await this.infra.close();
+  }
+
+  private announce(role: AppRole, state: 'started' | 'stopping'): Promise<void> {
+    return this.infra.bus.publish(instanceLifecycle, {
+      role,
+      instance: this.instance.instanceId,
+      state,
+      at: new Date().toISOString(),
+    });
+  }
+}
+
+function loggerOptions(config: CoreConfig) {
+  return {
+    pinoHttp: {
+      level: config.logLevel,
+      name: config.instanceId,
+      // Request logs would otherwise carry bearer tokens; bodies (which may hold secrets) are never logged.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      autoLogging: false,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import {
+  ResourceAlreadyExistsError,
+  ResourceConflictError,
+  ResourceNotFoundError,
+  ValidationError,
+} from '@meshtls/domain';
+import { ApiError } from './api-error';
+
+/** Titles by HTTP method, as Kuma titles its errors. */
+const TITLES: Readonly<Record<string, string>> = {
+  GET: 'Could not retrieve a resource',
+  PUT: 'Failed to create a resource',
+  DELETE: 'Could not delete a resource',
+};
+
+/** Fastify's own errors (raised before a handler runs) and what a user should read for each. */
+const FASTIFY_ERRORS: Readonly<Record<string, { status: number; title: string; detail: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    title: 'Payload Too Large',
+    detail: 'request body is larger than 1 MiB',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported Media Type',
+    detail: 'Content-Type must be application/json or application/yaml',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, title: 'Bad Request', detail: 'request body is empty' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, title: 'Bad Request', detail: 'invalid Content-Length' },
+};
+
+/**
+ * Maps anything thrown while serving a request to one ApiError: coded domain errors by code, Fastify's
+ * parser errors by their code, everything else to a 500 whose detail reveals nothing.
+ */
+export function toApiError(error: unknown, method: string): ApiError {
+  if (error instanceof ApiError) return error;
+  const title = TITLES[method] ?? 'Request failed';
+  if (error instanceof ValidationError) {
+    return new ApiError(400, title, error.message, error.violations);
+  }
+  if (error instanceof ResourceNotFoundError) return new ApiError(404, title, 'Not found');
+  if (error instanceof ResourceAlreadyExistsError || error instanceof ResourceConflictError) {
+    return new ApiError(409, 'Conflict', error.message);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && FASTIFY_ERRORS[code]) {
+    const known = FASTIFY_ERRORS[code];
+    return new ApiError(known.status, known.title, known.detail);
+  }
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    // Fastify's body parsers (bad JSON, forbidden keys like __proto__) say what is wrong without echoing the body.
+    return new ApiError(statusCode, 'Bad Request', (error as Error).message);
+  }
+  return new ApiError(500, 'Internal Server Error', 'internal error; see the control plane logs');
+}

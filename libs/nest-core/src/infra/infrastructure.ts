@@ -1,0 +1,81 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  EncryptedResourceStore,
+  InProcessBus,
+  MemoryLeaseStore,
+  NatsBus,
+  NatsKvResourceStore,
+  RedisLeaseStore,
+  SecretCipher,
+  SqliteResourceStore,
+  connectNats,
+  type LeaseStore,
+  type MessageBus,
+  type ResourceStore,
+} from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import type { CoreConfig } from '../config/core-config';
+
+/** The adapters behind the ports, chosen by run mode; one set per process, closed on shutdown. */
+export interface Infrastructure {
+  readonly resources: ResourceStore;
+  readonly leases: LeaseStore;
+  readonly bus: MessageBus;
+  /** A short description for the start-up line, never containing credentials. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export async function createInfrastructure(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
+  return config.mode === 'standalone' ? createStandalone(config, clock) : createDistributed(config, clock);
+}
+
+function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const cipher = new SecretCipher(config.secretKey ?? loadOrCreateKey(config.dataDir));
+  const file = join(config.dataDir, 'resources.db');
+  const resources = new EncryptedResourceStore(new SqliteResourceStore({ file, clock }), cipher);
+  const leases = new MemoryLeaseStore(clock);
+  const bus = new InProcessBus();
+  return {
+    resources,
+    leases,
+    bus,
+    description: `embedded store ${file}, in-process bus, in-memory leases`,
+    close: async () => {
+      await bus.close();
+      await leases.close();
+      await resources.close();
+    },
+  };
+}
+
+async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
+  const nats = config.nats!;
+  const redis = config.redis!;
+  const nc = await connectNats({ servers: [...nats.servers], name: config.instanceId });
+  const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
+  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!));
+  const bus = new NatsBus(nc);
+  const leases = await RedisLeaseStore.connect({ url: redis.url, keyPrefix: redis.keyPrefix, clock });
+  return {
+    resources,
+    leases,
+    bus,
+    description: `NATS ${nats.servers.join(',')} (KV bucket ${nats.bucket}), Redis leases`,
+    close: async () => {
+      await bus.close();
+      await leases.close();
+      await resources.close();
+      await nc.drain().catch(() => undefined);
+    },
+  };
+}
+
+/** Standalone only: the at-rest key is generated once and kept beside the data, readable by its owner only. */
+function loadOrCreateKey(dataDir: string): string {
+  const file = join(dataDir, 'secret.key');
+  if (!existsSync(file)) writeFileSync(file, SecretCipher.generateKey(), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,15 @@
+/** Injection tokens of the shared infrastructure (ports are interfaces, so they need tokens). */
+export const CORE_CONFIG = Symbol('CoreConfig');
+export const CLOCK = Symbol('Clock');
+export const INFRASTRUCTURE = Symbol('Infrastructure');
+export const RESOURCE_STORE = Symbol('ResourceStore');
+export const LEASE_STORE = Symbol('LeaseStore');
+export const MESSAGE_BUS = Symbol('MessageBus');
+export const INSTANCE_INFO = Symbol('InstanceInfo');
+
+/** Who this process is: its id, the roles it runs, when it started. */
+export interface InstanceInfo {
+  readonly instanceId: string;
+  readonly roles: readonly string[];
+  readonly startedAt: string;
+}

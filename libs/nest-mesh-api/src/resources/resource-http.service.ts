@@ -1,0 +1,82 @@
+import {
+  ApplyResourceUseCase,
+  DeleteResourceUseCase,
+  ResourceQueries,
+  parsePageRequest,
+} from '@meshtls/application';
+import {
+  RESOURCE_DESCRIPTORS,
+  ResourceType,
+  toUniversal,
+  type ResourceDescriptor,
+  type ResourceKey,
+} from '@meshtls/domain';
+import { ApiError } from '@meshtls/nest-core';
+import type { FastifyRequest } from 'fastify';
+import { authenticate, authorize, type AccessSettings } from '../access/access-policy';
+
+export interface ListPage {
+  readonly total: number;
+  readonly items: readonly Record<string, unknown>[];
+  readonly next: string | null;
+}
+
+/** Translates HTTP requests on resources into use cases: access check, call, render in universal format. */
+export class ResourceHttpService {
+  constructor(
+    private readonly access: AccessSettings,
+    private readonly queries: ResourceQueries,
+    private readonly applyResource: ApplyResourceUseCase,
+    private readonly deleteResource: DeleteResourceUseCase,
+  ) {}
+
+  async list(request: FastifyRequest, descriptor: ResourceDescriptor, mesh?: string): Promise<ListPage> {
+    this.check(request, descriptor);
+    const page = parsePageRequest(request.query as Record<string, unknown>);
+    if (mesh !== undefined)
+      await this.queries.get({ type: ResourceType.Mesh, name: mesh }).catch(() => {
+        throw new ApiError(404, 'Could not list resources', `mesh "${mesh}" not found`);
+      });
+    const result = await this.queries.list(descriptor.type, mesh, page);
+    const nextOffset = page.offset + page.size;
+    return {
+      total: result.total,
+      items: result.items.map(toUniversal),
+      next: nextOffset < result.total ? nextPageUrl(request, nextOffset, page.size) : null,
+    };
+  }
+
+  async get(request: FastifyRequest, key: ResourceKey): Promise<Record<string, unknown>> {
+    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    return toUniversal(await this.queries.get(key));
+  }
+
+  /** Returns the status (201 created, 200 updated) and Kuma's PUT body. */
+  async put(
+    request: FastifyRequest,
+    key: ResourceKey,
+  ): Promise<{ status: number; body: { warnings: readonly string[] } }> {
+    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    const result = await this.applyResource.execute({ target: key, document: request.body });
+    return { status: result.created ? 201 : 200, body: { warnings: result.warnings } };
+  }
+
+  async delete(request: FastifyRequest, key: ResourceKey): Promise<Record<string, never>> {
+    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    await this.deleteResource.execute(key);
+    return {};
+  }
+
+  private check(request: FastifyRequest, descriptor: ResourceDescriptor): void {
+    const principal = authenticate(this.access, {
+      remoteAddress: request.socket.remoteAddress,
+      authorization: request.headers.authorization,
+    });
+    authorize(principal, request.method, descriptor);
+  }
+}
+
+function nextPageUrl(request: FastifyRequest, offset: number, size: number): string {
+  const path = request.url.split('?')[0];
+  return `${request.protocol}://${request.host}${path}?offset=${offset}&size=${size}`;
+}
