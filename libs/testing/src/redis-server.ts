@@ -1,0 +1,59 @@
+import { freePort, tempDir } from './ports';
+import { findBinary, probeGreeting, spawnServer, stopProcess, waitUntilReady } from './server-process';
+
+/** A running redis-server of a test, keeping nothing on disk. */
+export interface RedisServerHandle {
+  readonly url: string;
+  readonly port: number;
+  /** The PID spawned here (Redis removes its own pidfile on shutdown, so this is the one to trust). */
+  readonly pid: number;
+  /** Stops it (SIGTERM, then SIGKILL) and removes its working dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server` (from PATH) on 127.0.0.1 and a free port, without persistence, and resolves once
+ * it answers PING.
+ */
+export async function startRedisServer(
+  options: { startTimeoutMs?: number } = {},
+): Promise<RedisServerHandle> {
+  const binary = findBinary('redis-server', 'apt-get install redis-server');
+  const port = await freePort();
+  const dir = await tempDir('meshtls-redis-');
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--dir',
+    dir.path,
+  ];
+  const server = spawnServer(binary, args);
+  try {
+    // INFO names the process: a Redis that already held the port cannot pass for this one.
+    const probe = (p: number) => probeGreeting(p, `process_id:${server.pid}`, 'INFO server\r\n');
+    await waitUntilReady(server, 'redis-server', port, probe, options.startTimeoutMs ?? 10_000);
+  } catch (err) {
+    await dir.remove();
+    throw err;
+  }
+  let stopped = false;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: server.pid,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopProcess(server, 5000);
+      await dir.remove();
+    },
+  };
+}
