@@ -16,3 +16,42 @@ export {
   ResourceConflictError,
 } from './errors';
 export type { Violation } from './errors';
+export { parseResource } from './universal/parse-resource';
+export type { ParsedResource } from './universal/parse-resource';
+export { toUniversal } from './universal/to-universal';
+export { parseDuration, formatDuration } from './duration';
+export { FieldPath } from './validation/field-path';
+export { ValidationContext } from './validation/validation-context';
+export { NameLimits, isValidResourceName, validateResourceName } from './validation/resource-name.validator';
+export { SERVICE_TAG, PROTOCOL_TAG, SUPPORTED_PROTOCOLS } from './validation/tags.validator';
+export type { Tags } from './validation/tags.validator';
+export { MtlsBackendType, MtlsMode } from './mesh/mesh.types';
+export type {
+  MeshSpec,
+  MtlsSpec,
+  MtlsBackend,
+  BuiltinMtlsBackend,
+  ProvidedMtlsBackend,
+  BuiltinCaConf,
+  ProvidedCaConf,
+  DataSource,
+  DpCertSpec,
+} from './mesh/mesh.types';
+export {
+  MTLS_DEFAULTS,
+  RSA_BITS_LIMITS,
+  enabledBackendOf,
+  backendModeOf,
+  dpCertValidityMs,
+  caCertRsaBitsOf,
+  caCertValidityMs,
+} from './mesh/mesh-defaults';
+export type { SecretSpec } from './secret/secret.types';
+export { secretBytes } from './secret/secret.validator';
+export type { DataplaneSpec, DataplaneNetworking, Inbound, Outbound } from './dataplane/dataplane.types';
+export { TargetRefKind, TrafficAction } from './mesh-traffic-permission/mesh-traffic-permission.types';
+export type {
+  MeshTrafficPermissionSpec,
+  MeshTrafficPermissionFrom,
+  TargetRef,
+} from './mesh-traffic-permission/mesh-traffic-permission.types';

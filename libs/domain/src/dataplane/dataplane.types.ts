@@ -1,0 +1,27 @@
+import type { Tags } from '../validation/tags.validator';
+
+/** A port a dataplane accepts traffic on, for the service named by its `kuma.io/service` tag. */
+export interface Inbound {
+  readonly port: number;
+  /** Where the application listens (on the dataplane's host); defaults to `port`. */
+  readonly servicePort?: number;
+  readonly tags: Tags;
+}
+
+/** A local port the dataplane listens on to reach another service of the mesh. */
+export interface Outbound {
+  readonly port: number;
+  readonly tags: Tags;
+}
+
+export interface DataplaneNetworking {
+  /** IP address or hostname other dataplanes reach this one at. */
+  readonly address: string;
+  readonly inbound: readonly Inbound[];
+  readonly outbound?: readonly Outbound[];
+}
+
+/** The spec of a Dataplane: the universal document without `type`, `mesh` and `name`. */
+export interface DataplaneSpec {
+  readonly networking: DataplaneNetworking;
+}

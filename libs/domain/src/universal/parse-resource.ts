@@ -1,0 +1,93 @@
+import { validateDataplaneSpec, DATAPLANE_SPEC_FIELDS } from '../dataplane/dataplane.validator';
+import { validateMeshSpec, MESH_SPEC_FIELDS } from '../mesh/mesh.validator';
+import {
+  validateMeshTrafficPermissionSpec,
+  MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
+} from '../mesh-traffic-permission/mesh-traffic-permission.validator';
+import type { ResourceKey } from '../resource';
+import { ALL_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType, isResourceType } from '../resource-types';
+import { validateSecretSpec, SECRET_SPEC_FIELDS } from '../secret/secret.validator';
+import { FieldPath } from '../validation/field-path';
+import { Messages } from '../validation/messages';
+import { NameLimits, validateResourceName } from '../validation/resource-name.validator';
+import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
+
+/** A valid universal document split into where it lives and what it says. */
+export interface ParsedResource {
+  readonly key: ResourceKey;
+  /** As `ResourceRecord.spec` holds it: flat fields for Mesh, Secret, Dataplane; the inner `spec` for policies. */
+  readonly spec: unknown;
+}
+
+interface SpecParser {
+  readonly fields: readonly string[];
+  parse(ctx: ValidationContext, doc: JsonObject): unknown;
+}
+
+const SPEC_PARSERS: Readonly<Record<ResourceType, SpecParser>> = {
+  Mesh: { fields: MESH_SPEC_FIELDS, parse: validateMeshSpec },
+  Secret: { fields: SECRET_SPEC_FIELDS, parse: validateSecretSpec },
+  GlobalSecret: { fields: SECRET_SPEC_FIELDS, parse: validateSecretSpec },
+  Dataplane: { fields: DATAPLANE_SPEC_FIELDS, parse: validateDataplaneSpec },
+  MeshTrafficPermission: {
+    fields: MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
+    parse: validateMeshTrafficPermissionSpec,
+  },
+};
+
+/**
+ * Accepted and ignored: the store sets them, and a user applies what `get -o yaml` printed.
+ */
+const META_FIELDS = ['type', 'mesh', 'name', 'creationTime', 'modificationTime'] as const;
+
+export const ResourceMessages = {
+  unknownType: `unknown resource type. Allowed values: ${ALL_RESOURCE_TYPES.join(', ')}`,
+} as const;
+
+/** Parses a decoded universal document (object from JSON or YAML); throws ValidationError with every violation. */
+export function parseResource(doc: unknown): ParsedResource {
+  const ctx = new ValidationContext();
+  const parsed = parseDocument(ctx, doc);
+  ctx.throwIfInvalid();
+  return parsed as ParsedResource;
+}
+
+function parseDocument(ctx: ValidationContext, doc: unknown): ParsedResource | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    ctx.add(FieldPath.root, Messages.mustBeObject);
+    return undefined;
+  }
+  const obj = doc as JsonObject;
+  const type = ctx.requiredString(obj.type, FieldPath.at('type'));
+  if (type === undefined) {
+    return undefined;
+  }
+  if (!isResourceType(type)) {
+    ctx.add(FieldPath.at('type'), ResourceMessages.unknownType);
+    return undefined;
+  }
+  const parser = SPEC_PARSERS[type];
+  ctx.object(obj, FieldPath.root, [...META_FIELDS, ...parser.fields]);
+  const key = parseKey(ctx, obj, type);
+  ctx.string(obj.creationTime, FieldPath.at('creationTime'));
+  ctx.string(obj.modificationTime, FieldPath.at('modificationTime'));
+  const spec = parser.parse(ctx, obj);
+  return key && { key, spec };
+}
+
+function parseKey(ctx: ValidationContext, obj: JsonObject, type: ResourceType): ResourceKey | undefined {
+  const scoped = RESOURCE_DESCRIPTORS[type].scope === 'mesh';
+  const meshPath = FieldPath.at('mesh');
+  let mesh: string | undefined;
+  if (scoped) {
+    mesh = validateResourceName(ctx, obj.mesh, meshPath, NameLimits.mesh);
+  } else if (!isAbsent(obj.mesh)) {
+    ctx.add(meshPath, Messages.mustNotBeSet);
+  }
+  const maxName = type === ResourceType.Mesh ? NameLimits.mesh : NameLimits.resource;
+  const name = validateResourceName(ctx, obj.name, FieldPath.at('name'), maxName);
+  if (name === undefined || (scoped && mesh === undefined)) {
+    return undefined;
+  }
+  return scoped ? { type, mesh, name } : { type, name };
+}

@@ -1,0 +1,23 @@
+import type { ResourceRecord } from '../resource';
+import { ResourceType } from '../resource-types';
+
+/**
+ * Renders a stored record in universal format: `{type, mesh?, name, creationTime, modificationTime,
+ * ...flat spec}`; a MeshTrafficPermission keeps its spec nested under `spec`. The result shares nothing
+ * with the record, so a caller may change it freely.
+ */
+export function toUniversal(record: ResourceRecord): Record<string, unknown> {
+  const { meta } = record;
+  const spec = structuredClone(record.spec);
+  const head: Record<string, unknown> = { type: meta.type };
+  if (meta.mesh !== undefined) {
+    head.mesh = meta.mesh;
+  }
+  head.name = meta.name;
+  head.creationTime = meta.creationTime;
+  head.modificationTime = meta.modificationTime;
+  if (meta.type === ResourceType.MeshTrafficPermission) {
+    return { ...head, spec };
+  }
+  return { ...head, ...(spec as Record<string, unknown>) };
+}

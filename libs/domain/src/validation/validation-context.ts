@@ -1,0 +1,148 @@
+import type { Violation } from '../errors';
+import { ValidationError } from '../errors';
+import { FieldPath } from './field-path';
+import { Messages, mustBeOneOf } from './messages';
+
+/** A decoded JSON/YAML object. */
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** `undefined` and `null` both mean "not given": YAML writes an empty key as null. */
+export function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Collects every violation of one document, so a user sees all problems at once. Readers check the JSON
+ * type of a value and return it typed, or `undefined` (absent, or wrong type with a violation recorded):
+ * validators parse and check in one pass and never concatenate paths by hand.
+ */
+export class ValidationContext {
+  private readonly found: Violation[] = [];
+
+  get violations(): readonly Violation[] {
+    return this.found;
+  }
+
+  get hasViolations(): boolean {
+    return this.found.length > 0;
+  }
+
+  add(path: FieldPath, message: string): void {
+    this.found.push({ field: path.toString(), message });
+  }
+
+  /** Throws a ValidationError carrying every violation found, if any. */
+  throwIfInvalid(): void {
+    if (this.hasViolations) {
+      throw new ValidationError([...this.found]);
+    }
+  }
+
+  /**
+   * An object whose keys must all be in `knownFields`; every other key is reported as an unknown field,
+   * so a typo is never silently dropped.
+   */
+  object(value: unknown, path: FieldPath, knownFields: readonly string[]): JsonObject | undefined {
+    const obj = this.map(value, path);
+    if (obj !== undefined) {
+      for (const key of Object.keys(obj)) {
+        if (!knownFields.includes(key)) {
+          this.add(path.field(key), Messages.unknownField);
+        }
+      }
+    }
+    return obj;
+  }
+
+  /** An object with free-form keys (tags). */
+  map(value: unknown, path: FieldPath): JsonObject | undefined {
+    return this.typed(value, path, isJsonObject, Messages.mustBeObject);
+  }
+
+  array(value: unknown, path: FieldPath): readonly unknown[] | undefined {
+    return this.typed(value, path, Array.isArray, Messages.mustBeArray);
+  }
+
+  string(value: unknown, path: FieldPath): string | undefined {
+    return this.typed(value, path, (v) => typeof v === 'string', Messages.mustBeString);
+  }
+
+  number(value: unknown, path: FieldPath): number | undefined {
+    return this.typed(value, path, (v) => typeof v === 'number' && Number.isFinite(v), Messages.mustBeNumber);
+  }
+
+  integer(value: unknown, path: FieldPath): number | undefined {
+    const n = this.number(value, path);
+    if (n !== undefined && !Number.isInteger(n)) {
+      this.add(path, Messages.mustBeInteger);
+      return undefined;
+    }
+    return n;
+  }
+
+  boolean(value: unknown, path: FieldPath): boolean | undefined {
+    return this.typed(value, path, (v) => typeof v === 'boolean', Messages.mustBeBoolean);
+  }
+
+  /** A string that must be given and non-empty; Kuma says `cannot be empty` for both cases. */
+  requiredString(
+    value: unknown,
+    path: FieldPath,
+    message: string = Messages.cannotBeEmpty,
+  ): string | undefined {
+    const text = this.string(value, path);
+    if (isAbsent(value) || text === '') {
+      this.add(path, message);
+      return undefined;
+    }
+    return text;
+  }
+
+  /** One of a closed set of strings; the message names the key as the user wrote it. */
+  oneOf<T extends string>(value: unknown, path: FieldPath, allowed: readonly T[]): T | undefined {
+    const text = this.string(value, path);
+    if (text === undefined) {
+      return undefined;
+    }
+    if (!(allowed as readonly string[]).includes(text)) {
+      this.add(path, mustBeOneOf(lastSegment(path), allowed));
+      return undefined;
+    }
+    return text as T;
+  }
+
+  private typed<T>(
+    value: unknown,
+    path: FieldPath,
+    guard: (v: unknown) => boolean,
+    message: string,
+  ): T | undefined {
+    if (isAbsent(value)) {
+      return undefined;
+    }
+    if (!guard(value)) {
+      this.add(path, message);
+      return undefined;
+    }
+    return value as T;
+  }
+}
+
+function lastSegment(path: FieldPath): string {
+  const text = path.toString();
+  return text.slice(text.lastIndexOf('.') + 1);
+}
+
+/** Drops keys whose value is undefined, so a parsed spec holds only what the user gave. */
+export function compact<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Keeps the items that parsed; used where a violation has already been recorded for the others. */
+export function definedItems<T>(items: readonly (T | undefined)[]): T[] {
+  return items.filter((item): item is T => item !== undefined);
+}
