@@ -1,0 +1,260 @@
+import { parseResource } from '../universal/parse-resource';
+import { violationsOf } from '../test-support/violations-of';
+
+const mesh = (mtls: unknown) => ({ type: 'Mesh', name: 'default', mtls });
+const builtin = (extra: object = {}) => ({ name: 'ca-1', type: 'builtin', ...extra });
+
+describe('Mesh validation', () => {
+  describe('valid meshes', () => {
+    it('accepts a mesh without mtls and stores an empty spec', () => {
+      expect(parseResource({ type: 'Mesh', name: 'default' })).toEqual({
+        key: { type: 'Mesh', name: 'default' },
+        spec: {},
+      });
+    });
+
+    it('accepts a full builtin backend and keeps every field as written', () => {
+      const mtls = {
+        enabledBackend: 'ca-1',
+        backends: [
+          builtin({
+            mode: 'PERMISSIVE',
+            dpCert: { rotation: { expiration: '1d' }, requestTimeout: '10s' },
+            conf: { caCert: { RSAbits: 4096, expiration: '5y' } },
+          }),
+        ],
+      };
+      expect(parseResource(mesh(mtls)).spec).toEqual({ mtls });
+    });
+
+    it('accepts several backends of both types with only one enabled', () => {
+      const mtls = {
+        enabledBackend: 'ca-2',
+        backends: [
+          builtin(),
+          {
+            name: 'ca-2',
+            type: 'provided',
+            mode: 'STRICT',
+            conf: { cert: { secret: 'my-cert' }, key: { inline: 'a2V5' }, skipValidation: false },
+          },
+          {
+            name: 'ca-3',
+            type: 'provided',
+            conf: { cert: { file: '/c.pem' }, key: { inlineString: 'KEY' } },
+          },
+        ],
+      };
+      expect(parseResource(mesh(mtls)).spec).toEqual({ mtls });
+    });
+
+    it.each([[''], [undefined]])('means mTLS off when enabledBackend is %j', (enabledBackend) => {
+      expect(() => parseResource(mesh({ enabledBackend, backends: [] }))).not.toThrow();
+    });
+
+    it('treats null fields from YAML as absent', () => {
+      expect(parseResource(mesh(null)).spec).toEqual({});
+      expect(parseResource(mesh({ backends: [builtin({ dpCert: null, conf: null })] })).spec).toEqual({
+        mtls: { backends: [builtin()] },
+      });
+    });
+  });
+
+  describe('mtls', () => {
+    it('requires enabledBackend to name a listed backend', () => {
+      expect(violationsOf(mesh({ enabledBackend: 'ca-2', backends: [builtin()] }))).toEqual([
+        { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
+      ]);
+      expect(violationsOf(mesh({ enabledBackend: 'ca-1' }))).toEqual([
+        { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
+      ]);
+    });
+
+    it('refuses a second backend with the same name', () => {
+      expect(violationsOf(mesh({ backends: [builtin(), builtin(), builtin()] }))).toEqual([
+        { field: 'mtls.backends[1].name', message: '"ca-1" name is already used for another backend' },
+        { field: 'mtls.backends[2].name', message: '"ca-1" name is already used for another backend' },
+      ]);
+    });
+
+    it('reports wrong JSON types', () => {
+      expect(violationsOf(mesh({ backends: { name: 'x' }, enabledBackend: 1 }))).toEqual([
+        { field: 'mtls.enabledBackend', message: 'must be a string' },
+        { field: 'mtls.backends', message: 'must be an array' },
+      ]);
+      expect(violationsOf(mesh('on'))).toEqual([{ field: 'mtls', message: 'must be an object' }]);
+    });
+
+    it('reports unknown fields', () => {
+      expect(violationsOf(mesh({ enabledbackend: 'ca-1' }))).toEqual([
+        { field: 'mtls.enabledbackend', message: 'unknown field' },
+      ]);
+    });
+  });
+
+  describe('backend', () => {
+    const backendViolations = (backend: unknown) => violationsOf(mesh({ backends: [backend] }));
+
+    it('requires name and type', () => {
+      expect(backendViolations({})).toEqual([
+        { field: 'mtls.backends[0].name', message: 'cannot be empty' },
+        { field: 'mtls.backends[0].type', message: 'cannot be empty' },
+      ]);
+      expect(backendViolations(null)).toEqual([{ field: 'mtls.backends[0]', message: 'must be defined' }]);
+    });
+
+    it('refuses an unknown type', () => {
+      expect(backendViolations(builtin({ type: 'vault' }))).toEqual([
+        { field: 'mtls.backends[0].type', message: 'could not find installed plugin for this type' },
+      ]);
+    });
+
+    it('applies the resource name rules to backend names (they become Secret names)', () => {
+      expect(backendViolations(builtin({ name: 'CA_1' }))).toEqual([
+        {
+          field: 'mtls.backends[0].name',
+          message:
+            "invalid characters. A lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        },
+      ]);
+      expect(backendViolations(builtin({ name: 'a'.repeat(64) }))).toEqual([
+        { field: 'mtls.backends[0].name', message: 'cannot be longer than 63 characters' },
+      ]);
+    });
+
+    it('refuses an unknown mode', () => {
+      expect(backendViolations(builtin({ mode: 'strict' }))).toEqual([
+        { field: 'mtls.backends[0].mode', message: '"mode" must be one of ["STRICT", "PERMISSIVE"]' },
+      ]);
+    });
+
+    it('reports unknown backend fields', () => {
+      expect(backendViolations(builtin({ dpcert: {} }))).toEqual([
+        { field: 'mtls.backends[0].dpcert', message: 'unknown field' },
+      ]);
+    });
+  });
+
+  describe('dpCert', () => {
+    const dpCertViolations = (dpCert: unknown) => violationsOf(mesh({ backends: [builtin({ dpCert })] }));
+
+    it.each(['1x', '', '30', '1.5d', 'P30D'])('refuses expiration %j', (expiration) => {
+      expect(dpCertViolations({ rotation: { expiration } })).toEqual([
+        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'has to be a valid format' },
+      ]);
+    });
+
+    it('refuses a zero expiration and a zero request timeout', () => {
+      expect(dpCertViolations({ rotation: { expiration: '0d' }, requestTimeout: '0s' })).toEqual([
+        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'must be greater than 0' },
+        { field: 'mtls.backends[0].dpCert.requestTimeout', message: 'must be greater than 0' },
+      ]);
+    });
+
+    it('checks requestTimeout format and JSON types', () => {
+      expect(dpCertViolations({ rotation: { expiration: 30 }, requestTimeout: '10 s' })).toEqual([
+        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'must be a string' },
+        { field: 'mtls.backends[0].dpCert.requestTimeout', message: 'has to be a valid format' },
+      ]);
+    });
+
+    it('reports unknown fields', () => {
+      expect(dpCertViolations({ rotation: { expiry: '1d' } })).toEqual([
+        { field: 'mtls.backends[0].dpCert.rotation.expiry', message: 'unknown field' },
+      ]);
+    });
+  });
+
+  describe('builtin conf', () => {
+    const confViolations = (conf: unknown) => violationsOf(mesh({ backends: [builtin({ conf })] }));
+
+    it.each([1024, 16384])('refuses RSAbits %d', (RSAbits) => {
+      expect(confViolations({ caCert: { RSAbits } })).toEqual([
+        { field: 'mtls.backends[0].conf.caCert.RSAbits', message: 'must be in inclusive range [2048, 8192]' },
+      ]);
+    });
+
+    it('checks RSAbits type and caCert expiration', () => {
+      expect(confViolations({ caCert: { RSAbits: '2048', expiration: '10 years' } })).toEqual([
+        { field: 'mtls.backends[0].conf.caCert.RSAbits', message: 'must be a number' },
+        { field: 'mtls.backends[0].conf.caCert.expiration', message: 'has to be a valid format' },
+      ]);
+      expect(confViolations({ caCert: { RSAbits: 2048.5 } })).toEqual([
+        { field: 'mtls.backends[0].conf.caCert.RSAbits', message: 'must be an integer' },
+      ]);
+    });
+
+    it('refuses provided fields in a builtin conf', () => {
+      expect(confViolations({ cert: { secret: 'x' } })).toEqual([
+        { field: 'mtls.backends[0].conf.cert', message: 'unknown field' },
+      ]);
+    });
+  });
+
+  describe('provided conf', () => {
+    const provided = (conf: unknown) => ({ name: 'ca-1', type: 'provided', conf });
+    const confViolations = (conf: unknown) => violationsOf(mesh({ backends: [provided(conf)] }));
+
+    it('requires cert and key', () => {
+      const expected = [
+        { field: 'mtls.backends[0].conf.cert', message: 'has to be defined' },
+        { field: 'mtls.backends[0].conf.key', message: 'has to be defined' },
+      ];
+      expect(confViolations(undefined)).toEqual(expected);
+      expect(confViolations({})).toEqual(expected);
+    });
+
+    it('requires exactly one data source', () => {
+      expect(confViolations({ cert: {}, key: { secret: 'k', file: '/k.pem' } })).toEqual([
+        {
+          field: 'mtls.backends[0].conf.cert',
+          message: 'data source has to be chosen. Available sources: secret, file, inline, inlineString',
+        },
+        {
+          field: 'mtls.backends[0].conf.key',
+          message: 'data source must have only one type defined: secret, file, inline, inlineString',
+        },
+      ]);
+    });
+
+    it('checks each data source value', () => {
+      expect(confViolations({ cert: { secret: '' }, key: { inline: 'not base64!' } })).toEqual([
+        { field: 'mtls.backends[0].conf.cert.secret', message: 'cannot be empty' },
+        { field: 'mtls.backends[0].conf.key.inline', message: 'must be a valid base64 string' },
+      ]);
+      expect(confViolations({ cert: { file: 1 }, key: { secrets: 'k' } })).toEqual([
+        { field: 'mtls.backends[0].conf.cert.file', message: 'must be a string' },
+        { field: 'mtls.backends[0].conf.key.secrets', message: 'unknown field' },
+        {
+          field: 'mtls.backends[0].conf.key',
+          message: 'data source has to be chosen. Available sources: secret, file, inline, inlineString',
+        },
+      ]);
+    });
+
+    it('checks skipValidation is a boolean and refuses builtin fields', () => {
+      expect(
+        confViolations({ cert: { secret: 'c' }, key: { secret: 'k' }, skipValidation: 'yes', caCert: {} }),
+      ).toEqual([
+        { field: 'mtls.backends[0].conf.caCert', message: 'unknown field' },
+        { field: 'mtls.backends[0].conf.skipValidation', message: 'must be a boolean' },
+      ]);
+    });
+  });
+
+  it('reports every violation of a document at once', () => {
+    const violations = violationsOf({
+      type: 'Mesh',
+      name: 'default',
+      mtls: {
+        enabledBackend: 'missing',
+        backends: [builtin({ dpCert: { rotation: { expiration: 'soon' } } }), builtin()],
+      },
+    });
+    expect(violations).toEqual([
+      { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'has to be a valid format' },
+      { field: 'mtls.backends[1].name', message: '"ca-1" name is already used for another backend' },
+      { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
+    ]);
+  });
+});
