@@ -43,7 +43,9 @@ export class ApiClient {
   }
 
   async get(path: string): Promise<UniversalDoc> {
-    return (await this.request('GET', path)) as UniversalDoc;
+    const body = await this.request('GET', path);
+    if (!isRecord(body)) throw new ApiError(200, `the control plane answered GET ${path} without a resource`);
+    return body as UniversalDoc;
   }
 
   async listPage(collection: string, page: { offset?: number; size?: number }): Promise<ListPage> {
@@ -87,7 +89,11 @@ export class ApiClient {
     return (await this.send(method, path)).body;
   }
 
-  private async send(method: string, path: string, payload?: unknown): Promise<{ status: number; body: unknown }> {
+  private async send(
+    method: string,
+    path: string,
+    payload?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
     const url = this.urlFor(path);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
@@ -116,7 +122,9 @@ function relativeToBase(next: string, base: URL): string {
   const parsed = new URL(next, base);
   const basePath = base.pathname;
   // `next` names the API path from the server's point of view; drop our own prefix if it repeats it.
-  const path = parsed.pathname.startsWith(basePath) ? parsed.pathname.slice(basePath.length) : parsed.pathname;
+  const path = parsed.pathname.startsWith(basePath)
+    ? parsed.pathname.slice(basePath.length)
+    : parsed.pathname;
   return `${path}${parsed.search}`;
 }
 
@@ -141,9 +149,14 @@ function parseBody(text: string): unknown {
 }
 
 /** Maps the API's error body (Kuma's `/std-errors` shape) to an ApiError; any other body still says something. */
-export function toApiError(response: { status: number; statusText: string }, body: unknown, text = ''): ApiError {
+export function toApiError(
+  response: { status: number; statusText: string },
+  body: unknown,
+  text = '',
+): ApiError {
   if (isRecord(body)) {
-    const message = firstString(body.detail, body.details, body.title, body.message) ?? `HTTP ${response.status}`;
+    const message =
+      firstString(body.detail, body.details, body.title, body.message) ?? `HTTP ${response.status}`;
     return new ApiError(response.status, message, causesOf(body), firstString(body.title));
   }
   const snippet = text.trim().slice(0, 200);
@@ -173,7 +186,9 @@ function causesOf(body: Record<string, unknown>): ApiCause[] {
 }
 
 function describeFetchFailure(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+  // fetch's timeout is a DOMException, which is not an `Error` of every realm (jest's): test the name.
+  const name = isRecord(err) ? err.name : undefined;
+  if (name === 'TimeoutError' || name === 'AbortError') {
     return `no answer within ${timeoutMs / 1000}s`;
   }
   const code = errorCode(err);

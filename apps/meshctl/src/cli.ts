@@ -43,9 +43,16 @@ export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('meshctl')
     .description('Manage meshes, secrets, dataplanes and traffic permissions of the mTLS control plane')
     .version(CLI_VERSION)
-    .option('--api-address <url>', 'control plane API address (env MESHCTL_API_ADDRESS; default http://127.0.0.1:5681)')
+    .option(
+      '--api-address <url>',
+      'control plane API address (env MESHCTL_API_ADDRESS; default http://127.0.0.1:5681)',
+    )
     .option('--token <token>', 'API token sent as "Authorization: Bearer" (env MESHCTL_TOKEN)')
-    .option('--timeout <seconds>', 'give up on a request after this many seconds (default 10)', positiveSeconds)
+    .option(
+      '--timeout <seconds>',
+      'give up on a request after this many seconds (default 10)',
+      positiveSeconds,
+    )
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),

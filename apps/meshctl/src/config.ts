@@ -58,7 +58,10 @@ export function resolveConfig(flags: StoredConfig, env: Env, file: StoredConfig)
     source: 'default' as const,
   };
   checkApiAddress(address.value, describeSource(address.source, ConfigEnv.apiAddress));
-  const token = pick(flags.token, env[ConfigEnv.token], file.token) ?? { value: undefined, source: 'default' };
+  const token = pick(flags.token, env[ConfigEnv.token], file.token) ?? {
+    value: undefined,
+    source: 'default',
+  };
   return { apiAddress: address, token };
 }
 

@@ -31,7 +31,8 @@ export function registerApplyCommand(program: Command, ctx: CommandContext): voi
     .option('--dry-run', 'print what would be sent, send nothing')
     .addHelpText('after', EXAMPLES)
     .action(async (options: ApplyOptions, cmd: Command) => {
-      if (options.file.length === 0) throw new UsageError('give at least one file with -f FILE (or -f - for stdin)');
+      if (options.file.length === 0)
+        throw new UsageError('give at least one file with -f FILE (or -f - for stdin)');
       const sources = await readSources(options.file, ctx);
       const writes = planWrites(sources.flatMap(splitDocuments));
       if (options.dryRun) return printDryRun(writes, ctx, cmd);
@@ -40,7 +41,8 @@ export function registerApplyCommand(program: Command, ctx: CommandContext): voi
 }
 
 async function readSources(files: readonly string[], ctx: CommandContext): Promise<SourceText[]> {
-  if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-f -) can be read only once');
+  if (files.filter((f) => f === '-').length > 1)
+    throw new UsageError('standard input (-f -) can be read only once');
   const sources: SourceText[] = [];
   for (const file of files) {
     if (file === '-') {
@@ -51,14 +53,19 @@ async function readSources(files: readonly string[], ctx: CommandContext): Promi
       sources.push({ name: file, text: await readFile(file, 'utf8') });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+      const reason =
+        code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
       throw new UsageError(`cannot read ${file}: ${reason}`);
     }
   }
   return sources;
 }
 
-async function printDryRun(writes: readonly PlannedWrite[], ctx: CommandContext, cmd: Command): Promise<void> {
+async function printDryRun(
+  writes: readonly PlannedWrite[],
+  ctx: CommandContext,
+  cmd: Command,
+): Promise<void> {
   const client = await ctx.client(cmd);
   for (const write of writes) {
     ctx.io.stdout.write(`# ${write.label}: ${describeRef(write.ref)}\n`);

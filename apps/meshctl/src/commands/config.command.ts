@@ -30,7 +30,10 @@ export function registerConfigCommand(program: Command, ctx: CommandContext): vo
   config
     .command('set')
     .description('store --api-address and/or --token in the config file (written readable by you only)')
-    .addHelpText('after', '\nExample:\n  $ meshctl config set --api-address http://10.0.0.5:5681 --token "$TOKEN"')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ meshctl config set --api-address http://10.0.0.5:5681 --token "$TOKEN"',
+    )
     .action(async (_options: unknown, cmd: Command) => {
       const { apiAddress, token } = ctx.globals(cmd);
       if (apiAddress === undefined && token === undefined) {

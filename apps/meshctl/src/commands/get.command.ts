@@ -36,7 +36,10 @@ export function registerGetCommand(program: Command, ctx: CommandContext): void 
   program
     .command('get')
     .description('show one resource, or list the resources of a type')
-    .argument('<type>', 'resource type, e.g. meshes, secrets, global-secrets, dataplanes, meshtrafficpermissions')
+    .argument(
+      '<type>',
+      'resource type, e.g. meshes, secrets, global-secrets, dataplanes, meshtrafficpermissions',
+    )
     .argument('[name]', 'the name of one resource')
     .option('-m, --mesh <mesh>', 'mesh of mesh-scoped types', 'default')
     .option('-o, --output <format>', 'output format: table, yaml or json', 'table')
@@ -46,7 +49,8 @@ export function registerGetCommand(program: Command, ctx: CommandContext): void 
     .action(async (typeWord: string, name: string | undefined, options: GetOptions, cmd: Command) => {
       const descriptor = resolveTypeWord(typeWord);
       const format = options.output;
-      if (!isOutputFormat(format)) throw new UsageError(`unknown output format "${format}"; use table, yaml or json`);
+      if (!isOutputFormat(format))
+        throw new UsageError(`unknown output format "${format}"; use table, yaml or json`);
       const client = await ctx.client(cmd);
       const mesh = descriptor.scope === 'mesh' ? options.mesh : undefined;
       if (name !== undefined) {
@@ -57,7 +61,9 @@ export function registerGetCommand(program: Command, ctx: CommandContext): void 
       const page = await fetchList(client, collectionPath(descriptor, mesh), options);
       ctx.io.stdout.write(render(format, descriptor, page, page.items, ctx.now()));
       if (page.next && format === 'table') {
-        ctx.io.stderr.write(`Showing ${page.items.length} of ${page.total}; next page: ${nextPageHint(page.next)}\n`);
+        ctx.io.stderr.write(
+          `Showing ${page.items.length} of ${page.total}; next page: ${nextPageHint(page.next)}\n`,
+        );
       }
     });
 }

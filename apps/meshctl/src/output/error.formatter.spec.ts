@@ -12,7 +12,9 @@ describe('formatError', () => {
         status: 400,
         title: 'Failed to create a resource',
         detail: 'Resource is not valid',
-        invalid_parameters: [{ field: 'mtls.enabledBackend', reason: 'has to be set to one of the backends in the mesh' }],
+        invalid_parameters: [
+          { field: 'mtls.enabledBackend', reason: 'has to be set to one of the backends in the mesh' },
+        ],
         details: 'Resource is not valid',
         causes: [
           { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
@@ -28,7 +30,11 @@ describe('formatError', () => {
   });
 
   it('says something useful for a non-JSON error body', () => {
-    const err = toApiError({ status: 502, statusText: 'Bad Gateway' }, undefined, '<html>upstream down</html>');
+    const err = toApiError(
+      { status: 502, statusText: 'Bad Gateway' },
+      undefined,
+      '<html>upstream down</html>',
+    );
     expect(formatError(err)).toBe('Error: HTTP 502 Bad Gateway: <html>upstream down</html>\n');
   });
 

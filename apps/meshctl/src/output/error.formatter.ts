@@ -30,16 +30,15 @@ function formatApiError(err: ApiError): string {
 
 function hintFor(status: number): string | undefined {
   if (status === 401) return 'Hint: give a token with --token, MESHCTL_TOKEN or `meshctl config set --token`';
-  if (status === 403) return 'Hint: the token is valid but not allowed to do this (secrets need an admin token)';
+  if (status === 403)
+    return 'Hint: the token is valid but not allowed to do this (secrets need an admin token)';
   return undefined;
 }
 
 function formatApplySummary(err: ApplyError): string {
   const lines = [`Failed on ${err.failedOn}`];
   lines.push(
-    err.applied.length > 0
-      ? `Applied before the failure: ${err.applied.join(', ')}`
-      : 'Nothing was applied.',
+    err.applied.length > 0 ? `Applied before the failure: ${err.applied.join(', ')}` : 'Nothing was applied.',
   );
   if (err.notAttempted > 0) lines.push(`Not attempted: ${err.notAttempted} more document(s)`);
   return `${lines.join('\n')}\n`;

@@ -21,7 +21,9 @@ describe('resource columns', () => {
   });
 
   it('shows mTLS off without an enabled backend', () => {
-    expect(meshMtls({ mtls: { enabledBackend: '', backends: [{ name: 'ca-1', type: 'builtin' }] } })).toBe('off');
+    expect(meshMtls({ mtls: { enabledBackend: '', backends: [{ name: 'ca-1', type: 'builtin' }] } })).toBe(
+      'off',
+    );
     expect(meshMtls({})).toBe('off');
     expect(meshBackends({})).toBe('-');
   });
@@ -52,7 +54,9 @@ describe('resource columns', () => {
 
   it('describes a targetRef by kind, name and tags; none means the whole mesh', () => {
     expect(targetRef({ kind: 'MeshService', name: 'web' })).toBe('MeshService/web');
-    expect(targetRef({ kind: 'MeshSubset', tags: { version: 'v1', app: 'a' } })).toBe('MeshSubset[app=a,version=v1]');
+    expect(targetRef({ kind: 'MeshSubset', tags: { version: 'v1', app: 'a' } })).toBe(
+      'MeshSubset[app=a,version=v1]',
+    );
     expect(targetRef(undefined)).toBe('Mesh');
     const row = RESOURCE_COLUMNS.MeshTrafficPermission.row(
       { mesh: 'm', name: 'allow', spec: { targetRef: { kind: 'Mesh' } } },

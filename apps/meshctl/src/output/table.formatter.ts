@@ -6,7 +6,9 @@ const GAP = 3;
  * no trailing spaces. Cells never contain newlines (they are replaced), so one item stays one line.
  */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const clean = [headers, ...rows].map((row) => headers.map((_, i) => (row[i] ?? '').replace(/\s*\n\s*/g, ' ')));
+  const clean = [headers, ...rows].map((row) =>
+    headers.map((_, i) => (row[i] ?? '').replace(/\s*\n\s*/g, ' ')),
+  );
   const widths = headers.map((_, i) => Math.max(...clean.map((row) => row[i].length)));
   return clean
     .map((row) =>

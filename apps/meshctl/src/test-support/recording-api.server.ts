@@ -65,7 +65,8 @@ export class RecordingApiServer {
     const path = url.pathname;
     if (isCollection(path) && req.method === 'GET') return reply(200, this.list(path, url.searchParams));
     const doc = this.docs.get(path);
-    if (req.method === 'GET') return doc ? reply(200, doc) : reply(404, stdError(404, 'Could not get a resource', 'Not found'));
+    if (req.method === 'GET')
+      return doc ? reply(200, doc) : reply(404, stdError(404, 'Could not get a resource', 'Not found'));
     if (req.method === 'DELETE') {
       if (!doc) return reply(404, stdError(404, 'Could not delete a resource', 'Not found'));
       this.docs.delete(path);
@@ -75,7 +76,11 @@ export class RecordingApiServer {
       const refusal = this.options.rejectPut?.(path, body);
       if (refusal) return reply(400, refusal);
       const created = !doc;
-      this.docs.set(path, { ...body, creationTime: '2026-01-01T00:00:00Z', modificationTime: '2026-01-01T00:00:00Z' });
+      this.docs.set(path, {
+        ...body,
+        creationTime: '2026-01-01T00:00:00Z',
+        modificationTime: '2026-01-01T00:00:00Z',
+      });
       return reply(created ? 201 : 200, { warnings: this.options.warnings?.[path] ?? [] });
     }
     return reply(405, stdError(405, 'Method not allowed', 'Method not allowed'));
