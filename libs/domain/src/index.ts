@@ -55,3 +55,4 @@ export type {
   MeshTrafficPermissionFrom,
   TargetRef,
 } from './mesh-traffic-permission/mesh-traffic-permission.types';
+export type { ResourceSpecByType, SpecOf } from './universal/resource-specs';

@@ -1,0 +1,17 @@
+import type { DataplaneSpec } from '../dataplane/dataplane.types';
+import type { MeshTrafficPermissionSpec } from '../mesh-traffic-permission/mesh-traffic-permission.types';
+import type { MeshSpec } from '../mesh/mesh.types';
+import type { ResourceType } from '../resource-types';
+import type { SecretSpec } from '../secret/secret.types';
+
+/** The spec type `parseResource` produces for each resource type (what `ResourceRecord.spec` holds). */
+export interface ResourceSpecByType {
+  Mesh: MeshSpec;
+  Secret: SecretSpec;
+  GlobalSecret: SecretSpec;
+  Dataplane: DataplaneSpec;
+  MeshTrafficPermission: MeshTrafficPermissionSpec;
+}
+
+/** Compile-time check that every resource type has a spec type. */
+export type SpecOf<T extends ResourceType> = ResourceSpecByType[T];
