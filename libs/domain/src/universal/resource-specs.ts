@@ -13,5 +13,5 @@ export interface ResourceSpecByType {
   MeshTrafficPermission: MeshTrafficPermissionSpec;
 }
 
-/** Compile-time check that every resource type has a spec type. */
+/** The spec of one resource type: `SpecOf<'Mesh'>` is `MeshSpec`. */
 export type SpecOf<T extends ResourceType> = ResourceSpecByType[T];
