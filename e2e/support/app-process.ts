@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** The built entry point of an app; the suite needs `npm run build` first and says so clearly. */
+export function appEntry(app: string): string {
+  const file = join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the e2e suite`);
+  return file;
+}
+
+/** A control-plane process started by a test; stopped by its own PID. */
+export class AppProcess {
+  private output = '';
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Starts `app` with `env` and resolves when it prints its "listening on" line. */
+  static async start(app: string, env: Record<string, string>, name = app): Promise<AppProcess> {
+    const child = spawn(process.execPath, [appEntry(app)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', MESH_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new AppProcess(name, child);
+    await proc.waitFor(/listening on (http:\/\/\S+)/, 20_000);
+    return proc;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Waits until the output matches `pattern`; fails with the output so far if the process dies first. */
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = this.output.match(pattern);
+      if (match) return match;
+      if (this.child.exitCode !== null) {
+        throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.output}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with the exit code. */
+  async stop(graceMs = 5000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
