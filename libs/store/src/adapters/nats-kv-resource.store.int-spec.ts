@@ -1,0 +1,106 @@
+import type { NatsConnection } from 'nats';
+import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
+import { FakeClock } from '@meshtls/util';
+import type { ResourceChange } from '../ports/resource.store';
+import { describeResourceStoreContract } from '../testing/resource-store.contract';
+import { waitFor } from '../testing/wait-for';
+import { connectNats } from './nats-connection';
+import { NatsKvResourceStore } from './nats-kv-resource.store';
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let buckets = 0;
+const nextBucket = () => `resources-${++buckets}`;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ servers: server.url, name: 'store-int-spec' });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+describeResourceStoreContract('nats kv', async (clock) => ({
+  store: await NatsKvResourceStore.connect({ nc, bucket: nextBucket(), clock }),
+}));
+
+describe('NatsKvResourceStore with two clients on one bucket', () => {
+  let otherNc: NatsConnection;
+  let a: NatsKvResourceStore;
+  let b: NatsKvResourceStore;
+  const clock = new FakeClock();
+
+  beforeEach(async () => {
+    otherNc = await connectNats({ servers: server.url, name: 'store-int-spec-b' });
+    const bucket = nextBucket();
+    a = await NatsKvResourceStore.connect({ nc, bucket, clock });
+    b = await NatsKvResourceStore.connect({ nc: otherNc, bucket, clock });
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    await otherNc.close();
+  });
+
+  it('lets exactly one of two concurrent writers of the same version win', async () => {
+    const key = { type: 'Mesh', name: 'contended' } as const;
+    for (let round = 0; round < 10; round++) {
+      const current = round === 0 ? await a.create(key, { round }) : (await a.get(key))!;
+      const results = await Promise.allSettled([
+        a.update(key, { round, by: 'a' }, current.meta.version),
+        b.update(key, { round, by: 'b' }, current.meta.version),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.reason.code).toBe('resource.conflict');
+      const winner = (won[0] as PromiseFulfilledResult<{ meta: { version: number } }>).value;
+      await waitFor(async () => expect((await a.get(key))?.meta.version).toBe(winner.meta.version));
+    }
+  });
+
+  it('lets a watch on one client see changes made by the other', async () => {
+    const seen: ResourceChange[] = [];
+    const stop = b.watch((c) => seen.push(c));
+    const created = await a.create(
+      { type: 'Secret', mesh: 'default', name: 'default.ca-1' },
+      { data: 'eA==' },
+    );
+    await a.delete({ type: 'Secret', mesh: 'default', name: 'default.ca-1' });
+    await waitFor(() => expect(seen).toHaveLength(2));
+    stop();
+    expect(seen[0]).toEqual({ kind: 'upsert', record: created });
+    expect(seen[1]).toMatchObject({
+      kind: 'delete',
+      key: { type: 'Secret', mesh: 'default', name: 'default.ca-1' },
+    });
+  });
+
+  it('loads what is already in the bucket and serves hundreds of resources', async () => {
+    const meshes = ['default', 'default.x', 'other'];
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        a.create(
+          { type: 'Dataplane', mesh: meshes[i % 3]!, name: `dp-${String(i).padStart(3, '0')}` },
+          { i },
+        ),
+      ),
+    );
+    const late = await NatsKvResourceStore.connect({ nc: otherNc, bucket: `resources-${buckets}`, clock });
+    try {
+      const started = Date.now();
+      const page = await late.list('Dataplane', { mesh: 'default', offset: 10, limit: 20 });
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(page.total).toBe(100);
+      expect(page.items.map((r) => r.meta.name)[0]).toBe('dp-030');
+      expect((await late.list('Dataplane')).total).toBe(300);
+      expect((await late.list('Dataplane', { mesh: 'default.x' })).total).toBe(100);
+    } finally {
+      await late.close();
+    }
+  });
+});
