@@ -4,6 +4,9 @@ import { FakeClock } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
 import { describeResourceStoreContract } from '../testing/resource-store.contract';
 import { waitFor } from '../testing/wait-for';
+import { SecretCipher } from '../crypto/secret-cipher';
+import { EncryptedResourceStore } from './encrypted-resource.store';
+import { encodeKvKey } from './kv-key.codec';
 import { connectNats } from './nats-connection';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
 
@@ -101,6 +104,34 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
       expect((await late.list('Dataplane', { mesh: 'default.x' })).total).toBe(100);
     } finally {
       await late.close();
+    }
+  });
+});
+
+describe('EncryptedResourceStore over NATS KV', () => {
+  it('keeps Secret data unreadable in the raw bucket', async () => {
+    const bucket = nextBucket();
+    const clock = new FakeClock();
+    const store = new EncryptedResourceStore(
+      await NatsKvResourceStore.connect({ nc, bucket, clock }),
+      new SecretCipher(SecretCipher.generateKey()),
+    );
+    const rawNc = await connectNats({ servers: server.url, name: 'raw-reader' });
+    try {
+      const secret = { type: 'Secret', mesh: 'default', name: 'default.ca-builtin-key-ca-1' } as const;
+      const plaintext = Buffer.from('-----BEGIN PRIVATE KEY----- test').toString('base64');
+      await store.create(secret, { data: plaintext });
+      expect((await store.get(secret))?.spec).toEqual({ data: plaintext });
+
+      const raw = await rawNc.jetstream().views.kv(bucket, { bindOnly: true });
+      const entry = await raw.get(encodeKvKey(secret));
+      const text = entry!.string();
+      expect(text).toContain('enc:v1:');
+      expect(text).not.toContain(plaintext);
+      expect(text).not.toContain('PRIVATE KEY');
+    } finally {
+      await store.close();
+      await rawNc.close();
     }
   });
 });

@@ -1,0 +1,76 @@
+import { FakeClock } from '@meshtls/util';
+import { SecretCipher, SecretDecryptionError } from '../crypto/secret-cipher';
+import type { ResourceChange } from '../ports/resource.store';
+import { describeResourceStoreContract } from '../testing/resource-store.contract';
+import { EncryptedResourceStore } from './encrypted-resource.store';
+import { MemoryResourceStore } from './memory-resource.store';
+
+describeResourceStoreContract('encrypted over memory', async (clock) => ({
+  store: new EncryptedResourceStore(
+    new MemoryResourceStore(clock),
+    new SecretCipher(SecretCipher.generateKey()),
+  ),
+}));
+
+describe('EncryptedResourceStore', () => {
+  const key = SecretCipher.generateKey();
+  const secret = { type: 'Secret', mesh: 'default', name: 'default.ca-builtin-key-ca-1' } as const;
+  let inner: MemoryResourceStore;
+  let store: EncryptedResourceStore;
+
+  beforeEach(() => {
+    inner = new MemoryResourceStore(new FakeClock());
+    store = new EncryptedResourceStore(inner, new SecretCipher(key));
+  });
+
+  it('stores Secret and GlobalSecret data encrypted and returns it decrypted', async () => {
+    const created = await store.create(secret, { data: 'UFJJVkFURSBLRVk=' });
+    await store.create({ type: 'GlobalSecret', name: 'g' }, { data: 'Z2xvYmFs' });
+    expect(created.spec).toEqual({ data: 'UFJJVkFURSBLRVk=' });
+    const raw = (await inner.get(secret))!.spec as { data: string };
+    expect(raw.data.startsWith('enc:v1:')).toBe(true);
+    expect(JSON.stringify(raw)).not.toContain('UFJJVkFURSBLRVk=');
+    expect(((await inner.get({ type: 'GlobalSecret', name: 'g' }))!.spec as { data: string }).data).toMatch(
+      /^enc:v1:/,
+    );
+    expect((await store.get(secret))?.spec).toEqual({ data: 'UFJJVkFURSBLRVk=' });
+    expect((await store.list('Secret')).items[0]?.spec).toEqual({ data: 'UFJJVkFURSBLRVk=' });
+    const updated = await store.update(secret, { data: 'bmV3' }, created.meta.version);
+    expect(updated.spec).toEqual({ data: 'bmV3' });
+  });
+
+  it('passes other types and plaintext values written before encryption through', async () => {
+    await store.create({ type: 'Mesh', name: 'default' }, { data: 'not a secret' });
+    expect((await inner.get({ type: 'Mesh', name: 'default' }))?.spec).toEqual({ data: 'not a secret' });
+    await inner.create({ type: 'Secret', mesh: 'default', name: 'legacy' }, { data: 'cGxhaW4=' });
+    expect((await store.get({ type: 'Secret', mesh: 'default', name: 'legacy' }))?.spec).toEqual({
+      data: 'cGxhaW4=',
+    });
+  });
+
+  it('fails with a coded error, not garbage, under another key or for a moved value', async () => {
+    await store.create(secret, { data: 'c2VjcmV0' });
+    const wrongKey = new EncryptedResourceStore(inner, new SecretCipher(SecretCipher.generateKey()));
+    await expect(wrongKey.get(secret)).rejects.toBeInstanceOf(SecretDecryptionError);
+    await expect(wrongKey.get(secret)).rejects.not.toThrow(/c2VjcmV0/);
+    const moved = { ...secret, name: 'elsewhere' };
+    await inner.create(moved, (await inner.get(secret))!.spec);
+    await expect(store.get(moved)).rejects.toMatchObject({ code: 'secret.decrypt-failed' });
+  });
+
+  it('decrypts watched changes and reports the ones it cannot', async () => {
+    const seen: ResourceChange[] = [];
+    const errors: Error[] = [];
+    const wrongKey = new EncryptedResourceStore(inner, new SecretCipher(SecretCipher.generateKey()), {
+      onWatchError: (e) => errors.push(e),
+    });
+    const stopGood = store.watch((c) => seen.push(c));
+    const stopWrong = wrongKey.watch((c) => seen.push(c));
+    await store.create(secret, { data: 'd2F0Y2g=' });
+    stopGood();
+    stopWrong();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ kind: 'upsert', record: { spec: { data: 'd2F0Y2g=' } } });
+    expect(errors.map((e) => (e as SecretDecryptionError).code)).toEqual(['secret.decrypt-failed']);
+  });
+});
