@@ -1,0 +1,75 @@
+import type { Clock } from '@meshtls/util';
+import type { Lease, LeaseStore } from '../ports/lease.store';
+
+/**
+ * Leases in Maps, for unit tests and the in-memory standalone mode. Expiry (of leases at `notAfter`, of
+ * claims after their TTL) follows the injected clock, so tests move time instead of sleeping.
+ */
+export class MemoryLeaseStore implements LeaseStore {
+  private readonly leases = new Map<string, Lease>();
+  private readonly claims = new Map<string, { claimer: string; until: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async put(lease: Lease): Promise<void> {
+    this.leases.set(leaseId(lease.mesh, lease.dataplane), copyLease(lease));
+  }
+
+  async get(mesh: string, dataplane: string): Promise<Lease | undefined> {
+    const lease = this.live(leaseId(mesh, dataplane));
+    return lease && copyLease(lease);
+  }
+
+  async delete(mesh: string, dataplane: string): Promise<void> {
+    this.leases.delete(leaseId(mesh, dataplane));
+  }
+
+  async listDue(now: Date, limit: number): Promise<Lease[]> {
+    const due: Lease[] = [];
+    for (const id of [...this.leases.keys()]) {
+      const lease = this.live(id);
+      if (lease !== undefined && Date.parse(lease.rotateAt) <= now.getTime()) due.push(lease);
+    }
+    due.sort((a, b) => Date.parse(a.rotateAt) - Date.parse(b.rotateAt));
+    return due.slice(0, Math.max(0, limit)).map(copyLease);
+  }
+
+  async claim(
+    mesh: string,
+    dataplane: string,
+    serial: string,
+    claimer: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const id = JSON.stringify([mesh, dataplane, serial]);
+    const now = this.clock.now().getTime();
+    const held = this.claims.get(id);
+    if (held !== undefined && held.until > now) return false;
+    this.claims.set(id, { claimer, until: now + ttlMs });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.leases.clear();
+    this.claims.clear();
+  }
+
+  /** The lease if it has not expired; an expired one is dropped, as Redis would have dropped it. */
+  private live(id: string): Lease | undefined {
+    const lease = this.leases.get(id);
+    if (lease === undefined) return undefined;
+    if (Date.parse(lease.notAfter) <= this.clock.now().getTime()) {
+      this.leases.delete(id);
+      return undefined;
+    }
+    return lease;
+  }
+}
+
+function leaseId(mesh: string, dataplane: string): string {
+  return JSON.stringify([mesh, dataplane]);
+}
+
+function copyLease(lease: Lease): Lease {
+  return { ...lease, supportedBackends: [...lease.supportedBackends] };
+}

@@ -1,0 +1,131 @@
+import { createClient } from 'redis';
+import type { Clock } from '@meshtls/util';
+import type { Lease, LeaseStore } from '../ports/lease.store';
+
+export interface RedisLeaseStoreOptions {
+  /** e.g. `redis://127.0.0.1:6379`. */
+  readonly url: string;
+  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
+  readonly keyPrefix?: string;
+  readonly clock: Clock;
+  /** Told about connection errors; the client keeps reconnecting on its own. */
+  readonly onError?: (error: Error) => void;
+}
+
+type Client = ReturnType<typeof createClient>;
+
+/** Removes a due-set member only if its lease is gone, so a lease put meanwhile is not lost from the set. */
+const REMOVE_IF_GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('ZREM', KEYS[2], ARGV[1]) end return 0`;
+
+/**
+ * Leases in Redis, shared by every replica of the control plane:
+ *
+ * - `<prefix>lease:<mesh>:<dataplane>`: the lease as JSON, expiring (PEXPIREAT) at its `notAfter`;
+ * - `<prefix>due`: a sorted set of `<mesh>:<dataplane>` scored by `rotateAt` (ms), for listDue;
+ * - `<prefix>claim:<mesh>:<dataplane>:<serial>`: a claim, `SET NX PX`, so one scheduler rotates a serial.
+ *
+ * Mesh, dataplane and serial are URI-component encoded, so a `:` in a name cannot make two keys collide.
+ * Members of the due set whose lease has expired are removed lazily by listDue. The injected clock also
+ * hides leases past `notAfter`, as the memory store does, so both behave alike under a test clock.
+ */
+export class RedisLeaseStore implements LeaseStore {
+  private constructor(
+    private readonly client: Client,
+    private readonly prefix: string,
+    private readonly clock: Clock,
+  ) {}
+
+  static async connect(options: RedisLeaseStoreOptions): Promise<RedisLeaseStore> {
+    const client: Client = createClient({ url: options.url });
+    // Without a listener an 'error' event would crash the process; the client reconnects by itself.
+    client.on('error', (err: Error) => options.onError?.(err));
+    await client.connect();
+    return new RedisLeaseStore(client, options.keyPrefix ?? 'meshtls:', options.clock);
+  }
+
+  async put(lease: Lease): Promise<void> {
+    const member = memberOf(lease.mesh, lease.dataplane);
+    await this.client
+      .multi()
+      .set(this.leaseKey(member), JSON.stringify(lease), {
+        expiration: { type: 'PXAT', value: Date.parse(lease.notAfter) },
+      })
+      .zAdd(this.dueKey, { score: Date.parse(lease.rotateAt), value: member })
+      .exec();
+  }
+
+  async get(mesh: string, dataplane: string): Promise<Lease | undefined> {
+    const raw = await this.client.get(this.leaseKey(memberOf(mesh, dataplane)));
+    return this.parseLive(raw);
+  }
+
+  async delete(mesh: string, dataplane: string): Promise<void> {
+    const member = memberOf(mesh, dataplane);
+    await this.client.multi().del(this.leaseKey(member)).zRem(this.dueKey, member).exec();
+  }
+
+  async listDue(now: Date, limit: number): Promise<Lease[]> {
+    const due: Lease[] = [];
+    const gone: string[] = [];
+    const batch = Math.max(limit, 100);
+    for (let offset = 0; due.length < limit; offset += batch) {
+      const members = await this.client.zRange(this.dueKey, '-inf', now.getTime(), {
+        BY: 'SCORE',
+        LIMIT: { offset, count: batch },
+      });
+      if (members.length === 0) break;
+      const values = await this.client.mGet(members.map((m) => this.leaseKey(m)));
+      values.forEach((raw, i) => {
+        if (raw === null) gone.push(members[i]!);
+        const lease = this.parseLive(raw);
+        if (lease !== undefined && due.length < limit) due.push(lease);
+      });
+      if (members.length < batch) break;
+    }
+    // After the scan, so removals do not shift the pages being read.
+    for (const member of gone) {
+      await this.client.eval(REMOVE_IF_GONE, {
+        keys: [this.leaseKey(member), this.dueKey],
+        arguments: [member],
+      });
+    }
+    return due;
+  }
+
+  async claim(
+    mesh: string,
+    dataplane: string,
+    serial: string,
+    claimer: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const key = `${this.prefix}claim:${memberOf(mesh, dataplane)}:${encodeURIComponent(serial)}`;
+    const reply = await this.client.set(key, claimer, {
+      condition: 'NX',
+      expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) },
+    });
+    return reply === 'OK';
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.close();
+  }
+
+  private get dueKey(): string {
+    return `${this.prefix}due`;
+  }
+
+  private leaseKey(member: string): string {
+    return `${this.prefix}lease:${member}`;
+  }
+
+  private parseLive(raw: string | null): Lease | undefined {
+    if (raw === null) return undefined;
+    const lease = JSON.parse(raw) as Lease;
+    return Date.parse(lease.notAfter) <= this.clock.now().getTime() ? undefined : lease;
+  }
+}
+
+function memberOf(mesh: string, dataplane: string): string {
+  return `${encodeURIComponent(mesh)}:${encodeURIComponent(dataplane)}`;
+}
