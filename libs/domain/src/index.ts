@@ -56,3 +56,17 @@ export type {
   TargetRef,
 } from './mesh-traffic-permission/mesh-traffic-permission.types';
 export type { ResourceSpecByType, SpecOf } from './universal/resource-specs';
+export {
+  dataplaneIdentity,
+  identityUris,
+  meshTrustDomainUri,
+  serviceSpiffeId,
+  tagUri,
+} from './identity/dataplane-identity.rules';
+export type { DataplaneIdentity } from './identity/dataplane-identity.rules';
+export {
+  builtinCaCertSecretName,
+  builtinCaKeySecretName,
+  builtinCaSecretNames,
+} from './identity/builtin-ca-secrets.rules';
+export { MissingServiceTagError } from './identity/identity.errors';
