@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { ResourceAlreadyExistsError } from '@meshtls/domain';
 import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
@@ -134,4 +135,50 @@ describe('EncryptedResourceStore over NATS KV', () => {
       await rawNc.close();
     }
   });
+});
+
+describe('NatsKvResourceStore across a server restart', () => {
+  it('keeps its watch and its writes working once the client has reconnected', async () => {
+    const own = await startNatsServer();
+    const clock = new FakeClock();
+    const ncA = await connectNats({ servers: own.url, name: 'restart-a', reconnectTimeWaitMs: 50 });
+    const ncB = await connectNats({ servers: own.url, name: 'restart-b', reconnectTimeWaitMs: 50 });
+    try {
+      const a = await NatsKvResourceStore.connect({
+        nc: ncA,
+        bucket: 'restart',
+        clock,
+        requestTimeoutMs: 500,
+      });
+      const b = await NatsKvResourceStore.connect({
+        nc: ncB,
+        bucket: 'restart',
+        clock,
+        requestTimeoutMs: 500,
+      });
+      const seen: ResourceChange[] = [];
+      b.watch((c) => seen.push(c));
+      const before = await a.create({ type: 'Mesh', name: 'before' }, {});
+      await own.restart();
+      const t0 = Date.now();
+      await waitFor(async () => {
+        // A write that timed out may still have landed: finding it there counts as done.
+        await a.create({ type: 'Mesh', name: 'after' }, {}).catch((e: unknown) => {
+          if (!(e instanceof ResourceAlreadyExistsError)) throw e;
+        });
+      }, 10_000);
+      await waitFor(
+        () => expect(seen.map((c) => c.kind === 'upsert' && c.record.meta.name)).toContain('after'),
+        10_000,
+      );
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect((await b.get({ type: 'Mesh', name: 'before' }))?.meta.version).toBe(before.meta.version);
+      await a.close();
+      await b.close();
+    } finally {
+      await ncA.close();
+      await ncB.close();
+      await own.stop();
+    }
+  }, 30_000);
 });

@@ -1,8 +1,9 @@
-import type { JetStreamClient, KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
+import type { JetStreamClient, KV, KvEntry, NatsConnection } from 'nats';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
 import type { Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
+import { KvBucketWatcher } from './kv-bucket.watcher';
 import { decodeKvKey, encodeKvKey } from './kv-key.codec';
 import { KvResourceCache } from './kv-resource.cache';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
@@ -15,6 +16,8 @@ export interface NatsKvResourceStoreOptions {
   /** JetStream replicas of the bucket (1 on a single server, 3 on a three-node cluster). */
   readonly replicas?: number;
   readonly clock: Clock;
+  /** Deadline of each JetStream call (default 5000 ms): how long a write waits while NATS is away. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What a KV value holds; the key and the version (the KV revision) are not repeated in it. */
@@ -41,20 +44,22 @@ const DELETE_ATTEMPTS = 5;
 export class NatsKvResourceStore implements ResourceStore {
   private readonly cache = new KvResourceCache();
   private readonly listeners = new Set<{ since: number; fn: (change: ResourceChange) => void }>();
-  private watcher: QueuedIterator<KvEntry> | undefined;
-  private closed = false;
+  private readonly watcher: KvBucketWatcher;
 
   private constructor(
+    nc: NatsConnection,
     private readonly kv: KV,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.watcher = new KvBucketWatcher(nc, kv, (entry, live) => this.onEntry(entry, live));
+  }
 
   /** Opens (or creates) the bucket and resolves once the local cache holds its current content. */
   static async connect(options: NatsKvResourceStoreOptions): Promise<NatsKvResourceStore> {
-    const js: JetStreamClient = options.nc.jetstream();
+    const js: JetStreamClient = options.nc.jetstream({ timeout: options.requestTimeoutMs ?? 5000 });
     const kv = await js.views.kv(options.bucket, { history: 1, replicas: options.replicas ?? 1 });
-    const store = new NatsKvResourceStore(kv, options.clock);
-    await store.startWatch();
+    const store = new NatsKvResourceStore(options.nc, kv, options.clock);
+    await store.watcher.start();
     return store;
   }
 
@@ -141,9 +146,8 @@ export class NatsKvResourceStore implements ResourceStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     this.listeners.clear();
-    this.watcher?.stop();
+    this.watcher.stop();
   }
 
   private applyOwnWrite(
@@ -171,45 +175,6 @@ export class NatsKvResourceStore implements ResourceStore {
   private async currentEntry(kvKey: string): Promise<KvEntry | undefined> {
     const entry = await this.kv.get(kvKey);
     return entry !== null && entry.operation === 'PUT' ? entry : undefined;
-  }
-
-  private async startWatch(): Promise<void> {
-    let initialized!: () => void;
-    const ready = new Promise<void>((resolve) => (initialized = resolve));
-    let live = false;
-    this.watcher = await this.kv.watch({
-      key: '>',
-      initializedFn: () => {
-        live = true;
-        initialized();
-      },
-    });
-    void this.consume(this.watcher, () => live);
-    await ready;
-  }
-
-  private async consume(watcher: QueuedIterator<KvEntry>, isLive: () => boolean): Promise<void> {
-    try {
-      for await (const entry of watcher) this.onEntry(entry, isLive());
-    } catch {
-      // The watch ended with an error (the client retries its ordered consumer on its own); see below.
-    }
-    if (!this.closed) void this.resumeWatch();
-  }
-
-  /** Restarts a watch that ended while the store is open, from the revision after the last one seen. */
-  private async resumeWatch(): Promise<void> {
-    while (!this.closed) {
-      await new Promise((r) => setTimeout(r, 250));
-      try {
-        const resumeFromRevision = this.cache.highestRevision + 1;
-        this.watcher = await this.kv.watch({ key: '>', resumeFromRevision });
-        void this.consume(this.watcher, () => true);
-        return;
-      } catch {
-        // NATS not reachable yet; try again.
-      }
-    }
   }
 
   private onEntry(entry: KvEntry, live: boolean): void {

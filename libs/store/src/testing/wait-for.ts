@@ -3,7 +3,7 @@ export async function waitFor(check: () => unknown, timeoutMs = 5000): Promise<v
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const result = check();
+      const result = await check();
       if (result !== false) return;
       if (Date.now() > deadline) throw new Error('condition still false');
     } catch (err) {

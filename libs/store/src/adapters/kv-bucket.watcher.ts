@@ -1,0 +1,100 @@
+import type { KV, KvEntry, NatsConnection, QueuedIterator, Status } from 'nats';
+
+/**
+ * A watch over a whole KV bucket that outlives reconnects. It delivers the bucket's current content once
+ * (`live` false), then every change in revision order (`live` true).
+ *
+ * The client's ordered consumer notices a lost server only after missed heartbeats (many seconds), so on
+ * every reconnect the watch is replaced at once by a new one that resumes after the last revision it
+ * delivered; an entry at or below that revision (overlap of old and new watch) is dropped, so each change
+ * is delivered once.
+ */
+export class KvBucketWatcher {
+  private watcher: QueuedIterator<KvEntry> | undefined;
+  private statuses: (AsyncIterable<Status> & { stop(): void }) | undefined;
+  private generation = 0;
+  private lastRevision = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    private readonly onEntry: (entry: KvEntry, live: boolean) => void,
+  ) {}
+
+  /** Resolves once the current content of the bucket has been delivered. */
+  async start(): Promise<void> {
+    let initialized!: () => void;
+    const ready = new Promise<void>((resolve) => (initialized = resolve));
+    let live = false;
+    const watcher = await this.kv.watch({
+      key: '>',
+      initializedFn: () => {
+        live = true;
+        initialized();
+      },
+    });
+    this.replace(watcher, () => live);
+    void this.followReconnects();
+    await ready;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.statuses?.stop();
+    this.watcher?.stop();
+  }
+
+  private get active(): boolean {
+    // A closed connection never comes back: the watch is then over as well.
+    return !this.stopped && !this.nc.isClosed();
+  }
+
+  private replace(watcher: QueuedIterator<KvEntry>, isLive: () => boolean): void {
+    const previous = this.watcher;
+    const generation = ++this.generation;
+    this.watcher = watcher;
+    previous?.stop();
+    void this.consume(watcher, generation, isLive);
+  }
+
+  private async consume(watcher: QueuedIterator<KvEntry>, generation: number, isLive: () => boolean) {
+    try {
+      for await (const entry of watcher) {
+        const live = isLive();
+        if (live && entry.revision <= this.lastRevision) continue;
+        this.lastRevision = Math.max(this.lastRevision, entry.revision);
+        this.onEntry(entry, live);
+      }
+    } catch {
+      // Ended with an error; resumed below like any other unexpected end.
+    }
+    if (generation === this.generation && this.active) void this.resume(250);
+  }
+
+  private async followReconnects(): Promise<void> {
+    this.statuses = this.nc.status() as AsyncIterable<Status> & { stop(): void };
+    for await (const status of this.statuses) {
+      if (status.type === 'reconnect' && this.active) void this.resume(0);
+    }
+  }
+
+  /** Opens a new watch after the last delivered revision, retrying while NATS is unreachable. */
+  private async resume(delayMs: number): Promise<void> {
+    const generation = this.generation;
+    for (let delay = delayMs; this.active && generation === this.generation; delay = 250) {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      try {
+        const watcher = await this.kv.watch({ key: '>', resumeFromRevision: this.lastRevision + 1 });
+        if (!this.active || generation !== this.generation) {
+          watcher.stop();
+          return;
+        }
+        this.replace(watcher, () => true);
+        return;
+      } catch {
+        // Not reachable yet (or JetStream still recovering): try again.
+      }
+    }
+  }
+}
