@@ -11,10 +11,15 @@ export function appEntry(app: string): string {
   return file;
 }
 
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** A control-plane process started by a test; stopped by its own PID. */
 export class AppProcess {
   private output = '';
-  private exited: Promise<number | null>;
+  private exited: Promise<ExitStatus>;
 
   private constructor(
     readonly name: string,
@@ -22,7 +27,7 @@ export class AppProcess {
   ) {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
   /** Starts `app` with `env` and resolves when it prints its "listening on" line. */
@@ -59,13 +64,15 @@ export class AppProcess {
     throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with the exit code. */
-  async stop(graceMs = 5000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with how it ended. */
+  async stop(graceMs = 5000): Promise<ExitStatus> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return { code: this.child.exitCode, signal: this.child.signalCode };
+    }
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    const code = await this.exited;
+    const status = await this.exited;
     clearTimeout(timer);
-    return code;
+    return status;
   }
 }

@@ -41,22 +41,22 @@ export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestF
 }
 
 function registerYamlParser(app: NestFastifyApplication): void {
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addContentTypeParser(
-      YAML_TYPES,
-      { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
-      (_req, body, done) => {
-        try {
-          // Aliases are capped so a small "billion laughs" document cannot expand into a huge one.
-          done(null, parseYaml(body as string, { maxAliasCount: 100, uniqueKeys: true }));
-        } catch (error) {
-          done(
-            new ApiError(400, 'Bad Request', `invalid YAML: ${(error as Error).message.split('\n')[0]}`),
-            undefined,
-          );
-        }
-      },
-    );
+  const fastify = app.getHttpAdapter().getInstance();
+  // Resources are JSON or YAML; a text/plain body is refused (415) rather than parsed as a string.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser(
+    YAML_TYPES,
+    { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
+    (_req, body, done) => {
+      try {
+        // Aliases are capped so a small "billion laughs" document cannot expand into a huge one.
+        done(null, parseYaml(body as string, { maxAliasCount: 100, uniqueKeys: true }));
+      } catch (error) {
+        done(
+          new ApiError(400, 'Bad Request', `invalid YAML: ${(error as Error).message.split('\n')[0]}`),
+          undefined,
+        );
+      }
+    },
+  );
 }
