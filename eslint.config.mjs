@@ -23,13 +23,25 @@ const depConstraints = [
   {
     sourceTag: 'type:nest',
     onlyDependOnLibsWithTags: [
-      'type:nest', 'type:application', 'type:domain', 'type:pki', 'type:contracts', 'type:store', 'type:util',
+      'type:nest',
+      'type:application',
+      'type:domain',
+      'type:pki',
+      'type:contracts',
+      'type:store',
+      'type:util',
     ],
   },
   {
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
-      'type:nest', 'type:application', 'type:domain', 'type:pki', 'type:contracts', 'type:store', 'type:util',
+      'type:nest',
+      'type:application',
+      'type:domain',
+      'type:pki',
+      'type:contracts',
+      'type:store',
+      'type:util',
     ],
   },
   // Test code may use the test helpers (real servers on free ports) from anywhere.

@@ -14,6 +14,7 @@ import {
   type MessageBus,
   type ResourceStore,
 } from '@meshtls/store';
+import { Logger } from '@nestjs/common';
 import type { Clock } from '@meshtls/util';
 import type { CoreConfig } from '../config/core-config';
 
@@ -27,6 +28,12 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
+// Handler failures are answered to the requester as `internal error`; the cause is logged here, once.
+const logger = new Logger('infrastructure');
+const logBusError = (error: unknown, subject: string) =>
+  logger.error(`handler of ${subject} failed: ${(error as Error)?.stack ?? String(error)}`);
+const logWatchError = (error: Error) => logger.error(`resource watch: ${error.message}`);
+
 export async function createInfrastructure(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
   return config.mode === 'standalone' ? createStandalone(config, clock) : createDistributed(config, clock);
 }
@@ -35,9 +42,11 @@ function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const cipher = new SecretCipher(config.secretKey ?? loadOrCreateKey(config.dataDir));
   const file = join(config.dataDir, 'resources.db');
-  const resources = new EncryptedResourceStore(new SqliteResourceStore({ file, clock }), cipher);
+  const resources = new EncryptedResourceStore(new SqliteResourceStore({ file, clock }), cipher, {
+    onWatchError: logWatchError,
+  });
   const leases = new MemoryLeaseStore(clock);
-  const bus = new InProcessBus();
+  const bus = new InProcessBus({ onHandlerError: logBusError });
   return {
     resources,
     leases,
@@ -56,9 +65,16 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
   const redis = config.redis!;
   const nc = await connectNats({ servers: [...nats.servers], name: config.instanceId });
   const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
-  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!));
-  const bus = new NatsBus(nc);
-  const leases = await RedisLeaseStore.connect({ url: redis.url, keyPrefix: redis.keyPrefix, clock });
+  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), {
+    onWatchError: logWatchError,
+  });
+  const bus = new NatsBus(nc, { onHandlerError: logBusError });
+  const leases = await RedisLeaseStore.connect({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    clock,
+    onError: (error: Error) => logger.warn(`redis: ${error.message}`),
+  });
   return {
     resources,
     leases,
