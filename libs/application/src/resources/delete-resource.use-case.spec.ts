@@ -1,0 +1,31 @@
+import { ResourceNotFoundError } from '@meshtls/domain';
+import { MemoryResourceStore } from '@meshtls/store';
+import { FakeClock } from '@meshtls/util';
+import { DeleteResourceUseCase } from './delete-resource.use-case';
+
+describe('DeleteResourceUseCase', () => {
+  it('deletes a mesh with everything inside it, and nothing of other meshes', async () => {
+    const store = new MemoryResourceStore(new FakeClock());
+    for (const mesh of ['a', 'b']) {
+      await store.create({ type: 'Mesh', name: mesh }, {});
+      await store.create({ type: 'Secret', mesh, name: 's' }, { data: 'eA==' });
+      await store.create(
+        { type: 'MeshTrafficPermission', mesh, name: 'p' },
+        { targetRef: { kind: 'Mesh' }, from: [] },
+      );
+    }
+    await new DeleteResourceUseCase(store).execute({ type: 'Mesh', name: 'a' });
+    expect(await store.get({ type: 'Mesh', name: 'a' })).toBeUndefined();
+    expect((await store.list('Secret', { mesh: 'a' })).total).toBe(0);
+    expect((await store.list('MeshTrafficPermission', { mesh: 'a' })).total).toBe(0);
+    expect((await store.list('Secret', { mesh: 'b' })).total).toBe(1);
+    expect(await store.get({ type: 'Mesh', name: 'b' })).toBeDefined();
+  });
+
+  it('answers not found for a missing resource', async () => {
+    const store = new MemoryResourceStore(new FakeClock());
+    await expect(
+      new DeleteResourceUseCase(store).execute({ type: 'Mesh', name: 'x' }),
+    ).rejects.toBeInstanceOf(ResourceNotFoundError);
+  });
+});
