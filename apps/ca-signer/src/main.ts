@@ -4,6 +4,7 @@ import { CaSignerModule } from '@meshtls/nest-ca-signer';
 
 void runProcess({
   label: 'ca-signer',
+  name: 'ca-signer',
   roles: ['ca-signer'],
   modules: [CaSignerModule],
   defaultMode: 'distributed',

@@ -8,6 +8,7 @@ import { StatsCollectorModule } from '@meshtls/nest-stats-collector';
 /** Standalone control plane: every role in one process, embedded store, in-process bus. */
 void runProcess({
   label: 'control plane (standalone)',
+  name: 'control-plane',
   roles: ['mesh-api', 'ca-signer', 'rotation-scheduler', 'stats-collector'],
   modules: [MeshApiModule, CaSignerModule, RotationSchedulerModule, StatsCollectorModule],
   defaultMode: 'standalone',

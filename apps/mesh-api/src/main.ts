@@ -4,6 +4,7 @@ import { MeshApiModule, allowedMethods } from '@meshtls/nest-mesh-api';
 
 void runProcess({
   label: 'mesh-api',
+  name: 'mesh-api',
   roles: ['mesh-api'],
   modules: [MeshApiModule],
   defaultMode: 'distributed',

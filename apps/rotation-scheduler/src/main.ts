@@ -4,6 +4,7 @@ import { RotationSchedulerModule } from '@meshtls/nest-rotation-scheduler';
 
 void runProcess({
   label: 'rotation-scheduler',
+  name: 'rotation-scheduler',
   roles: ['rotation-scheduler'],
   modules: [RotationSchedulerModule],
   defaultMode: 'distributed',

@@ -4,6 +4,7 @@ import { StatsCollectorModule } from '@meshtls/nest-stats-collector';
 
 void runProcess({
   label: 'stats-collector',
+  name: 'stats-collector',
   roles: ['stats-collector'],
   modules: [StatsCollectorModule],
   defaultMode: 'distributed',

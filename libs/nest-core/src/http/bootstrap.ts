@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { QuietFrameworkLogger } from './quiet-framework.logger';
 import { parse as parseYaml } from 'yaml';
 import type { CoreConfig } from '../config/core-config';
 import { ApiErrorFilter, type AllowedMethods } from './api-error.filter';
@@ -23,11 +24,11 @@ export interface BootstrapOptions {
  * graceful shutdown on SIGTERM/SIGINT, and one line on stdout saying where it listens.
  */
 export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, maxParamLength: 512 });
+  const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 512 } });
   const app = await NestFactory.create<NestFastifyApplication>(options.module as never, adapter, {
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
   app.useGlobalFilters(new ApiErrorFilter(options.allowedMethods));
   registerYamlParser(app);
   app.enableShutdownHooks();

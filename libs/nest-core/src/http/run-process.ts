@@ -7,8 +7,10 @@ import type { AllowedMethods } from './api-error.filter';
 import { bootstrapHttpApp } from './bootstrap';
 
 export interface ProcessSpec {
-  /** Name in the start-up line and the default instance id prefix. */
+  /** Name in the start-up line and in errors. */
   readonly label: string;
+  /** Prefix of the default instance id (`<name>-<pid>`): letters, digits and dashes. */
+  readonly name: string;
   readonly roles: readonly AppRole[];
   /** The role modules to compose (MeshApiModule, ...). */
   readonly modules: readonly Type<unknown>[];
@@ -26,7 +28,7 @@ export async function runProcess(
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
   try {
-    const config = loadCoreConfig(env, { mode: spec.defaultMode, port: spec.defaultPort, role: spec.label });
+    const config = loadCoreConfig(env, { mode: spec.defaultMode, port: spec.defaultPort, role: spec.name });
     await bootstrapHttpApp({
       module: rootModule(CoreModule.forRoot({ config, roles: spec.roles }), spec.modules),
       config,
