@@ -1,1 +1,26 @@
-export {};
+export {
+  CaValidationError,
+  CsrInvalidError,
+  IssuedCertificateInvalidError,
+  UnsupportedKeyError,
+} from './pki.errors';
+export { createBuiltinCa } from './ca/builtin-ca.factory';
+export type { BuiltinCaInput, CaMaterial } from './ca/builtin-ca.factory';
+export { validateProvidedCa } from './ca/provided-ca.validator';
+export type { ProvidedCaInput, ProvidedCaReport } from './ca/provided-ca.validator';
+export { ProvidedCaMessages, ProvidedCaWarnings } from './ca/provided-ca.messages';
+export { SigningCa, IssuedCheck, isSelfSigned } from './ca/signing-ca';
+export type { IssueRequest, IssuedCertificate, MintedCertificate } from './ca/signing-ca';
+export { verifyCsr } from './csr/csr.verifier';
+export { createCsr } from './csr/csr.builder';
+export { selfSignedCaCertificate } from './ca/self-signed-ca';
+export type { SelfSignedCaInput } from './ca/self-signed-ca';
+export type { NameAttributes } from './x509/distinguished-name';
+export { generateLeafKey, LeafKeyType } from './keys/leaf-key.generator';
+export type { LeafKey } from './keys/leaf-key.generator';
+export { KeyKind } from './keys/key-kind';
+export { checkIssued, sanUris } from './x509/issued-certificate.validator';
+export { checkMinted } from './x509/minted-certificate.validator';
+export type { MintedCheckInput } from './x509/minted-certificate.validator';
+export type { CheckIssuedInput, IssuingCa } from './x509/issued-certificate.validator';
+export { BACKDATE_MS } from './x509/validity';

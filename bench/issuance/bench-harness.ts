@@ -1,0 +1,72 @@
+/** Timing helpers of the issuance benchmark: time-boxed rounds, medians, aligned output. */
+
+export interface Scenario {
+  readonly name: string;
+  /** One operation; returns nothing (results are dropped) or a promise. */
+  readonly op: () => unknown;
+}
+
+/** Operations per second of `op` over one round of about `roundMs` (checked every `batch` operations). */
+export function measureRound(op: () => unknown, roundMs: number, batch = 8): number {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(roundMs) * 1_000_000n;
+  let count = 0;
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < batch; i++) {
+      op();
+    }
+    count += batch;
+    now = process.hrtime.bigint();
+  }
+  return count / (Number(now - start) / 1e9);
+}
+
+/** As measureRound, for an async operation run one at a time (one in flight: a single core's view). */
+export async function measureRoundAsync(op: () => Promise<unknown>, roundMs: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(roundMs) * 1_000_000n;
+  let count = 0;
+  let now = start;
+  while (now < deadline) {
+    await op();
+    count++;
+    now = process.hrtime.bigint();
+  }
+  return count / (Number(now - start) / 1e9);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs the scenarios interleaved, round after round (A B C, A B C, ...), so a noisy neighbour on a
+ * shared machine weighs on every scenario alike and ratios stay meaningful. Returns each median.
+ */
+export function runInterleaved(
+  scenarios: readonly Scenario[],
+  rounds: number,
+  roundMs: number,
+): Map<string, number> {
+  const samples = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
+  for (const s of scenarios) {
+    measureRound(s.op, Math.min(100, roundMs)); // warm-up: JIT, key caches
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const s of scenarios) {
+      samples.get(s.name)?.push(measureRound(s.op, roundMs));
+    }
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+export function formatRate(perSecond: number): string {
+  return `${Math.round(perSecond).toLocaleString('en-US').padStart(8)} /s`;
+}
+
+export function formatRatio(ratio: number): string {
+  return `${(ratio * 100).toFixed(1).padStart(5)} %`;
+}

@@ -1,0 +1,32 @@
+import { MeshError } from '@meshtls/util';
+import type { Violation } from '@meshtls/domain';
+
+/** A CA certificate chain or key cannot be used to sign; `violations` say which part and why. */
+export class CaValidationError extends MeshError {
+  readonly code = 'ca.invalid';
+
+  constructor(
+    message: string,
+    readonly violations: readonly Violation[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A certificate signing request is malformed, uses an unsupported key, or its signature does not verify. */
+export class CsrInvalidError extends MeshError {
+  readonly code = 'csr.invalid';
+}
+
+/** A public key of a type the certificate profile does not cover (RSA and EC only). */
+export class UnsupportedKeyError extends MeshError {
+  readonly code = 'pki.unsupported-key';
+}
+
+/**
+ * A certificate just minted failed its own check (signature, names, profile or validity). Never expected:
+ * it means a bug or a broken CA key, so the certificate is not handed out.
+ */
+export class IssuedCertificateInvalidError extends MeshError {
+  readonly code = 'certificate.invalid';
+}
