@@ -7,9 +7,10 @@ const DAY_MS = 86_400_000;
 
 describe('validateProvidedCa', () => {
   const ssl = new OpensslWorkspace();
-  const now = new Date();
-  const validate = (certPem: string, keyPem: string, at = now) =>
-    validateProvidedCa({ certPem, keyPem, now: at, fieldPrefix: PREFIX });
+  // openssl dates a CA from the second it makes it: validate a minute later
+  let now: Date;
+  const validate = (certPem: string, keyPem: string, at?: Date) =>
+    validateProvidedCa({ certPem, keyPem, now: at ?? now, fieldPrefix: PREFIX });
   const withUsage = (name: string, keyUsage: string, basic = 'critical, CA:TRUE') =>
     ssl.makeCa(name, {
       keyType: 'ec',
@@ -23,6 +24,7 @@ describe('validateProvidedCa', () => {
     rsaRoot = ssl.makeCa('rsa-root', { keyType: 'rsa' });
     ecRoot = ssl.makeCa('ec-root', { keyType: 'ec' });
     intermediate = ssl.makeCa('intermediate', { keyType: 'ec', issuer: rsaRoot });
+    now = new Date(Date.now() + 60_000); // later than any CA a test makes
   });
   afterAll(() => ssl.close());
 
