@@ -9,3 +9,5 @@ export type {
 } from './contract';
 export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
 export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
+export { validateMtls, ensureCaBackends, issueCertificate, ISSUE_REASONS, issueReason } from './ca.contracts';
+export type { IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';

@@ -70,3 +70,5 @@ export {
   builtinCaSecretNames,
 } from './identity/builtin-ca-secrets.rules';
 export { MissingServiceTagError } from './identity/identity.errors';
+export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
+export type { SecretReference } from './mesh/secret-references.rules';

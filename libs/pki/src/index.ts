@@ -4,8 +4,8 @@ export {
   IssuedCertificateInvalidError,
   UnsupportedKeyError,
 } from './pki.errors';
-export { createBuiltinCa } from './ca/builtin-ca.factory';
-export type { BuiltinCaInput, CaMaterial } from './ca/builtin-ca.factory';
+export { createBuiltinCa, builtinCaCertificate } from './ca/builtin-ca.factory';
+export type { BuiltinCaInput, BuiltinCaCertificateInput, CaMaterial } from './ca/builtin-ca.factory';
 export { validateProvidedCa } from './ca/provided-ca.validator';
 export type { ProvidedCaInput, ProvidedCaReport } from './ca/provided-ca.validator';
 export { ProvidedCaMessages, ProvidedCaWarnings } from './ca/provided-ca.messages';

@@ -2,11 +2,13 @@ import {
   ResourceType,
   ValidationError,
   parseResource,
+  type MeshSpec,
   type ResourceKey,
   type ResourceRecord,
   type Violation,
 } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
+import type { MeshCaGateway } from '../ca/mesh-ca.gateway';
 
 /** Fields the API renders but a client may send back unchanged (`get -o yaml | apply -f -`). */
 const READ_ONLY_FIELDS = ['creationTime', 'modificationTime'] as const;
@@ -29,19 +31,36 @@ export interface ApplyResourceResult {
  * exists, then writes with optimistic concurrency: a concurrent writer makes this a conflict, never a lost update.
  */
 export class ApplyResourceUseCase {
-  constructor(private readonly store: ResourceStore) {}
+  /** `ca`: checks and prepares the CA backends of a Mesh (ca-signer); without it Meshes are stored as given. */
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly ca?: MeshCaGateway,
+  ) {}
 
   async execute(command: ApplyResourceCommand): Promise<ApplyResourceResult> {
     const parsed = parseResource(withoutReadOnlyFields(command.document));
     assertMatchesTarget(parsed.key, command.target);
     await this.assertMeshExists(parsed.key);
+    const warnings =
+      parsed.key.type === ResourceType.Mesh
+        ? await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec)
+        : [];
     const existing = await this.store.get(parsed.key);
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
-      return { created: true, record, warnings: [] };
+      return { created: true, record, warnings };
     }
     const record = await this.store.update(parsed.key, parsed.spec, existing.meta.version);
-    return { created: false, record, warnings: [] };
+    return { created: false, record, warnings };
+  }
+
+  /** Validates the mTLS backends (provided CAs in full) and makes sure each has its CA before the Mesh is stored. */
+  private async prepareMesh(mesh: string, spec: MeshSpec): Promise<readonly string[]> {
+    if (!this.ca || !spec.mtls?.backends?.length) return [];
+    const report = await this.ca.validate(mesh, spec.mtls);
+    if (report.violations.length > 0) throw new ValidationError(report.violations);
+    await this.ca.ensure(mesh, spec.mtls);
+    return report.warnings;
   }
 
   private async assertMeshExists(key: ResourceKey): Promise<void> {

@@ -29,3 +29,23 @@ describe('DeleteResourceUseCase', () => {
     ).rejects.toBeInstanceOf(ResourceNotFoundError);
   });
 });
+
+describe('DeleteResourceUseCase on Secrets in use', () => {
+  it("refuses to delete a Secret an mTLS backend uses, with Kuma's message", async () => {
+    const store = new MemoryResourceStore(new FakeClock());
+    await store.create(
+      { type: 'Mesh', name: 'm' },
+      { mtls: { enabledBackend: 'b', backends: [{ name: 'b', type: 'builtin' }] } },
+    );
+    const key = { type: 'Secret' as const, mesh: 'm', name: 'm.ca-builtin-key-b' };
+    await store.create(key, { data: 'eA==' });
+    const error = await new DeleteResourceUseCase(store).execute(key).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'The secret "m.ca-builtin-key-b" that you are trying to remove is currently in use in Mesh "m" in mTLS backend "b". ' +
+        'Please remove the reference from the "b" backend before removing the secret.',
+    );
+    expect(await store.get(key)).toBeDefined();
+    await store.create({ type: 'Secret', mesh: 'm', name: 'unused' }, { data: 'eA==' });
+    await new DeleteResourceUseCase(store).execute({ type: 'Secret', mesh: 'm', name: 'unused' });
+  });
+});

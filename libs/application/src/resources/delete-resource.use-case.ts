@@ -3,6 +3,10 @@ import {
   RESOURCE_DESCRIPTORS,
   ResourceNotFoundError,
   ResourceType,
+  ValidationError,
+  secretInUseMessage,
+  secretReferencesOf,
+  type MeshSpec,
   type ResourceKey,
 } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
@@ -17,8 +21,23 @@ export class DeleteResourceUseCase {
   async execute(key: ResourceKey): Promise<void> {
     const existing = await this.store.get(key);
     if (!existing) throw new ResourceNotFoundError(key);
+    if (key.type === ResourceType.Secret && key.mesh !== undefined)
+      await this.assertSecretUnused(key.mesh, key.name);
     if (key.type === ResourceType.Mesh) await this.deleteMeshContents(key.name);
     await this.store.delete(key, existing.meta.version);
+  }
+
+  /** A Secret an mTLS backend of its mesh depends on cannot go while the reference stands. */
+  private async assertSecretUnused(mesh: string, secret: string): Promise<void> {
+    const meshRecord = await this.store.get({ type: ResourceType.Mesh, name: mesh });
+    if (!meshRecord) return;
+    const use = secretReferencesOf(mesh, meshRecord.spec as MeshSpec).find((r) => r.secret === secret);
+    if (use) {
+      throw new ValidationError(
+        [{ field: 'name', message: secretInUseMessage(secret, mesh, use.backend) }],
+        secretInUseMessage(secret, mesh, use.backend),
+      );
+    }
   }
 
   private async deleteMeshContents(mesh: string): Promise<void> {

@@ -4,6 +4,7 @@ import {
   ResourceNotFoundError,
   ValidationError,
 } from '@meshtls/domain';
+import { TimeoutError } from '@meshtls/util';
 import { ApiError } from './api-error';
 
 /** Titles by HTTP method, as Kuma titles its errors. */
@@ -42,6 +43,18 @@ export function toApiError(error: unknown, method: string): ApiError {
   if (error instanceof ResourceNotFoundError) return new ApiError(404, title, 'Not found');
   if (error instanceof ResourceAlreadyExistsError || error instanceof ResourceConflictError) {
     return new ApiError(409, 'Conflict', error.message);
+  }
+  if (error instanceof TimeoutError) {
+    // A role this request needs (e.g. ca-signer for a Mesh with mTLS) is down or overloaded: retryable.
+    return new ApiError(
+      503,
+      'Service Unavailable',
+      `a control-plane component did not answer in time: ${error.message}`,
+      [],
+      {
+        'retry-after': '5',
+      },
+    );
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && FASTIFY_ERRORS[code]) {

@@ -1,4 +1,4 @@
-import { generateKeyPair } from 'node:crypto';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { meshTrustDomainUri } from '@meshtls/domain';
 import { selfSignedCaCertificate } from './self-signed-ca';
@@ -30,9 +30,27 @@ export interface CaMaterial {
  */
 export async function createBuiltinCa(input: BuiltinCaInput): Promise<CaMaterial> {
   const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: input.rsaBits });
-  const certPem = selfSignedCaCertificate({
-    privateKey,
-    publicKey,
+  const certPem = builtinCaCertificate({ ...input, privateKey, publicKey });
+  return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}
+
+export interface BuiltinCaCertificateInput {
+  readonly mesh: string;
+  readonly backend: string;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly validityMs: number;
+  readonly now: Date;
+}
+
+/**
+ * The certificate of a builtin backend's CA for a given key pair. Used by createBuiltinCa, and to finish
+ * the work of a creator that stored the key but died before storing its certificate.
+ */
+export function builtinCaCertificate(input: BuiltinCaCertificateInput): string {
+  return selfSignedCaCertificate({
+    privateKey: input.privateKey,
+    publicKey: input.publicKey,
     subject: {
       organization: 'meshtls',
       organizationalUnit: `backend ${input.backend}`,
@@ -42,5 +60,4 @@ export async function createBuiltinCa(input: BuiltinCaInput): Promise<CaMaterial
     validityMs: input.validityMs,
     now: input.now,
   });
-  return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }

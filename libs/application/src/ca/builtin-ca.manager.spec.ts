@@ -1,0 +1,71 @@
+import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { ResourceType, secretBytes, type MtlsBackend, type SecretSpec } from '@meshtls/domain';
+import { MemoryResourceStore } from '@meshtls/store';
+import { FakeClock } from '@meshtls/util';
+import { BuiltinCaManager } from './builtin-ca.manager';
+
+const backend: MtlsBackend = { name: 'ca-1', type: 'builtin' };
+const certKey = { type: ResourceType.Secret, mesh: 'default', name: 'default.ca-builtin-cert-ca-1' };
+const keyKey = { type: ResourceType.Secret, mesh: 'default', name: 'default.ca-builtin-key-ca-1' };
+
+async function pemOf(store: MemoryResourceStore, key: typeof certKey): Promise<string> {
+  const record = await store.get(key);
+  return secretBytes(record!.spec as SecretSpec).toString('utf8');
+}
+
+describe('BuiltinCaManager', () => {
+  let store: MemoryResourceStore;
+  const clock = new FakeClock('2026-06-01T00:00:00Z');
+
+  beforeEach(async () => {
+    store = new MemoryResourceStore(clock);
+    await store.create({ type: ResourceType.Mesh, name: 'default' }, {});
+  });
+
+  it('creates the CA as two Secrets: a self-signed CA:TRUE certificate and its key', async () => {
+    expect(await new BuiltinCaManager(store, clock).ensure('default', backend)).toBe('created');
+    const cert = new X509Certificate(await pemOf(store, certKey));
+    expect(cert.ca).toBe(true);
+    expect(cert.subjectAltName).toBe('URI:spiffe://default');
+    expect(cert.checkPrivateKey(createPrivateKey(await pemOf(store, keyKey)))).toBe(true);
+    expect(cert.verify(cert.publicKey)).toBe(true);
+    expect(Date.parse(cert.validTo) - clock.now().getTime()).toBeGreaterThan(9.9 * 365 * 86_400_000);
+  });
+
+  it('creates exactly one CA when several replicas race, and never regenerates it', async () => {
+    const managers = [1, 2, 3, 4].map(
+      () => new BuiltinCaManager(store, clock, { sleep: () => Promise.resolve() }),
+    );
+    const outcomes = await Promise.all(managers.map((m) => m.ensure('default', backend)));
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    const cert = new X509Certificate(await pemOf(store, certKey));
+    expect(cert.checkPrivateKey(createPrivateKey(await pemOf(store, keyKey)))).toBe(true);
+    const versions = [(await store.get(certKey))!.meta.version, (await store.get(keyKey))!.meta.version];
+    expect(await managers[0].ensure('default', backend)).toBe('existing');
+    expect([(await store.get(certKey))!.meta.version, (await store.get(keyKey))!.meta.version]).toEqual(
+      versions,
+    );
+  });
+
+  it('certifies the stored key when its creator died before storing the certificate', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await store.create(keyKey, { data: Buffer.from(keyPem).toString('base64') });
+    const manager = new BuiltinCaManager(store, clock, {
+      certificateWaitMs: 100,
+      sleep: () => Promise.resolve(),
+    });
+    expect(await manager.ensure('default', backend)).toBe('existing');
+    const cert = new X509Certificate(await pemOf(store, certKey));
+    expect(cert.checkPrivateKey(privateKey)).toBe(true);
+    expect(cert.ca).toBe(true);
+  });
+
+  it('loads the CA for signing, with a fingerprint that follows the Secrets', async () => {
+    const manager = new BuiltinCaManager(store, clock);
+    await manager.ensure('default', backend);
+    const loaded = await manager.load('default', backend);
+    expect(loaded.fingerprint).toBe(await manager.fingerprint('default', backend));
+    expect(loaded.signing.trustAnchorPem).toBe(await pemOf(store, certKey));
+  });
+});

@@ -1,0 +1,137 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import {
+  ResourceAlreadyExistsError,
+  ResourceType,
+  builtinCaSecretNames,
+  caCertRsaBitsOf,
+  caCertValidityMs,
+  secretBytes,
+  type BuiltinMtlsBackend,
+  type MtlsBackend,
+  type ResourceKey,
+  type ResourceRecord,
+  type SecretSpec,
+} from '@meshtls/domain';
+import { SigningCa, builtinCaCertificate, createBuiltinCa } from '@meshtls/pki';
+import type { ResourceStore } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import type { BackendReport, CaManager, LoadedCa } from './ca-manager';
+import { CaNotReadyError } from './ca.errors';
+
+export interface BuiltinCaManagerOptions {
+  /** How long to wait for a racing creator to store its certificate before finishing its work. */
+  readonly certificateWaitMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * builtin backends: the CA is generated here and kept as two Secrets of the mesh. Creation is safe under
+ * races between replicas: the key Secret is created first with create-if-absent, so exactly one
+ * generated CA wins; losers discard theirs and use the winner's. Existing CAs are never regenerated.
+ */
+export class BuiltinCaManager implements CaManager {
+  private readonly certificateWaitMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly clock: Clock,
+    options: BuiltinCaManagerOptions = {},
+  ) {
+    this.certificateWaitMs = options.certificateWaitMs ?? 5000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async validate(): Promise<BackendReport> {
+    return { violations: [], warnings: [] }; // its shape is checked by the Mesh validation
+  }
+
+  async ensure(mesh: string, backend: MtlsBackend): Promise<'created' | 'existing'> {
+    const keys = this.secretKeys(mesh, backend.name);
+    const [cert, key] = await Promise.all([this.store.get(keys.cert), this.store.get(keys.key)]);
+    if (cert && key) return 'existing';
+    if (!key) {
+      const ca = await createBuiltinCa({
+        mesh,
+        backend: backend.name,
+        rsaBits: caCertRsaBitsOf(backend as BuiltinMtlsBackend),
+        validityMs: caCertValidityMs(backend as BuiltinMtlsBackend),
+        now: this.clock.now(),
+      });
+      if (await this.createIfAbsent(keys.key, ca.keyPem)) {
+        await this.createIfAbsent(keys.cert, ca.certPem);
+        return 'created';
+      }
+    }
+    if (await this.waitForCertificate(keys.cert)) return 'existing';
+    await this.completeFromStoredKey(mesh, backend as BuiltinMtlsBackend, keys);
+    return 'existing';
+  }
+
+  async fingerprint(mesh: string, backend: MtlsBackend): Promise<string> {
+    const keys = this.secretKeys(mesh, backend.name);
+    const [cert, key] = await Promise.all([this.store.get(keys.cert), this.store.get(keys.key)]);
+    return `builtin:${cert?.meta.version ?? '-'}:${key?.meta.version ?? '-'}`;
+  }
+
+  async load(mesh: string, backend: MtlsBackend): Promise<LoadedCa> {
+    const keys = this.secretKeys(mesh, backend.name);
+    const [cert, key] = await Promise.all([this.store.get(keys.cert), this.store.get(keys.key)]);
+    if (!cert || !key) throw new CaNotReadyError(mesh, backend.name);
+    return {
+      signing: SigningCa.load({ certChainPem: pemOf(cert), keyPem: pemOf(key) }),
+      fingerprint: `builtin:${cert.meta.version}:${key.meta.version}`,
+    };
+  }
+
+  private secretKeys(mesh: string, backend: string): { cert: ResourceKey; key: ResourceKey } {
+    const names = builtinCaSecretNames(mesh, backend);
+    return {
+      cert: { type: ResourceType.Secret, mesh, name: names.cert },
+      key: { type: ResourceType.Secret, mesh, name: names.key },
+    };
+  }
+
+  private async createIfAbsent(key: ResourceKey, pem: string): Promise<boolean> {
+    try {
+      await this.store.create(key, { data: Buffer.from(pem).toString('base64') } satisfies SecretSpec);
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceAlreadyExistsError) return false;
+      throw error;
+    }
+  }
+
+  private async waitForCertificate(key: ResourceKey): Promise<boolean> {
+    const step = 50;
+    for (let waited = 0; waited < this.certificateWaitMs; waited += step) {
+      if (await this.store.get(key)) return true;
+      await this.sleep(step);
+    }
+    return (await this.store.get(key)) !== undefined;
+  }
+
+  /** The creator stored its key and died before its certificate: certify the stored key, once. */
+  private async completeFromStoredKey(
+    mesh: string,
+    backend: BuiltinMtlsBackend,
+    keys: { cert: ResourceKey; key: ResourceKey },
+  ): Promise<void> {
+    const key = await this.store.get(keys.key);
+    if (!key) throw new CaNotReadyError(mesh, backend.name);
+    const privateKey = createPrivateKey(pemOf(key));
+    const certPem = builtinCaCertificate({
+      mesh,
+      backend: backend.name,
+      privateKey,
+      publicKey: createPublicKey(privateKey),
+      validityMs: caCertValidityMs(backend),
+      now: this.clock.now(),
+    });
+    await this.createIfAbsent(keys.cert, certPem);
+  }
+}
+
+function pemOf(record: ResourceRecord): string {
+  return secretBytes(record.spec as SecretSpec).toString('utf8');
+}

@@ -1,0 +1,97 @@
+import type { IssuedCertificateDto, TrustAnchorDto } from '@meshtls/contracts';
+import {
+  ResourceType,
+  dataplaneIdentity,
+  dpCertValidityMs,
+  enabledBackendOf,
+  identityUris,
+  type DataplaneSpec,
+  type MeshSpec,
+  type MtlsBackend,
+} from '@meshtls/domain';
+import { LeafKeyType, generateLeafKey, verifyCsr } from '@meshtls/pki';
+import type { ResourceStore } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import type { KeyObject } from 'node:crypto';
+import type { CaRegistry } from './ca-registry';
+import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './ca.errors';
+
+export interface IssueCertificateCommand {
+  readonly mesh: string;
+  readonly dataplane: string;
+  /** The dataplane's CSR: only its public key is used. Without one, a key is made here (Kuma's way). */
+  readonly csrPem?: string;
+}
+
+export interface IssueCertificateResult {
+  readonly certificate: IssuedCertificateDto;
+  /** The anchors of every backend of the mesh, so peers keep trusting both sides of a CA switch. */
+  readonly trustBundle: TrustAnchorDto[];
+}
+
+/**
+ * Issues a dataplane certificate from the mesh's enabled backend. The names come from the stored
+ * Dataplane (never from the CSR); the certificate is checked before it leaves (SigningCa.issue).
+ */
+export class IssueCertificateUseCase {
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly registry: CaRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: IssueCertificateCommand): Promise<IssueCertificateResult> {
+    const mesh = await this.store.get({ type: ResourceType.Mesh, name: command.mesh });
+    if (!mesh) throw new MeshNotFoundError(command.mesh);
+    const meshSpec = mesh.spec as MeshSpec;
+    const backend = enabledBackendOf(meshSpec);
+    if (!backend) throw new MtlsDisabledError(command.mesh);
+    const dataplane = await this.store.get({
+      type: ResourceType.Dataplane,
+      mesh: command.mesh,
+      name: command.dataplane,
+    });
+    if (!dataplane) throw new DataplaneNotFoundError(command.mesh, command.dataplane);
+    const uris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
+
+    const key = await this.publicKeyFor(command.csrPem);
+    const signing = await this.registry.signingCa(command.mesh, backend);
+    const issued = signing.issue({
+      publicKey: key.publicKey,
+      uris,
+      validityMs: dpCertValidityMs(backend),
+      now: this.clock.now(),
+    });
+    return {
+      certificate: {
+        certPem: issued.certPem,
+        chainPem: issued.chainPem,
+        ...(key.privateKeyPem === undefined ? {} : { keyPem: key.privateKeyPem }),
+        serial: issued.serial,
+        notBefore: issued.notBefore.toISOString(),
+        notAfter: issued.notAfter.toISOString(),
+        backend: backend.name,
+        uris,
+      },
+      trustBundle: await this.trustBundle(command.mesh, meshSpec.mtls?.backends ?? []),
+    };
+  }
+
+  private async publicKeyFor(
+    csrPem: string | undefined,
+  ): Promise<{ publicKey: KeyObject; privateKeyPem?: string }> {
+    if (csrPem !== undefined) return { publicKey: verifyCsr(csrPem) };
+    const generated = await generateLeafKey(LeafKeyType.Rsa2048);
+    return { publicKey: generated.publicKey, privateKeyPem: generated.privateKeyPem };
+  }
+
+  private async trustBundle(mesh: string, backends: readonly MtlsBackend[]): Promise<TrustAnchorDto[]> {
+    const anchors = await Promise.all(
+      backends.map(async (b) => {
+        const ca = await this.registry.signingCa(mesh, b).catch(() => undefined);
+        return ca ? { backend: b.name, certPem: ca.trustAnchorPem } : undefined;
+      }),
+    );
+    return anchors.filter((a): a is TrustAnchorDto => a !== undefined);
+  }
+}

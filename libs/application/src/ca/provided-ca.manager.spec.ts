@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ResourceType, type MtlsBackend } from '@meshtls/domain';
+import { createBuiltinCa } from '@meshtls/pki';
+import { MemoryResourceStore } from '@meshtls/store';
+import { FakeClock } from '@meshtls/util';
+import { DataSourceReader } from './data-source.reader';
+import { ProvidedCaManager } from './provided-ca.manager';
+
+const clock = new FakeClock('2026-06-01T00:00:00Z');
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('ProvidedCaManager', () => {
+  let store: MemoryResourceStore;
+  let manager: ProvidedCaManager;
+  let ca: { certPem: string; keyPem: string };
+  let other: { certPem: string; keyPem: string };
+
+  beforeAll(async () => {
+    const input = {
+      mesh: 'default',
+      backend: 'x',
+      rsaBits: 2048,
+      validityMs: 86_400_000 * 365,
+      now: clock.now(),
+    };
+    [ca, other] = await Promise.all([createBuiltinCa(input), createBuiltinCa(input)]);
+  });
+
+  beforeEach(async () => {
+    store = new MemoryResourceStore(clock);
+    manager = new ProvidedCaManager(new DataSourceReader(store), clock);
+    await store.create({ type: ResourceType.Mesh, name: 'default' }, {});
+  });
+
+  const provided = (cert: object, key: object): MtlsBackend => ({
+    name: 'ca-2',
+    type: 'provided',
+    conf: { cert, key } as never,
+  });
+
+  it('accepts a CA from every kind of data source', async () => {
+    await store.create(
+      { type: ResourceType.Secret, mesh: 'default', name: 'ca-cert' },
+      { data: b64(ca.certPem) },
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'meshtls-provided-'));
+    writeFileSync(join(dir, 'key.pem'), ca.keyPem);
+    for (const backend of [
+      provided({ secret: 'ca-cert' }, { file: join(dir, 'key.pem') }),
+      provided({ inline: b64(ca.certPem) }, { inlineString: ca.keyPem }),
+    ]) {
+      expect(await manager.validate('default', backend, 1)).toEqual({ violations: [], warnings: [] });
+    }
+  });
+
+  it('reports unreadable sources on their field, all at once', async () => {
+    const report = await manager.validate(
+      'default',
+      provided({ secret: 'missing' }, { file: '/nonexistent/key.pem' }),
+      1,
+    );
+    expect(report.violations).toEqual([
+      {
+        field: 'mtls.backends[1].conf.cert.secret',
+        message: 'could not load data: secret "missing" not found in mesh "default"',
+      },
+      {
+        field: 'mtls.backends[1].conf.key.file',
+        message: 'could not load data: cannot read file "/nonexistent/key.pem": ENOENT',
+      },
+    ]);
+  });
+
+  it('refuses a key that does not match the certificate', async () => {
+    const report = await manager.validate(
+      'default',
+      provided({ inlineString: ca.certPem }, { inlineString: other.keyPem }),
+      0,
+    );
+    expect(report.violations).toContainEqual({
+      field: 'mtls.backends[0].conf.key',
+      message: 'not a valid TLS key pair',
+    });
+  });
+
+  it('loads for signing and notices when its Secret changes', async () => {
+    const key = { type: ResourceType.Secret, mesh: 'default', name: 'ca-cert' };
+    const record = await store.create(key, { data: b64(ca.certPem) });
+    const backend = provided({ secret: 'ca-cert' }, { inlineString: ca.keyPem });
+    const loaded = await manager.load('default', backend);
+    expect(loaded.signing.trustAnchorPem.trim()).toBe(ca.certPem.trim());
+    await store.update(key, { data: b64(ca.certPem) }, record.meta.version);
+    expect(await manager.fingerprint('default', backend)).not.toBe(loaded.fingerprint);
+  });
+});

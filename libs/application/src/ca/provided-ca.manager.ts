@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@meshtls/domain';
+import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
+import type { Clock } from '@meshtls/util';
+import type { BackendReport, CaManager, LoadedCa } from './ca-manager';
+import type { DataSourceReader } from './data-source.reader';
+
+/** provided backends: the user's CA chain and key, read from their data sources and validated. */
+export class ProvidedCaManager implements CaManager {
+  constructor(
+    private readonly sources: DataSourceReader,
+    private readonly clock: Clock,
+  ) {}
+
+  async validate(mesh: string, backend: MtlsBackend, index: number): Promise<BackendReport> {
+    const prefix = `mtls.backends[${index}].conf`;
+    let material: { certPem: string; keyPem: string };
+    try {
+      material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix);
+    } catch (error) {
+      if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
+      throw error;
+    }
+    if ((backend as ProvidedMtlsBackend).conf.skipValidation) return { violations: [], warnings: [] };
+    return validateProvidedCa({ ...material, now: this.clock.now(), fieldPrefix: prefix });
+  }
+
+  async ensure(): Promise<'existing'> {
+    return 'existing'; // nothing to create: the user brings the CA
+  }
+
+  async fingerprint(mesh: string, backend: MtlsBackend): Promise<string> {
+    const { conf } = backend as ProvidedMtlsBackend;
+    const versions = await Promise.all([
+      this.sources.versionOf(mesh, conf.cert),
+      this.sources.versionOf(mesh, conf.key),
+    ]);
+    const digest = createHash('sha256').update(JSON.stringify(conf)).digest('hex').slice(0, 16);
+    return `provided:${digest}:${versions.join(':')}`;
+  }
+
+  async load(mesh: string, backend: MtlsBackend): Promise<LoadedCa> {
+    const provided = backend as ProvidedMtlsBackend;
+    const fingerprint = await this.fingerprint(mesh, provided);
+    const material = await this.read(mesh, provided, `mtls.backends[${backend.name}].conf`);
+    try {
+      return {
+        signing: SigningCa.load({ certChainPem: material.certPem, keyPem: material.keyPem }),
+        fingerprint,
+      };
+    } catch (error) {
+      if (error instanceof CaValidationError) throw new ValidationError(error.violations, error.message);
+      throw error;
+    }
+  }
+
+  private async read(mesh: string, backend: ProvidedMtlsBackend, prefix: string) {
+    const [cert, key] = await Promise.allSettled([
+      this.sources.read(mesh, backend.conf.cert, `${prefix}.cert`),
+      this.sources.read(mesh, backend.conf.key, `${prefix}.key`),
+    ]);
+    const violations = [cert, key].flatMap((r) =>
+      r.status === 'rejected' && r.reason instanceof ValidationError ? r.reason.violations : [],
+    );
+    if (violations.length > 0) throw new ValidationError(violations);
+    for (const r of [cert, key]) if (r.status === 'rejected') throw r.reason;
+    return {
+      certPem: (cert as PromiseFulfilledResult<Buffer>).value.toString('utf8'),
+      keyPem: (key as PromiseFulfilledResult<Buffer>).value.toString('utf8'),
+    };
+  }
+}

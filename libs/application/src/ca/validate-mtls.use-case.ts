@@ -1,0 +1,28 @@
+import { ValidationError } from '@meshtls/domain';
+import type { BackendReport } from './ca-manager';
+import type { CaRegistry } from './ca-registry';
+import { parseMtls } from './mesh-mtls';
+
+/** ca-signer: checks every backend of a Mesh's `mtls` before the Mesh is stored (provided CAs in full). */
+export class ValidateMtlsUseCase {
+  constructor(private readonly registry: CaRegistry) {}
+
+  async execute(request: { mesh: string; mtls: unknown }): Promise<BackendReport> {
+    let backends;
+    try {
+      backends = parseMtls(request.mesh, request.mtls).backends ?? [];
+    } catch (error) {
+      if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
+      throw error;
+    }
+    const reports = await Promise.all(
+      backends.map((backend, index) =>
+        this.registry.managerFor(backend).validate(request.mesh, backend, index),
+      ),
+    );
+    return {
+      violations: reports.flatMap((r) => r.violations),
+      warnings: reports.flatMap((r) => r.warnings),
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { defineRequest } from './contract';
+
+const violation = z.object({ field: z.string(), message: z.string() });
+
+/**
+ * mesh-api → ca-signer, before a Mesh is stored: checks every backend of `mtls` (provided CAs are read
+ * from their data sources and validated; builtin ones only by shape). Violations use the Mesh's field
+ * paths (`mtls.backends[1].conf.cert[0]`); warnings do not block.
+ */
+export const validateMtls = defineRequest({
+  subject: 'mesh.ca.validate-mtls.v1',
+  request: z.object({ mesh: z.string(), mtls: z.unknown() }),
+  reply: z.object({ violations: z.array(violation), warnings: z.array(z.string()) }),
+  timeoutMs: 10_000,
+});
+
+/**
+ * mesh-api → ca-signer, before a Mesh is stored: makes sure every builtin backend has its CA Secrets
+ * (`{mesh}.ca-builtin-cert-{backend}` / `-key-`), creating each exactly once even when replicas race.
+ */
+export const ensureCaBackends = defineRequest({
+  subject: 'mesh.ca.ensure-backends.v1',
+  request: z.object({ mesh: z.string(), mtls: z.unknown() }),
+  reply: z.object({ created: z.array(z.string()), existing: z.array(z.string()) }),
+  // An RSA-4096 CA key can take seconds to generate on a busy machine.
+  timeoutMs: 60_000,
+});
+
+export const ISSUE_REASONS = ['new', 'rotation', 'restart', 'reconnect', 'mesh-change'] as const;
+export const issueReason = z.enum(ISSUE_REASONS);
+export type IssueReason = z.infer<typeof issueReason>;
+
+const issuedCertificate = z.object({
+  /** Leaf certificate PEM. */
+  certPem: z.string(),
+  /** PEM of the intermediates between the leaf and the trust anchor, leaf-most first; empty for a root CA. */
+  chainPem: z.string(),
+  /** Only when the control plane made the key (no CSR); never stored anywhere. */
+  keyPem: z.string().optional(),
+  serial: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  backend: z.string(),
+  uris: z.array(z.string()),
+});
+export type IssuedCertificateDto = z.infer<typeof issuedCertificate>;
+
+const trustAnchor = z.object({ backend: z.string(), certPem: z.string() });
+export type TrustAnchorDto = z.infer<typeof trustAnchor>;
+
+/**
+ * A dataplane certificate from ca-signer. The identity comes from the stored Dataplane, never from the
+ * request; a CSR only contributes its public key. When ca-signer is saturated it answers `shed` with
+ * how long to wait, instead of queueing without bound.
+ */
+export const issueCertificate = defineRequest({
+  subject: 'mesh.ca.issue.v1',
+  request: z.object({
+    mesh: z.string(),
+    dataplane: z.string(),
+    csrPem: z
+      .string()
+      .max(16 * 1024)
+      .optional(),
+    reason: issueReason,
+    /** Correlates one request across retries and logs. */
+    requestId: z.string().min(1).max(128),
+  }),
+  reply: z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('issued'),
+      certificate: issuedCertificate,
+      trustBundle: z.array(trustAnchor),
+    }),
+    z.object({ status: z.literal('shed'), retryAfterMs: z.number().int().nonnegative(), reason: z.string() }),
+  ]),
+  timeoutMs: 10_000,
+});
