@@ -1,4 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+
+type ModuleRef = Type<unknown> | DynamicModule;
 import type { AppRole } from '@meshtls/contracts';
 import { ConfigError } from '@meshtls/util';
 import { loadCoreConfig, type RunMode } from '../config/core-config';
@@ -12,8 +14,13 @@ export interface ProcessSpec {
   /** Prefix of the default instance id (`<name>-<pid>`): letters, digits and dashes. */
   readonly name: string;
   readonly roles: readonly AppRole[];
-  /** The role modules to compose (MeshApiModule, ...). */
-  readonly modules: readonly Type<unknown>[];
+  /**
+   * The role modules to compose (MeshApiModule, CaSignerModule.forRoot(...)); a function receives the
+   * environment so a role can parse its own settings (a ConfigError there stops start-up like any other).
+   */
+  readonly modules:
+    | readonly ModuleRef[]
+    | ((env: Record<string, string | undefined>) => readonly ModuleRef[]);
   readonly defaultMode: RunMode;
   readonly defaultPort: number;
   readonly allowedMethods?: AllowedMethods;
@@ -30,7 +37,10 @@ export async function runProcess(
   try {
     const config = loadCoreConfig(env, { mode: spec.defaultMode, port: spec.defaultPort, role: spec.name });
     await bootstrapHttpApp({
-      module: rootModule(CoreModule.forRoot({ config, roles: spec.roles }), spec.modules),
+      module: rootModule(
+        CoreModule.forRoot({ config, roles: spec.roles }),
+        typeof spec.modules === 'function' ? spec.modules(env) : spec.modules,
+      ),
       config,
       label: spec.label,
       allowedMethods: spec.allowedMethods,
@@ -45,7 +55,7 @@ export async function runProcess(
   }
 }
 
-function rootModule(core: DynamicModule, modules: readonly Type<unknown>[]): DynamicModule {
+function rootModule(core: DynamicModule, modules: readonly ModuleRef[]): DynamicModule {
   @Module({})
   class RootModule {}
   return { module: RootModule, imports: [core, ...modules] };
