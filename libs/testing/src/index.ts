@@ -7,3 +7,5 @@ export { startRedisServer } from './redis-server';
 export type { RedisServerHandle } from './redis-server';
 export { startNatsCluster } from './nats-cluster';
 export type { NatsClusterHandle } from './nats-cluster';
+export { OpensslWorkspace, CA_EXTENSIONS } from './openssl-workspace';
+export type { TestCa, TestKeyType } from './openssl-workspace';

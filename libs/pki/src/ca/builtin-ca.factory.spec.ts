@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { FakeClock } from '@meshtls/util';
-import { OpensslWorkspace } from '../test-support/openssl.test-helper';
+import { OpensslWorkspace } from '@meshtls/testing';
 import { createBuiltinCa } from './builtin-ca.factory';
 import { validateProvidedCa } from './provided-ca.validator';
 import { selfSignedCaCertificate } from './self-signed-ca';

@@ -1,4 +1,4 @@
-import { CA_EXTENSIONS, OpensslWorkspace, type TestCa } from '../test-support/openssl.test-helper';
+import { CA_EXTENSIONS, OpensslWorkspace, type TestCa } from '@meshtls/testing';
 import { ProvidedCaMessages as M } from './provided-ca.messages';
 import { validateProvidedCa } from './provided-ca.validator';
 

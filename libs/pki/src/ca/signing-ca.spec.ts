@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { FakeClock } from '@meshtls/util';
 import { CaValidationError, UnsupportedKeyError } from '../pki.errors';
-import { OpensslWorkspace, type TestCa } from '../test-support/openssl.test-helper';
+import { OpensslWorkspace, type TestCa } from '@meshtls/testing';
 import { checkIssued } from '../x509/issued-certificate.validator';
 import { IssuedCheck, SigningCa } from './signing-ca';
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { CsrInvalidError } from '../pki.errors';
-import { OpensslWorkspace } from '../test-support/openssl.test-helper';
+import { OpensslWorkspace } from '@meshtls/testing';
 import { derBytes, derChildren, readDer } from '../der/der.reader';
 import { derSequence } from '../der/der.writer';
 import { toPem } from '../x509/pem';
