@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../support/app-process';
-import { CONTROL_PLANE_ROLES } from '../support/topology';
+import { REPO_ROOT } from '@meshtls/testing';
+import { CONTROL_PLANE_ROLES } from '@meshtls/testing';
 
 interface Compose {
   services: Record<

@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, tempDir, type TempDir } from '@meshtls/testing';
-import { AppProcess } from '../support/app-process';
+import { AppProcess, freePort, tempDir, type TempDir } from '@meshtls/testing';
 import { http, meshctl } from '../support/cli';
 
 const MESHES = `

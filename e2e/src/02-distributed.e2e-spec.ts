@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import { http, meshctl } from '../support/cli';
-import { CONTROL_PLANE_ROLES, Topology } from '../support/topology';
+import { CONTROL_PLANE_ROLES, Topology } from '@meshtls/testing';
 
 const MESH = JSON.stringify({
   type: 'Mesh',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appEntry, REPO_ROOT } from './app-process';
+import { appEntry, REPO_ROOT } from '@meshtls/testing';
 
 export interface CliResult {
   readonly code: number | null;

@@ -9,3 +9,7 @@ export { startNatsCluster } from './nats-cluster';
 export type { NatsClusterHandle } from './nats-cluster';
 export { OpensslWorkspace, CA_EXTENSIONS } from './openssl-workspace';
 export type { TestCa, TestKeyType } from './openssl-workspace';
+export { AppProcess, appEntry, REPO_ROOT } from './app-process';
+export type { ExitStatus } from './app-process';
+export { Topology, CONTROL_PLANE_ROLES } from './topology';
+export type { Replica, Role } from './topology';

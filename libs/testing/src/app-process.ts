@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+/** The repository root: tests and benchmarks run from it (npm scripts, jest's rootDir parents). */
+export const REPO_ROOT = process.cwd();
 
-/** The built entry point of an app; the suite needs `npm run build` first and says so clearly. */
+/** The built entry point of an app; the caller needs `npm run build` first and is told so clearly. */
 export function appEntry(app: string): string {
   const file = join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the e2e suite`);

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  freePort,
-  startNatsServer,
-  startRedisServer,
-  type NatsServerHandle,
-  type RedisServerHandle,
-} from '@meshtls/testing';
 import { AppProcess } from './app-process';
+import { startNatsServer, type NatsServerHandle } from './nats-server';
+import { freePort } from './ports';
+import { startRedisServer, type RedisServerHandle } from './redis-server';
 
 export const CONTROL_PLANE_ROLES = [
   'mesh-api',
@@ -35,14 +31,23 @@ export class Topology {
   private constructor(
     readonly nats: NatsServerHandle,
     readonly redis: RedisServerHandle,
+    private readonly env: Record<string, string>,
   ) {}
 
-  static async start(replicasPerRole = 2): Promise<Topology> {
+  /**
+   * `replicas`: how many of each role (a number for all, or per role; a missing role gets none);
+   * `env`: extra settings for every replica (e.g. ca-signer's admission limits).
+   */
+  static async start(
+    replicas: number | Partial<Record<Role, number>> = 2,
+    env: Record<string, string> = {},
+  ): Promise<Topology> {
     const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
-    const topology = new Topology(nats, redis);
+    const topology = new Topology(nats, redis, env);
     try {
       for (const role of CONTROL_PLANE_ROLES) {
-        for (let i = 1; i <= replicasPerRole; i++) await topology.startReplica(role, `${role}-${i}`);
+        const count = typeof replicas === 'number' ? replicas : (replicas[role] ?? 0);
+        for (let i = 1; i <= count; i++) await topology.startReplica(role, `${role}-${i}`);
       }
     } catch (error) {
       await topology.stop();
@@ -62,6 +67,7 @@ export class Topology {
         MESH_ADMIN_TOKEN: this.adminToken,
         MESH_INSTANCE_ID: instanceId,
         MESH_HTTP_PORT: String(port),
+        ...this.env,
       },
       instanceId,
     );
