@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runProcess } from '@meshtls/nest-core';
-import { CaSignerModule } from '@meshtls/nest-ca-signer';
+import { CaSignerModule, loadCaSignerConfig } from '@meshtls/nest-ca-signer';
 import { MeshApiModule, allowedMethods } from '@meshtls/nest-mesh-api';
 import { RotationSchedulerModule } from '@meshtls/nest-rotation-scheduler';
 import { StatsCollectorModule } from '@meshtls/nest-stats-collector';
@@ -10,7 +10,12 @@ void runProcess({
   label: 'control plane (standalone)',
   name: 'control-plane',
   roles: ['mesh-api', 'ca-signer', 'rotation-scheduler', 'stats-collector'],
-  modules: [MeshApiModule, CaSignerModule, RotationSchedulerModule, StatsCollectorModule],
+  modules: (env) => [
+    MeshApiModule,
+    CaSignerModule.forRoot(loadCaSignerConfig(env)),
+    RotationSchedulerModule,
+    StatsCollectorModule,
+  ],
   defaultMode: 'standalone',
   defaultPort: 5681,
   allowedMethods,

@@ -27,3 +27,10 @@ export { IssueCertificateUseCase } from './ca/issue-certificate.use-case';
 export type { IssueCertificateCommand, IssueCertificateResult } from './ca/issue-certificate.use-case';
 export { BusMeshCaGateway } from './ca/mesh-ca.gateway';
 export type { MeshCaGateway } from './ca/mesh-ca.gateway';
+export {
+  AdmissionController,
+  AdmissionOptionsError,
+  DEFAULT_ADMISSION,
+  IssuePriority,
+} from './ca/admission-controller';
+export type { AdmissionOptions, AdmissionResult, Timers } from './ca/admission-controller';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ApplyResourceUseCase, DeleteResourceUseCase, ResourceQueries } from '@meshtls/application';
-import { CORE_CONFIG, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
-import type { ResourceStore } from '@meshtls/store';
+import { ApplyResourceUseCase, BusMeshCaGateway, DeleteResourceUseCase, ResourceQueries } from '@meshtls/application';
+import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
+import type { MessageBus, ResourceStore } from '@meshtls/store';
 import { ResourceHttpService } from './resources/resource-http.service';
 import { ResourcesController } from './resources/resources.controller';
 
@@ -11,12 +11,12 @@ import { ResourcesController } from './resources/resources.controller';
   providers: [
     {
       provide: ResourceHttpService,
-      inject: [CORE_CONFIG, RESOURCE_STORE],
-      useFactory: (config: CoreConfig, store: ResourceStore) =>
+      inject: [CORE_CONFIG, RESOURCE_STORE, MESSAGE_BUS],
+      useFactory: (config: CoreConfig, store: ResourceStore, bus: MessageBus) =>
         new ResourceHttpService(
           { mode: config.mode, adminToken: config.adminToken },
           new ResourceQueries(store),
-          new ApplyResourceUseCase(store),
+          new ApplyResourceUseCase(store, new BusMeshCaGateway(bus)),
           new DeleteResourceUseCase(store),
         ),
     },

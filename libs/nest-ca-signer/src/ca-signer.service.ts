@@ -1,0 +1,64 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  AdmissionController,
+  EnsureCaBackendsUseCase,
+  IssueCertificateUseCase,
+  IssuePriority,
+  ValidateMtlsUseCase,
+  type CaRegistry,
+} from '@meshtls/application';
+import { ensureCaBackends, issueCertificate, validateMtls } from '@meshtls/contracts';
+import { ResourceType } from '@meshtls/domain';
+import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
+import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
+
+const QUEUE = 'ca-signer';
+
+/** Serves ca-signer's contracts on the bus; issuance goes through admission control. */
+@Injectable()
+export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly subscriptions: Subscription[] = [];
+  private stopWatch?: () => void;
+
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    @Inject(CA_REGISTRY) private readonly registry: CaRegistry,
+    @Inject(ADMISSION) private readonly admission: AdmissionController,
+    @Inject(VALIDATE_MTLS) private readonly validate: ValidateMtlsUseCase,
+    @Inject(ENSURE_CA) private readonly ensure: EnsureCaBackendsUseCase,
+    @Inject(ISSUE_CERTIFICATE) private readonly issue: IssueCertificateUseCase,
+  ) {}
+
+  onModuleInit(): void {
+    const queue = { queue: QUEUE };
+    this.subscriptions.push(
+      this.bus.serve(validateMtls, (request) => this.validate.execute(request), queue),
+      this.bus.serve(ensureCaBackends, (request) => this.ensure.execute(request), queue),
+      this.bus.serve(
+        issueCertificate,
+        async (request) => {
+          const priority = request.reason === 'new' ? IssuePriority.First : IssuePriority.Renewal;
+          const result = await this.admission.run(priority, () => this.issue.execute(request));
+          if (!result.admitted) {
+            return { status: 'shed' as const, retryAfterMs: result.retryAfterMs, reason: result.reason };
+          }
+          return { status: 'issued' as const, ...result.value };
+        },
+        queue,
+      ),
+    );
+    // A deleted mesh's CA keys must not linger in this process's memory.
+    this.stopWatch = this.store.watch((change) => {
+      if (change.kind === 'delete' && change.key.type === ResourceType.Mesh)
+        this.registry.forgetMesh(change.key.name);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopWatch?.();
+    this.admission.close();
+    for (const s of this.subscriptions) await s.unsubscribe().catch(() => undefined);
+  }
+}
