@@ -10,7 +10,7 @@ export {
 export type { PageRequest } from './resources/resource-queries';
 export { DataSourceReader, nodeFileReader } from './ca/data-source.reader';
 export type { FileReader } from './ca/data-source.reader';
-export type { CaManager, BackendReport, LoadedCa } from './ca/ca-manager';
+export type { CaManager, BackendReport } from './ca/ca-manager';
 export { BuiltinCaManager } from './ca/builtin-ca.manager';
 export type { BuiltinCaManagerOptions } from './ca/builtin-ca.manager';
 export { ProvidedCaManager } from './ca/provided-ca.manager';

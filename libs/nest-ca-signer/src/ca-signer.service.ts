@@ -8,7 +8,6 @@ import {
   type CaRegistry,
 } from '@meshtls/application';
 import { ensureCaBackends, issueCertificate, validateMtls } from '@meshtls/contracts';
-import { ResourceType } from '@meshtls/domain';
 import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
@@ -49,11 +48,7 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
         queue,
       ),
     );
-    // A deleted mesh's CA keys must not linger in this process's memory.
-    this.stopWatch = this.store.watch((change) => {
-      if (change.kind === 'delete' && change.key.type === ResourceType.Mesh)
-        this.registry.forgetMesh(change.key.name);
-    });
+    this.stopWatch = this.registry.followChanges(this.store);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -15,7 +15,7 @@ import {
 import { SigningCa, builtinCaCertificate, createBuiltinCa } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import type { BackendReport, CaManager, LoadedCa } from './ca-manager';
+import type { BackendReport, CaManager } from './ca-manager';
 import { CaNotReadyError } from './ca.errors';
 
 export interface BuiltinCaManagerOptions {
@@ -68,20 +68,11 @@ export class BuiltinCaManager implements CaManager {
     return 'existing';
   }
 
-  async fingerprint(mesh: string, backend: MtlsBackend): Promise<string> {
-    const keys = this.secretKeys(mesh, backend.name);
-    const [cert, key] = await Promise.all([this.store.get(keys.cert), this.store.get(keys.key)]);
-    return `builtin:${cert?.meta.version ?? '-'}:${key?.meta.version ?? '-'}`;
-  }
-
-  async load(mesh: string, backend: MtlsBackend): Promise<LoadedCa> {
+  async load(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
     const keys = this.secretKeys(mesh, backend.name);
     const [cert, key] = await Promise.all([this.store.get(keys.cert), this.store.get(keys.key)]);
     if (!cert || !key) throw new CaNotReadyError(mesh, backend.name);
-    return {
-      signing: SigningCa.load({ certChainPem: pemOf(cert), keyPem: pemOf(key) }),
-      fingerprint: `builtin:${cert.meta.version}:${key.meta.version}`,
-    };
+    return SigningCa.load({ certChainPem: pemOf(cert), keyPem: pemOf(key) });
   }
 
   private secretKeys(mesh: string, backend: string): { cert: ResourceKey; key: ResourceKey } {

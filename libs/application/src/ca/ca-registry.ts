@@ -1,13 +1,21 @@
-import type { MtlsBackend } from '@meshtls/domain';
+import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import type { SigningCa } from '@meshtls/pki';
-import type { CaManager, LoadedCa } from './ca-manager';
+import type { ResourceStore } from '@meshtls/store';
+import type { CaManager } from './ca-manager';
+
+interface CachedCa {
+  readonly generation: number;
+  readonly ca: Promise<SigningCa>;
+}
 
 /**
- * The CA managers by backend type, and the loaded CAs: each parsed once and reused until the material
- * behind it changes (its fingerprint), so issuance costs a signature, not a PEM parse.
+ * The CA managers by backend type, and the loaded CAs: each parsed once and reused until its mesh's
+ * Secrets or Mesh change (followChanges), so issuance costs a signature, not a store read and a PEM parse.
  */
 export class CaRegistry {
-  private readonly loaded = new Map<string, Promise<LoadedCa>>();
+  private readonly cache = new Map<string, CachedCa>();
+  /** Bumped when a mesh's CA material may have changed; a load started before the bump is not kept. */
+  private readonly generations = new Map<string, number>();
 
   constructor(private readonly managers: Readonly<Record<MtlsBackend['type'], CaManager>>) {}
 
@@ -15,21 +23,32 @@ export class CaRegistry {
     return this.managers[backend.type];
   }
 
-  async signingCa(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
-    const manager = this.managerFor(backend);
+  signingCa(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
     const key = `${mesh}/${backend.name}`;
-    const fingerprint = await manager.fingerprint(mesh, backend);
-    const cached = this.loaded.get(key);
-    const ca = await cached?.catch(() => undefined);
-    if (ca && ca.fingerprint === fingerprint) return ca.signing;
-    const loading = manager.load(mesh, backend);
-    this.loaded.set(key, loading);
-    loading.catch(() => this.loaded.get(key) === loading && this.loaded.delete(key));
-    return (await loading).signing;
+    const generation = this.generations.get(mesh) ?? 0;
+    const cached = this.cache.get(key);
+    if (cached && cached.generation === generation) return cached.ca;
+    const ca = this.managerFor(backend).load(mesh, backend);
+    this.cache.set(key, { generation, ca });
+    ca.catch(() => this.cache.get(key)?.ca === ca && this.cache.delete(key));
+    return ca;
   }
 
-  /** Forgets the CAs of a mesh (deleted), so its keys do not stay in memory. */
-  forgetMesh(mesh: string): void {
-    for (const key of this.loaded.keys()) if (key.startsWith(`${mesh}/`)) this.loaded.delete(key);
+  /** Drops the CAs of a mesh: the next issuance loads them again from the store. */
+  invalidateMesh(mesh: string): void {
+    this.generations.set(mesh, (this.generations.get(mesh) ?? 0) + 1);
+    for (const key of this.cache.keys()) if (key.startsWith(`${mesh}/`)) this.cache.delete(key);
+  }
+
+  /**
+   * Invalidates a mesh's CAs whenever its Mesh or one of its Secrets changes, by any replica; a deleted
+   * mesh's keys leave this process's memory. Returns the function that stops following.
+   */
+  followChanges(store: ResourceStore): () => void {
+    return store.watch((change) => {
+      const key = change.kind === 'upsert' ? change.record.meta : change.key;
+      if (key.type === ResourceType.Mesh) this.invalidateMesh(key.name);
+      else if (key.type === ResourceType.Secret && key.mesh !== undefined) this.invalidateMesh(key.mesh);
+    });
   }
 }

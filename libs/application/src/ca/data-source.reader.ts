@@ -32,13 +32,6 @@ export class DataSourceReader {
     return this.readFile(source.file, field);
   }
 
-  /** The store version of a `secret` source (to tell when a cached CA is stale); undefined for other kinds. */
-  async versionOf(mesh: string, source: DataSource): Promise<number | undefined> {
-    if (!('secret' in source)) return undefined;
-    const record = await this.store.get({ type: ResourceType.Secret, mesh, name: source.secret });
-    return record?.meta.version;
-  }
-
   private async readSecret(mesh: string, name: string, field: string): Promise<Buffer> {
     const record = await this.store.get({ type: ResourceType.Secret, mesh, name });
     if (!record) {

@@ -84,14 +84,4 @@ describe('ProvidedCaManager', () => {
       message: 'not a valid TLS key pair',
     });
   });
-
-  it('loads for signing and notices when its Secret changes', async () => {
-    const key = { type: ResourceType.Secret, mesh: 'default', name: 'ca-cert' };
-    const record = await store.create(key, { data: b64(ca.certPem) });
-    const backend = provided({ secret: 'ca-cert' }, { inlineString: ca.keyPem });
-    const loaded = await manager.load('default', backend);
-    expect(loaded.signing.trustAnchorPem.trim()).toBe(ca.certPem.trim());
-    await store.update(key, { data: b64(ca.certPem) }, record.meta.version);
-    expect(await manager.fingerprint('default', backend)).not.toBe(loaded.fingerprint);
-  });
 });

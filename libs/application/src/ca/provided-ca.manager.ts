@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@meshtls/domain';
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
-import type { BackendReport, CaManager, LoadedCa } from './ca-manager';
+import type { BackendReport, CaManager } from './ca-manager';
 import type { DataSourceReader } from './data-source.reader';
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
@@ -29,25 +28,14 @@ export class ProvidedCaManager implements CaManager {
     return 'existing'; // nothing to create: the user brings the CA
   }
 
-  async fingerprint(mesh: string, backend: MtlsBackend): Promise<string> {
-    const { conf } = backend as ProvidedMtlsBackend;
-    const versions = await Promise.all([
-      this.sources.versionOf(mesh, conf.cert),
-      this.sources.versionOf(mesh, conf.key),
-    ]);
-    const digest = createHash('sha256').update(JSON.stringify(conf)).digest('hex').slice(0, 16);
-    return `provided:${digest}:${versions.join(':')}`;
-  }
-
-  async load(mesh: string, backend: MtlsBackend): Promise<LoadedCa> {
-    const provided = backend as ProvidedMtlsBackend;
-    const fingerprint = await this.fingerprint(mesh, provided);
-    const material = await this.read(mesh, provided, `mtls.backends[${backend.name}].conf`);
+  async load(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
+    const material = await this.read(
+      mesh,
+      backend as ProvidedMtlsBackend,
+      `mtls.backends[${backend.name}].conf`,
+    );
     try {
-      return {
-        signing: SigningCa.load({ certChainPem: material.certPem, keyPem: material.keyPem }),
-        fingerprint,
-      };
+      return SigningCa.load({ certChainPem: material.certPem, keyPem: material.keyPem });
     } catch (error) {
       if (error instanceof CaValidationError) throw new ValidationError(error.violations, error.message);
       throw error;
