@@ -8,6 +8,7 @@
  * Build and run: `npx swc libs bench -d dist --quiet && node dist/bench/issuance/in-process.bench.js`.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   IssuedCheck,
   SigningCa,
@@ -30,6 +31,7 @@ import {
 const ROUNDS = Number(process.argv[2] ?? 5);
 const ROUND_MS = Number(process.argv[3] ?? 500);
 const DAY_MS = 86_400_000;
+const IN_FLIGHT = 16;
 const URIS = [
   'spiffe://default/backend',
   'kuma://kuma.io/protocol/http',
@@ -151,6 +153,56 @@ async function controlPlaneKey(subject: CaUnderTest, rsaCeiling: number): Promis
   );
 }
 
+const signAsync = promisify(sign) as (hash: string, data: Buffer, key: KeyObject) => Promise<Buffer>;
+
+/** Operations per second with `inFlight` async operations outstanding for `roundMs`. */
+async function measureInFlight(
+  op: () => Promise<unknown>,
+  inFlight: number,
+  roundMs: number,
+): Promise<number> {
+  const deadline = performance.now() + roundMs;
+  let count = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < deadline) {
+        await op();
+        count++;
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+/**
+ * (d) The whole process, as ca-signer runs it: issueAsync puts an RSA CA's signature on libuv's thread
+ * pool, so the event loop stays free and both cores sign. Compared with crypto.sign run the same way.
+ */
+async function wholeProcess(subject: CaUnderTest, csrs: readonly string[]): Promise<void> {
+  const tbs = randomBytes(420);
+  let i = 0;
+  const issue = () =>
+    subject.ca.issueAsync({
+      publicKey: verifyCsr(csrs[i++ % csrs.length]),
+      uris: URIS,
+      validityMs: 30 * DAY_MS,
+      now: new Date(),
+    });
+  const ceiling: number[] = [];
+  const issued: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    ceiling.push(await measureInFlight(() => signAsync('sha256', tbs, subject.key), IN_FLIGHT, ROUND_MS));
+    issued.push(await measureInFlight(issue, IN_FLIGHT, ROUND_MS));
+  }
+  const [c, r] = [median(ceiling), median(issued)];
+  console.log(`\n(d) whole process, ${IN_FLIGHT} in flight, CSR with an EC P-256 key, ${subject.label}`);
+  console.log(`  ${'ceiling: async crypto.sign (thread pool, every core)'.padEnd(58)} ${formatRate(c)}`);
+  console.log(
+    `  ${'issueAsync: verifyCsr + template + sign (pool) + check'.padEnd(58)} ${formatRate(r)}   ${formatRatio(r / c)} of ceiling`,
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(
@@ -164,6 +216,7 @@ async function main(): Promise<void> {
   const ecRates = runInterleaved(csrScenarios(ec, csrs), ROUNDS, ROUND_MS);
   report(ec.label, ecRates, '(b)');
   await controlPlaneKey(rsa, rsaRates.get(`ceiling ${rsa.label}`) ?? NaN);
+  await wholeProcess(rsa, csrs);
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

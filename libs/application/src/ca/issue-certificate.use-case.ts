@@ -56,7 +56,7 @@ export class IssueCertificateUseCase {
 
     const key = await this.publicKeyFor(command.csrPem);
     const signing = await this.registry.signingCa(command.mesh, backend);
-    const issued = signing.issue({
+    const issued = await signing.issueAsync({
       publicKey: key.publicKey,
       uris,
       validityMs: dpCertValidityMs(backend),

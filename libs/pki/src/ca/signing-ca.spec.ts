@@ -146,6 +146,38 @@ describe('SigningCa', () => {
     ).toThrow(expect.objectContaining({ code: 'certificate.invalid' }));
   });
 
+  it.each([
+    ['RSA-2048 CA', () => rsaRoot],
+    ['EC P-256 CA', () => ecRoot],
+  ])('issues the same profile off the event loop (issueAsync) with an %s', async (_name, root) => {
+    const ca = load(root());
+    const issued = await ca.issueAsync({
+      publicKey: ecKey().publicKey,
+      uris: URIS,
+      validityMs: DAY_MS,
+      now: clock.now(),
+    });
+    const cert = new X509Certificate(issued.certPem);
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.subjectAltName).toBe(URIS.map((u) => `URI:${u}`).join(', '));
+    expect(cert.serialNumber).toBe(issued.serial);
+    expect(() =>
+      checkIssued({ certPem: issued.certPem, ca, expectedUris: URIS, now: clock.now() }),
+    ).not.toThrow();
+  });
+
+  it('refuses, off the event loop too, to issue once the CA has expired', async () => {
+    const ca = load(rsaRoot);
+    await expect(
+      ca.issueAsync({
+        publicKey: ecKey().publicKey,
+        uris: URIS,
+        validityMs: DAY_MS,
+        now: new Date(Date.now() + 400 * DAY_MS),
+      }),
+    ).rejects.toMatchObject({ code: 'certificate.invalid' });
+  });
+
   it('accepts a private KeyObject and certifies its public half', () => {
     const { privateKey, publicKey } = ecKey();
     const cert = new X509Certificate(issue(load(ecRoot), privateKey).certPem);
