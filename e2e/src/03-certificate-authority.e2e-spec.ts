@@ -169,6 +169,53 @@ describe('certificate authorities (standalone)', () => {
     expect((await http('GET', `${base}/meshes/bad`)).status).toBe(404);
   });
 
+  it('accepts a CA with leaf key usages but warns about them in the PUT answer', async () => {
+    const ca = openssl.makeCa('loose', {
+      keyType: 'rsa',
+      extensions: [
+        'basicConstraints = critical, CA:TRUE',
+        'keyUsage = critical, keyCertSign, cRLSign, digitalSignature',
+      ],
+    });
+    const response = await put('/meshes/loose', {
+      type: 'Mesh',
+      name: 'loose',
+      mtls: {
+        enabledBackend: 'p',
+        backends: [
+          {
+            name: 'p',
+            type: 'provided',
+            conf: { cert: { inlineString: ca.certPem }, key: { inlineString: ca.keyPem } },
+          },
+        ],
+      },
+    });
+    expect(response.status).toBe(201);
+    expect(response.json.warnings).toEqual([
+      "mtls.backends[0].conf.cert[0]: key usage 'digitalSignature' is set on a CA certificate; X509-SVID signing certificates need only keyCertSign (and cRLSign) (see X509-SVID: 4.3. Key Usage)",
+    ]);
+    const cli = await meshctl(['apply', '-f', '-'], {
+      env: { MESHCTL_API_ADDRESS: base },
+      stdin: JSON.stringify({
+        type: 'Mesh',
+        name: 'loose',
+        mtls: {
+          enabledBackend: 'p',
+          backends: [
+            {
+              name: 'p',
+              type: 'provided',
+              conf: { cert: { inlineString: ca.certPem }, key: { inlineString: ca.keyPem } },
+            },
+          ],
+        },
+      }),
+    });
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toContain("key usage 'digitalSignature' is set on a CA certificate");
+  });
+
   it('refuses a key that does not match, and garbage that is no certificate', async () => {
     const response = await put('/meshes/bad', {
       type: 'Mesh',

@@ -108,4 +108,61 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
     expect(text).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
     expect(text).toMatch(/CA:FALSE/);
   });
+
+  it('issues from a provided intermediate CA, with the chain attached (openssl verify -untrusted)', async () => {
+    const [a] = topology.of('mesh-api').map((r) => r.url);
+    const root = openssl.makeCa('corp-root', { keyType: 'rsa' });
+    const intermediate = openssl.makeCa('corp-intermediate', { keyType: 'ec', issuer: root });
+    expect((await put(a, '/meshes/corp', { type: 'Mesh', name: 'corp' })).status).toBe(201);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    await put(a, '/meshes/corp/secrets/chain', {
+      type: 'Secret',
+      mesh: 'corp',
+      name: 'chain',
+      data: b64(intermediate.certPem + root.certPem),
+    });
+    await put(a, '/meshes/corp/secrets/key', {
+      type: 'Secret',
+      mesh: 'corp',
+      name: 'key',
+      data: b64(intermediate.keyPem),
+    });
+    const mesh = {
+      type: 'Mesh',
+      name: 'corp',
+      mtls: {
+        enabledBackend: 'corp',
+        backends: [
+          { name: 'corp', type: 'provided', conf: { cert: { secret: 'chain' }, key: { secret: 'key' } } },
+        ],
+      },
+    };
+    expect((await put(a, '/meshes/corp', mesh)).status).toBe(200);
+    const dp = {
+      type: 'Dataplane',
+      mesh: 'corp',
+      name: 'api-1',
+      networking: { address: '127.0.0.1', inbound: [{ port: 9090, tags: { 'kuma.io/service': 'api' } }] },
+    };
+    expect((await put(a, '/meshes/corp/dataplanes/api-1', dp)).status).toBe(201);
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const reply = await bus.request(issueCertificate, {
+      mesh: 'corp',
+      dataplane: 'api-1',
+      csrPem: createCsr({ privateKey, publicKey }),
+      reason: 'new',
+      requestId: randomUUID(),
+    });
+    if (reply.status !== 'issued') throw new Error(`shed: ${reply.reason}`);
+    expect(reply.trustBundle).toEqual([
+      { backend: 'corp', certPem: new X509Certificate(root.certPem).toString() },
+    ]);
+    const rootFile = openssl.write('corp-root-anchor.pem', reply.trustBundle[0].certPem);
+    const chainFile = openssl.write('corp-chain.pem', reply.certificate.chainPem);
+    const leafFile = openssl.write('corp-leaf.pem', reply.certificate.certPem);
+    expect(openssl.run('verify', '-CAfile', rootFile, '-untrusted', chainFile, leafFile)).toContain(
+      'corp-leaf.pem: OK',
+    );
+    expect(openssl.tryRun('verify', '-CAfile', rootFile, leafFile).ok).toBe(false);
+  });
 });
