@@ -1,6 +1,23 @@
 import { connect } from 'nats';
 import { startNatsCluster } from './index';
 
+/**
+ * Retries `op` while the stream has no leader: after a member dies JetStream answers 503 until the
+ * survivors elect a new one, which a loaded machine may take a few seconds to do.
+ */
+async function duringElection<T>(op: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (Date.now() > deadline || (code !== '503' && code !== 'TIMEOUT')) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 describe('startNatsCluster', () => {
   it('forms a JetStream cluster that keeps a replicated bucket through a member crash', async () => {
     const cluster = await startNatsCluster();
@@ -16,7 +33,7 @@ describe('startNatsCluster', () => {
         const kv = await nc.jetstream().views.kv('cluster-check', { replicas: 3 });
         await kv.put('k', new TextEncoder().encode('v1'));
         await cluster.servers[0]!.kill('SIGKILL');
-        await kv.put('k', new TextEncoder().encode('v2'));
+        await duringElection(() => kv.put('k', new TextEncoder().encode('v2')));
         expect((await kv.get('k'))?.string()).toBe('v2');
         await cluster.servers[0]!.restart();
       } finally {
