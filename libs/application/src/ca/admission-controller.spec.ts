@@ -40,6 +40,11 @@ class ManualTimers implements Timers {
     this.current = end;
     await flush();
   }
+
+  /** A promise that settles once time has moved `ms` further. */
+  advanceLater(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -178,6 +183,42 @@ describe('AdmissionController', () => {
     });
   });
 
+  it('releases the slot of a task that throws synchronously', async () => {
+    const admission = new AdmissionController(options({ maxConcurrent: 1 }), new ManualTimers());
+    await expect(
+      admission.run(IssuePriority.First, () => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
+    expect(admission.stats().inFlight).toBe(0);
+    expect(await admission.run(IssuePriority.First, async () => 'next')).toEqual({
+      admitted: true,
+      value: 'next',
+    });
+  });
+
+  it('sheds when every slot stays busy longer than maxWaitMs, even with tokens to spare', async () => {
+    const timers = new ManualTimers();
+    const admission = new AdmissionController(
+      options({ maxConcurrent: 1, ratePerSecond: 1e6, burst: 1000, maxWaitMs: 1000 }),
+      timers,
+    );
+    // Teach the controller that a task takes about 2 s.
+    for (let i = 0; i < 30; i++) {
+      const slow = admission.run(IssuePriority.First, () => timers.advanceLater(2000));
+      await flush();
+      await timers.advance(2000);
+      await slow;
+    }
+    const blocker = gate();
+    const running = admission.run(IssuePriority.First, () => blocker.done);
+    const waiting = await admission.run(IssuePriority.First, async () => 'late');
+    expect(waiting).toMatchObject({ admitted: false, reason: 'overloaded: the wait would exceed its limit' });
+    expect((waiting as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(1000);
+    blocker.open();
+    await running;
+  });
+
   it('sheds everything waiting when closed', async () => {
     const admission = new AdmissionController(options({ maxConcurrent: 1 }), new ManualTimers());
     const blocker = gate();
@@ -185,11 +226,19 @@ describe('AdmissionController', () => {
     const waiting = admission.run(IssuePriority.Renewal, async () => 'never');
     admission.close();
     expect(await waiting).toMatchObject({ admitted: false, reason: 'closing' });
+    expect(await admission.run(IssuePriority.First, async () => 'after')).toMatchObject({
+      admitted: false,
+      reason: 'closing',
+    });
     blocker.open();
     await running;
   });
 
   it('refuses options that make no sense', () => {
+    expect(() => new AdmissionController(options({ burst: 0.5 }))).toThrow(AdmissionOptionsError);
+    expect(() => new AdmissionController(options({ maxConcurrent: 2.5 }))).toThrow(
+      'admission option maxConcurrent must be a whole number, got 2.5',
+    );
     expect(() => new AdmissionController(options({ ratePerSecond: 0 }))).toThrow(AdmissionOptionsError);
     expect(() => new AdmissionController(options({ maxQueue: -1 }))).toThrow(
       'admission option maxQueue must be a positive number, got -1',

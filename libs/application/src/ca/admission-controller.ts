@@ -66,6 +66,7 @@ export class AdmissionController {
   private counters = { admitted: 0, shed: 0 };
   /** Moving average of how long a task takes: what a full set of slots costs a waiter. */
   private averageTaskMs = 0;
+  private closed = false;
 
   constructor(
     private readonly options: AdmissionOptions = DEFAULT_ADMISSION,
@@ -83,7 +84,9 @@ export class AdmissionController {
         start: () => {
           this.counters.admitted++;
           const startedAt = this.timers.now();
-          task()
+          // A task that throws synchronously still releases its slot.
+          Promise.resolve()
+            .then(task)
             .then(
               (value) => resolve({ admitted: true, value }),
               (error: unknown) => reject(error),
@@ -99,6 +102,7 @@ export class AdmissionController {
           resolve({ admitted: false, retryAfterMs, reason });
         },
       };
+      if (this.closed) return waiter.shed(this.options.maxWaitMs, 'closing');
       this.enqueue(waiter);
       this.pump();
     });
@@ -112,8 +116,9 @@ export class AdmissionController {
     };
   }
 
-  /** Sheds every waiting request (reason `closing`) and stops the wake-up timer. */
+  /** Sheds every waiting request and every later one (reason `closing`) and stops the wake-up timer. */
   close(): void {
+    this.closed = true;
     if (this.wakeUp !== undefined) this.timers.clearTimeout(this.wakeUp);
     this.wakeUp = undefined;
     for (const lane of [this.lanes.first, this.lanes.renewal]) {
@@ -124,7 +129,8 @@ export class AdmissionController {
   private enqueue(waiter: Waiter): void {
     // Renewals wait behind everything; a first certificate only behind other first certificates.
     const ahead = waiter.priority === IssuePriority.First ? this.lanes.first.length : this.queued();
-    const wait = this.estimatedWaitMs(ahead);
+    // The wait is the longer of the wait for a token and the wait for a free slot.
+    const wait = Math.max(this.estimatedWaitMs(ahead), this.slotWaitMs(ahead));
     if (wait > this.options.maxWaitMs)
       return waiter.shed(this.retryAfterMs(ahead), 'overloaded: the wait would exceed its limit');
     if (this.queued() < this.options.maxQueue) {
@@ -180,9 +186,14 @@ export class AdmissionController {
    * `maxConcurrent` at a time at the average task duration), and never less than one token's interval.
    */
   private retryAfterMs(ahead: number): number {
-    const forSlots = ((ahead + 1) / this.options.maxConcurrent) * this.averageTaskMs;
     const oneToken = 1000 / this.options.ratePerSecond;
-    return Math.ceil(Math.max(this.estimatedWaitMs(ahead), forSlots, oneToken, 1));
+    return Math.ceil(Math.max(this.estimatedWaitMs(ahead), this.slotWaitMs(ahead), oneToken, 1));
+  }
+
+  /** How long `ahead` waiting requests keep every slot busy, at the average task duration. */
+  private slotWaitMs(ahead: number): number {
+    const busy = this.inFlight + ahead + 1 - this.options.maxConcurrent;
+    return busy <= 0 ? 0 : Math.ceil(busy / this.options.maxConcurrent) * this.averageTaskMs;
   }
 
   /** How long a request with `ahead` requests before it would wait for its token. */
@@ -197,12 +208,17 @@ export class AdmissionController {
   }
 }
 
+const WHOLE_OPTIONS: ReadonlySet<string> = new Set(['maxConcurrent', 'maxQueue', 'burst']);
+
 function validateOptions(options: AdmissionOptions): void {
   for (const [name, value] of Object.entries(options)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new AdmissionOptionsError(
         `admission option ${name} must be a positive number, got ${String(value)}`,
       );
+    }
+    if (WHOLE_OPTIONS.has(name) && !Number.isInteger(value)) {
+      throw new AdmissionOptionsError(`admission option ${name} must be a whole number, got ${value}`);
     }
   }
 }
