@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ApplyResourceUseCase, BusMeshCaGateway, DeleteResourceUseCase, ResourceQueries } from '@meshtls/application';
+import {
+  ApplyResourceUseCase,
+  BusMeshCaGateway,
+  DeleteResourceUseCase,
+  ResourceQueries,
+} from '@meshtls/application';
 import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import { ResourceHttpService } from './resources/resource-http.service';
