@@ -27,7 +27,21 @@ export const ensureCaBackends = defineRequest({
   timeoutMs: 60_000,
 });
 
-export const ISSUE_REASONS = ['new', 'rotation', 'restart', 'reconnect', 'mesh-change'] as const;
+/**
+ * Why a certificate is issued: `new` (first connect), `rotation` (4/5 of the validity passed), `restart`
+ * (the dataplane restarted), `reconnect` (it connected to another replica), `control-plane-restart` (the
+ * replica it is connected to restarted), `mesh-change` (the mesh's mTLS changed) and `dataplane-change`
+ * (its tags changed). `new` and `restart` mean the dataplane holds no certificate: they go first.
+ */
+export const ISSUE_REASONS = [
+  'new',
+  'rotation',
+  'restart',
+  'reconnect',
+  'control-plane-restart',
+  'mesh-change',
+  'dataplane-change',
+] as const;
 export const issueReason = z.enum(ISSUE_REASONS);
 export type IssueReason = z.infer<typeof issueReason>;
 

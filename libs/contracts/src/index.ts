@@ -11,3 +11,22 @@ export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.c
 export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
 export { validateMtls, ensureCaBackends, issueCertificate, ISSUE_REASONS, issueReason } from './ca.contracts';
 export type { IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
+export {
+  DATAPLANE_STREAM_PATH,
+  DATAPLANE_KEY_TYPES,
+  dataplaneKeyType,
+  dataplaneClientMessage,
+  dataplaneServerMessage,
+  dataplaneStreamMethod,
+  dataplaneIdentityService,
+  mtlsModes,
+  rotateDataplane,
+  addressedTo,
+} from './dataplane.contracts';
+export type {
+  DataplaneKeyType,
+  DataplaneClientMessage,
+  DataplaneHello,
+  DataplaneIdentityMessage,
+  DataplaneServerMessage,
+} from './dataplane.contracts';

@@ -72,3 +72,12 @@ export {
 export { MissingServiceTagError } from './identity/identity.errors';
 export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
 export type { SecretReference } from './mesh/secret-references.rules';
+export {
+  ROTATION_FRACTION,
+  rotateAtOf,
+  isRotationDue,
+  meshMtlsView,
+  meshChangeAction,
+  dataplaneIdentityChanged,
+} from './rotation/rotation.rules';
+export type { MeshMtlsView, MeshChangeAction } from './rotation/rotation.rules';

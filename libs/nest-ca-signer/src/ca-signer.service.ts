@@ -38,7 +38,9 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
       this.bus.serve(
         issueCertificate,
         async (request) => {
-          const priority = request.reason === 'new' ? IssuePriority.First : IssuePriority.Renewal;
+          // A dataplane that is new or restarted holds no certificate; every other one still has a valid one.
+          const first = request.reason === 'new' || request.reason === 'restart';
+          const priority = first ? IssuePriority.First : IssuePriority.Renewal;
           const result = await this.admission.run(priority, () => this.issue.execute(request));
           if (!result.admitted) {
             return { status: 'shed' as const, retryAfterMs: result.retryAfterMs, reason: result.reason };

@@ -24,3 +24,5 @@ export { checkMinted } from './x509/minted-certificate.validator';
 export type { MintedCheckInput } from './x509/minted-certificate.validator';
 export type { CheckIssuedInput, IssuingCa } from './x509/issued-certificate.validator';
 export { BACKDATE_MS } from './x509/validity';
+export { createServerIdentity } from './tls/server-identity';
+export type { ServerIdentity, ServerIdentityInput } from './tls/server-identity';

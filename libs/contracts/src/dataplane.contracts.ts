@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { defineRequest, type RequestContract } from './contract';
+import { issueReason } from './ca.contracts';
+
+/**
+ * The dataplane stream: one long-lived gRPC bidirectional stream per dataplane, to any mesh-api replica.
+ * Messages are JSON, each bound to its zod schema here and checked when encoded and decoded, so the
+ * sidecar, the simulated fleet of the benchmark and the server speak exactly one protocol.
+ *
+ *   dataplane                         mesh-api
+ *     hello (token, session, CSR) ──▶
+ *                                 ◀── identity (cert, chain, trust bundle, mode)
+ *     ack (serial) ───────────────▶
+ *                                 ◀── csr-request (rotation, mesh change, ...)
+ *     csr ────────────────────────▶
+ *                                 ◀── identity ...      ◀── trust (bundle changed)   ◀── withdrawn (mTLS off)
+ *
+ * Refusals end the stream with a gRPC status (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
+ * INVALID_ARGUMENT, FAILED_PRECONDITION) and a message that says why.
+ */
+export const DATAPLANE_STREAM_PATH = '/meshtls.dataplane.v1.DataplaneIdentity/Stream';
+
+/** A dataplane's own key: ECDSA P-256 by default, RSA-2048 where an application needs it. */
+export const DATAPLANE_KEY_TYPES = ['ec-p256', 'rsa-2048'] as const;
+export const dataplaneKeyType = z.enum(DATAPLANE_KEY_TYPES);
+export type DataplaneKeyType = z.infer<typeof dataplaneKeyType>;
+
+const pem = z.string().max(64 * 1024);
+const csrPem = z.string().max(16 * 1024);
+
+const helloMessage = z.object({
+  type: z.literal('hello'),
+  mesh: z.string().min(1).max(253),
+  name: z.string().min(1).max(253),
+  /** A dataplane token (`POST /tokens/dataplane`), bound to mesh and name. */
+  token: z
+    .string()
+    .min(1)
+    .max(8 * 1024),
+  /** Random per dataplane process: a new session means the dataplane restarted. */
+  session: z.string().min(8).max(128),
+  /** The dataplane's CSR; without one the control plane makes an RSA key (Kuma's behaviour). */
+  csrPem: csrPem.optional(),
+  /**
+   * The Dataplane resource in its universal form, created or updated at connect time (as kuma-dp does);
+   * without it the resource must already exist.
+   */
+  dataplane: z.record(z.string(), z.unknown()).optional(),
+  /** Serial of the certificate the dataplane holds from an earlier stream of this session, if any. */
+  currentSerial: z.string().max(64).optional(),
+  version: z.string().max(64).optional(),
+});
+
+const csrMessage = z.object({ type: z.literal('csr'), requestId: z.string().min(1).max(128), csrPem });
+
+const ackMessage = z.object({
+  type: z.literal('ack'),
+  serial: z.string().max(64),
+  /** Set when the dataplane could not apply what it was sent; it keeps its previous identity. */
+  error: z.string().max(1024).optional(),
+});
+
+export const dataplaneClientMessage = z.discriminatedUnion('type', [helloMessage, csrMessage, ackMessage]);
+export type DataplaneClientMessage = z.infer<typeof dataplaneClientMessage>;
+export type DataplaneHello = z.infer<typeof helloMessage>;
+
+const trustAnchor = z.object({ backend: z.string(), certPem: pem });
+
+export const mtlsModes = z.enum(['STRICT', 'PERMISSIVE']);
+
+const identityMessage = z.object({
+  type: z.literal('identity'),
+  reason: z.string(),
+  certPem: pem,
+  /** Intermediates between the leaf and its trust anchor, leaf-most first; empty for a root CA. */
+  chainPem: z.string().max(256 * 1024),
+  /** Only when the dataplane sent no CSR. */
+  keyPem: pem.optional(),
+  serial: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  rotateAt: z.string(),
+  backend: z.string(),
+  supportedBackends: z.array(z.string()),
+  trustBundle: z.array(trustAnchor),
+  mode: mtlsModes,
+  uris: z.array(z.string()),
+});
+export type DataplaneIdentityMessage = z.infer<typeof identityMessage>;
+
+const csrRequestMessage = z.object({
+  type: z.literal('csr-request'),
+  requestId: z.string(),
+  reason: z.string(),
+  keyType: dataplaneKeyType,
+});
+
+const trustMessage = z.object({
+  type: z.literal('trust'),
+  supportedBackends: z.array(z.string()),
+  trustBundle: z.array(trustAnchor),
+});
+
+/** mTLS was disabled on the mesh: the dataplane drops its identity and serves plaintext. */
+const withdrawnMessage = z.object({ type: z.literal('withdrawn'), reason: z.string() });
+
+export const dataplaneServerMessage = z.discriminatedUnion('type', [
+  identityMessage,
+  csrRequestMessage,
+  trustMessage,
+  withdrawnMessage,
+]);
+export type DataplaneServerMessage = z.infer<typeof dataplaneServerMessage>;
+
+/** Encodes a message after checking it against its schema; a bad message never reaches the wire. */
+function codec<T>(schema: z.ZodType<T>) {
+  return {
+    serialize: (value: T): Buffer => Buffer.from(JSON.stringify(schema.parse(value))),
+    deserialize: (bytes: Buffer): T => schema.parse(JSON.parse(bytes.toString('utf8'))),
+  };
+}
+
+const clientCodec = codec(dataplaneClientMessage);
+const serverCodec = codec(dataplaneServerMessage);
+
+/**
+ * The gRPC method, in the shape `@grpc/grpc-js` takes for a service definition (structurally typed, so
+ * this library needs no gRPC dependency).
+ */
+export const dataplaneStreamMethod = Object.freeze({
+  path: DATAPLANE_STREAM_PATH,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: clientCodec.serialize,
+  requestDeserialize: clientCodec.deserialize,
+  responseSerialize: serverCodec.serialize,
+  responseDeserialize: serverCodec.deserialize,
+  originalName: 'stream',
+});
+
+export const dataplaneIdentityService = Object.freeze({ stream: dataplaneStreamMethod });
+
+/**
+ * rotation-scheduler (or anyone) → the mesh-api replica holding a dataplane's stream: re-issue its
+ * certificate. Addressed to one instance with {@link addressedTo}. `serial` is the certificate to
+ * replace: a stale request (the dataplane already has another) answers `stale` and does nothing.
+ */
+export const rotateDataplane = defineRequest({
+  subject: 'mesh.dataplane.rotate.v1',
+  request: z.object({
+    mesh: z.string(),
+    dataplane: z.string(),
+    serial: z.string(),
+    reason: issueReason,
+  }),
+  reply: z.object({
+    status: z.enum(['rotated', 'not-connected', 'stale', 'failed']),
+    detail: z.string().optional(),
+  }),
+  timeoutMs: 30_000,
+});
+
+/**
+ * The same contract on a subject of its own for one instance, e.g. `mesh.dataplane.rotate.v1.<hex>`;
+ * the instance id is hex-encoded so any id (dots, capitals) makes one valid subject token.
+ */
+export function addressedTo<Q, R>(contract: RequestContract<Q, R>, instance: string): RequestContract<Q, R> {
+  if (instance.length === 0) throw new Error('addressedTo: empty instance');
+  return Object.freeze({
+    ...contract,
+    subject: `${contract.subject}.i${Buffer.from(instance, 'utf8').toString('hex')}`,
+  });
+}

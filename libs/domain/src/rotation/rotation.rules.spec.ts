@@ -1,0 +1,93 @@
+import type { DataplaneSpec } from '../dataplane/dataplane.types';
+import type { MeshSpec } from '../mesh/mesh.types';
+import {
+  dataplaneIdentityChanged,
+  isRotationDue,
+  meshChangeAction,
+  meshMtlsView,
+  rotateAtOf,
+} from './rotation.rules';
+
+const day = 24 * 3_600_000;
+
+describe('rotateAtOf', () => {
+  it('is 4/5 of the validity after notBefore: day 24 of a 30-day certificate', () => {
+    const notBefore = new Date('2026-01-01T00:00:00Z');
+    const notAfter = new Date(notBefore.getTime() + 30 * day);
+    expect(rotateAtOf(notBefore, notAfter).toISOString()).toBe('2026-01-25T00:00:00.000Z');
+  });
+
+  it('works for short validities, to the millisecond', () => {
+    const notBefore = new Date('2026-01-01T00:00:00Z');
+    expect(rotateAtOf(notBefore, new Date(notBefore.getTime() + 30_000)).getTime()).toBe(
+      notBefore.getTime() + 24_000,
+    );
+  });
+
+  it('is due at rotateAt, not a millisecond before', () => {
+    const notBefore = new Date(0);
+    const notAfter = new Date(10_000);
+    expect(isRotationDue(notBefore, notAfter, new Date(7_999))).toBe(false);
+    expect(isRotationDue(notBefore, notAfter, new Date(8_000))).toBe(true);
+  });
+});
+
+const mesh = (mtls?: MeshSpec['mtls']): MeshSpec => ({ ...(mtls ? { mtls } : {}) }) as MeshSpec;
+const builtin = (name: string, extra: object = {}) => ({ name, type: 'builtin' as const, ...extra });
+
+describe('meshChangeAction', () => {
+  const one = meshMtlsView(mesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1')] }));
+  const two = meshMtlsView(mesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1'), builtin('ca-2')] }));
+  const switched = meshMtlsView(
+    mesh({ enabledBackend: 'ca-2', backends: [builtin('ca-1'), builtin('ca-2')] }),
+  );
+  const off = meshMtlsView(mesh());
+
+  it('issues when mTLS is turned on', () => expect(meshChangeAction(off, one)).toBe('issue'));
+  it('withdraws when mTLS is turned off', () => expect(meshChangeAction(one, off)).toBe('withdraw'));
+  it('sends a new trust bundle when a backend is added or removed', () => {
+    expect(meshChangeAction(one, two)).toBe('trust');
+    expect(meshChangeAction(two, one)).toBe('trust');
+  });
+  it('issues when the enabled backend switches', () => expect(meshChangeAction(two, switched)).toBe('issue'));
+  it('issues when the mode or the certificate validity changes', () => {
+    const permissive = meshMtlsView(
+      mesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1', { mode: 'PERMISSIVE' })] }),
+    );
+    const shorter = meshMtlsView(
+      mesh({
+        enabledBackend: 'ca-1',
+        backends: [builtin('ca-1', { dpCert: { rotation: { expiration: '1h' } } })],
+      }),
+    );
+    expect(meshChangeAction(one, permissive)).toBe('issue');
+    expect(meshChangeAction(one, shorter)).toBe('issue');
+  });
+  it('does nothing for changes a dataplane does not depend on', () => {
+    const sameButCaSize = meshMtlsView(
+      mesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1', { conf: { caCert: { RSAbits: 4096 } } })] }),
+    );
+    expect(meshChangeAction(one, sameButCaSize)).toBe('none');
+    expect(meshChangeAction(off, off)).toBe('none');
+  });
+});
+
+describe('dataplaneIdentityChanged', () => {
+  const dp = (tags: Record<string, string>, port = 8080): DataplaneSpec =>
+    ({ networking: { address: '10.0.0.1', inbound: [{ port, tags }] } }) as DataplaneSpec;
+
+  it('is true when the tags of an inbound change', () => {
+    expect(
+      dataplaneIdentityChanged('m', dp({ 'kuma.io/service': 'a' }), dp({ 'kuma.io/service': 'b' })),
+    ).toBe(true);
+    expect(
+      dataplaneIdentityChanged('m', dp({ 'kuma.io/service': 'a' }), dp({ 'kuma.io/service': 'a', v: '2' })),
+    ).toBe(true);
+  });
+
+  it('is false when only ports or addresses change', () => {
+    expect(
+      dataplaneIdentityChanged('m', dp({ 'kuma.io/service': 'a' }), dp({ 'kuma.io/service': 'a' }, 9090)),
+    ).toBe(false);
+  });
+});
