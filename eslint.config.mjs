@@ -17,6 +17,10 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['type:domain', 'type:pki', 'type:contracts', 'type:store', 'type:util'],
   },
   {
+    sourceTag: 'type:agent',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:pki', 'type:domain', 'type:util'],
+  },
+  {
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:store', 'type:util'],
   },
@@ -35,6 +39,7 @@ const depConstraints = [
   {
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
+      'type:agent',
       'type:nest',
       'type:application',
       'type:domain',

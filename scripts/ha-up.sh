@@ -57,8 +57,11 @@ sleep 2
 port=$((BASE+80))
 for role in mesh-api ca-signer rotation-scheduler stats-collector; do
   for r in 1 2; do
-    MESH_INSTANCE_ID="$role-$r" MESH_HTTP_PORT=$port start "$role-$r" node "dist/apps/$role/src/main.js"
+    # mesh-api replicas share one data directory: one generated dataplane-server CA for all of them.
+    MESH_INSTANCE_ID="$role-$r" MESH_HTTP_PORT=$port MESH_DP_SERVER_PORT=$((BASE+60+r)) \
+      MESH_DATA_DIR="$HA_DIR/mesh-api-data" start "$role-$r" node "dist/apps/$role/src/main.js"
     echo "$role-$r: http://127.0.0.1:$port"
+    [ "$role" = mesh-api ] && echo "$role-$r dataplane server: https://127.0.0.1:$((BASE+60+r))"
     port=$((port+1))
   done
 done
@@ -71,4 +74,5 @@ for p in $(seq $((BASE+80)) $((port-1))); do
   curl -fsS "http://127.0.0.1:$p/health/ready" >/dev/null || { echo "port $p not ready; see $HA_DIR/logs" >&2; exit 1; }
 done
 echo "ready. mesh-api replicas: http://127.0.0.1:$((BASE+80)) http://127.0.0.1:$((BASE+81))"
+echo "dataplanes: --cp-address https://127.0.0.1:$((BASE+61)) --cp-address https://127.0.0.1:$((BASE+62)) --ca-cert-file $HA_DIR/mesh-api-data/dp-server/ca.pem"
 echo "admin token and at-rest key: $HA_DIR/env (mode 0600)"

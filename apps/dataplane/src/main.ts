@@ -1,56 +1,143 @@
 #!/usr/bin/env node
-import { createServer } from 'node:http';
-import { Command, InvalidArgumentError } from 'commander';
-import { backoffDelay, findReadyControlPlane } from './control-plane-probe';
-import { loadDataplaneFile, parseCpAddress } from './dataplane-options';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DataplaneAgent } from '@meshtls/dataplane-agent';
+import { startAdminServer } from './admin.server';
+import { loadDataplaneFile, parseCpAddress, readOption } from './dataplane-options';
 
 /**
- * The dataplane sidecar. This first version validates its Dataplane resource, finds a ready control plane
- * (failing over between several `--cp-address` values with jittered backoff) and reports readiness on its
- * admin port; the identity stream and the mTLS proxy build on this.
+ * The dataplane sidecar: holds one identity stream to the control plane (failing over between several
+ * `--cp-address` values), makes its own keys, keeps its certificate in memory (and in `--cert-dir` for
+ * applications doing TLS themselves), and reports on its admin port. The mTLS proxy builds on this.
  */
 const program = new Command('dataplane').description(
-  'the mesh sidecar: identity from the control plane, mTLS proxy for the workload',
+  'the mesh sidecar: identity from the control plane, mTLS for the workload',
 );
+
+interface RunOptions {
+  cpAddress: string[];
+  dataplaneFile?: string;
+  mesh?: string;
+  name?: string;
+  tokenFile: string;
+  caCertFile: string;
+  certDir?: string;
+  keyType: 'ec-p256' | 'rsa-2048';
+  adminAddress: string;
+  adminPort: number;
+}
 
 program
   .command('run')
-  .description('connect to the control plane and serve the workload')
-  .requiredOption(
-    '--cp-address <url>',
-    'control plane URL; repeat for failover candidates',
-    (v, p: string[]) => wrap(() => parseCpAddress(v, p)),
-    [],
+  .description('connect to the control plane and keep this dataplane’s identity fresh')
+  .addOption(
+    new Option(
+      '--cp-address <url>',
+      'dataplane server of the control plane (https://host:5678); repeat for failover',
+    )
+      .env('DATAPLANE_CP_ADDRESS')
+      .argParser((v: string, p: string[] | undefined) =>
+        wrap(() => v.split(',').reduce((acc, one) => parseCpAddress(one, acc), p ?? [])),
+      ),
   )
-  .requiredOption('--dataplane-file <path>', 'the Dataplane resource (YAML or JSON)')
-  .option('--admin-address <address>', 'address of the admin server (/ready)', '127.0.0.1')
-  .option('--admin-port <port>', 'port of the admin server', (v) => wrap(() => parsePort(v)), 9901)
-  .action(
-    async (opts: { cpAddress: string[]; dataplaneFile: string; adminAddress: string; adminPort: number }) => {
-      const dataplane = wrapFatal(() => loadDataplaneFile(opts.dataplaneFile));
-      let connected: string | undefined;
-      const admin = createServer((req, res) => {
-        const ready = req.url === '/ready' && connected !== undefined;
-        res.writeHead(req.url === '/ready' ? (ready ? 200 : 503) : 404, {
-          'content-type': 'application/json',
-        });
-        res.end(JSON.stringify({ ready, controlPlane: connected ?? null, dataplane: dataplane.key }));
-      });
-      admin.listen(opts.adminPort, opts.adminAddress, () => {
-        process.stdout.write(
-          `dataplane ${dataplane.key.mesh}/${dataplane.key.name} admin listening on http://${opts.adminAddress}:${opts.adminPort}\n`,
-        );
-      });
-      for (let attempt = 0; connected === undefined; attempt++) {
-        connected = await findReadyControlPlane(opts.cpAddress);
-        if (connected) process.stdout.write(`control plane ready at ${connected}\n`);
-        else await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+  .addOption(
+    new Option(
+      '--dataplane-file <path>',
+      'the Dataplane resource (YAML or JSON), created or updated at connect',
+    ).env('DATAPLANE_DATAPLANE_FILE'),
+  )
+  .addOption(
+    new Option('--mesh <mesh>', 'mesh of an existing Dataplane (without --dataplane-file)').env(
+      'DATAPLANE_MESH',
+    ),
+  )
+  .addOption(
+    new Option('--name <name>', 'name of an existing Dataplane (without --dataplane-file)').env(
+      'DATAPLANE_NAME',
+    ),
+  )
+  .addOption(
+    new Option('--token-file <path>', 'dataplane token (meshctl generate dataplane-token)').env(
+      'DATAPLANE_TOKEN_FILE',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--ca-cert-file <path>',
+      'CA certificate that signed the control plane’s dataplane server',
+    ).env('DATAPLANE_CA_CERT_FILE'),
+  )
+  .addOption(
+    new Option('--cert-dir <dir>', 'also write cert.pem, key.pem and ca.pem here (mode 0600)').env(
+      'DATAPLANE_CERT_DIR',
+    ),
+  )
+  .addOption(
+    new Option('--key-type <type>', 'key made for each certificate')
+      .choices(['ec-p256', 'rsa-2048'])
+      .default('ec-p256'),
+  )
+  .addOption(new Option('--admin-address <address>', 'address of the admin server').default('127.0.0.1'))
+  .addOption(
+    new Option('--admin-port <port>', 'port of the admin server (/ready, /identity)')
+      .default(9901)
+      .argParser((v) => wrap(() => parsePort(v))),
+  )
+  .action(async (opts: RunOptions) => {
+    const settings = fatalOnError(() => settingsOf(opts));
+    const agent = new DataplaneAgent(settings);
+    const key = `${settings.mesh}/${settings.name}`;
+    const admin = await startAdminServer(agent, key, opts.adminAddress, opts.adminPort);
+    process.stdout.write(`dataplane ${key} admin listening on http://${opts.adminAddress}:${admin.port}\n`);
+    agent.on('connected', (address) => process.stdout.write(`dataplane ${key}: connected to ${address}\n`));
+    agent.on('identity', (id) =>
+      process.stdout.write(
+        `dataplane ${key}: certificate ${id.serial} from backend ${id.backend} (${id.reason}), valid until ${id.notAfter}, rotates at ${id.rotateAt}\n`,
+      ),
+    );
+    agent.on('trust', () => process.stdout.write(`dataplane ${key}: trust bundle updated\n`));
+    agent.on('withdrawn', (why) => process.stdout.write(`dataplane ${key}: no identity: ${why}\n`));
+    agent.on('disconnected', (e) =>
+      process.stderr.write(`dataplane ${key}: lost ${e.address}: ${e.details}; reconnecting\n`),
+    );
+    agent.on('refused', (e) => {
+      process.stderr.write(`dataplane ${key}: refused by ${e.address}: ${e.details}\n`);
+      // Without an identity nothing is served, and retrying cannot fix a token or a resource.
+      if (!agent.identity && !agent.mtlsDisabled) {
+        agent.stop();
+        admin.close();
+        process.exitCode = 3;
       }
-      const stop = () => admin.close(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    },
-  );
+    });
+    agent.start();
+    const stop = () => {
+      agent.stop();
+      admin.close(() => process.exit(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+function settingsOf(opts: RunOptions) {
+  if (!opts.cpAddress?.length) throw new Error('--cp-address is required (or DATAPLANE_CP_ADDRESS)');
+  if (!opts.tokenFile) throw new Error('--token-file is required (or DATAPLANE_TOKEN_FILE)');
+  if (!opts.caCertFile) throw new Error('--ca-cert-file is required (or DATAPLANE_CA_CERT_FILE)');
+  const file = opts.dataplaneFile ? loadDataplaneFile(opts.dataplaneFile) : undefined;
+  const mesh = file?.parsed.key.mesh ?? opts.mesh;
+  const name = file?.parsed.key.name ?? opts.name;
+  if (!mesh || !name) throw new Error('give --dataplane-file, or --mesh and --name of an existing Dataplane');
+  const token = readOption('--token-file', opts.tokenFile).trim();
+  if (token === '') throw new Error(`--token-file ${opts.tokenFile}: empty`);
+  return {
+    cpAddresses: opts.cpAddress,
+    caCertPem: readOption('--ca-cert-file', opts.caCertFile),
+    mesh,
+    name,
+    token,
+    keyType: opts.keyType,
+    ...(file ? { dataplane: file.document } : {}),
+    ...(opts.certDir ? { certDir: opts.certDir } : {}),
+  };
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -66,7 +153,7 @@ function wrap<T>(fn: () => T): T {
   }
 }
 
-function wrapFatal<T>(fn: () => T): T {
+function fatalOnError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {

@@ -4,6 +4,7 @@ import { registerApplyCommand } from './commands/apply.command';
 import { CommandContext } from './commands/command-context';
 import { registerConfigCommand } from './commands/config.command';
 import { registerDeleteCommand } from './commands/delete.command';
+import { registerGenerateCommand } from './commands/generate.command';
 import { registerGetCommand } from './commands/get.command';
 import { positiveSeconds } from './commands/option-parsers';
 import { formatError } from './output/error.formatter';
@@ -17,6 +18,7 @@ Examples:
   $ meshctl get meshes
   $ meshctl get dataplanes --mesh default -o yaml
   $ meshctl delete mtp allow-all --mesh default
+  $ meshctl generate dataplane-token --mesh default --name web-1 --valid-for 24h
 
 Global options may be given before or after the command.`;
 
@@ -67,5 +69,6 @@ export function buildProgram(ctx: CommandContext): Command {
   registerGetCommand(program, ctx);
   registerDeleteCommand(program, ctx);
   registerConfigCommand(program, ctx);
+  registerGenerateCommand(program, ctx);
   return program;
 }

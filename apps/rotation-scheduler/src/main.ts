@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { runProcess } from '@meshtls/nest-core';
-import { RotationSchedulerModule } from '@meshtls/nest-rotation-scheduler';
+import { RotationSchedulerModule, loadRotationSchedulerConfig } from '@meshtls/nest-rotation-scheduler';
 
 void runProcess({
   label: 'rotation-scheduler',
   name: 'rotation-scheduler',
   roles: ['rotation-scheduler'],
-  modules: [RotationSchedulerModule],
+  modules: (env) => [RotationSchedulerModule.forRoot(loadRotationSchedulerConfig(env))],
   defaultMode: 'distributed',
   defaultPort: 5692,
 });

@@ -34,3 +34,38 @@ export {
   IssuePriority,
 } from './ca/admission-controller';
 export type { AdmissionOptions, AdmissionResult, Timers } from './ca/admission-controller';
+export { TrustBundleQuery } from './ca/trust-bundle.query';
+export { StreamStatus, StreamRefusedError } from './dataplanes/dataplane-channel.port';
+export type { DataplaneChannel } from './dataplanes/dataplane-channel.port';
+export { DataplaneTokenError, TOKEN_REFUSALS } from './dataplanes/dataplane-token.port';
+export type {
+  DataplaneTokenClaims,
+  DataplaneTokenVerifier,
+  TokenRefusal,
+} from './dataplanes/dataplane-token.port';
+export { BusIdentityIssuer, IssueDeadlineError } from './dataplanes/identity-issuer';
+export type {
+  IdentityIssuer,
+  IssueIdentityCommand,
+  BusIdentityIssuerOptions,
+} from './dataplanes/identity-issuer';
+export { DataplaneSession, CsrTimeoutError, SessionClosedError } from './dataplanes/dataplane-session';
+export { admitDataplane } from './dataplanes/connect-dataplane';
+export type { DataplaneAuthorizer, AdmittedDataplane } from './dataplanes/connect-dataplane';
+export { DataplaneHub } from './dataplanes/dataplane-hub';
+export type { DataplaneHubDeps, RotateOutcome } from './dataplanes/dataplane-hub';
+export { DataplaneTokenService } from './tokens/dataplane-token.service';
+export { tokenAllows } from './tokens/dataplane-token.rules';
+export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';
+export { DATAPLANE_TOKEN_VALIDITY, validateIssueCommand } from './tokens/dataplane-token.validation';
+export type { IssueDataplaneTokenCommand, CheckedIssueCommand } from './tokens/dataplane-token.validation';
+export { signingKeySecretName, signingKeySerialOf } from './tokens/signing-key-names.rules';
+export { SigningKeyInvalidError } from './tokens/tokens.errors';
+export { RotationScheduler, RotationOptionsError, ROTATION_DEFAULTS } from './rotation/rotation-scheduler';
+export type {
+  RotationSchedulerOptions,
+  RotationTickReport,
+  RotationLogLevel,
+} from './rotation/rotation-scheduler';
+export { RotationLoop } from './rotation/rotation-loop';
+export type { RotationLoopOptions, LoopTimers, Tickable } from './rotation/rotation-loop';

@@ -91,3 +91,14 @@ export const issueCertificate = defineRequest({
   ]),
   timeoutMs: 10_000,
 });
+
+/**
+ * mesh-api → ca-signer: the trust anchors of every backend of a mesh, for dataplanes whose certificate
+ * stays but whose bundle changes (a backend added or removed during a CA switch).
+ */
+export const trustBundle = defineRequest({
+  subject: 'mesh.ca.trust-bundle.v1',
+  request: z.object({ mesh: z.string() }),
+  reply: z.object({ trustBundle: z.array(trustAnchor) }),
+  timeoutMs: 10_000,
+});

@@ -9,7 +9,14 @@ export type {
 } from './contract';
 export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
 export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
-export { validateMtls, ensureCaBackends, issueCertificate, ISSUE_REASONS, issueReason } from './ca.contracts';
+export {
+  validateMtls,
+  ensureCaBackends,
+  issueCertificate,
+  trustBundle,
+  ISSUE_REASONS,
+  issueReason,
+} from './ca.contracts';
 export type { IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
 export {
   DATAPLANE_STREAM_PATH,

@@ -4,10 +4,11 @@ import {
   EnsureCaBackendsUseCase,
   IssueCertificateUseCase,
   IssuePriority,
+  TrustBundleQuery,
   ValidateMtlsUseCase,
   type CaRegistry,
 } from '@meshtls/application';
-import { ensureCaBackends, issueCertificate, validateMtls } from '@meshtls/contracts';
+import { ensureCaBackends, issueCertificate, trustBundle, validateMtls } from '@meshtls/contracts';
 import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
@@ -32,9 +33,15 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     const queue = { queue: QUEUE };
+    const trust = new TrustBundleQuery(this.store, this.registry);
     this.subscriptions.push(
       this.bus.serve(validateMtls, (request) => this.validate.execute(request), queue),
       this.bus.serve(ensureCaBackends, (request) => this.ensure.execute(request), queue),
+      this.bus.serve(
+        trustBundle,
+        async (request) => ({ trustBundle: await trust.execute(request.mesh) }),
+        queue,
+      ),
       this.bus.serve(
         issueCertificate,
         async (request) => {

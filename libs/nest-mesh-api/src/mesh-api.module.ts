@@ -9,10 +9,12 @@ import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, type CoreConfig } from '@mesh
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import { ResourceHttpService } from './resources/resource-http.service';
 import { ResourcesController } from './resources/resources.controller';
+import { tokenHttpServiceProvider } from './tokens/token-http.service';
+import { TokensController } from './tokens/tokens.controller';
 
 /** The mesh-api role: the resource REST API. Needs CoreModule (stores, config) in the same application. */
 @Module({
-  controllers: [ResourcesController],
+  controllers: [ResourcesController, TokensController],
   providers: [
     {
       provide: ResourceHttpService,
@@ -25,6 +27,7 @@ import { ResourcesController } from './resources/resources.controller';
           new DeleteResourceUseCase(store),
         ),
     },
+    tokenHttpServiceProvider,
   ],
 })
 export class MeshApiModule {}

@@ -26,3 +26,9 @@ export type { CheckIssuedInput, IssuingCa } from './x509/issued-certificate.vali
 export { BACKDATE_MS } from './x509/validity';
 export { createServerIdentity } from './tls/server-identity';
 export type { ServerIdentity, ServerIdentityInput } from './tls/server-identity';
+export { signJwt } from './token/jwt.signer';
+export { decodeJwt, MAX_JWT_LENGTH } from './token/jwt.decoder';
+export type { DecodedJwt, JwtHeader } from './token/jwt.decoder';
+export { verifyJwt, verifyJwtSignature } from './token/jwt.verifier';
+export { JWT_ALGORITHM } from './token/es256.key';
+export { JwtMalformedError, JwtAlgorithmError, JwtSignatureError } from './token/jwt.errors';

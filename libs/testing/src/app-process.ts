@@ -31,11 +31,17 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts `app` with `env` and resolves when it prints its "listening on" line. */
-  static async start(app: string, env: Record<string, string>, name = app): Promise<AppProcess> {
-    const child = spawn(process.execPath, [appEntry(app)], {
+  /** Starts `app` with `env` (and command-line `args`) and resolves when it prints its "listening on" line. */
+  static async start(
+    app: string,
+    env: Record<string, string>,
+    name = app,
+    args: readonly string[] = [],
+  ): Promise<AppProcess> {
+    const child = spawn(process.execPath, [appEntry(app), ...args], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', MESH_LOG_LEVEL: 'warn', ...env },
+      // Port 0 unless a test names one: parallel tests never race for the default dataplane port.
+      env: { PATH: process.env.PATH ?? '', MESH_LOG_LEVEL: 'warn', MESH_DP_SERVER_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const proc = new AppProcess(name, child);

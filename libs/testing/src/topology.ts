@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppProcess } from './app-process';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
-import { freePort } from './ports';
+import { join } from 'node:path';
+import { freePort, tempDir, type TempDir } from './ports';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 
 export const CONTROL_PLANE_ROLES = [
@@ -16,6 +17,8 @@ export interface Replica {
   readonly role: Role;
   readonly instanceId: string;
   readonly url: string;
+  /** mesh-api only: `127.0.0.1:port` of its dataplane server (gRPC over TLS). */
+  readonly dpAddress?: string;
   readonly process: AppProcess;
 }
 
@@ -32,7 +35,14 @@ export class Topology {
     readonly nats: NatsServerHandle,
     readonly redis: RedisServerHandle,
     private readonly env: Record<string, string>,
+    /** Shared by the mesh-api replicas: they generate one dataplane-server CA and certificate there. */
+    private readonly dataDir: TempDir,
   ) {}
+
+  /** The CA file dataplanes trust for every mesh-api replica of this topology. */
+  get dpCaFile(): string {
+    return join(this.dataDir.path, 'dp-server', 'ca.pem');
+  }
 
   /**
    * `replicas`: how many of each role (a number for all, or per role; a missing role gets none);
@@ -42,8 +52,8 @@ export class Topology {
     replicas: number | Partial<Record<Role, number>> = 2,
     env: Record<string, string> = {},
   ): Promise<Topology> {
-    const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
-    const topology = new Topology(nats, redis, env);
+    const [nats, redis, dataDir] = await Promise.all([startNatsServer(), startRedisServer(), tempDir()]);
+    const topology = new Topology(nats, redis, env, dataDir);
     try {
       for (const role of CONTROL_PLANE_ROLES) {
         const count = typeof replicas === 'number' ? replicas : (replicas[role] ?? 0);
@@ -58,6 +68,7 @@ export class Topology {
 
   async startReplica(role: Role, instanceId: string): Promise<Replica> {
     const port = await freePort();
+    const dpPort = role === 'mesh-api' ? await freePort() : 0;
     const process = await AppProcess.start(
       role,
       {
@@ -67,11 +78,19 @@ export class Topology {
         MESH_ADMIN_TOKEN: this.adminToken,
         MESH_INSTANCE_ID: instanceId,
         MESH_HTTP_PORT: String(port),
+        MESH_DATA_DIR: this.dataDir.path,
+        MESH_DP_SERVER_PORT: String(dpPort),
         ...this.env,
       },
       instanceId,
     );
-    const replica = { role, instanceId, url: `http://127.0.0.1:${port}`, process };
+    const replica = {
+      role,
+      instanceId,
+      url: `http://127.0.0.1:${port}`,
+      ...(role === 'mesh-api' ? { dpAddress: `127.0.0.1:${dpPort}` } : {}),
+      process,
+    };
     this.replicas.push(replica);
     return replica;
   }
@@ -83,5 +102,6 @@ export class Topology {
   async stop(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.process.stop()));
     await Promise.all([this.nats.stop(), this.redis.stop()]);
+    await this.dataDir.remove();
   }
 }

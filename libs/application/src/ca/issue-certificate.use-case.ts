@@ -7,13 +7,13 @@ import {
   identityUris,
   type DataplaneSpec,
   type MeshSpec,
-  type MtlsBackend,
 } from '@meshtls/domain';
 import { LeafKeyType, generateLeafKey, verifyCsr } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { KeyObject } from 'node:crypto';
 import type { CaRegistry } from './ca-registry';
+import { TrustBundleQuery } from './trust-bundle.query';
 import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './ca.errors';
 
 export interface IssueCertificateCommand {
@@ -38,6 +38,7 @@ export class IssueCertificateUseCase {
     private readonly store: ResourceStore,
     private readonly registry: CaRegistry,
     private readonly clock: Clock,
+    private readonly trust: TrustBundleQuery = new TrustBundleQuery(store, registry),
   ) {}
 
   async execute(command: IssueCertificateCommand): Promise<IssueCertificateResult> {
@@ -73,7 +74,7 @@ export class IssueCertificateUseCase {
         backend: backend.name,
         uris,
       },
-      trustBundle: await this.trustBundle(command.mesh, meshSpec.mtls?.backends ?? []),
+      trustBundle: await this.trust.forSpec(command.mesh, meshSpec),
     };
   }
 
@@ -83,15 +84,5 @@ export class IssueCertificateUseCase {
     if (csrPem !== undefined) return { publicKey: verifyCsr(csrPem) };
     const generated = await generateLeafKey(LeafKeyType.Rsa2048);
     return { publicKey: generated.publicKey, privateKeyPem: generated.privateKeyPem };
-  }
-
-  private async trustBundle(mesh: string, backends: readonly MtlsBackend[]): Promise<TrustAnchorDto[]> {
-    const anchors = await Promise.all(
-      backends.map(async (b) => {
-        const ca = await this.registry.signingCa(mesh, b).catch(() => undefined);
-        return ca ? { backend: b.name, certPem: ca.trustAnchorPem } : undefined;
-      }),
-    );
-    return anchors.filter((a): a is TrustAnchorDto => a !== undefined);
   }
 }

@@ -19,6 +19,7 @@ const ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [
   { pattern: /^\/global-secrets\/?$/, methods: ['GET'] },
   { pattern: /^\/global-secrets\/[^/]+\/?$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/(dataplanes|secrets|meshtrafficpermissions)\/?$/, methods: ['GET'] },
+  { pattern: /^\/tokens\/dataplane\/?$/, methods: ['POST'] },
 ];
 
 export function allowedMethods(path: string): readonly string[] | undefined {

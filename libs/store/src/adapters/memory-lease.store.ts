@@ -24,6 +24,12 @@ export class MemoryLeaseStore implements LeaseStore {
     this.leases.delete(leaseId(mesh, dataplane));
   }
 
+  async deleteIf(mesh: string, dataplane: string, serial: string): Promise<boolean> {
+    const id = leaseId(mesh, dataplane);
+    if (this.live(id)?.serial !== serial) return false;
+    return this.leases.delete(id);
+  }
+
   async listDue(now: Date, limit: number): Promise<Lease[]> {
     const due: Lease[] = [];
     for (const id of [...this.leases.keys()]) {

@@ -18,6 +18,16 @@ type Client = ReturnType<typeof createClient>;
 const REMOVE_IF_GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('ZREM', KEYS[2], ARGV[1]) end return 0`;
 
 /**
+ * Deletes a lease and its due-set member only while the lease names serial ARGV[1]: in one script, so a
+ * lease put between the check and the delete (a reconnect elsewhere) cannot be lost.
+ */
+const DELETE_IF_SERIAL = `local raw = redis.call('GET', KEYS[1])
+if not raw or cjson.decode(raw).serial ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1`;
+
+/**
  * Leases in Redis, shared by every replica of the control plane:
  *
  * - `<prefix>lease:<mesh>:<dataplane>`: the lease as JSON, expiring (PEXPIREAT) at its `notAfter`;
@@ -62,6 +72,15 @@ export class RedisLeaseStore implements LeaseStore {
   async delete(mesh: string, dataplane: string): Promise<void> {
     const member = memberOf(mesh, dataplane);
     await this.client.multi().del(this.leaseKey(member)).zRem(this.dueKey, member).exec();
+  }
+
+  async deleteIf(mesh: string, dataplane: string, serial: string): Promise<boolean> {
+    const member = memberOf(mesh, dataplane);
+    const deleted = await this.client.eval(DELETE_IF_SERIAL, {
+      keys: [this.leaseKey(member), this.dueKey],
+      arguments: [serial, member],
+    });
+    return deleted === 1;
   }
 
   async listDue(now: Date, limit: number): Promise<Lease[]> {

@@ -23,6 +23,11 @@ export interface LeaseStore {
   put(lease: Lease): Promise<void>;
   get(mesh: string, dataplane: string): Promise<Lease | undefined>;
   delete(mesh: string, dataplane: string): Promise<void>;
+  /**
+   * Deletes the lease only while it still names certificate `serial`; true when it did. A lease replaced
+   * meanwhile (the dataplane reconnected and got a new certificate) is left alone.
+   */
+  deleteIf(mesh: string, dataplane: string, serial: string): Promise<boolean>;
   /** Leases whose `rotateAt` is at or before `now`, earliest first, at most `limit`. */
   listDue(now: Date, limit: number): Promise<Lease[]>;
   /**

@@ -75,6 +75,35 @@ export function describeLeaseStoreContract(
       expect((await store.listDue(at(25), 1)).map((l) => l.dataplane)).toEqual(['middle']);
     });
 
+    it('deletes a lease by serial only while it still names that serial', async () => {
+      await store.put(lease('dp-1', 1));
+      expect(await store.deleteIf('default', 'dp-1', 'bb02')).toBe(false);
+      expect(await store.get('default', 'dp-1')).toEqual(lease('dp-1', 1));
+      expect(await store.deleteIf('default', 'dp-1', 'aa01')).toBe(true);
+      expect(await store.get('default', 'dp-1')).toBeUndefined();
+      expect(await store.listDue(new Date(t0 + 2 * DAY), 10)).toEqual([]);
+      expect(await store.deleteIf('default', 'dp-1', 'aa01')).toBe(false);
+      expect(await store.deleteIf('nowhere', 'dp-9', 'aa01')).toBe(false);
+    });
+
+    it('keeps a lease replaced since the serial was read', async () => {
+      await store.put(lease('dp-1', 1));
+      await store.put(lease('dp-2', 1));
+      await store.put(lease('dp-1', 2, { serial: 'bb02', controlPlaneInstance: 'cp-2' }));
+      expect(await store.deleteIf('default', 'dp-1', 'aa01')).toBe(false);
+      expect((await store.get('default', 'dp-1'))?.serial).toBe('bb02');
+      const due = await store.listDue(new Date(t0 + 3 * DAY), 10);
+      expect(due.map((l) => `${l.dataplane}/${l.serial}`)).toEqual(['dp-2/aa01', 'dp-1/bb02']);
+    });
+
+    it('deletes a raced lease once', async () => {
+      await store.put(lease('dp-1', 1));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => store.deleteIf('default', 'dp-1', 'aa01')),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
     it('forgets a lease once its certificate has expired', async () => {
       await store.put(lease('dp-1', 24));
       clock.advance(30 * DAY);

@@ -1,4 +1,4 @@
-import { backoffDelay } from './control-plane-probe';
+import { backoffDelay } from './backoff';
 
 describe('backoffDelay', () => {
   it('grows exponentially up to the cap, scaled by jitter', () => {

@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataplaneAgent } from '@meshtls/dataplane-agent';
+
+/**
+ * The admin endpoint: `/ready` answers 200 once the dataplane holds a valid identity (or its mesh has
+ * mTLS off) and keeps answering 200 while the control plane is away and the certificate is still valid;
+ * `/identity` describes the certificate (never the key).
+ */
+export async function startAdminServer(
+  agent: DataplaneAgent,
+  key: string,
+  address: string,
+  port: number,
+): Promise<Server & { port: number }> {
+  const server = createServer((req, res) => {
+    const id = agent.identity;
+    const valid = id !== undefined && Date.parse(id.notAfter) > Date.now();
+    const body = {
+      dataplane: key,
+      ready: valid || agent.mtlsDisabled,
+      controlPlane: agent.connectedTo ?? null,
+      mtls: agent.mtlsDisabled ? 'disabled' : id ? 'enabled' : 'pending',
+      identity: id
+        ? {
+            serial: id.serial,
+            backend: id.backend,
+            supportedBackends: id.supportedBackends,
+            notBefore: id.notBefore,
+            notAfter: id.notAfter,
+            rotateAt: id.rotateAt,
+            mode: id.mode,
+            uris: id.uris,
+            reason: id.reason,
+          }
+        : null,
+    };
+    const path = req.url?.split('?')[0];
+    const status = path === '/ready' ? (body.ready ? 200 : 503) : path === '/identity' ? 200 : 404;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(status === 404 ? { error: 'not found: try /ready or /identity' } : body));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, resolve);
+  });
+  return Object.assign(server, { port: (server.address() as AddressInfo).port });
+}

@@ -1,0 +1,242 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppProcess, OpensslWorkspace, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import { http } from '../support/cli';
+import { DataplaneProcess, type AdminView } from '../support/dataplane';
+
+const meshDoc = (name: string, mtls?: object) =>
+  JSON.stringify({ type: 'Mesh', name, ...(mtls ? { mtls } : {}) });
+const builtin = (name: string, expiration = '5s') => ({
+  name,
+  type: 'builtin',
+  dpCert: { rotation: { expiration } },
+});
+
+describe('dataplane identity (standalone)', () => {
+  let dir: TempDir;
+  let cp: AppProcess;
+  let base: string;
+  let dpPort: number;
+  let openssl: OpensslWorkspace;
+  const dataplanes: DataplaneProcess[] = [];
+  const caFile = () => join(dir.path, 'data', 'dp-server', 'ca.pem');
+
+  const startCp = async () => {
+    cp = await AppProcess.start('control-plane', {
+      MESH_DATA_DIR: join(dir.path, 'data'),
+      MESH_HTTP_PORT: base.split(':')[2]!,
+      MESH_DP_SERVER_PORT: String(dpPort),
+      MESH_ROTATION_INTERVAL_MS: '200',
+    });
+  };
+  const putMesh = async (name: string, mtls?: object) => {
+    const r = await http('PUT', `${base}/meshes/${name}`, {
+      body: meshDoc(name, mtls),
+      contentType: 'application/json',
+    });
+    expect([200, 201]).toContain(r.status);
+  };
+  const token = async (mesh: string, name: string) => {
+    const r = await http('POST', `${base}/tokens/dataplane`, {
+      body: JSON.stringify({ mesh, name }),
+      contentType: 'application/json',
+    });
+    expect(r.status).toBe(200);
+    return r.text.trim();
+  };
+  const startDp = async (mesh: string, name: string, service: string, tokenText?: string) => {
+    const dp = await DataplaneProcess.start({
+      dir: dir.path,
+      mesh,
+      name,
+      service,
+      token: tokenText ?? (await token(mesh, name)),
+      cpAddresses: [`127.0.0.1:${dpPort}`],
+      caFile: caFile(),
+    });
+    dataplanes.push(dp);
+    return dp;
+  };
+  const files = (dp: DataplaneProcess) => ({
+    cert: readFileSync(join(dp.certDir, 'cert.pem'), 'utf8'),
+    key: readFileSync(join(dp.certDir, 'key.pem'), 'utf8'),
+    bundle: readFileSync(join(dp.certDir, 'ca.pem'), 'utf8'),
+  });
+  const serialOf = (v: AdminView) => v.identity?.serial;
+
+  beforeAll(async () => {
+    dir = await tempDir('meshtls-e2e-dp-');
+    base = `http://127.0.0.1:${await freePort()}`;
+    dpPort = await freePort();
+    openssl = new OpensslWorkspace();
+    await startCp();
+    await putMesh('m', { enabledBackend: 'ca-1', backends: [builtin('ca-1')] });
+  });
+
+  afterAll(async () => {
+    await Promise.all(dataplanes.map((d) => d.stop()));
+    await cp?.stop();
+    await dir?.remove();
+    openssl?.close();
+  });
+
+  it('gives a connected dataplane a certificate that openssl verifies against the mesh CA', async () => {
+    const dp = await startDp('m', 'web-1', 'web');
+    const view = await dp.waitFor((v) => v.ready);
+    expect(view.identity).toMatchObject({ backend: 'ca-1', uris: ['spiffe://m/web'], reason: 'new' });
+    const { cert, key, bundle } = files(dp);
+    for (const f of ['cert.pem', 'key.pem', 'ca.pem']) {
+      expect(statSync(join(dp.certDir, f)).mode & 0o777).toBe(0o600);
+    }
+    const text = openssl.text(cert);
+    expect(text).toContain('URI:spiffe://m/web');
+    expect(text).toMatch(/CA:FALSE/);
+    openssl.write('bundle.pem', bundle);
+    openssl.write('leaf.pem', cert);
+    expect(openssl.run('verify', '-CAfile', 'bundle.pem', 'leaf.pem')).toContain('leaf.pem: OK');
+    // The key in the directory is the key of the certificate, and the dataplane made it (EC P-256).
+    const x509 = new X509Certificate(cert);
+    expect(x509.checkPrivateKey(createPrivateKey(key))).toBe(true);
+    expect(x509.publicKey.asymmetricKeyType).toBe('ec');
+    expect(x509.serialNumber.toLowerCase()).toBe(view.identity!.serial.toLowerCase());
+  });
+
+  it('rotates at 4/5 of the validity, several times, each certificate verified', async () => {
+    const dp = dataplanes[0]!;
+    const seen: AdminView[] = [await dp.view()];
+    for (let i = 0; i < 2; i++) {
+      const previous = seen[seen.length - 1]!;
+      const next = await dp.waitFor((v) => v.ready && serialOf(v) !== serialOf(previous), 15_000);
+      seen.push(next);
+      expect(next.identity!.reason).toBe('rotation');
+      // Rotated no earlier than rotateAt of the previous certificate and well before it expired.
+      const issuedAt = Date.parse(next.identity!.notBefore) + 5_000; // notBefore is backdated 5 s
+      expect(issuedAt).toBeGreaterThanOrEqual(Date.parse(previous.identity!.rotateAt) - 1_500);
+      expect(issuedAt).toBeLessThan(Date.parse(previous.identity!.notAfter));
+      openssl.write('leaf.pem', files(dp).cert);
+      expect(openssl.run('verify', '-CAfile', 'bundle.pem', 'leaf.pem')).toContain('OK');
+    }
+    const validity = Date.parse(seen[1]!.identity!.notAfter) - Date.parse(seen[1]!.identity!.notBefore);
+    const rotateAfter = Date.parse(seen[1]!.identity!.rotateAt) - Date.parse(seen[1]!.identity!.notBefore);
+    expect(rotateAfter / validity).toBeCloseTo(0.8, 2);
+  });
+
+  it('re-issues when the dataplane restarts', async () => {
+    const before = await dataplanes[0]!.view();
+    await dataplanes[0]!.stop();
+    const dp = await startDp('m', 'web-1', 'web');
+    const after = await dp.waitFor((v) => v.ready);
+    expect(after.identity!.serial).not.toBe(before.identity!.serial);
+    expect(after.identity!.reason).toBe('restart');
+  });
+
+  it('refuses a malformed token, a token of another dataplane and one signed by another key', async () => {
+    const malformed = await attemptUntilExit('m', 'bad-1', 'not-a-token');
+    expect(malformed).toMatch(/refused.*malformed/i);
+    const foreign = await attemptUntilExit('m', 'bad-2', await token('m', 'someone-else'));
+    expect(foreign).toMatch(/refused.*bound to dataplane "someone-else"/);
+    await putMesh('other', { enabledBackend: 'ca-1', backends: [builtin('ca-1', '1h')] });
+    const otherMeshToken = await token('other', 'bad-3');
+    const [h, p, s] = otherMeshToken.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = [h, Buffer.from(JSON.stringify({ ...claims, Mesh: 'm' })).toString('base64url'), s].join(
+      '.',
+    );
+    const badSignature = await attemptUntilExit('m', 'bad-3', forged);
+    expect(badSignature).toMatch(/refused.*(signature|unknown-key)/i);
+
+    async function attemptUntilExit(mesh: string, name: string, tokenText: string): Promise<string> {
+      const dp = await startDp(mesh, name, 'api', tokenText);
+      await dp.process.waitFor(/refused by/, 15_000);
+      return dp.process.logs;
+    }
+  });
+
+  it('switches CA without a moment where a peer distrusts the certificate it is shown', async () => {
+    const server = await startDp('m', 'backend-1', 'backend');
+    const client = dataplanes.find((d) => d.certDir.includes('web-1') && d.process.logs.includes('restart'))!;
+    await server.waitFor((v) => v.ready);
+    const failures: string[] = [];
+    let checks = 0;
+    let running = true;
+    // Every 50 ms: does the client's current bundle verify the server's current certificate?
+    const checker = (async () => {
+      while (running) {
+        try {
+          const cert = readFileSync(join(server.certDir, 'cert.pem'), 'utf8');
+          const bundle = readFileSync(join(client.certDir, 'ca.pem'), 'utf8');
+          openssl.write('sw-cert.pem', cert);
+          openssl.write('sw-bundle.pem', bundle);
+          const r = openssl.tryRun('verify', '-CAfile', 'sw-bundle.pem', 'sw-cert.pem');
+          checks++;
+          if (!r.ok) failures.push(r.output);
+        } catch (e) {
+          failures.push(String(e));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const serials = async () => [serialOf(await server.view()), serialOf(await client.view())];
+    const hourLong = (v: AdminView) =>
+      v.identity !== null && Date.parse(v.identity.notAfter) - Date.parse(v.identity.notBefore) > 3_000_000;
+    try {
+      // 0. longer certificates, so no rotation happens during the switch (a validity change re-issues).
+      await putMesh('m', { enabledBackend: 'ca-1', backends: [builtin('ca-1', '1h')] });
+      await server.waitFor(hourLong);
+      await client.waitFor(hourLong);
+      // 1. add ca-2: both trust both CAs, nothing re-issued.
+      const before = await serials();
+      await putMesh('m', {
+        enabledBackend: 'ca-1',
+        backends: [builtin('ca-1', '1h'), builtin('ca-2', '1h')],
+      });
+      await server.waitFor((v) => v.identity?.supportedBackends.length === 2, 10_000);
+      await client.waitFor((v) => v.identity?.supportedBackends.length === 2, 10_000);
+      expect(await serials()).toEqual(before);
+      expect((files(client).bundle.match(/BEGIN CERTIFICATE/g) ?? []).length).toBe(2);
+      // 2. switch to ca-2: re-issued from ca-2.
+      await putMesh('m', {
+        enabledBackend: 'ca-2',
+        backends: [builtin('ca-1', '1h'), builtin('ca-2', '1h')],
+      });
+      await server.waitFor((v) => v.identity?.backend === 'ca-2');
+      await client.waitFor((v) => v.identity?.backend === 'ca-2');
+      const afterSwitch = await serials();
+      expect(afterSwitch[0]).not.toBe(before[0]);
+      expect(afterSwitch[1]).not.toBe(before[1]);
+      // 3. remove ca-1: only the bundle changes.
+      await putMesh('m', { enabledBackend: 'ca-2', backends: [builtin('ca-2', '1h')] });
+      await client.waitFor((v) => v.identity?.supportedBackends.length === 1);
+      await server.waitFor((v) => v.identity?.supportedBackends.length === 1);
+      expect(await serials()).toEqual(afterSwitch);
+      expect((files(client).bundle.match(/BEGIN CERTIFICATE/g) ?? []).length).toBe(1);
+    } finally {
+      running = false;
+      await checker;
+    }
+    expect(checks).toBeGreaterThan(10);
+    expect(failures).toEqual([]);
+  });
+
+  it('withdraws identities when mTLS is disabled and issues again when it is enabled', async () => {
+    const dp = dataplanes.find((d) => d.certDir.includes('backend-1'))!;
+    await putMesh('m');
+    await dp.waitFor((v) => v.mtls === 'disabled');
+    expect(existsSync(join(dp.certDir, 'cert.pem'))).toBe(false);
+    await putMesh('m', { enabledBackend: 'ca-2', backends: [builtin('ca-2', '1h')] });
+    const view = await dp.waitFor((v) => v.mtls === 'enabled' && v.ready);
+    expect(view.identity!.reason).toBe('mesh-change');
+  });
+
+  it('re-issues when the control plane restarts', async () => {
+    const dp = dataplanes.find((d) => d.certDir.includes('backend-1'))!;
+    const before = await dp.view();
+    await cp.stop();
+    // The dataplane keeps its certificate (and stays ready) while the control plane is away.
+    expect((await dp.view()).ready).toBe(true);
+    await startCp();
+    const after = await dp.waitFor((v) => v.ready && serialOf(v) !== serialOf(before), 30_000);
+    expect(after.identity!.backend).toBe('ca-2');
+  });
+});

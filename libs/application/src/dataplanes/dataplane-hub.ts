@@ -1,0 +1,288 @@
+import {
+  trustBundle as trustBundleContract,
+  type DataplaneClientMessage,
+  type DataplaneHello,
+  type IssueReason,
+  type TrustAnchorDto,
+} from '@meshtls/contracts';
+import {
+  ResourceType,
+  dataplaneIdentityChanged,
+  meshChangeAction,
+  meshMtlsView,
+  rotateAtOf,
+  type DataplaneSpec,
+  type MeshSpec,
+} from '@meshtls/domain';
+import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import { admitDataplane, type DataplaneAuthorizer } from './connect-dataplane';
+import { StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
+import type { DataplaneTokenVerifier } from './dataplane-token.port';
+import { DataplaneSession, sessionKey } from './dataplane-session';
+import type { IdentityIssuer } from './identity-issuer';
+
+export interface DataplaneHubDeps {
+  readonly store: ResourceStore;
+  readonly leases: LeaseStore;
+  readonly bus: MessageBus;
+  readonly issuer: IdentityIssuer;
+  readonly tokens: DataplaneTokenVerifier;
+  readonly authorize: DataplaneAuthorizer;
+  readonly clock: Clock;
+  /** This replica as leases name it: `{instanceId}@{bootId}`, so a restart is told from a reconnect. */
+  readonly instance: string;
+  readonly csrTimeoutMs?: number;
+  readonly log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
+}
+
+export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'failed'; detail?: string };
+
+/**
+ * The dataplanes connected to this replica: admits each stream, gets its certificate, keeps its lease,
+ * and re-issues only on the triggers of the rotation rules (rotation due, restart, reconnect, mTLS or tag
+ * changes). Transport-free: gRPC (or a test) hands it a channel per stream.
+ */
+export class DataplaneHub {
+  private readonly sessions = new Map<string, DataplaneSession>();
+  private readonly csrTimeoutMs: number;
+
+  constructor(private readonly deps: DataplaneHubDeps) {
+    this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
+  }
+
+  get connected(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Admits a stream and gives it its identity; throws `StreamRefusedError` with the reason.
+   * `onAdmitted` gets the session as soon as it exists, so the transport can route its messages (a CSR
+   * asked for by a change arriving during the first issuance) before the first identity is sent.
+   */
+  async connect(
+    channel: DataplaneChannel,
+    hello: DataplaneHello,
+    onAdmitted?: (session: DataplaneSession) => void,
+  ): Promise<DataplaneSession> {
+    const admitted = await admitDataplane(hello, this.deps);
+    const session = new DataplaneSession(
+      hello.mesh,
+      hello.name,
+      hello.session,
+      channel,
+      hello.csrPem !== undefined,
+      admitted.spec,
+      meshMtlsView(admitted.mesh),
+    );
+    const previous = this.sessions.get(session.key);
+    this.sessions.set(session.key, session);
+    onAdmitted?.(session);
+    if (previous) {
+      previous.markClosed();
+      previous.channel.close(StreamStatus.Unavailable, 'replaced by a newer stream of the same dataplane');
+    }
+    const reason = await this.reasonFor(hello);
+    await session.serialize(async () => {
+      if (session.view.enabledBackend === undefined) {
+        channel.send({ type: 'withdrawn', reason: `mTLS is disabled on mesh "${hello.mesh}"` });
+        return;
+      }
+      await this.issueTo(session, reason, hello.csrPem);
+    });
+    return session;
+  }
+
+  /** A message on an admitted stream. */
+  onMessage(session: DataplaneSession, message: DataplaneClientMessage): void {
+    if (message.type === 'csr') {
+      if (!session.receiveCsr(message.requestId, message.csrPem)) {
+        this.deps.log?.('debug', `${session.key}: CSR for unknown request ${message.requestId}`);
+      }
+    } else if (message.type === 'ack') {
+      if (message.error)
+        this.deps.log?.('warn', `${session.key} could not apply ${message.serial}: ${message.error}`);
+      else session.lastAckedSerial = message.serial;
+    }
+  }
+
+  /** The stream ended. The lease stays: the dataplane keeps its certificate and may reconnect anywhere. */
+  disconnect(session: DataplaneSession): void {
+    session.markClosed();
+    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+  }
+
+  /** A rotation asked for by the scheduler. */
+  async rotate(request: {
+    mesh: string;
+    dataplane: string;
+    serial: string;
+    reason: IssueReason;
+  }): Promise<RotateOutcome> {
+    const session = this.sessions.get(sessionKey(request.mesh, request.dataplane));
+    if (!session) return { status: 'not-connected' };
+    return session.serialize(async () => {
+      if (session.closed) return { status: 'not-connected' as const };
+      if (session.serial !== request.serial) return { status: 'stale' as const };
+      try {
+        await this.issueTo(session, request.reason);
+        return { status: 'rotated' as const };
+      } catch (error) {
+        return { status: 'failed' as const, detail: (error as Error).message };
+      }
+    });
+  }
+
+  /** Follows Mesh and Dataplane changes of every replica; returns the function that stops following. */
+  followChanges(): () => void {
+    return this.deps.store.watch((change) => void this.onChange(change));
+  }
+
+  /** Ends every stream (shutdown): dataplanes reconnect to another replica. */
+  closeAll(message: string): void {
+    for (const session of this.sessions.values()) {
+      session.markClosed();
+      session.channel.close(StreamStatus.Unavailable, message);
+    }
+    this.sessions.clear();
+  }
+
+  private async onChange(change: ResourceChange): Promise<void> {
+    const key = change.kind === 'upsert' ? change.record.meta : change.key;
+    if (key.type === ResourceType.Mesh) {
+      const mine = [...this.sessions.values()].filter((s) => s.mesh === key.name);
+      if (change.kind === 'delete') {
+        for (const s of mine) this.end(s, StreamStatus.NotFound, `mesh "${key.name}" was deleted`);
+        return;
+      }
+      await Promise.all(mine.map((s) => this.applyMesh(s, change.record.spec as MeshSpec)));
+    } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
+      const session = this.sessions.get(sessionKey(key.mesh, key.name));
+      if (!session) return;
+      if (change.kind === 'delete')
+        return this.end(session, StreamStatus.NotFound, 'its Dataplane resource was deleted');
+      const spec = change.record.spec as DataplaneSpec;
+      const changed = dataplaneIdentityChanged(session.mesh, session.spec, spec);
+      session.spec = spec;
+      if (changed && session.view.enabledBackend !== undefined) {
+        await session
+          .serialize(() => this.issueTo(session, 'dataplane-change'))
+          .catch((e: Error) => this.failed(session, e));
+      }
+    }
+  }
+
+  private applyMesh(session: DataplaneSession, spec: MeshSpec): Promise<void> {
+    return session
+      .serialize(async () => {
+        const view = meshMtlsView(spec);
+        const action = meshChangeAction(session.view, view);
+        if (action === 'none') return;
+        if (action === 'withdraw') {
+          session.view = view;
+          session.channel.send({ type: 'withdrawn', reason: `mTLS was disabled on mesh "${session.mesh}"` });
+          if (session.serial) await this.deps.leases.deleteIf(session.mesh, session.name, session.serial);
+          session.serial = undefined;
+          return;
+        }
+        if (action === 'trust') {
+          const bundle = await this.currentBundle(session.mesh, view.supportedBackends);
+          session.channel.send({
+            type: 'trust',
+            supportedBackends: [...view.supportedBackends],
+            trustBundle: bundle,
+          });
+          session.view = view;
+          return;
+        }
+        session.view = view;
+        await this.issueTo(session, 'mesh-change');
+      })
+      .catch((e: Error) => this.failed(session, e));
+  }
+
+  /**
+   * Gets a certificate (asking the dataplane for a CSR unless it was given with the trigger), sends it,
+   * and records the lease. A certificate from another backend than the one this replica saw enabled
+   * means ca-signer has not seen the change yet: asked again shortly.
+   */
+  private async issueTo(session: DataplaneSession, reason: IssueReason, csrPem?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const csr =
+        csrPem ??
+        (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
+      csrPem = undefined;
+      const { certificate, trustBundle } = await this.deps.issuer.issue({
+        mesh: session.mesh,
+        dataplane: session.name,
+        csrPem: csr,
+        reason,
+      });
+      const expected = session.view.enabledBackend;
+      if (certificate.backend !== expected && attempt < 20) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (session.closed) return;
+      const notBefore = new Date(certificate.notBefore);
+      const notAfter = new Date(certificate.notAfter);
+      const rotateAt = rotateAtOf(notBefore, notAfter).toISOString();
+      const supportedBackends = trustBundle.map((a) => a.backend);
+      session.channel.send({
+        type: 'identity',
+        reason,
+        ...certificate,
+        rotateAt,
+        supportedBackends,
+        trustBundle,
+        mode: session.view.mode ?? 'STRICT',
+      });
+      session.serial = certificate.serial;
+      await this.deps.leases.put({
+        mesh: session.mesh,
+        dataplane: session.name,
+        serial: certificate.serial,
+        notBefore: certificate.notBefore,
+        notAfter: certificate.notAfter,
+        rotateAt,
+        backend: certificate.backend,
+        supportedBackends,
+        controlPlaneInstance: this.deps.instance,
+        session: session.session,
+      });
+      this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
+      return;
+    }
+  }
+
+  /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */
+  private async currentBundle(mesh: string, expected: readonly string[]): Promise<TrustAnchorDto[]> {
+    for (let attempt = 0; ; attempt++) {
+      const { trustBundle } = await this.deps.bus.request(trustBundleContract, { mesh });
+      const names = trustBundle.map((a) => a.backend);
+      if ((names.length === expected.length && names.every((n, i) => n === expected[i])) || attempt >= 20) {
+        return trustBundle;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async reasonFor(hello: DataplaneHello): Promise<IssueReason> {
+    const lease = await this.deps.leases.get(hello.mesh, hello.name);
+    if (!lease) return 'new';
+    if (lease.session !== hello.session) return 'restart';
+    const [heldBy] = lease.controlPlaneInstance.split('@');
+    const [me] = this.deps.instance.split('@');
+    if (heldBy === me && lease.controlPlaneInstance !== this.deps.instance) return 'control-plane-restart';
+    return 'reconnect';
+  }
+
+  private end(session: DataplaneSession, status: StreamStatus, message: string): void {
+    this.disconnect(session);
+    session.channel.close(status, message);
+  }
+
+  private failed(session: DataplaneSession, error: Error): void {
+    this.deps.log?.('warn', `${session.key}: ${error.message}`);
+  }
+}

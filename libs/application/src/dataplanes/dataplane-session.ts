@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { DataplaneKeyType } from '@meshtls/contracts';
+import type { DataplaneSpec, MeshMtlsView } from '@meshtls/domain';
+import { MeshError } from '@meshtls/util';
+import type { DataplaneChannel } from './dataplane-channel.port';
+
+export class CsrTimeoutError extends MeshError {
+  readonly code = 'dataplane.csr-timeout';
+}
+
+export class SessionClosedError extends MeshError {
+  readonly code = 'dataplane.session-closed';
+}
+
+/**
+ * One connected dataplane on this replica: its stream, what it was last given, and the CSRs it owes.
+ * Work on a session (issuing, sending a bundle) runs one piece at a time, in order, so a rotation and a
+ * mesh change arriving together never interleave their messages.
+ */
+export class DataplaneSession {
+  /** Serial of the certificate the dataplane holds from this replica, if any. */
+  serial?: string;
+  lastAckedSerial?: string;
+  closed = false;
+  private readonly csrWaiters = new Map<
+    string,
+    { resolve: (csr: string) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly mesh: string,
+    readonly name: string,
+    /** The dataplane process's session id: a new one means it restarted. */
+    readonly session: string,
+    readonly channel: DataplaneChannel,
+    /** Whether the dataplane makes its own keys (sent a CSR) or takes one from the control plane. */
+    readonly sendsCsr: boolean,
+    public spec: DataplaneSpec,
+    /** The mesh's mTLS as last applied to this dataplane. */
+    public view: MeshMtlsView,
+  ) {}
+
+  get key(): string {
+    return sessionKey(this.mesh, this.name);
+  }
+
+  /** Runs `work` after everything queued before it; a failure does not stop later work. */
+  serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Asks the dataplane for a CSR from a fresh key and waits for it. */
+  requestCsr(reason: string, keyType: DataplaneKeyType, timeoutMs: number): Promise<string> {
+    if (this.closed) return Promise.reject(new SessionClosedError(`stream of ${this.key} is closed`));
+    const requestId = randomUUID();
+    const csr = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.csrWaiters.delete(requestId);
+        reject(new CsrTimeoutError(`${this.key} sent no CSR within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.csrWaiters.set(requestId, { resolve, reject, timer });
+    });
+    this.channel.send({ type: 'csr-request', requestId, reason, keyType });
+    return csr;
+  }
+
+  /** A CSR arrived; false when nobody asked for it (late or unknown request id). */
+  receiveCsr(requestId: string, csrPem: string): boolean {
+    const waiter = this.csrWaiters.get(requestId);
+    if (!waiter) return false;
+    clearTimeout(waiter.timer);
+    this.csrWaiters.delete(requestId);
+    waiter.resolve(csrPem);
+    return true;
+  }
+
+  /** The stream ended: pending CSR requests fail at once. */
+  markClosed(): void {
+    this.closed = true;
+    for (const [id, waiter] of this.csrWaiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new SessionClosedError(`stream of ${this.key} closed`));
+      this.csrWaiters.delete(id);
+    }
+  }
+}
+
+export function sessionKey(mesh: string, name: string): string {
+  return `${mesh}/${name}`;
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { issueCertificate, type IssueReason } from '@meshtls/contracts';
+import type { MessageBus } from '@meshtls/store';
+import { MeshError } from '@meshtls/util';
+import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
+
+export interface IssueIdentityCommand {
+  readonly mesh: string;
+  readonly dataplane: string;
+  readonly csrPem?: string;
+  readonly reason: IssueReason;
+}
+
+/** Gets a dataplane certificate, wherever it is signed. */
+export interface IdentityIssuer {
+  issue(command: IssueIdentityCommand): Promise<IssueCertificateResult>;
+}
+
+export class IssueDeadlineError extends MeshError {
+  readonly code = 'dataplane.issue-deadline';
+}
+
+export interface BusIdentityIssuerOptions {
+  /** Requests in flight from this replica; the rest wait here instead of flooding the bus. */
+  readonly maxInFlight?: number;
+  /** How long one certificate may take, shed retries included. */
+  readonly deadlineMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/**
+ * Asks ca-signer (over the bus) for certificates. When ca-signer sheds a request it says how long to
+ * wait; this waits that long (with jitter, so a fleet does not come back in step) and asks again, until
+ * the deadline. A bounded number of requests are in flight per replica.
+ */
+export class BusIdentityIssuer implements IdentityIssuer {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly maxInFlight: number;
+  private readonly deadlineMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly bus: MessageBus,
+    options: BusIdentityIssuerOptions = {},
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 64;
+    this.deadlineMs = options.deadlineMs ?? 120_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = options.now ?? Date.now;
+  }
+
+  async issue(command: IssueIdentityCommand): Promise<IssueCertificateResult> {
+    const requestId = randomUUID();
+    const deadline = this.now() + this.deadlineMs;
+    for (;;) {
+      const reply = await this.withSlot(() => this.bus.request(issueCertificate, { ...command, requestId }));
+      if (reply.status === 'issued')
+        return { certificate: reply.certificate, trustBundle: reply.trustBundle };
+      const wait = reply.retryAfterMs * (1 + Math.random() * 0.25);
+      if (this.now() + wait > deadline) {
+        throw new IssueDeadlineError(
+          `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${reply.reason}`,
+        );
+      }
+      await this.sleep(wait);
+    }
+  }
+
+  private async withSlot<T>(task: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((r) => this.waiting.push(r));
+    else this.inFlight++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+}

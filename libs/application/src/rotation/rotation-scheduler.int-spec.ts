@@ -1,0 +1,110 @@
+import { addressedTo, rotateDataplane } from '@meshtls/contracts';
+import { rotateAtOf } from '@meshtls/domain';
+import { NatsBus, RedisLeaseStore, type Lease } from '@meshtls/store';
+import {
+  startNatsServer,
+  startRedisServer,
+  type NatsServerHandle,
+  type RedisServerHandle,
+} from '@meshtls/testing';
+import { FakeClock } from '@meshtls/util';
+import { RotationScheduler, type RotationTickReport } from './rotation-scheduler';
+
+const DAY = 24 * 3600_000;
+const FLEET = 200;
+
+/**
+ * Two schedulers, each with its own Redis and NATS connections as two processes would have, against
+ * two mesh-api stand-ins and one replica that is gone.
+ */
+describe('RotationScheduler on Redis and NATS', () => {
+  let redis: RedisServerHandle;
+  let nats: NatsServerHandle;
+  const closers: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    [redis, nats] = await Promise.all([startRedisServer(), startNatsServer({ jetstream: false })]);
+  });
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await Promise.all([redis?.stop(), nats?.stop()]);
+  });
+
+  const connect = async (name: string, clock: FakeClock) => {
+    const leases = await RedisLeaseStore.connect({ url: redis.url, keyPrefix: 'int:', clock });
+    const bus = await NatsBus.connect({ servers: nats.url, name });
+    closers.push(
+      () => leases.close(),
+      () => bus.close(),
+    );
+    return { leases, bus };
+  };
+
+  it('requests each due rotation once across schedulers and cleans up after gone dataplanes', async () => {
+    // Redis expires leases by its own clock, so the test clock is the real time.
+    const clock = new FakeClock(new Date());
+    const notBefore = new Date(clock.now().getTime() - 0.9 * DAY);
+    const notAfter = new Date(notBefore.getTime() + DAY);
+    const lease = (i: number, holder: string): Lease => ({
+      mesh: 'default',
+      dataplane: `dp-${i}`,
+      serial: `serial-${i}`,
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
+      rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
+      backend: 'ca-1',
+      supportedBackends: ['ca-1'],
+      controlPlaneInstance: holder,
+      session: `session-${i}`,
+    });
+
+    const meshApi = await connect('mesh-api', clock);
+    const requested = new Map<string, number>();
+    for (const holder of ['cp-a@1', 'cp-b@1']) {
+      meshApi.bus.serve(
+        addressedTo(rotateDataplane, holder),
+        async (request) => {
+          requested.set(request.dataplane, (requested.get(request.dataplane) ?? 0) + 1);
+          if (request.dataplane === 'dp-0') return { status: 'not-connected' as const };
+          const i = Number(request.dataplane.slice(3));
+          // Rotated as the hub does: a new certificate, so a new lease that is not due.
+          await meshApi.leases.put({
+            ...lease(i, holder),
+            serial: `rotated-${i}`,
+            rotateAt: notAfter.toISOString(),
+          });
+          return { status: 'rotated' as const };
+        },
+        { queue: holder },
+      );
+    }
+    await meshApi.bus.nc.flush();
+    for (let i = 0; i < FLEET; i++) await meshApi.leases.put(lease(i, i % 2 ? 'cp-a@1' : 'cp-b@1'));
+    await meshApi.leases.put(lease(FLEET, 'cp-gone@1'));
+
+    const schedulers = await Promise.all(
+      ['scheduler-1', 'scheduler-2'].map(async (id) => {
+        const { leases, bus } = await connect(id, clock);
+        return new RotationScheduler({ leases, bus, clock, schedulerId: id, batchSize: 100, concurrency: 8 });
+      }),
+    );
+    const reports: RotationTickReport[] = [];
+    for (let round = 0; round < 3; round++) {
+      reports.push(...(await Promise.all(schedulers.map((s) => s.tick()))));
+    }
+
+    const sum = (key: 'claimed' | 'rotated' | 'notConnected' | 'unreachable') =>
+      reports.reduce((n, r) => n + r[key], 0);
+    expect(requested.size).toBe(FLEET);
+    expect([...requested.values()].every((n) => n === 1)).toBe(true);
+    expect(sum('rotated')).toBe(FLEET - 1);
+    expect(sum('notConnected')).toBe(1);
+    // Tried once; then held by its claim (15 s) in the later rounds.
+    expect(sum('unreachable')).toBe(1);
+    expect(sum('claimed')).toBe(FLEET + 1);
+    expect(await meshApi.leases.get('default', 'dp-0')).toBeUndefined();
+    expect((await meshApi.leases.get('default', 'dp-1'))?.serial).toBe('rotated-1');
+    expect((await meshApi.leases.listDue(clock.now(), 10)).map((l) => l.dataplane)).toEqual([`dp-${FLEET}`]);
+  });
+});

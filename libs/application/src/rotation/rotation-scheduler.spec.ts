@@ -1,0 +1,269 @@
+import { addressedTo, rotateDataplane, type RequestOf, type ReplyOf } from '@meshtls/contracts';
+import { rotateAtOf } from '@meshtls/domain';
+import {
+  InProcessBus,
+  MemoryLeaseStore,
+  type Lease,
+  type LeaseStore,
+  type Subscription,
+} from '@meshtls/store';
+import { FakeClock, MeshError } from '@meshtls/util';
+import { RotationOptionsError, RotationScheduler, type RotationSchedulerOptions } from './rotation-scheduler';
+
+type RotateRequest = RequestOf<typeof rotateDataplane>;
+type RotateReply = ReplyOf<typeof rotateDataplane>;
+
+const DAY = 24 * 3600_000;
+const CLAIM_TTL = 15_000;
+
+class BrokenStoreError extends MeshError {
+  readonly code = 'test.broken';
+}
+
+describe('RotationScheduler', () => {
+  let clock: FakeClock;
+  let leases: MemoryLeaseStore;
+  let bus: InProcessBus;
+  let subscriptions: Subscription[];
+
+  beforeEach(() => {
+    clock = new FakeClock('2026-06-01T00:00:00Z');
+    leases = new MemoryLeaseStore(clock);
+    bus = new InProcessBus();
+    subscriptions = [];
+  });
+
+  afterEach(async () => {
+    for (const s of subscriptions) await s.unsubscribe();
+    await bus.close();
+  });
+
+  /** A lease issued now, valid `validityMs`, rotating at 4/5 of it as the hub computes it. */
+  const leaseOf = (dataplane: string, extra: Partial<Lease> & { validityMs?: number } = {}): Lease => {
+    const { validityMs = DAY, ...rest } = extra;
+    const notBefore = clock.now();
+    const notAfter = new Date(notBefore.getTime() + validityMs);
+    return {
+      mesh: 'default',
+      dataplane,
+      serial: 'aa01',
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
+      rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
+      backend: 'ca-1',
+      supportedBackends: ['ca-1'],
+      controlPlaneInstance: 'cp-a',
+      session: 's-1',
+      ...rest,
+    };
+  };
+
+  /**
+   * A mesh-api replica serving rotations addressed to `instance`. By default it rotates as the real one
+   * does: a new serial and a new lease, which is no longer due.
+   */
+  const holder = (
+    instance: string,
+    answer: (request: RotateRequest) => Promise<RotateReply> = async (request) => {
+      await leases.put(
+        leaseOf(request.dataplane, { serial: `${request.serial}-r`, controlPlaneInstance: instance }),
+      );
+      return { status: 'rotated' };
+    },
+  ) => {
+    const received: RotateRequest[] = [];
+    subscriptions.push(
+      bus.serve(
+        addressedTo(rotateDataplane, instance),
+        (request) => {
+          received.push(request);
+          return answer(request);
+        },
+        { queue: instance },
+      ),
+    );
+    return received;
+  };
+
+  const scheduler = (options: Partial<RotationSchedulerOptions> = {}) =>
+    new RotationScheduler({ leases, bus, clock, schedulerId: 'scheduler-1', ...options });
+
+  it('sends nothing while no lease is due', async () => {
+    const received = holder('cp-a');
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY - 1);
+    const report = await scheduler().tick();
+    expect(report).toMatchObject({ due: 0, claimed: 0, rotated: 0, failed: 0 });
+    expect(received).toEqual([]);
+  });
+
+  it('asks exactly the replica holding the dataplane, for the serial due', async () => {
+    const atA = holder('cp-a');
+    const atB = holder('cp-b');
+    await leases.put(leaseOf('dp-1', { serial: 'aa01', controlPlaneInstance: 'cp-a' }));
+    clock.advance(0.8 * DAY);
+    const report = await scheduler().tick();
+    expect(atA).toEqual([{ mesh: 'default', dataplane: 'dp-1', serial: 'aa01', reason: 'rotation' }]);
+    expect(atB).toEqual([]);
+    expect(report).toEqual({
+      due: 1,
+      claimed: 1,
+      rotated: 1,
+      stale: 0,
+      notConnected: 0,
+      unreachable: 0,
+      failed: 0,
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it('rotates a 30 s certificate at 24 s', async () => {
+    const received = holder('cp-a');
+    await leases.put(leaseOf('dp-1', { validityMs: 30_000 }));
+    clock.advance(23_999);
+    expect((await scheduler().tick()).due).toBe(0);
+    clock.advance(1);
+    expect(await scheduler().tick()).toMatchObject({ due: 1, rotated: 1 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('reads at most a batch, earliest first', async () => {
+    const received = holder('cp-a');
+    for (const [i, name] of ['dp-3', 'dp-1', 'dp-2'].entries()) {
+      clock.advance(1000);
+      await leases.put(leaseOf(name, { controlPlaneInstance: 'cp-a', serial: `s${i}` }));
+    }
+    clock.advance(0.8 * DAY);
+    expect(await scheduler({ batchSize: 2 }).tick()).toMatchObject({ due: 2, rotated: 2 });
+    expect(received.map((r) => r.dataplane)).toEqual(['dp-3', 'dp-1']);
+  });
+
+  it('requests each due rotation once when two schedulers share the lease store', async () => {
+    const atA = holder('cp-a');
+    const atB = holder('cp-b');
+    for (let i = 0; i < 40; i++)
+      await leases.put(leaseOf(`dp-${i}`, { controlPlaneInstance: i % 2 ? 'cp-a' : 'cp-b' }));
+    clock.advance(0.8 * DAY);
+    const one = scheduler({ schedulerId: 'scheduler-1', concurrency: 4 });
+    const two = scheduler({ schedulerId: 'scheduler-2', concurrency: 4 });
+    const reports = await Promise.all([one.tick(), two.tick(), one.tick(), two.tick()]);
+    const requested = [...atA, ...atB].map((r) => r.dataplane).sort();
+    expect(requested).toEqual(Array.from({ length: 40 }, (_, i) => `dp-${i}`).sort());
+    expect(reports.reduce((n, r) => n + r.claimed, 0)).toBe(40);
+    expect(reports.reduce((n, r) => n + r.rotated, 0)).toBe(40);
+  });
+
+  it('deletes the lease of a dataplane its holder no longer has', async () => {
+    holder('cp-a', async () => ({ status: 'not-connected' }));
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    expect(await scheduler().tick()).toMatchObject({ claimed: 1, notConnected: 1 });
+    expect(await leases.get('default', 'dp-1')).toBeUndefined();
+  });
+
+  it('keeps the lease of a dataplane that reconnected elsewhere meanwhile', async () => {
+    holder('cp-a', async (request) => {
+      // The dataplane got a new certificate from cp-b just before cp-a answered.
+      await leases.put(leaseOf(request.dataplane, { serial: 'bb02', controlPlaneInstance: 'cp-b' }));
+      return { status: 'not-connected' };
+    });
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    expect(await scheduler().tick()).toMatchObject({ notConnected: 1 });
+    expect(await leases.get('default', 'dp-1')).toMatchObject({
+      serial: 'bb02',
+      controlPlaneInstance: 'cp-b',
+    });
+  });
+
+  it('counts a stale rotation and leaves the lease to its holder', async () => {
+    holder('cp-a', async () => ({ status: 'stale' }));
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    expect(await scheduler().tick()).toMatchObject({ claimed: 1, stale: 1 });
+    expect(await leases.get('default', 'dp-1')).toBeDefined();
+  });
+
+  it('retries an unreachable holder once the claim has expired', async () => {
+    await leases.put(leaseOf('dp-1', { controlPlaneInstance: 'cp-restarting' }));
+    clock.advance(0.8 * DAY);
+    const rotation = scheduler({ claimTtlMs: CLAIM_TTL });
+    expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 1, unreachable: 1 });
+    const received = holder('cp-restarting');
+    clock.advance(CLAIM_TTL - 1);
+    expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 0 });
+    expect(received).toEqual([]);
+    clock.advance(1);
+    expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 1, rotated: 1 });
+    expect(received).toHaveLength(1);
+  });
+
+  it('gives up on a holder slower than the claim', async () => {
+    holder('cp-a', () => new Promise<never>(() => undefined));
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    expect(await scheduler({ claimTtlMs: 50 }).tick()).toMatchObject({ claimed: 1, unreachable: 1 });
+  });
+
+  it('counts failures and retries them once the claim has expired', async () => {
+    let answer: RotateReply = { status: 'failed', detail: 'ca-signer shed the request' };
+    const received = holder('cp-a', async () => answer);
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    const log = jest.fn();
+    const rotation = scheduler({ log });
+    expect(await rotation.tick()).toMatchObject({ claimed: 1, failed: 1 });
+    expect(log).toHaveBeenCalledWith('debug', expect.stringContaining('ca-signer shed the request'));
+    expect(await leases.get('default', 'dp-1')).toBeDefined();
+    answer = { status: 'rotated' };
+    clock.advance(CLAIM_TTL);
+    expect(await rotation.tick()).toMatchObject({ claimed: 1, rotated: 1 });
+    expect(received).toHaveLength(2);
+  });
+
+  it('counts an error of the holder or of the store as a failure and goes on', async () => {
+    holder('cp-a', async (request) => {
+      if (request.dataplane === 'dp-1') throw new BrokenStoreError('holder broke');
+      return { status: 'rotated' };
+    });
+    await leases.put(leaseOf('dp-1'));
+    await leases.put(leaseOf('dp-2'));
+    await leases.put(leaseOf('dp-3'));
+    clock.advance(0.8 * DAY);
+    const flaky: LeaseStore = Object.create(leases, {
+      claim: {
+        value: (mesh: string, dataplane: string, ...rest: [string, string, number]) =>
+          dataplane === 'dp-3'
+            ? Promise.reject(new BrokenStoreError('redis went away'))
+            : leases.claim(mesh, dataplane, ...rest),
+      },
+    });
+    const log = jest.fn();
+    const report = await scheduler({ leases: flaky, log }).tick();
+    expect(report).toMatchObject({ due: 3, claimed: 2, rotated: 1, failed: 2 });
+    expect(log).toHaveBeenCalledWith('warn', expect.stringContaining('holder broke'));
+    expect(log).toHaveBeenCalledWith('warn', expect.stringContaining('redis went away'));
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    holder('cp-a', async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return { status: 'rotated' };
+    });
+    for (let i = 0; i < 12; i++) await leases.put(leaseOf(`dp-${i}`));
+    clock.advance(0.8 * DAY);
+    expect(await scheduler({ concurrency: 3 }).tick()).toMatchObject({ due: 12, rotated: 12 });
+    expect(most).toBe(3);
+  });
+
+  it('refuses options that cannot work', () => {
+    expect(() => scheduler({ batchSize: 0 })).toThrow(RotationOptionsError);
+    expect(() => scheduler({ concurrency: 1.5 })).toThrow(/concurrency/);
+    expect(() => scheduler({ claimTtlMs: -1 })).toThrow(/claimTtlMs/);
+    expect(() => scheduler({ schedulerId: '' })).toThrow(/schedulerId/);
+  });
+});

@@ -1,0 +1,194 @@
+import { addressedTo, rotateDataplane } from '@meshtls/contracts';
+import type { Lease, LeaseStore, MessageBus } from '@meshtls/store';
+import { MeshError, TimeoutError, type Clock } from '@meshtls/util';
+
+/** Defaults of {@link RotationSchedulerOptions}. */
+export const ROTATION_DEFAULTS = Object.freeze({
+  batchSize: 500,
+  claimTtlMs: 15_000,
+  concurrency: 64,
+} as const);
+
+export type RotationLogLevel = 'debug' | 'info' | 'warn';
+
+export interface RotationSchedulerOptions {
+  readonly leases: LeaseStore;
+  readonly bus: MessageBus;
+  readonly clock: Clock;
+  /** Names this scheduler in claims (the instance id): claims are what keep replicas from doubling up. */
+  readonly schedulerId: string;
+  /** Due leases read per tick, earliest first. */
+  readonly batchSize?: number;
+  /** How long a claimed rotation is this scheduler's; one that did not succeed is retried after it. */
+  readonly claimTtlMs?: number;
+  /** Rotate requests in flight at once. */
+  readonly concurrency?: number;
+  readonly log?: (level: RotationLogLevel, message: string) => void;
+}
+
+/**
+ * What one tick did. Every claimed lease lands in exactly one of the outcome counters; a claim that
+ * could not be taken (store error) counts as failed without being claimed.
+ */
+export interface RotationTickReport {
+  /** Due leases read (at most the batch size). */
+  readonly due: number;
+  /** Those this scheduler claimed; the others were being rotated by another scheduler. */
+  readonly claimed: number;
+  readonly rotated: number;
+  /** The dataplane already had another certificate. */
+  readonly stale: number;
+  /** Its holder no longer had the dataplane: the lease was deleted (unless replaced meanwhile). */
+  readonly notConnected: number;
+  /** No answer from the holder: retried once the claim expires. */
+  readonly unreachable: number;
+  /** The holder could not rotate, or something else went wrong: retried once the claim expires. */
+  readonly failed: number;
+  readonly durationMs: number;
+}
+
+/** Options that cannot work (a zero batch, an empty scheduler id). */
+export class RotationOptionsError extends MeshError {
+  readonly code = 'rotation.invalid-options';
+}
+
+type Outcome = 'unclaimed' | 'claimFailed' | 'rotated' | 'stale' | 'notConnected' | 'unreachable' | 'failed';
+
+/**
+ * Finds certificates whose rotation time has passed and asks the mesh-api replica holding each
+ * dataplane's stream to re-issue it. Any number of schedulers may share one lease store: a claim per
+ * certificate serial makes each due rotation requested once. Stateless between ticks: what is not done
+ * stays due in the store and is retried when its claim expires.
+ */
+export class RotationScheduler {
+  readonly batchSize: number;
+  private readonly claimTtlMs: number;
+  private readonly concurrency: number;
+  /**
+   * No longer than the claim: past it another scheduler may claim the same rotation, and this one would
+   * hold a slot of its batch for an answer nobody waits for.
+   */
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: RotationSchedulerOptions) {
+    this.batchSize = options.batchSize ?? ROTATION_DEFAULTS.batchSize;
+    this.claimTtlMs = options.claimTtlMs ?? ROTATION_DEFAULTS.claimTtlMs;
+    this.concurrency = options.concurrency ?? ROTATION_DEFAULTS.concurrency;
+    validate(options.schedulerId, this.batchSize, this.claimTtlMs, this.concurrency);
+    this.requestTimeoutMs = Math.min(rotateDataplane.timeoutMs, this.claimTtlMs);
+  }
+
+  /**
+   * One pass: reads the due leases, claims and rotates them with at most `concurrency` requests in
+   * flight, and resolves once every claimed one has an outcome. Per-lease errors are counted, never
+   * thrown; only a failure to read the due leases rejects.
+   */
+  async tick(): Promise<RotationTickReport> {
+    const started = performance.now();
+    const due = await this.options.leases.listDue(this.options.clock.now(), this.batchSize);
+    const counts: Record<Outcome, number> = {
+      unclaimed: 0,
+      claimFailed: 0,
+      rotated: 0,
+      stale: 0,
+      notConnected: 0,
+      unreachable: 0,
+      failed: 0,
+    };
+    await forEachLimited(due, this.concurrency, async (lease) => {
+      counts[await this.rotateOne(lease)]++;
+    });
+    const { unclaimed, claimFailed, ...outcomes } = counts;
+    return {
+      due: due.length,
+      claimed: due.length - unclaimed - claimFailed,
+      ...outcomes,
+      failed: outcomes.failed + claimFailed,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /**
+   * Claims just before sending (not the whole batch up front), so a claim's TTL covers its own request
+   * rather than the wait behind the others of the batch.
+   */
+  private async rotateOne(lease: Lease): Promise<Outcome> {
+    const { mesh, dataplane, serial } = lease;
+    let claimed: boolean;
+    try {
+      claimed = await this.options.leases.claim(
+        mesh,
+        dataplane,
+        serial,
+        this.options.schedulerId,
+        this.claimTtlMs,
+      );
+    } catch (error) {
+      this.log('warn', `${describe(lease)}: could not claim: ${(error as Error).message}`);
+      return 'claimFailed';
+    }
+    if (!claimed) return 'unclaimed';
+    try {
+      return await this.request(lease);
+    } catch (error) {
+      if (error instanceof TimeoutError) return 'unreachable';
+      this.log('warn', `${describe(lease)}: rotation failed: ${(error as Error).message}`);
+      return 'failed';
+    }
+  }
+
+  private async request(lease: Lease): Promise<Outcome> {
+    const { mesh, dataplane, serial } = lease;
+    const reply = await this.options.bus.request(
+      addressedTo(rotateDataplane, lease.controlPlaneInstance),
+      { mesh, dataplane, serial, reason: 'rotation' },
+      { timeoutMs: this.requestTimeoutMs },
+    );
+    switch (reply.status) {
+      case 'rotated':
+        return 'rotated';
+      case 'stale':
+        return 'stale';
+      case 'not-connected':
+        // Gone from its holder: had it reconnected elsewhere, its lease would name a new serial.
+        await this.options.leases.deleteIf(mesh, dataplane, serial);
+        return 'notConnected';
+      case 'failed':
+        this.log('debug', `${describe(lease)}: holder could not rotate: ${reply.detail ?? 'no detail'}`);
+        return 'failed';
+    }
+  }
+
+  private log(level: RotationLogLevel, message: string): void {
+    this.options.log?.(level, message);
+  }
+}
+
+function validate(schedulerId: string, batchSize: number, claimTtlMs: number, concurrency: number): void {
+  const problems = [
+    schedulerId.length === 0 && 'schedulerId must not be empty',
+    !(Number.isInteger(batchSize) && batchSize > 0) &&
+      `batchSize must be a positive integer, got ${batchSize}`,
+    !(Number.isFinite(claimTtlMs) && claimTtlMs > 0) && `claimTtlMs must be positive, got ${claimTtlMs}`,
+    !(Number.isInteger(concurrency) && concurrency > 0) &&
+      `concurrency must be a positive integer, got ${concurrency}`,
+  ].filter((p): p is string => typeof p === 'string');
+  if (problems.length > 0) throw new RotationOptionsError(`invalid rotation options: ${problems.join('; ')}`);
+}
+
+function describe(lease: Lease): string {
+  return `${lease.mesh}/${lease.dataplane} (serial ${lease.serial}, held by ${lease.controlPlaneInstance})`;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls pending; `fn` must not reject. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

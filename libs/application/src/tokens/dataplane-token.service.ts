@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { ResourceType, ValidationError } from '@meshtls/domain';
+import { MAX_JWT_LENGTH, decodeJwt, signJwt, verifyJwtSignature, type DecodedJwt } from '@meshtls/pki';
+import type { ResourceStore } from '@meshtls/store';
+import { MeshError, type Clock } from '@meshtls/util';
+import { MeshNotFoundError } from '../ca/ca.errors';
+import {
+  DataplaneTokenError,
+  type DataplaneTokenClaims,
+  type DataplaneTokenVerifier,
+} from '../dataplanes/dataplane-token.port';
+import { claimsFromJwt, toJwtClaims } from './dataplane-token.claims';
+import {
+  TokenRequestMessages,
+  validateIssueCommand,
+  type IssueDataplaneTokenCommand,
+} from './dataplane-token.validation';
+import { DataplaneSigningKeys, type SigningKey } from './dataplane-signing-keys';
+import { SigningKeyInvalidError } from './tokens.errors';
+
+/**
+ * Dataplane tokens, as Kuma's: a JWT (ES256 here) binding a mesh, a dataplane name and tags, signed by
+ * the mesh's current signing key, a Secret of the mesh made on the mesh's first token. Nothing about
+ * issued tokens is stored; deleting a signing key revokes every token it signed.
+ */
+export class DataplaneTokenService implements DataplaneTokenVerifier {
+  private readonly keys: DataplaneSigningKeys;
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly clock: Clock,
+  ) {
+    this.keys = new DataplaneSigningKeys(store);
+  }
+
+  /**
+   * A token for dataplane `name` of `mesh`. Throws `ValidationError` (fields `mesh`, `name`, `tags[...]`,
+   * `validFor`) for a bad command and `MeshNotFoundError` when the mesh does not exist.
+   */
+  async issue(command: IssueDataplaneTokenCommand): Promise<string> {
+    const checked = validateIssueCommand(command);
+    const mesh = await this.store.get({ type: ResourceType.Mesh, name: checked.mesh });
+    if (!mesh) throw new MeshNotFoundError(checked.mesh);
+    const key = await this.keys.current(checked.mesh);
+    const token = signJwt(toJwtClaims(checked, this.clock.now(), randomUUID()), key.privateKey, key.kid);
+    if (token.length > MAX_JWT_LENGTH) {
+      // Verifiers refuse longer tokens unread; never hand out one that could not be used.
+      throw new ValidationError(
+        [
+          {
+            field: 'tags',
+            message: `too many or too long tags: the token would exceed ${MAX_JWT_LENGTH} characters`,
+          },
+        ],
+        TokenRequestMessages.invalid,
+      );
+    }
+    return token;
+  }
+
+  /**
+   * Checks format, signing key, signature, then expiry (in that order, so nothing about an unsigned
+   * token's claims is judged). Throws `DataplaneTokenError`; its message never quotes the token.
+   */
+  async verify(token: string): Promise<DataplaneTokenClaims> {
+    const text = typeof token === 'string' ? token.trim() : '';
+    if (text === '') throw new DataplaneTokenError('missing', 'no dataplane token was given');
+    const decoded = decode(text);
+    const claims = claimsFromJwt(decoded);
+    const key = await this.keyFor(claims);
+    try {
+      verifyJwtSignature(decoded, key.publicKey);
+    } catch (error) {
+      if (!(error instanceof MeshError)) throw error;
+      throw new DataplaneTokenError(
+        'bad-signature',
+        `the token signature does not verify with signing key ${claims.keyId} of mesh "${claims.mesh}"`,
+      );
+    }
+    if (this.clock.now().getTime() >= claims.expiresAt.getTime()) {
+      throw new DataplaneTokenError('expired', `the token expired at ${claims.expiresAt.toISOString()}`);
+    }
+    return claims;
+  }
+
+  private async keyFor(claims: DataplaneTokenClaims): Promise<SigningKey> {
+    let key: SigningKey | undefined;
+    try {
+      key = await this.keys.find(claims.mesh, claims.keyId);
+    } catch (error) {
+      if (!(error instanceof SigningKeyInvalidError)) throw error;
+      throw new DataplaneTokenError('unknown-key', error.message);
+    }
+    if (key) return key;
+    // The kid is quoted only when it has the shape of our serials: it comes from an unverified token.
+    const named = /^\d{1,9}$/.test(claims.keyId) ? ` ${claims.keyId}` : '';
+    throw new DataplaneTokenError(
+      'unknown-key',
+      `mesh "${claims.mesh}" has no signing key${named}: it was rotated out, or the mesh was deleted`,
+    );
+  }
+}
+
+function decode(token: string): DecodedJwt {
+  try {
+    return decodeJwt(token);
+  } catch (error) {
+    if (!(error instanceof MeshError)) throw error;
+    throw new DataplaneTokenError('malformed', `not a dataplane token: ${error.message}`);
+  }
+}

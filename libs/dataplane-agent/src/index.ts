@@ -1,0 +1,5 @@
+export { DataplaneAgent } from './dataplane-agent';
+export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent';
+export type { DataplaneIdentity } from './identity';
+export { backoffDelay } from './backoff';
+export { CERT_DIR_FILES, writeCertDir } from './cert-dir.writer';

@@ -1,0 +1,131 @@
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type ServerDuplexStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  StreamRefusedError,
+  StreamStatus,
+  type DataplaneChannel,
+  type DataplaneHub,
+  type DataplaneSession,
+} from '@meshtls/application';
+import {
+  dataplaneIdentityService,
+  type DataplaneClientMessage,
+  type DataplaneServerMessage,
+} from '@meshtls/contracts';
+
+const GRPC_CODES: Record<StreamStatus, GrpcStatus> = {
+  [StreamStatus.Unauthenticated]: GrpcStatus.UNAUTHENTICATED,
+  [StreamStatus.PermissionDenied]: GrpcStatus.PERMISSION_DENIED,
+  [StreamStatus.NotFound]: GrpcStatus.NOT_FOUND,
+  [StreamStatus.InvalidArgument]: GrpcStatus.INVALID_ARGUMENT,
+  [StreamStatus.FailedPrecondition]: GrpcStatus.FAILED_PRECONDITION,
+  [StreamStatus.Unavailable]: GrpcStatus.UNAVAILABLE,
+};
+
+type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
+
+/**
+ * The dataplane endpoint: gRPC over TLS, one bidirectional stream per dataplane, handed to the hub.
+ * The first message must be a hello; the hub's refusals end the stream with their gRPC status. HTTP/2
+ * keepalive finds dataplanes that vanished without closing their connection.
+ */
+export class DataplaneGrpcServer {
+  private readonly server = new Server({
+    'grpc.keepalive_time_ms': 20_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    'grpc.max_receive_message_length': 256 * 1024,
+  });
+
+  constructor(
+    private readonly hub: DataplaneHub,
+    private readonly log: (level: 'warn' | 'debug', message: string) => void,
+  ) {
+    this.server.addService(
+      dataplaneIdentityService as unknown as ServiceDefinition,
+      {
+        stream: (call: Call) => this.handle(call),
+      } as UntypedServiceImplementation,
+    );
+  }
+
+  /** Binds and resolves the port actually bound (for port 0). */
+  listen(address: string, port: number, tls: { certPem: string; keyPem: string }): Promise<number> {
+    const credentials = ServerCredentials.createSsl(
+      null,
+      [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }],
+      false,
+    );
+    const host = address.includes(':') ? `[${address}]` : address;
+    return new Promise((resolve, reject) =>
+      this.server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+  }
+
+  /** Stops accepting and ends every stream: dataplanes reconnect to another replica. */
+  async close(): Promise<void> {
+    this.hub.closeAll('control plane shutting down');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), 2_000);
+      this.server.tryShutdown(() => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  private handle(call: Call): void {
+    let ended = false;
+    let session: DataplaneSession | undefined;
+    let hello = false;
+    const channel: DataplaneChannel = {
+      send: (message) => {
+        if (!ended) call.write(message);
+      },
+      close: (status, message) => {
+        if (ended) return;
+        ended = true;
+        call.emit('error', Object.assign(new Error(message), { code: GRPC_CODES[status], details: message }));
+      },
+    };
+    const finish = () => {
+      ended = true;
+      if (session) this.hub.disconnect(session);
+    };
+    call.on('error', () => finish());
+    call.on('cancelled', () => finish());
+    call.on('end', () => {
+      finish();
+      call.end();
+    });
+    call.on('data', (message: DataplaneClientMessage) => {
+      if (session) return this.hub.onMessage(session, message);
+      if (hello) return; // messages before the identity is sent are not expected; ignore
+      if (message.type !== 'hello')
+        return channel.close(StreamStatus.InvalidArgument, 'the first message must be a hello');
+      hello = true;
+      this.hub
+        .connect(channel, message, (s) => (session = s))
+        .then((s) => {
+          if (ended) this.hub.disconnect(s);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StreamRefusedError) {
+            this.log('debug', `dataplane ${message.mesh}/${message.name} refused: ${error.message}`);
+            return channel.close(error.status, error.message);
+          }
+          this.log('warn', `dataplane ${message.mesh}/${message.name}: ${(error as Error).message}`);
+          channel.close(
+            StreamStatus.Unavailable,
+            `could not serve the dataplane: ${(error as Error).message}`,
+          );
+        });
+    });
+  }
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  BusIdentityIssuer,
+  DataplaneHub,
+  type DataplaneAuthorizer,
+  type DataplaneTokenVerifier,
+} from '@meshtls/application';
+import { addressedTo, rotateDataplane } from '@meshtls/contracts';
+import {
+  CLOCK,
+  CORE_CONFIG,
+  LEASE_STORE,
+  MESSAGE_BUS,
+  RESOURCE_STORE,
+  type CoreConfig,
+} from '@meshtls/nest-core';
+import type { LeaseStore, MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import { DataplaneGrpcServer } from './dataplane-grpc.server';
+import type { DpServerConfig } from './dp-server.config';
+import { loadDpServerTls } from './dp-server-tls';
+import { DATAPLANE_AUTHORIZER, DATAPLANE_TOKEN_VERIFIER, DP_SERVER_CONFIG } from './dataplanes.tokens';
+
+/**
+ * mesh-api's dataplane endpoint: the gRPC server, the hub of connected dataplanes, the rotate requests
+ * addressed to this replica, and the watch on Mesh/Dataplane changes.
+ */
+@Injectable()
+export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('dataplanes');
+  /** Changes on every start, so leases tell a restarted replica from the same one. */
+  readonly instance: string;
+  private hub?: DataplaneHub;
+  private server?: DataplaneGrpcServer;
+  private subscription?: Subscription;
+  private stopWatch?: () => void;
+
+  constructor(
+    @Inject(DP_SERVER_CONFIG) private readonly config: DpServerConfig,
+    @Inject(CORE_CONFIG) private readonly core: CoreConfig,
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(DATAPLANE_TOKEN_VERIFIER) private readonly tokens: DataplaneTokenVerifier,
+    @Inject(DATAPLANE_AUTHORIZER) private readonly authorize: DataplaneAuthorizer,
+  ) {
+    this.instance = `${core.instanceId}@${randomBytes(6).toString('hex')}`;
+  }
+
+  get connected(): number {
+    return this.hub?.connected ?? 0;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const log = (level: 'info' | 'warn' | 'debug', message: string) =>
+      this.logger[level === 'info' ? 'log' : level](message);
+    this.hub = new DataplaneHub({
+      store: this.store,
+      leases: this.leases,
+      bus: this.bus,
+      issuer: new BusIdentityIssuer(this.bus, { maxInFlight: this.config.maxIssuesInFlight }),
+      tokens: this.tokens,
+      authorize: this.authorize,
+      clock: this.clock,
+      instance: this.instance,
+      csrTimeoutMs: this.config.csrTimeoutMs,
+      log,
+    });
+    this.stopWatch = this.hub.followChanges();
+    const hub = this.hub;
+    this.subscription = this.bus.serve(
+      addressedTo(rotateDataplane, this.instance),
+      (request) => hub.rotate(request),
+      {
+        queue: this.instance,
+      },
+    );
+    const tls = loadDpServerTls(this.config, this.core.dataDir, this.clock.now());
+    this.server = new DataplaneGrpcServer(this.hub, log);
+    const address = this.config.address ?? this.core.http.address;
+    const port = await this.server.listen(address, this.config.port, tls);
+    const ca = tls.caFile ? ` (dataplanes trust ${tls.caFile})` : '';
+    process.stdout.write(`dataplane server listening on grpcs://${address}:${port}${ca}\n`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopWatch?.();
+    await this.subscription?.unsubscribe().catch(() => undefined);
+    await this.server?.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { ConfigError } from '@meshtls/util';
+import { z } from 'zod';
+
+/** The dataplane server (gRPC over TLS) of mesh-api. */
+export interface DpServerConfig {
+  /** Where it listens; defaults to MESH_HTTP_ADDRESS at start-up. */
+  readonly address?: string;
+  readonly port: number;
+  /** The server certificate and key; both or neither (then generated once into the data directory). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** Names and addresses a generated certificate is valid for. */
+  readonly hostnames: readonly string[];
+  /** How long a dataplane has to answer a request for a CSR. */
+  readonly csrTimeoutMs: number;
+  /** Certificate requests in flight from this replica to ca-signer. */
+  readonly maxIssuesInFlight: number;
+}
+
+const envSchema = z.object({
+  MESH_DP_SERVER_ADDRESS: z.string().min(1).optional(),
+  MESH_DP_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(5678),
+  MESH_DP_SERVER_CERT_FILE: z.string().min(1).optional(),
+  MESH_DP_SERVER_KEY_FILE: z.string().min(1).optional(),
+  MESH_DP_SERVER_HOSTNAMES: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$/, 'must be a comma-separated list of host names or IPs')
+    .default('localhost,127.0.0.1'),
+  MESH_DP_CSR_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  MESH_DP_MAX_ISSUES_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
+});
+
+export function loadDpServerConfig(env: Record<string, string | undefined>): DpServerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if ((e.MESH_DP_SERVER_CERT_FILE === undefined) !== (e.MESH_DP_SERVER_KEY_FILE === undefined)) {
+    throw new ConfigError(
+      'invalid configuration:\n  MESH_DP_SERVER_CERT_FILE, MESH_DP_SERVER_KEY_FILE: set both or neither',
+    );
+  }
+  return Object.freeze({
+    address: e.MESH_DP_SERVER_ADDRESS,
+    port: e.MESH_DP_SERVER_PORT,
+    certFile: e.MESH_DP_SERVER_CERT_FILE,
+    keyFile: e.MESH_DP_SERVER_KEY_FILE,
+    hostnames: Object.freeze(e.MESH_DP_SERVER_HOSTNAMES.split(',')),
+    csrTimeoutMs: e.MESH_DP_CSR_TIMEOUT_MS,
+    maxIssuesInFlight: e.MESH_DP_MAX_ISSUES_IN_FLIGHT,
+  });
+}

@@ -1,0 +1,48 @@
+import type { Provider } from '@nestjs/common';
+import { DataplaneTokenService, MeshNotFoundError, parseDataplaneTokenRequest } from '@meshtls/application';
+import { ValidationError } from '@meshtls/domain';
+import { ApiError, CLOCK, CORE_CONFIG, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
+import type { ResourceStore } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import type { FastifyRequest } from 'fastify';
+import { authenticate, authorize, type AccessSettings } from '../access/access-policy';
+
+const TITLE = 'Could not generate a token';
+
+/**
+ * Translates `POST /tokens/dataplane` into the token use case: admin check first (nothing about the
+ * request is judged for anyone else), then Kuma's body, then the token. Errors leave in Kuma's shape.
+ */
+export class TokenHttpService {
+  constructor(
+    private readonly access: AccessSettings,
+    private readonly tokens: DataplaneTokenService,
+  ) {}
+
+  async issueDataplaneToken(request: FastifyRequest): Promise<string> {
+    const principal = authenticate(this.access, {
+      remoteAddress: request.socket.remoteAddress,
+      authorization: request.headers.authorization,
+    });
+    // Tokens grant identities: only the admin may mint them, as for any change.
+    authorize(principal, 'POST', undefined);
+    try {
+      return await this.tokens.issue(parseDataplaneTokenRequest(request.body));
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ApiError(400, TITLE, error.message, error.violations);
+      if (error instanceof MeshNotFoundError) throw new ApiError(404, TITLE, error.message);
+      throw error;
+    }
+  }
+}
+
+/** The provider MeshApiModule registers: the service over the process's store and clock. */
+export const tokenHttpServiceProvider: Provider = {
+  provide: TokenHttpService,
+  inject: [CORE_CONFIG, RESOURCE_STORE, CLOCK],
+  useFactory: (config: CoreConfig, store: ResourceStore, clock: Clock) =>
+    new TokenHttpService(
+      { mode: config.mode, adminToken: config.adminToken },
+      new DataplaneTokenService(store, clock),
+    ),
+};

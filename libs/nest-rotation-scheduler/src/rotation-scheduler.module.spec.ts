@@ -1,0 +1,95 @@
+import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { addressedTo, rotateDataplane } from '@meshtls/contracts';
+import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS } from '@meshtls/nest-core';
+import { InProcessBus, MemoryLeaseStore, type Lease } from '@meshtls/store';
+import { FakeClock } from '@meshtls/util';
+import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
+import { RotationSchedulerModule } from './rotation-scheduler.module';
+
+const clock = new FakeClock('2026-06-01T12:00:00Z');
+const leases = new MemoryLeaseStore(clock);
+const bus = new InProcessBus();
+const events: string[] = [];
+
+/** Stands in for CoreModule: the same tokens, and a shutdown hook that closes the infrastructure. */
+@Global()
+@Module({
+  providers: [
+    { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-1' } },
+    { provide: CLOCK, useValue: clock },
+    { provide: LEASE_STORE, useValue: leases },
+    { provide: MESSAGE_BUS, useValue: bus },
+  ],
+  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS],
+})
+class FakeCoreModule implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    events.push('infrastructure closed');
+    await bus.close();
+  }
+}
+
+const dueLease = (dataplane: string): Lease => ({
+  mesh: 'default',
+  dataplane,
+  serial: 'aa01',
+  notBefore: '2026-06-01T00:00:00Z',
+  notAfter: '2026-06-02T00:00:00Z',
+  rotateAt: '2026-06-01T11:00:00Z',
+  backend: 'ca-1',
+  supportedBackends: ['ca-1'],
+  controlPlaneInstance: 'mesh-api-1@3f2a',
+  session: 's-1',
+});
+
+async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+describe('RotationSchedulerModule', () => {
+  let app: TestingModule;
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('rotates due leases from start-up and finishes its pass before the infrastructure closes', async () => {
+    let release: () => void = () => undefined;
+    bus.serve(
+      addressedTo(rotateDataplane, 'mesh-api-1@3f2a'),
+      async (request) => {
+        events.push(`request ${request.dataplane}`);
+        await new Promise<void>((r) => (release = r));
+        events.push(`answered ${request.dataplane}`);
+        return { status: 'rotated' };
+      },
+      { queue: 'mesh-api-1@3f2a' },
+    );
+    await leases.put(dueLease('dp-1'));
+    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
+    app = await Test.createTestingModule({
+      imports: [FakeCoreModule, RotationSchedulerModule.forRoot(config)],
+    }).compile();
+    app.useLogger(false);
+    await app.init();
+
+    await eventually(() => expect(events).toEqual(['request dp-1']));
+    // Claimed by this replica, under its instance id.
+    expect(await leases.claim('default', 'dp-1', 'aa01', 'someone-else', 1000)).toBe(false);
+    const closing = app.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events).toEqual(['request dp-1']);
+    release();
+    await closing;
+    expect(events).toEqual(['request dp-1', 'answered dp-1', 'infrastructure closed']);
+  });
+});

@@ -1,0 +1,1 @@
+export const ROTATION_SCHEDULER_CONFIG = Symbol('RotationSchedulerConfig');
