@@ -1,6 +1,6 @@
 import { connect } from 'nats';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
-import { freePort } from './ports';
+import { freePort, retryOnPortRace } from './ports';
 import { ServerStartError } from './server-process';
 
 /** A JetStream cluster of nats-servers on 127.0.0.1, each with its own client port and store. */
@@ -19,6 +19,10 @@ export interface NatsClusterHandle {
 export async function startNatsCluster(
   options: { size?: number; readyTimeoutMs?: number } = {},
 ): Promise<NatsClusterHandle> {
+  return retryOnPortRace(() => startOnce(options));
+}
+
+async function startOnce(options: { size?: number; readyTimeoutMs?: number }): Promise<NatsClusterHandle> {
   const size = options.size ?? 3;
   const name = `test-cluster-${process.pid}-${Date.now().toString(36)}`;
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freePort, tempDir } from './ports';
+import { freePort, retryOnPortRace, tempDir } from './ports';
 import {
   findBinary,
   probeGreeting,
@@ -52,6 +52,10 @@ export interface NatsServerHandle {
  * resolves once it accepts clients.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  return options.port === undefined ? retryOnPortRace(() => startOnce(options)) : startOnce(options);
+}
+
+async function startOnce(options: NatsServerOptions): Promise<NatsServerHandle> {
   const binary = findBinary('nats-server', 'apt-get install nats-server');
   const port = options.port ?? (await freePort());
   const ownDir = options.storeDir === undefined ? await tempDir('meshtls-nats-') : undefined;

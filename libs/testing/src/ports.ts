@@ -37,3 +37,18 @@ export async function tempDir(prefix = 'meshtls-test-'): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
+
+/**
+ * A free port can be taken by another process between the check and the server's bind; a server that
+ * fails with "address already in use" on a port chosen here is started again on another one.
+ */
+export async function retryOnPortRace<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/address already in use/i.test(String((error as Error).message)))
+        throw error;
+    }
+  }
+}

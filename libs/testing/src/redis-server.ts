@@ -1,4 +1,4 @@
-import { freePort, tempDir } from './ports';
+import { freePort, retryOnPortRace, tempDir } from './ports';
 import { findBinary, probeGreeting, spawnServer, stopProcess, waitUntilReady } from './server-process';
 
 /** A running redis-server of a test, keeping nothing on disk. */
@@ -18,6 +18,10 @@ export interface RedisServerHandle {
 export async function startRedisServer(
   options: { startTimeoutMs?: number } = {},
 ): Promise<RedisServerHandle> {
+  return retryOnPortRace(() => startOnce(options));
+}
+
+async function startOnce(options: { startTimeoutMs?: number }): Promise<RedisServerHandle> {
   const binary = findBinary('redis-server', 'apt-get install redis-server');
   const port = await freePort();
   const dir = await tempDir('meshtls-redis-');

@@ -100,11 +100,15 @@ describe('RotationScheduler on Redis and NATS', () => {
     expect([...requested.values()].every((n) => n === 1)).toBe(true);
     expect(sum('rotated')).toBe(FLEET - 1);
     expect(sum('notConnected')).toBe(1);
-    // Tried once; then held by its claim (15 s) in the later rounds.
+    // Tried once; then postponed (and claimed) for 15 s in the later rounds.
     expect(sum('unreachable')).toBe(1);
     expect(sum('claimed')).toBe(FLEET + 1);
     expect(await meshApi.leases.get('default', 'dp-0')).toBeUndefined();
     expect((await meshApi.leases.get('default', 'dp-1'))?.serial).toBe('rotated-1');
-    expect((await meshApi.leases.listDue(clock.now(), 10)).map((l) => l.dataplane)).toEqual([`dp-${FLEET}`]);
+    // The unreachable holder's lease stays, out of the due list until its retry time.
+    expect(await meshApi.leases.get('default', `dp-${FLEET}`)).toBeDefined();
+    expect(await meshApi.leases.listDue(clock.now(), 10)).toEqual([]);
+    const retry = new Date(clock.now().getTime() + 15_001);
+    expect((await meshApi.leases.listDue(retry, 10)).map((l) => l.dataplane)).toEqual([`dp-${FLEET}`]);
   });
 });

@@ -191,11 +191,24 @@ describe('RotationScheduler', () => {
     expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 1, unreachable: 1 });
     const received = holder('cp-restarting');
     clock.advance(CLAIM_TTL - 1);
-    expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 0 });
+    // Postponed meanwhile: not even listed as due, so it takes no place in a batch.
+    expect(await rotation.tick()).toMatchObject({ due: 0, claimed: 0 });
     expect(received).toEqual([]);
     clock.advance(1);
     expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 1, rotated: 1 });
     expect(received).toHaveLength(1);
+  });
+
+  it('does not let unreachable leases crowd live ones out of the batch', async () => {
+    const received = holder('cp-a');
+    await leases.put(leaseOf('dp-gone', { controlPlaneInstance: 'cp-restarted-away', serial: 's0' }));
+    clock.advance(1000);
+    await leases.put(leaseOf('dp-live', { controlPlaneInstance: 'cp-a', serial: 's1' }));
+    clock.advance(0.8 * DAY);
+    const rotation = scheduler({ batchSize: 1, claimTtlMs: CLAIM_TTL });
+    expect(await rotation.tick()).toMatchObject({ due: 1, unreachable: 1 });
+    expect(await rotation.tick()).toMatchObject({ due: 1, rotated: 1 });
+    expect(received.map((r) => r.dataplane)).toEqual(['dp-live']);
   });
 
   it('gives up on a holder slower than the claim', async () => {

@@ -128,13 +128,27 @@ export class RotationScheduler {
       return 'claimFailed';
     }
     if (!claimed) return 'unclaimed';
+    let outcome: Outcome;
     try {
-      return await this.request(lease);
+      outcome = await this.request(lease);
     } catch (error) {
-      if (error instanceof TimeoutError) return 'unreachable';
-      this.log('warn', `${describe(lease)}: rotation failed: ${(error as Error).message}`);
-      return 'failed';
+      outcome = error instanceof TimeoutError ? 'unreachable' : 'failed';
+      if (outcome === 'failed')
+        this.log('warn', `${describe(lease)}: rotation failed: ${(error as Error).message}`);
     }
+    if (outcome === 'unreachable' || outcome === 'failed') await this.postpone(lease);
+    return outcome;
+  }
+
+  /**
+   * Retried after the claim TTL, out of the way meanwhile: leases nobody can rotate (a holder that
+   * restarted under a new boot id) must not fill every batch ahead of live leases.
+   */
+  private async postpone(lease: Lease): Promise<void> {
+    const until = new Date(this.options.clock.now().getTime() + this.claimTtlMs);
+    await this.options.leases
+      .postpone(lease.mesh, lease.dataplane, lease.serial, until)
+      .catch((error: Error) => this.log('warn', `${describe(lease)}: could not postpone: ${error.message}`));
   }
 
   private async request(lease: Lease): Promise<Outcome> {

@@ -8,11 +8,22 @@ import type { Lease, LeaseStore } from '../ports/lease.store';
 export class MemoryLeaseStore implements LeaseStore {
   private readonly leases = new Map<string, Lease>();
   private readonly claims = new Map<string, { claimer: string; until: number }>();
+  /** When a postponed lease is due again, if later than its rotateAt. */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
   async put(lease: Lease): Promise<void> {
-    this.leases.set(leaseId(lease.mesh, lease.dataplane), copyLease(lease));
+    const id = leaseId(lease.mesh, lease.dataplane);
+    this.leases.set(id, copyLease(lease));
+    this.retryAt.delete(id);
+  }
+
+  async postpone(mesh: string, dataplane: string, serial: string, until: Date): Promise<boolean> {
+    const id = leaseId(mesh, dataplane);
+    if (this.live(id)?.serial !== serial) return false;
+    this.retryAt.set(id, until.getTime());
+    return true;
   }
 
   async get(mesh: string, dataplane: string): Promise<Lease | undefined> {
@@ -34,9 +45,10 @@ export class MemoryLeaseStore implements LeaseStore {
     const due: Lease[] = [];
     for (const id of [...this.leases.keys()]) {
       const lease = this.live(id);
-      if (lease !== undefined && Date.parse(lease.rotateAt) <= now.getTime()) due.push(lease);
+      if (lease !== undefined && this.dueAt(id, lease) <= now.getTime()) due.push(lease);
     }
-    due.sort((a, b) => Date.parse(a.rotateAt) - Date.parse(b.rotateAt));
+    const key = (l: Lease) => this.dueAt(leaseId(l.mesh, l.dataplane), l);
+    due.sort((a, b) => key(a) - key(b));
     return due.slice(0, Math.max(0, limit)).map(copyLease);
   }
 
@@ -55,7 +67,12 @@ export class MemoryLeaseStore implements LeaseStore {
     return true;
   }
 
+  private dueAt(id: string, lease: Lease): number {
+    return Math.max(Date.parse(lease.rotateAt), this.retryAt.get(id) ?? 0);
+  }
+
   async close(): Promise<void> {
+    this.retryAt.clear();
     this.leases.clear();
     this.claims.clear();
   }

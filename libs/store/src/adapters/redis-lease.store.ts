@@ -27,6 +27,12 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 return 1`;
 
+/** Moves a lease's due-set score to ARGV[3] while the lease still names serial ARGV[1]. */
+const POSTPONE_IF_SERIAL = `local raw = redis.call('GET', KEYS[1])
+if not raw or cjson.decode(raw).serial ~= ARGV[1] then return 0 end
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[2])
+return 1`;
+
 /**
  * Leases in Redis, shared by every replica of the control plane:
  *
@@ -81,6 +87,15 @@ export class RedisLeaseStore implements LeaseStore {
       arguments: [serial, member],
     });
     return deleted === 1;
+  }
+
+  async postpone(mesh: string, dataplane: string, serial: string, until: Date): Promise<boolean> {
+    const member = memberOf(mesh, dataplane);
+    const moved = await this.client.eval(POSTPONE_IF_SERIAL, {
+      keys: [this.leaseKey(member), this.dueKey],
+      arguments: [serial, member, String(until.getTime())],
+    });
+    return moved === 1;
   }
 
   async listDue(now: Date, limit: number): Promise<Lease[]> {

@@ -28,6 +28,12 @@ export interface LeaseStore {
    * meanwhile (the dataplane reconnected and got a new certificate) is left alone.
    */
   deleteIf(mesh: string, dataplane: string, serial: string): Promise<boolean>;
+  /**
+   * Leaves the lease out of `listDue` until `until` (only while it still names `serial`): a rotation that
+   * could not be delivered is retried then, instead of filling every batch ahead of live leases.
+   * Replaced by the next `put`. True when the lease was found.
+   */
+  postpone(mesh: string, dataplane: string, serial: string, until: Date): Promise<boolean>;
   /** Leases whose `rotateAt` is at or before `now`, earliest first, at most `limit`. */
   listDue(now: Date, limit: number): Promise<Lease[]>;
   /**

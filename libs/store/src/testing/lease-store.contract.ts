@@ -96,6 +96,22 @@ export function describeLeaseStoreContract(
       expect(due.map((l) => `${l.dataplane}/${l.serial}`)).toEqual(['dp-2/aa01', 'dp-1/bb02']);
     });
 
+    it('postpones a due lease while it names the serial, until the next put', async () => {
+      await store.put(lease('dp-1', 1));
+      await store.put(lease('dp-2', 2));
+      const later = new Date(t0 + 5 * DAY);
+      expect(await store.postpone('default', 'dp-1', 'bb02', later)).toBe(false);
+      expect(await store.postpone('default', 'dp-1', 'aa01', later)).toBe(true);
+      expect(await store.postpone('default', 'nowhere', 'aa01', later)).toBe(false);
+      const at3 = await store.listDue(new Date(t0 + 3 * DAY), 10);
+      expect(at3.map((l) => l.dataplane)).toEqual(['dp-2']);
+      const at5 = await store.listDue(later, 10);
+      expect(at5.map((l) => l.dataplane)).toEqual(['dp-2', 'dp-1']);
+      await store.put(lease('dp-1', 1, { serial: 'bb02' }));
+      const again = await store.listDue(new Date(t0 + 3 * DAY), 10);
+      expect(again.map((l) => l.dataplane)).toEqual(['dp-1', 'dp-2']);
+    });
+
     it('deletes a raced lease once', async () => {
       await store.put(lease('dp-1', 1));
       const results = await Promise.all(

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { createClient } from 'redis';
+import { OpensslWorkspace, Topology, tempDir, type Replica, type TempDir } from '@meshtls/testing';
+import { http } from '../support/cli';
+import { DataplaneProcess } from '../support/dataplane';
+
+describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Redis leases)', () => {
+  let topology: Topology;
+  let dir: TempDir;
+  let openssl: OpensslWorkspace;
+  let dp: DataplaneProcess;
+  let apis: Replica[];
+
+  const admin = (method: string, url: string, body: object) =>
+    http(method, url, {
+      body: JSON.stringify(body),
+      contentType: 'application/json',
+      token: topology.adminToken,
+    });
+
+  beforeAll(async () => {
+    [topology, dir] = await Promise.all([
+      Topology.start(
+        { 'mesh-api': 2, 'ca-signer': 1, 'rotation-scheduler': 1 },
+        { MESH_ROTATION_INTERVAL_MS: '200' },
+      ),
+      tempDir('meshtls-e2e-dpd-'),
+    ]);
+    openssl = new OpensslWorkspace();
+    apis = topology.of('mesh-api');
+    const mesh = await admin('PUT', `${apis[0]!.url}/meshes/prod`, {
+      type: 'Mesh',
+      name: 'prod',
+      mtls: {
+        enabledBackend: 'ca-1',
+        backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '6s' } } }],
+      },
+    });
+    expect(mesh.status).toBe(201);
+    const token = await admin('POST', `${apis[1]!.url}/tokens/dataplane`, { mesh: 'prod', name: 'pay-1' });
+    expect(token.status).toBe(200);
+    dp = await DataplaneProcess.start({
+      dir: dir.path,
+      mesh: 'prod',
+      name: 'pay-1',
+      service: 'payments',
+      token: token.text.trim(),
+      cpAddresses: apis.map((a) => a.dpAddress!),
+      caFile: topology.dpCaFile,
+    });
+  });
+
+  afterAll(async () => {
+    await dp?.stop();
+    await topology?.stop();
+    await dir?.remove();
+    openssl?.close();
+  });
+
+  it('connects through either replica and keeps a lease in Redis with no key material', async () => {
+    const view = await dp.waitFor((v) => v.ready);
+    expect(view.identity).toMatchObject({ backend: 'ca-1', uris: ['spiffe://prod/payments'] });
+    const redis = createClient({ url: topology.redis.url });
+    await redis.connect();
+    try {
+      const keys = await redis.keys('*');
+      const leaseKey = keys.find((k) => k.includes('lease:prod:pay-1'));
+      expect(leaseKey).toBeDefined();
+      const lease = JSON.parse((await redis.get(leaseKey!))!);
+      expect(lease).toMatchObject({
+        mesh: 'prod',
+        dataplane: 'pay-1',
+        backend: 'ca-1',
+        supportedBackends: ['ca-1'],
+      });
+      expect(lease.controlPlaneInstance).toMatch(/^mesh-api-[12]@/);
+      // The lease expires with the certificate.
+      const ttl = await redis.pTTL(leaseKey!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(Date.parse(lease.notAfter) - Date.now() + 1000);
+      for (const key of keys) {
+        const type = await redis.type(key);
+        const values =
+          type === 'string' ? [await redis.get(key)] : type === 'zset' ? await redis.zRange(key, 0, -1) : [];
+        for (const value of values) expect(value ?? '').not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+      }
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('is rotated by the rotation scheduler through the replica that holds the stream', async () => {
+    const first = await dp.view();
+    const rotated = await dp.waitFor((v) => v.identity?.serial !== first.identity?.serial, 15_000);
+    expect(rotated.identity!.reason).toBe('rotation');
+    expect(rotated.controlPlane).toBe(first.controlPlane);
+    const cert = readFileSync(`${dp.certDir}/cert.pem`, 'utf8');
+    openssl.write('bundle.pem', readFileSync(`${dp.certDir}/ca.pem`, 'utf8'));
+    openssl.write('leaf.pem', cert);
+    expect(openssl.run('verify', '-CAfile', 'bundle.pem', 'leaf.pem')).toContain('OK');
+  });
+
+  it('moves to the other replica when its replica is killed, and gets a new certificate there', async () => {
+    const before = await dp.view();
+    const holder = apis.find((a) => a.dpAddress === before.controlPlane)!;
+    const other = apis.find((a) => a !== holder)!;
+    process.kill(holder.process.pid, 'SIGKILL');
+    // Still ready while it reconnects: it keeps serving its certificate.
+    expect((await dp.view()).ready).toBe(true);
+    const after = await dp.waitFor(
+      (v) => v.controlPlane === other.dpAddress && v.identity?.reason === 'reconnect',
+      20_000,
+    );
+    expect(after.identity!.serial).not.toBe(before.identity!.serial);
+    // And it keeps rotating there.
+    const next = await dp.waitFor((v) => v.identity?.serial !== after.identity!.serial, 15_000);
+    expect(next.identity!.reason).toBe('rotation');
+    expect(next.controlPlane).toBe(other.dpAddress);
+  });
+});
