@@ -8,10 +8,11 @@
  *   FLEET_SIZES=2000,10000   fleet sizes, run one after the other (fresh topology each)
  *   FLEET_CONNECTIONS=shared shared: simulated dataplanes share one HTTP/2 connection per replica (default);
  *                            own: one TLS connection per dataplane, as real sidecars have
+ *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
  */
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
-import { DataplaneAgent } from '@meshtls/dataplane-agent';
+import { DataplaneAgent, grpcCredentials } from '@meshtls/dataplane-agent';
 import { Topology, type Replica } from '@meshtls/testing';
 
 const TARGETS = { convergenceMs: 10_000, memoryPerDataplane: 20 * 1024, redisPerLease: 1024 };
@@ -67,6 +68,9 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const rssBefore = rssOf(api0) + rssOf(api1);
     const redisBefore = await usedMemory(redis);
 
+    // One credentials object for all: gRPC then multiplexes the simulated dataplanes over one connection
+    // per replica. Without it (FLEET_CONNECTIONS=own) each has its own TLS connection, as sidecars do.
+    const shared = grpcCredentials.createSsl(Buffer.from(caCertPem));
     const started = performance.now();
     const firstIdentity: number[] = [];
     for (let i = 0; i < size; i++) {
@@ -79,7 +83,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
         token: tokens[i]!,
         dataplane: dataplaneDoc(i),
         serverName: 'localhost',
-        ...(connections === 'own' ? { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } } : {}),
+        ...(connections === 'shared' ? { credentials: shared } : {}),
       });
       const t0 = performance.now();
       agent.once('identity', () => firstIdentity.push(performance.now() - t0));

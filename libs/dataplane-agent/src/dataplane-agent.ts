@@ -6,7 +6,14 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Client, Metadata, credentials, status as GrpcStatus, type ClientDuplexStream } from '@grpc/grpc-js';
+import {
+  Client,
+  Metadata,
+  credentials,
+  status as GrpcStatus,
+  type ChannelCredentials,
+  type ClientDuplexStream,
+} from '@grpc/grpc-js';
 import {
   dataplaneStreamMethod,
   type DataplaneClientMessage,
@@ -33,8 +40,14 @@ export interface DataplaneAgentOptions {
   readonly certDir?: string;
   /** Server name checked against the control plane's certificate; defaults to the address's host. */
   readonly serverName?: string;
-  /** Extra gRPC channel options (the fleet benchmark shares connections between simulated dataplanes). */
+  /** Extra gRPC channel options. */
   readonly channelOptions?: Record<string, string | number>;
+  /**
+   * TLS credentials to use instead of making them from `caCertPem`. gRPC shares one connection between
+   * clients with the same target, options and credentials object: a simulated fleet passes one object
+   * to many agents to multiplex them; a sidecar leaves it out and has a connection of its own.
+   */
+  readonly credentials?: ChannelCredentials;
   readonly backoff?: (attempt: number) => number;
 }
 
@@ -100,7 +113,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     const address = this.options.cpAddresses[this.next % this.options.cpAddresses.length]!;
     const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const serverName = this.options.serverName ?? host;
-    const client = new Client(address, credentials.createSsl(Buffer.from(this.options.caCertPem)), {
+    const tls = this.options.credentials ?? credentials.createSsl(Buffer.from(this.options.caCertPem));
+    const client = new Client(address, tls, {
       'grpc.ssl_target_name_override': serverName,
       'grpc.default_authority': serverName,
       'grpc.keepalive_time_ms': 30_000,

@@ -3,3 +3,4 @@ export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent';
 export type { DataplaneIdentity } from './identity';
 export { backoffDelay } from './backoff';
 export { CERT_DIR_FILES, writeCertDir } from './cert-dir.writer';
+export { credentials as grpcCredentials } from '@grpc/grpc-js';

@@ -38,7 +38,9 @@ export class AppProcess {
     name = app,
     args: readonly string[] = [],
   ): Promise<AppProcess> {
-    const child = spawn(process.execPath, [appEntry(app), ...args], {
+    // APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the processes of a test or benchmark.
+    const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, appEntry(app), ...args], {
       cwd: REPO_ROOT,
       // Port 0 unless a test names one: parallel tests never race for the default dataplane port.
       env: { PATH: process.env.PATH ?? '', MESH_LOG_LEVEL: 'warn', MESH_DP_SERVER_PORT: '0', ...env },
