@@ -29,6 +29,8 @@ interface FleetResult {
   readonly memoryPerDataplane: number;
   readonly redisPerLease: number;
   readonly withoutCertificate: number;
+  /** Share of one core each process used during convergence. */
+  readonly convergenceCpu: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -109,6 +111,13 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
         if (a.connectedTo === api1.dpAddress && id.reason === 'reconnect') renewed.add(a);
       });
     }
+    const cpuPids = {
+      'surviving mesh-api': [api1.process.pid],
+      'ca-signers': topology.of('ca-signer').map((r) => r.process.pid),
+      nats: [topology.nats.pid],
+      redis: [topology.redis.pid],
+    };
+    const cpuBefore = cpuSnapshot(cpuPids);
     const killedAt = performance.now();
     process.kill(api0.process.pid, 'SIGKILL');
     let withoutCertificate = 0;
@@ -121,6 +130,10 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       () => `${renewed.size}/${onKilled.length} re-issued after the kill`,
     );
     const convergenceMs = performance.now() - killedAt;
+    const cpuAfter = cpuSnapshot(cpuPids);
+    const convergenceCpu = Object.fromEntries(
+      Object.keys(cpuAfter).map((k) => [k, (cpuAfter[k]! - cpuBefore[k]!) / convergenceMs]),
+    );
     const issueRate = size / (connectAllMs / 1000);
     return {
       size,
@@ -134,6 +147,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       memoryPerDataplane,
       redisPerLease,
       withoutCertificate,
+      convergenceCpu,
     };
   } finally {
     for (const a of agents) a.stop();
@@ -196,6 +210,22 @@ async function until(check: () => boolean, timeoutMs: number, progress: () => st
   }
 }
 
+/** CPU milliseconds used so far by each group of processes (utime + stime), and by this process. */
+function cpuSnapshot(groups: Record<string, number[]>): Record<string, number> {
+  const ticksToMs = 10; // USER_HZ is 100 on Linux
+  const cpuOf = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+  };
+  const usage = process.cpuUsage();
+  return {
+    ...Object.fromEntries(
+      Object.entries(groups).map(([k, pids]) => [k, pids.reduce((n, p) => n + cpuOf(p), 0)]),
+    ),
+    'simulated fleet (this process)': (usage.user + usage.system) / 1000,
+  };
+}
+
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
@@ -214,6 +244,8 @@ function printResults(results: readonly FleetResult[]): void {
       `  convergence after kill      ${s(r.convergenceMs)} for ${r.moved} dataplanes; target ${s(TARGETS.convergenceMs)} (${verdict(r.convergenceMs < TARGETS.convergenceMs)}); floor at the connect-time rate ${s(r.floorMs)}`,
     );
     console.log(`  dataplanes without a certificate during failover: ${r.withoutCertificate}`);
+    const cpu = Object.entries(r.convergenceCpu).map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`);
+    console.log(`  CPU during convergence (of one core): ${cpu.join(', ')}`);
     console.log(
       `  control-plane memory        ${kb(r.memoryPerDataplane)} per dataplane (RSS of both mesh-api replicas); target ${kb(TARGETS.memoryPerDataplane)} (${verdict(r.memoryPerDataplane < TARGETS.memoryPerDataplane)})`,
     );

@@ -41,6 +41,8 @@ const helloMessage = z.object({
   session: z.string().min(8).max(128),
   /** The dataplane's CSR; without one the control plane makes an RSA key (Kuma's behaviour). */
   csrPem: csrPem.optional(),
+  /** Names the CSR's key: the identity answering it carries the same `requestId`. */
+  requestId: z.string().min(1).max(128).optional(),
   /**
    * The Dataplane resource in its universal form, created or updated at connect time (as kuma-dp does);
    * without it the resource must already exist.
@@ -76,6 +78,8 @@ const identityMessage = z.object({
   chainPem: z.string().max(256 * 1024),
   /** Only when the dataplane sent no CSR. */
   keyPem: pem.optional(),
+  /** The `requestId` of the hello or csr message whose key this certificate is for. */
+  requestId: z.string().optional(),
   serial: z.string(),
   notBefore: z.string(),
   notAfter: z.string(),

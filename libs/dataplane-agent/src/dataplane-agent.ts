@@ -1,6 +1,5 @@
 import {
   X509Certificate,
-  createPublicKey,
   generateKeyPairSync,
   randomUUID,
   type KeyObject,
@@ -80,14 +79,15 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   /** True when the mesh has mTLS off: no identity is expected. */
   mtlsDisabled = false;
   connectedTo?: string;
-  private client?: Client;
+  /** One client per address, kept across reconnects: gRPC reconnects its channel by itself. */
+  private readonly clients = new Map<string, Client>();
   private call?: ClientDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
   private stopped = false;
   private timer?: ReturnType<typeof setTimeout>;
   private attempt = 0;
   private next = 0;
-  /** Keys made for CSRs the control plane asked for, until their certificate arrives. */
-  private readonly pendingKeys: KeyObject[] = [];
+  /** Keys made for CSRs (by request id), until their certificate arrives; the newest few only. */
+  private readonly pendingKeys = new Map<string, PendingKey>();
 
   constructor(private readonly options: DataplaneAgentOptions) {
     super();
@@ -103,18 +103,18 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.call?.cancel();
-    this.client?.close();
     this.call = undefined;
-    this.client = undefined;
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    const address = this.options.cpAddresses[this.next % this.options.cpAddresses.length]!;
+  private clientFor(address: string): Client {
+    let client = this.clients.get(address);
+    if (client) return client;
     const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const serverName = this.options.serverName ?? host;
     const tls = this.options.credentials ?? credentials.createSsl(Buffer.from(this.options.caCertPem));
-    const client = new Client(address, tls, {
+    client = new Client(address, tls, {
       'grpc.ssl_target_name_override': serverName,
       'grpc.default_authority': serverName,
       'grpc.keepalive_time_ms': 30_000,
@@ -122,6 +122,14 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       'grpc.initial_reconnect_backoff_ms': 250,
       ...this.options.channelOptions,
     });
+    this.clients.set(address, client);
+    return client;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const address = this.options.cpAddresses[this.next % this.options.cpAddresses.length]!;
+    const client = this.clientFor(address);
     const m = dataplaneStreamMethod;
     const call = client.makeBidiStreamRequest(
       m.path,
@@ -129,9 +137,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       m.responseDeserialize,
       new Metadata(),
     );
-    this.client = client;
     this.call = call;
-    const { key, csrPem } = this.newKey();
+    const { requestId, csrPem } = this.newKey();
     let identified = false;
     call.on('data', (message: DataplaneServerMessage) => {
       if (!identified) {
@@ -140,7 +147,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
         this.connectedTo = address;
         this.emit('connected', address);
       }
-      this.onMessage(call, message, key);
+      this.onMessage(call, message);
     });
     call.on('error', (error: Error & { code?: number; details?: string }) =>
       this.onEnd(call, address, error.code ?? GrpcStatus.UNKNOWN, error.details ?? error.message),
@@ -153,29 +160,29 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       token: this.options.token,
       session: this.session,
       csrPem,
+      requestId,
       ...(this.options.dataplane ? { dataplane: this.options.dataplane } : {}),
       ...(this.identity ? { currentSerial: this.identity.serial } : {}),
     });
-    this.remember(key);
-  }
-
-  /** Keeps the few newest keys whose certificate may still come; older ones can no longer be asked for. */
-  private remember(key: KeyObject): void {
-    this.pendingKeys.push(key);
-    if (this.pendingKeys.length > 8) this.pendingKeys.shift();
   }
 
   private onMessage(
     call: ClientDuplexStream<DataplaneClientMessage, DataplaneServerMessage>,
     message: DataplaneServerMessage,
-    helloKey: KeyObject,
   ): void {
     if (message.type === 'csr-request') {
-      const { key, csrPem } = this.newKey();
-      this.remember(key);
+      const { csrPem } = this.newKey(message.requestId);
       call.write({ type: 'csr', requestId: message.requestId, csrPem });
     } else if (message.type === 'identity') {
-      const key = message.keyPem ?? this.keyFor(message.certPem, helloKey);
+      const key = message.keyPem ?? this.keyFor(message.certPem, message.requestId);
+      if (key === undefined) {
+        call.write({
+          type: 'ack',
+          serial: message.serial,
+          error: 'no key of this dataplane matches the certificate',
+        });
+        return;
+      }
       const identity: DataplaneIdentity = {
         ...message,
         keyPem: key,
@@ -203,19 +210,25 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     } else {
       this.identity = undefined;
       this.mtlsDisabled = true;
-      this.pendingKeys.length = 0;
+      this.pendingKeys.clear();
       if (this.options.certDir) clearCertDir(this.options.certDir);
       this.emit('withdrawn', message.reason);
     }
   }
 
-  /** The key whose public half is in the certificate: the newest pending key that matches. */
-  private keyFor(certPem: string, fallback: KeyObject): string {
-    const spki = publicKeyOfCert(certPem);
-    const index = this.pendingKeys.findIndex((k) => spkiOf(k).equals(spki));
-    const key = index >= 0 ? this.pendingKeys[index]! : fallback;
-    if (index >= 0) this.pendingKeys.splice(0, index + 1);
-    return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+  /**
+   * The private key of a certificate: the one made for the request it answers (named by `requestId`),
+   * else, for a control plane that does not say, the pending key whose public key the certificate holds.
+   */
+  private keyFor(certPem: string, requestId: string | undefined): string | undefined {
+    let pending = requestId === undefined ? undefined : this.pendingKeys.get(requestId);
+    if (!pending) {
+      const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+      pending = [...this.pendingKeys.values()].find((k) => k.spki.equals(spki));
+    }
+    if (!pending) return undefined;
+    this.pendingKeys.delete(pending.requestId);
+    return pending.key.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
   private onEnd(
@@ -226,8 +239,6 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   ): void {
     if (call !== this.call) return;
     this.call = undefined;
-    this.client?.close();
-    this.client = undefined;
     this.connectedTo = undefined;
     if (this.stopped) return;
     const event = { address, code, details };
@@ -238,22 +249,27 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  private newKey(): { key: KeyObject; csrPem: string } {
+  /** A fresh key and its CSR, remembered under `requestId` (the newest few only) until its certificate comes. */
+  private newKey(requestId: string = randomUUID()): { requestId: string; csrPem: string } {
     const pair =
       this.options.keyType === 'rsa-2048'
         ? generateKeyPairSync('rsa', { modulusLength: 2048 })
         : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return {
-      key: pair.privateKey,
-      csrPem: createCsr({ privateKey: pair.privateKey, publicKey: pair.publicKey }),
-    };
+    const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
+    this.pendingKeys.set(requestId, { requestId, key: pair.privateKey, spki });
+    for (const id of this.pendingKeys.keys()) {
+      if (this.pendingKeys.size <= MAX_PENDING_KEYS) break;
+      this.pendingKeys.delete(id);
+    }
+    return { requestId, csrPem: createCsr({ privateKey: pair.privateKey, publicKey: pair.publicKey }) };
   }
 }
 
-function spkiOf(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+interface PendingKey {
+  readonly requestId: string;
+  readonly key: KeyObject;
+  readonly spki: Buffer;
 }
 
-function publicKeyOfCert(certPem: string): Buffer {
-  return new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-}
+/** Keys whose certificate may still come: a few requests in flight at most. */
+const MAX_PENDING_KEYS = 8;

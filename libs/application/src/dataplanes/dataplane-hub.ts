@@ -88,7 +88,11 @@ export class DataplaneHub {
         channel.send({ type: 'withdrawn', reason: `mTLS is disabled on mesh "${hello.mesh}"` });
         return;
       }
-      await this.issueTo(session, reason, hello.csrPem);
+      await this.issueTo(
+        session,
+        reason,
+        hello.csrPem === undefined ? undefined : { csrPem: hello.csrPem, requestId: hello.requestId },
+      );
     });
     return session;
   }
@@ -206,16 +210,20 @@ export class DataplaneHub {
    * and records the lease. A certificate from another backend than the one this replica saw enabled
    * means ca-signer has not seen the change yet: asked again shortly.
    */
-  private async issueTo(session: DataplaneSession, reason: IssueReason, csrPem?: string): Promise<void> {
+  private async issueTo(
+    session: DataplaneSession,
+    reason: IssueReason,
+    given?: { csrPem: string; requestId?: string },
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const csr =
-        csrPem ??
+        given ??
         (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
-      csrPem = undefined;
+      given = undefined;
       const { certificate, trustBundle } = await this.deps.issuer.issue({
         mesh: session.mesh,
         dataplane: session.name,
-        csrPem: csr,
+        csrPem: csr?.csrPem,
         reason,
       });
       const expected = session.view.enabledBackend;
@@ -232,6 +240,7 @@ export class DataplaneHub {
         type: 'identity',
         reason,
         ...certificate,
+        ...(csr?.requestId ? { requestId: csr.requestId } : {}),
         rotateAt,
         supportedBackends,
         trustBundle,

@@ -52,9 +52,13 @@ export class DataplaneSession {
     return next;
   }
 
-  /** Asks the dataplane for a CSR from a fresh key and waits for it. */
-  requestCsr(reason: string, keyType: DataplaneKeyType, timeoutMs: number): Promise<string> {
-    if (this.closed) return Promise.reject(new SessionClosedError(`stream of ${this.key} is closed`));
+  /** Asks the dataplane for a CSR from a fresh key and waits for it; `requestId` names that key. */
+  async requestCsr(
+    reason: string,
+    keyType: DataplaneKeyType,
+    timeoutMs: number,
+  ): Promise<{ csrPem: string; requestId: string }> {
+    if (this.closed) throw new SessionClosedError(`stream of ${this.key} is closed`);
     const requestId = randomUUID();
     const csr = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -64,7 +68,7 @@ export class DataplaneSession {
       this.csrWaiters.set(requestId, { resolve, reject, timer });
     });
     this.channel.send({ type: 'csr-request', requestId, reason, keyType });
-    return csr;
+    return { csrPem: await csr, requestId };
   }
 
   /** A CSR arrived; false when nobody asked for it (late or unknown request id). */

@@ -117,8 +117,10 @@ describe('DataplaneTokenService', () => {
     });
   });
 
-  it('refuses a tampered payload', async () => {
-    const { h, s, claims } = segments(await service.issue({ mesh: 'default', name: 'dp-1' }));
+  it('refuses a tampered payload, also after the genuine token was verified (and remembered)', async () => {
+    const genuine = await service.issue({ mesh: 'default', name: 'dp-1' });
+    await expect(service.verify(genuine)).resolves.toMatchObject({ name: 'dp-1' });
+    const { h, s, claims } = segments(genuine);
     const tampered = `${h}.${b64url({ ...claims, Name: 'dp-2' })}.${s}`;
     expect((await refusalOf(service.verify(tampered))).refusal).toBe('bad-signature');
   });
