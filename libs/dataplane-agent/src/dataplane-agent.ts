@@ -1,9 +1,4 @@
-import {
-  X509Certificate,
-  generateKeyPairSync,
-  randomUUID,
-  type KeyObject,
-} from 'node:crypto';
+import { X509Certificate, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   Client,
