@@ -1,5 +1,6 @@
 import { X509Certificate, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import {
   Client,
   Metadata,
@@ -109,9 +110,12 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const serverName = this.options.serverName ?? host;
     const tls = this.options.credentials ?? credentials.createSsl(Buffer.from(this.options.caCertPem));
+    // An IP is checked against the certificate's IP SANs as it is; TLS forbids it as a server name.
+    const override = isIP(serverName)
+      ? {}
+      : { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName };
     client = new Client(address, tls, {
-      'grpc.ssl_target_name_override': serverName,
-      'grpc.default_authority': serverName,
+      ...override,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.initial_reconnect_backoff_ms': 250,
