@@ -81,3 +81,10 @@ export {
   dataplaneIdentityChanged,
 } from './rotation/rotation.rules';
 export type { MeshMtlsView, MeshChangeAction } from './rotation/rotation.rules';
+export { clientIdentityOf, decideTraffic } from './mesh-traffic-permission/traffic-permission.rules';
+export type {
+  ClientIdentity,
+  ServerInbound,
+  NamedPermission,
+  TrafficDecision,
+} from './mesh-traffic-permission/traffic-permission.rules';
