@@ -6,3 +6,7 @@ export { CERT_DIR_FILES, writeCertDir } from './cert-dir.writer';
 export { credentials as grpcCredentials } from '@grpc/grpc-js';
 export { MESH_ALPN, classifyFirstBytes, offeredAlpn } from './proxy/first-bytes.classifier';
 export type { FirstBytesVerdict } from './proxy/first-bytes.classifier';
+export { InboundListener } from './proxy/inbound-listener';
+export type { InboundListenerOptions, InboundMode, InboundDecision } from './proxy/inbound-listener';
+export { connectMeshTls, sanUrisOf } from './proxy/mesh-tls';
+export type { MeshTlsMaterial } from './proxy/mesh-tls';

@@ -1,0 +1,172 @@
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
+import { sanUrisOf, type MeshTlsMaterial } from './mesh-tls';
+
+export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
+
+export interface InboundDecision {
+  readonly allowed: boolean;
+  /** The rule that decided, for the refusal log. */
+  readonly rule: string;
+}
+
+export interface InboundListenerOptions {
+  readonly address: string;
+  readonly port: number;
+  /** The application behind this inbound. */
+  readonly forwardTo: { readonly host: string; readonly port: number };
+  /** Read at every new connection: a mode change affects new connections only. */
+  readonly mode: () => InboundMode;
+  /** The current identity, or undefined while there is none (mesh mTLS is then refused). */
+  readonly material: () => MeshTlsMaterial | undefined;
+  /** MeshTrafficPermission for the client's SAN URIs. */
+  readonly authorize: (sanUris: readonly string[]) => InboundDecision;
+  readonly onRefused?: (event: { reason: string; client: readonly string[]; remote: string }) => void;
+  /** How long to wait for a client's first bytes in PERMISSIVE before treating it as plaintext. */
+  readonly sniffTimeoutMs?: number;
+}
+
+/**
+ * One inbound of a dataplane: listens on the dataplane's address and port and forwards to the
+ * application. STRICT admits only mesh mTLS from an allowed identity; PERMISSIVE lets the first bytes
+ * decide (mesh mTLS → terminated and authorised; the application's own TLS and plaintext → passed
+ * through untouched); DISABLED passes everything through.
+ */
+export class InboundListener {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  /** Verifies clients against the mesh bundle (and refuses the rest) the way a TLS server does. */
+  private readonly tlsServer = createTlsServer(
+    { requestCert: true, rejectUnauthorized: true, ALPNProtocols: [MESH_ALPN] },
+    (tls) => this.onSecure(tls),
+  );
+  private contextKey?: string;
+
+  constructor(private readonly options: InboundListenerOptions) {
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.accept(socket);
+    });
+    this.tlsServer.on('tlsClientError', (error: Error, tls: TLSSocket) => {
+      this.options.onRefused?.({ reason: `handshake: ${error.message}`, client: [], remote: remoteOf(tls) });
+      tls.destroy();
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.address, () => {
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : this.options.port);
+      });
+    });
+  }
+
+  /** Stops listening and ends every connection. */
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
+  }
+
+  private accept(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    const mode = this.options.mode();
+    if (mode === 'DISABLED') return this.passThrough(socket, Buffer.alloc(0));
+    // STRICT reads nothing first: every connection must complete a mesh mTLS handshake on the socket
+    // itself (plaintext and foreign TLS fail it), which keeps Node's native TLS path.
+    if (mode === 'STRICT') return this.terminate(socket, socket);
+    let buffered = Buffer.alloc(0);
+    const decide = (timedOut: boolean) => {
+      socket.removeListener('data', onData);
+      clearTimeout(timer);
+      socket.pause();
+      const verdict = timedOut ? 'plaintext' : classifyFirstBytes(buffered);
+      if (verdict === 'mesh-tls') return this.terminate(socket, replaying(socket, buffered));
+      this.passThrough(socket, buffered);
+    };
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (classifyFirstBytes(buffered) !== 'need-more') decide(false);
+    };
+    // A server-speaks-first protocol sends nothing: in PERMISSIVE it is plaintext after a short wait.
+    const timer = setTimeout(() => decide(true), this.options.sniffTimeoutMs ?? 200);
+    socket.on('data', onData);
+  }
+
+  /**
+   * Hands the connection to the TLS server (`transport` is the socket itself, or after sniffing a stream
+   * replaying the bytes already read). Its context follows the current identity: swapped for new
+   * handshakes on rotation, open connections keep theirs.
+   */
+  private terminate(socket: Socket, transport: Duplex): void {
+    const material = this.options.material();
+    if (!material) return this.refuse(socket, [], 'no identity yet: mesh mTLS cannot be served');
+    const key = `${material.serial}\n${material.trustBundlePem}`;
+    if (key !== this.contextKey) {
+      this.tlsServer.setSecureContext({
+        cert: material.certChainPem,
+        key: material.keyPem,
+        ca: material.trustBundlePem,
+        minVersion: 'TLSv1.2',
+      });
+      this.contextKey = key;
+    }
+    this.tlsServer.emit('connection', transport);
+  }
+
+  private onSecure(tls: TLSSocket): void {
+    const client = sanUrisOf(tls.getPeerCertificate());
+    const decision = this.options.authorize(client);
+    if (!decision.allowed) return this.refuse(tls, client, decision.rule);
+    this.pipeToApplication(tls, Buffer.alloc(0));
+  }
+
+  private passThrough(socket: Socket, head: Buffer): void {
+    this.pipeToApplication(socket, head);
+    socket.resume();
+  }
+
+  private pipeToApplication(client: Socket, head: Buffer): void {
+    const app = netConnect(this.options.forwardTo.port, this.options.forwardTo.host);
+    if (head.length > 0) app.write(head);
+    app.on('error', () => client.destroy());
+    client.on('error', () => app.destroy());
+    client.on('close', () => app.destroy());
+    app.on('close', () => client.destroy());
+    client.pipe(app).pipe(client);
+  }
+
+  private refuse(socket: Socket, client: readonly string[], reason: string): void {
+    this.options.onRefused?.({ reason, client, remote: remoteOf(socket) });
+    socket.destroy();
+  }
+}
+
+function remoteOf(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+/**
+ * The socket as a plain stream that first replays `head` (bytes read while sniffing). Node's TLS would
+ * read a net.Socket's handle directly and miss them; over a JS stream it sees every byte.
+ */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read: () => socket.resume(),
+    write: (chunk: Buffer, _encoding, callback) => socket.write(chunk, callback),
+    final: (callback) => socket.end(callback),
+    destroy: (error, callback) => (socket.destroy(error ?? undefined), callback(error)),
+  });
+  stream.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  return stream;
+}
