@@ -10,3 +10,5 @@ export { InboundListener } from './proxy/inbound-listener';
 export type { InboundListenerOptions, InboundMode, InboundDecision } from './proxy/inbound-listener';
 export { connectMeshTls, sanUrisOf } from './proxy/mesh-tls';
 export type { MeshTlsMaterial } from './proxy/mesh-tls';
+export { OutboundListener } from './proxy/outbound-listener';
+export type { OutboundListenerOptions, UpstreamEndpoint } from './proxy/outbound-listener';

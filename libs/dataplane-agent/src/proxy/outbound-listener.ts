@@ -1,0 +1,131 @@
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { connectMeshTls, type MeshTlsMaterial } from './mesh-tls';
+
+/** An upstream dataplane of the target service: its inbound address and whether it holds a certificate. */
+export interface UpstreamEndpoint {
+  readonly address: string;
+  readonly port: number;
+  /** False for an upstream not yet issued a certificate (PERMISSIVE meshes only: reached in plaintext). */
+  readonly mtls: boolean;
+}
+
+export interface OutboundListenerOptions {
+  readonly port: number;
+  readonly mesh: string;
+  /** The `kuma.io/service` this outbound reaches. */
+  readonly service: string;
+  /** Current endpoints, as the control plane last sent them. */
+  readonly endpoints: () => readonly UpstreamEndpoint[];
+  /** The current identity; undefined when the mesh has mTLS off (plaintext to every endpoint). */
+  readonly material: () => MeshTlsMaterial | undefined;
+  /** How long a failed endpoint is skipped. */
+  readonly failureCooldownMs?: number;
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * One outbound of a dataplane: the application connects to 127.0.0.1:`port`; each connection goes to
+ * the next healthy endpoint of the service (round robin), over mesh mTLS that checks the upstream is
+ * `spiffe://{mesh}/{service}`. An endpoint that fails is skipped for a while and the next one tried.
+ */
+export class OutboundListener {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly failedUntil = new Map<string, number>();
+  private next = 0;
+  private context?: { key: string; context: SecureContext };
+
+  constructor(private readonly options: OutboundListenerOptions) {
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      socket.pause();
+      this.forward(socket, 0);
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, '127.0.0.1', () => {
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : this.options.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
+  }
+
+  private forward(client: Socket, tried: number): void {
+    const endpoints = this.options.endpoints();
+    const endpoint = this.pick(endpoints);
+    if (!endpoint || tried >= endpoints.length) {
+      this.options.onError?.(`no healthy endpoint of ${this.options.service}`);
+      return void client.destroy();
+    }
+    const { socket: upstream, ready } = this.open(endpoint);
+    const onFailure = (error: Error) => {
+      this.failedUntil.set(idOf(endpoint), Date.now() + (this.options.failureCooldownMs ?? 5_000));
+      this.options.onError?.(`${idOf(endpoint)}: ${error.message}`);
+      upstream.destroy();
+      if (!client.destroyed) this.forward(client, tried + 1);
+    };
+    upstream.once('error', onFailure);
+    upstream.once(ready, () => {
+      upstream.removeListener('error', onFailure);
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+  }
+
+  /** mTLS when this dataplane has an identity and the upstream one too; plaintext otherwise. */
+  private open(endpoint: UpstreamEndpoint): { socket: Socket; ready: 'connect' | 'secureConnect' } {
+    const material = this.options.material();
+    if (!material || !endpoint.mtls)
+      return { socket: netConnect(endpoint.port, endpoint.address), ready: 'connect' };
+    const socket = connectMeshTls({
+      host: endpoint.address,
+      port: endpoint.port,
+      mesh: this.options.mesh,
+      service: this.options.service,
+      context: this.contextFor(material),
+    });
+    return { socket, ready: 'secureConnect' };
+  }
+
+  /** Round robin over the endpoints not in their cooldown (all of them when every one failed lately). */
+  private pick(endpoints: readonly UpstreamEndpoint[]): UpstreamEndpoint | undefined {
+    if (endpoints.length === 0) return undefined;
+    const now = Date.now();
+    const healthy = endpoints.filter((e) => (this.failedUntil.get(idOf(e)) ?? 0) <= now);
+    const pool = healthy.length > 0 ? healthy : endpoints;
+    return pool[this.next++ % pool.length];
+  }
+
+  private contextFor(material: MeshTlsMaterial): SecureContext {
+    const key = `${material.serial}\n${material.trustBundlePem}`;
+    if (this.context?.key !== key) {
+      const context = createSecureContext({
+        cert: material.certChainPem,
+        key: material.keyPem,
+        ca: material.trustBundlePem,
+        minVersion: 'TLSv1.2',
+      });
+      this.context = { key, context };
+    }
+    return this.context.context;
+  }
+}
+
+function idOf(endpoint: UpstreamEndpoint): string {
+  return `${endpoint.address}:${endpoint.port}`;
+}
