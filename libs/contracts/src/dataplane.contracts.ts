@@ -48,8 +48,6 @@ const helloMessage = z.object({
    * without it the resource must already exist.
    */
   dataplane: z.record(z.string(), z.unknown()).optional(),
-  /** Serial of the certificate the dataplane holds from an earlier stream of this session, if any. */
-  currentSerial: z.string().max(64).optional(),
   version: z.string().max(64).optional(),
 });
 

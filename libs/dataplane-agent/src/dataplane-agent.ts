@@ -161,7 +161,6 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       csrPem,
       requestId,
       ...(this.options.dataplane ? { dataplane: this.options.dataplane } : {}),
-      ...(this.identity ? { currentSerial: this.identity.serial } : {}),
     });
   }
 

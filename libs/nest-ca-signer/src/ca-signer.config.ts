@@ -1,6 +1,6 @@
 import { DEFAULT_ADMISSION, type AdmissionOptions } from '@meshtls/application';
-import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
+import { parseEnvironment } from '@meshtls/nest-core';
 
 /** ca-signer's own settings: its admission control. */
 export interface CaSignerConfig {
@@ -17,12 +17,7 @@ const envSchema = z.object({
 });
 
 export function loadCaSignerConfig(env: Record<string, string | undefined>): CaSignerConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env);
   return Object.freeze({
     admission: Object.freeze({
       maxConcurrent: e.MESH_CA_MAX_CONCURRENT,

@@ -1,4 +1,5 @@
 export { loadCoreConfig, RUN_MODES } from './config/core-config';
+export { parseEnvironment } from './config/environment';
 export type { CoreConfig, RunMode } from './config/core-config';
 export { CoreModule } from './core.module';
 export type { CoreModuleOptions } from './core.module';

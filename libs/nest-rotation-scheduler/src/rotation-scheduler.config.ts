@@ -1,6 +1,6 @@
 import { ROTATION_DEFAULTS } from '@meshtls/application';
-import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
+import { parseEnvironment } from '@meshtls/nest-core';
 
 /** rotation-scheduler's own settings: how often and how much it rotates per pass. */
 export interface RotationSchedulerConfig {
@@ -33,12 +33,7 @@ const envSchema = z.object({
 export function loadRotationSchedulerConfig(
   env: Record<string, string | undefined>,
 ): RotationSchedulerConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env);
   return Object.freeze({
     intervalMs: e.MESH_ROTATION_INTERVAL_MS,
     batchSize: e.MESH_ROTATION_BATCH,

@@ -1,4 +1,5 @@
 import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { eventually } from '@meshtls/testing';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
 import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS } from '@meshtls/nest-core';
@@ -42,18 +43,6 @@ const dueLease = (dataplane: string): Lease => ({
   controlPlaneInstance: 'mesh-api-1@3f2a',
   session: 's-1',
 });
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
 
 describe('RotationSchedulerModule', () => {
   let app: TestingModule;

@@ -13,3 +13,4 @@ export { AppProcess, appEntry, REPO_ROOT } from './app-process';
 export type { ExitStatus } from './app-process';
 export { Topology, CONTROL_PLANE_ROLES } from './topology';
 export type { Replica, Role } from './topology';
+export { eventually } from './eventually';

@@ -1,4 +1,5 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { eventually } from '@meshtls/testing';
 import { trustBundle, type DataplaneServerMessage, type IssueReason } from '@meshtls/contracts';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
@@ -62,18 +63,6 @@ const csr = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return createCsr({ privateKey, publicKey });
 };
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
 
 describe('DataplaneHub', () => {
   let store: MemoryResourceStore;

@@ -12,6 +12,7 @@ import {
   meshMtlsView,
   rotateAtOf,
   type DataplaneSpec,
+  type MeshMtlsView,
   type MeshSpec,
 } from '@meshtls/domain';
 import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
@@ -49,10 +50,6 @@ export class DataplaneHub {
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
-  }
-
-  get connected(): number {
-    return this.sessions.size;
   }
 
   /**
@@ -103,10 +100,8 @@ export class DataplaneHub {
       if (!session.receiveCsr(message.requestId, message.csrPem)) {
         this.deps.log?.('debug', `${session.key}: CSR for unknown request ${message.requestId}`);
       }
-    } else if (message.type === 'ack') {
-      if (message.error)
-        this.deps.log?.('warn', `${session.key} could not apply ${message.serial}: ${message.error}`);
-      else session.lastAckedSerial = message.serial;
+    } else if (message.type === 'ack' && message.error) {
+      this.deps.log?.('warn', `${session.key} could not apply ${message.serial}: ${message.error}`);
     }
   }
 
@@ -159,7 +154,11 @@ export class DataplaneHub {
         for (const s of mine) this.end(s, StreamStatus.NotFound, `mesh "${key.name}" was deleted`);
         return;
       }
-      await Promise.all(mine.map((s) => this.applyMesh(s, change.record.spec as MeshSpec)));
+      // One view and at most one bundle request per change, however many dataplanes of the mesh are here.
+      const view = meshMtlsView(change.record.spec as MeshSpec);
+      let bundle: Promise<TrustAnchorDto[]> | undefined;
+      const bundleOnce = () => (bundle ??= this.currentBundle(key.name, view.supportedBackends));
+      await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
     } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
       const session = this.sessions.get(sessionKey(key.mesh, key.name));
       if (!session) return;
@@ -176,10 +175,13 @@ export class DataplaneHub {
     }
   }
 
-  private applyMesh(session: DataplaneSession, spec: MeshSpec): Promise<void> {
+  private applyMesh(
+    session: DataplaneSession,
+    view: MeshMtlsView,
+    bundleOnce: () => Promise<TrustAnchorDto[]>,
+  ): Promise<void> {
     return session
       .serialize(async () => {
-        const view = meshMtlsView(spec);
         const action = meshChangeAction(session.view, view);
         if (action === 'none') return;
         if (action === 'withdraw') {
@@ -190,11 +192,10 @@ export class DataplaneHub {
           return;
         }
         if (action === 'trust') {
-          const bundle = await this.currentBundle(session.mesh, view.supportedBackends);
           session.channel.send({
             type: 'trust',
             supportedBackends: [...view.supportedBackends],
-            trustBundle: bundle,
+            trustBundle: await bundleOnce(),
           });
           session.view = view;
           return;
@@ -206,74 +207,65 @@ export class DataplaneHub {
   }
 
   /**
-   * Gets a certificate (asking the dataplane for a CSR unless it was given with the trigger), sends it,
-   * and records the lease. A certificate from another backend than the one this replica saw enabled
-   * means ca-signer has not seen the change yet: asked again shortly.
+   * Gets a certificate (asking the dataplane for a CSR unless it came with the trigger), sends it, and
+   * records the lease.
    */
   private async issueTo(
     session: DataplaneSession,
     reason: IssueReason,
     given?: { csrPem: string; requestId?: string },
   ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const csr =
-        given ??
-        (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
-      given = undefined;
-      const { certificate, trustBundle } = await this.deps.issuer.issue({
-        mesh: session.mesh,
-        dataplane: session.name,
-        csrPem: csr?.csrPem,
-        reason,
-      });
-      const expected = session.view.enabledBackend;
-      if (certificate.backend !== expected && attempt < 20) {
-        await new Promise((r) => setTimeout(r, 250));
-        continue;
-      }
-      if (session.closed) return;
-      const notBefore = new Date(certificate.notBefore);
-      const notAfter = new Date(certificate.notAfter);
-      const rotateAt = rotateAtOf(notBefore, notAfter).toISOString();
-      const supportedBackends = trustBundle.map((a) => a.backend);
-      session.channel.send({
-        type: 'identity',
-        reason,
-        ...certificate,
-        ...(csr?.requestId ? { requestId: csr.requestId } : {}),
-        rotateAt,
-        supportedBackends,
-        trustBundle,
-        mode: session.view.mode ?? 'STRICT',
-      });
-      session.serial = certificate.serial;
-      await this.deps.leases.put({
-        mesh: session.mesh,
-        dataplane: session.name,
-        serial: certificate.serial,
-        notBefore: certificate.notBefore,
-        notAfter: certificate.notAfter,
-        rotateAt,
-        backend: certificate.backend,
-        supportedBackends,
-        controlPlaneInstance: this.deps.instance,
-        session: session.session,
-      });
-      this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
-      return;
-    }
+    const csr =
+      given ??
+      (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
+    // A certificate from another backend than the one this replica saw enabled means ca-signer has not
+    // seen the change yet: the same CSR is signed again shortly.
+    const { certificate, trustBundle } = await untilCurrent(
+      () =>
+        this.deps.issuer.issue({ mesh: session.mesh, dataplane: session.name, csrPem: csr?.csrPem, reason }),
+      (issued) => issued.certificate.backend === session.view.enabledBackend,
+    );
+    if (session.closed) return;
+    const rotateAt = rotateAtOf(
+      new Date(certificate.notBefore),
+      new Date(certificate.notAfter),
+    ).toISOString();
+    const supportedBackends = trustBundle.map((a) => a.backend);
+    session.channel.send({
+      type: 'identity',
+      reason,
+      ...certificate,
+      ...(csr?.requestId ? { requestId: csr.requestId } : {}),
+      rotateAt,
+      supportedBackends,
+      trustBundle,
+      mode: session.view.mode ?? 'STRICT',
+    });
+    session.serial = certificate.serial;
+    await this.deps.leases.put({
+      mesh: session.mesh,
+      dataplane: session.name,
+      serial: certificate.serial,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+      rotateAt,
+      backend: certificate.backend,
+      supportedBackends,
+      controlPlaneInstance: this.deps.instance,
+      session: session.session,
+    });
+    this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
   }
 
   /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */
   private async currentBundle(mesh: string, expected: readonly string[]): Promise<TrustAnchorDto[]> {
-    for (let attempt = 0; ; attempt++) {
-      const { trustBundle } = await this.deps.bus.request(trustBundleContract, { mesh });
-      const names = trustBundle.map((a) => a.backend);
-      if ((names.length === expected.length && names.every((n, i) => n === expected[i])) || attempt >= 20) {
-        return trustBundle;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const { trustBundle } = await untilCurrent(
+      () => this.deps.bus.request(trustBundleContract, { mesh }),
+      (reply) =>
+        reply.trustBundle.length === expected.length &&
+        reply.trustBundle.every((anchor, i) => anchor.backend === expected[i]),
+    );
+    return trustBundle;
   }
 
   private async reasonFor(hello: DataplaneHello): Promise<IssueReason> {
@@ -293,5 +285,17 @@ export class DataplaneHub {
 
   private failed(session: DataplaneSession, error: Error): void {
     this.deps.log?.('warn', `${session.key}: ${error.message}`);
+  }
+}
+
+/**
+ * ca-signer follows the store on its own and may answer from just before a change this replica has
+ * seen: asks again every 250 ms while the answer is not `current`, at most 20 times (then takes it).
+ */
+async function untilCurrent<T>(ask: () => Promise<T>, current: (answer: T) => boolean): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = await ask();
+    if (current(answer) || attempt >= 20) return answer;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -20,7 +20,6 @@ export class SessionClosedError extends MeshError {
 export class DataplaneSession {
   /** Serial of the certificate the dataplane holds from this replica, if any. */
   serial?: string;
-  lastAckedSerial?: string;
   closed = false;
   private readonly csrWaiters = new Map<
     string,

@@ -1,33 +1,17 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
-import { SigningCa } from '@meshtls/pki';
 import { OpensslWorkspace } from '@meshtls/testing';
 import { InboundListener, type InboundMode } from './inbound-listener';
 import { connectMeshTls, type MeshTlsMaterial } from './mesh-tls';
+import { meshIdentities } from './mesh-identities.test-support';
 
 const ssl = new OpensslWorkspace();
 afterAll(() => ssl.close());
 
 function meshCa(name: string) {
   const ca = ssl.makeCa(name, { keyType: 'ec' });
-  const signing = SigningCa.load({ certChainPem: ca.certPem, keyPem: ca.keyPem });
-  const identity = (service: string, serial = service): MeshTlsMaterial => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const issued = signing.issue({
-      publicKey,
-      uris: [`spiffe://m/${service}`],
-      validityMs: 3_600_000,
-      now: new Date(),
-    });
-    return {
-      serial,
-      certChainPem: issued.certPem + issued.chainPem,
-      keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      trustBundlePem: ca.certPem,
-    };
-  };
-  return { ca, identity };
+  return { ca, identity: meshIdentities(ca) };
 }
 
 /** The application: echoes and records what reached it. */

@@ -1,8 +1,9 @@
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
-import { sanUrisOf, type MeshTlsMaterial } from './mesh-tls';
+import { materialKey, sanUrisOf, type MeshTlsMaterial } from './mesh-tls';
+import { TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
 
@@ -35,8 +36,7 @@ export interface InboundListenerOptions {
  * through untouched); DISABLED passes everything through.
  */
 export class InboundListener {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listener = new TcpListener((socket) => this.accept(socket));
   /** Verifies clients against the mesh bundle (and refuses the rest) the way a TLS server does. */
   private readonly tlsServer = createTlsServer(
     { requestCert: true, rejectUnauthorized: true, ALPNProtocols: [MESH_ALPN] },
@@ -45,11 +45,6 @@ export class InboundListener {
   private contextKey?: string;
 
   constructor(private readonly options: InboundListenerOptions) {
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      this.accept(socket);
-    });
     this.tlsServer.on('tlsClientError', (error: Error, tls: TLSSocket) => {
       this.options.onRefused?.({ reason: `handshake: ${error.message}`, client: [], remote: remoteOf(tls) });
       tls.destroy();
@@ -57,24 +52,15 @@ export class InboundListener {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.address, () => {
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : this.options.port);
-      });
-    });
+    return this.listener.listen(this.options.port, this.options.address);
   }
 
   /** Stops listening and ends every connection. */
   close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    return closed;
+    return this.listener.close();
   }
 
   private accept(socket: Socket): void {
-    socket.on('error', () => socket.destroy());
     const mode = this.options.mode();
     if (mode === 'DISABLED') return this.passThrough(socket, Buffer.alloc(0));
     // STRICT reads nothing first: every connection must complete a mesh mTLS handshake on the socket
@@ -106,7 +92,7 @@ export class InboundListener {
   private terminate(socket: Socket, transport: Duplex): void {
     const material = this.options.material();
     if (!material) return this.refuse(socket, [], 'no identity yet: mesh mTLS cannot be served');
-    const key = `${material.serial}\n${material.trustBundlePem}`;
+    const key = materialKey(material);
     if (key !== this.contextKey) {
       this.tlsServer.setSecureContext({
         cert: material.certChainPem,
@@ -134,11 +120,7 @@ export class InboundListener {
   private pipeToApplication(client: Socket, head: Buffer): void {
     const app = netConnect(this.options.forwardTo.port, this.options.forwardTo.host);
     if (head.length > 0) app.write(head);
-    app.on('error', () => client.destroy());
-    client.on('error', () => app.destroy());
-    client.on('close', () => app.destroy());
-    app.on('close', () => client.destroy());
-    client.pipe(app).pipe(client);
+    splice(client, app);
   }
 
   private refuse(socket: Socket, client: readonly string[], reason: string): void {

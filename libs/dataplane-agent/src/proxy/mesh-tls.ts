@@ -13,6 +13,11 @@ export interface MeshTlsMaterial {
   readonly trustBundlePem: string;
 }
 
+/** Identifies what a TLS context is built from: a new certificate or a new bundle needs a new one. */
+export function materialKey(material: MeshTlsMaterial): string {
+  return `${material.serial}\n${material.trustBundlePem}`;
+}
+
 /** SAN URIs of a peer certificate as Node reports them (`URI:spiffe://m/web, URI:kuma://v/1`). */
 export function sanUrisOf(peer: PeerCertificate | undefined): string[] {
   const san = peer?.subjectaltname ?? '';

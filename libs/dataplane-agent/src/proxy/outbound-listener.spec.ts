@@ -1,31 +1,13 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { SigningCa } from '@meshtls/pki';
 import { OpensslWorkspace } from '@meshtls/testing';
 import { InboundListener } from './inbound-listener';
-import type { MeshTlsMaterial } from './mesh-tls';
+import { meshIdentities } from './mesh-identities.test-support';
 import { OutboundListener, type UpstreamEndpoint } from './outbound-listener';
 
 const ssl = new OpensslWorkspace();
 const ca = ssl.makeCa('mesh', { keyType: 'ec' });
-const signing = SigningCa.load({ certChainPem: ca.certPem, keyPem: ca.keyPem });
+const identity = meshIdentities(ca);
 afterAll(() => ssl.close());
-
-function identity(service: string): MeshTlsMaterial {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const issued = signing.issue({
-    publicKey,
-    uris: [`spiffe://m/${service}`],
-    validityMs: 3_600_000,
-    now: new Date(),
-  });
-  return {
-    serial: issued.serial,
-    certChainPem: issued.certPem + issued.chainPem,
-    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    trustBundlePem: ca.certPem,
-  };
-}
 
 /** An application answering with its own name, behind a STRICT inbound of the given service. */
 async function upstream(name: string, service: string) {

@@ -1,6 +1,7 @@
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { connectMeshTls, type MeshTlsMaterial } from './mesh-tls';
+import { connectMeshTls, materialKey, type MeshTlsMaterial } from './mesh-tls';
+import { TcpListener, splice } from './tcp-listener';
 
 /** An upstream dataplane of the target service: its inbound address and whether it holds a certificate. */
 export interface UpstreamEndpoint {
@@ -30,36 +31,23 @@ export interface OutboundListenerOptions {
  * `spiffe://{mesh}/{service}`. An endpoint that fails is skipped for a while and the next one tried.
  */
 export class OutboundListener {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly listener = new TcpListener((socket) => {
+    socket.pause();
+    this.forward(socket, 0);
+  });
   private readonly failedUntil = new Map<string, number>();
   private next = 0;
   private context?: { key: string; context: SecureContext };
 
-  constructor(private readonly options: OutboundListenerOptions) {
-    this.server = createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-      socket.pause();
-      this.forward(socket, 0);
-    });
-  }
+  constructor(private readonly options: OutboundListenerOptions) {}
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, '127.0.0.1', () => {
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : this.options.port);
-      });
-    });
+    return this.listener.listen(this.options.port, '127.0.0.1');
   }
 
+  /** Stops listening and ends every connection. */
   close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    return closed;
+    return this.listener.close();
   }
 
   private forward(client: Socket, tried: number): void {
@@ -79,10 +67,7 @@ export class OutboundListener {
     upstream.once('error', onFailure);
     upstream.once(ready, () => {
       upstream.removeListener('error', onFailure);
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      splice(client, upstream);
       client.resume();
     });
   }
@@ -112,7 +97,7 @@ export class OutboundListener {
   }
 
   private contextFor(material: MeshTlsMaterial): SecureContext {
-    const key = `${material.serial}\n${material.trustBundlePem}`;
+    const key = materialKey(material);
     if (this.context?.key !== key) {
       const context = createSecureContext({
         cert: material.certChainPem,

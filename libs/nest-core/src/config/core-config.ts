@@ -1,5 +1,6 @@
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
+import { parseEnvironment } from './environment';
 
 export const RUN_MODES = ['standalone', 'distributed'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -66,12 +67,7 @@ export function loadCoreConfig(
   env: Record<string, string | undefined>,
   defaults: { mode: RunMode; port: number; role: string },
 ): CoreConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env);
   const mode = e.MESH_MODE ?? defaults.mode;
   const missing = mode === 'distributed' ? requiredWhenDistributed(e) : [];
   if (missing.length > 0) {

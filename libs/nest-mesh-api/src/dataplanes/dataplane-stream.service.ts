@@ -49,10 +49,6 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     this.instance = `${core.instanceId}@${randomBytes(6).toString('hex')}`;
   }
 
-  get connected(): number {
-    return this.hub?.connected ?? 0;
-  }
-
   async onModuleInit(): Promise<void> {
     const log = (level: 'info' | 'warn' | 'debug', message: string) =>
       this.logger[level === 'info' ? 'log' : level](message);

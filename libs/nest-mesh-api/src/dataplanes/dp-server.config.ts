@@ -1,5 +1,6 @@
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
+import { parseEnvironment } from '@meshtls/nest-core';
 
 /** The dataplane server (gRPC over TLS) of mesh-api. */
 export interface DpServerConfig {
@@ -31,12 +32,7 @@ const envSchema = z.object({
 });
 
 export function loadDpServerConfig(env: Record<string, string | undefined>): DpServerConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env);
   if ((e.MESH_DP_SERVER_CERT_FILE === undefined) !== (e.MESH_DP_SERVER_KEY_FILE === undefined)) {
     throw new ConfigError(
       'invalid configuration:\n  MESH_DP_SERVER_CERT_FILE, MESH_DP_SERVER_KEY_FILE: set both or neither',

@@ -1,0 +1,26 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { SigningCa } from '@meshtls/pki';
+import type { MeshTlsMaterial } from './mesh-tls';
+
+/**
+ * Test support for the proxy specs: identities `spiffe://m/{service}` with fresh EC keys, issued by the
+ * CA given as PEM (the specs make it with openssl), trusting that CA only.
+ */
+export function meshIdentities(ca: { certPem: string; keyPem: string }) {
+  const signing = SigningCa.load({ certChainPem: ca.certPem, keyPem: ca.keyPem });
+  return (service: string, serial?: string): MeshTlsMaterial => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const issued = signing.issue({
+      publicKey,
+      uris: [`spiffe://m/${service}`],
+      validityMs: 3_600_000,
+      now: new Date(),
+    });
+    return {
+      serial: serial ?? issued.serial,
+      certChainPem: issued.certPem + issued.chainPem,
+      keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      trustBundlePem: ca.certPem,
+    };
+  };
+}

@@ -1,0 +1,12 @@
+/** Retries `check` (every 10 ms) until it stops throwing, for effects that arrive asynchronously. */
+export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
