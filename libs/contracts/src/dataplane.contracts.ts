@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRequest, type RequestContract } from './contract';
+import { defineEvent, defineRequest, type RequestContract } from './contract';
 import { issueReason } from './ca.contracts';
 
 /**
@@ -14,6 +14,8 @@ import { issueReason } from './ca.contracts';
  *                                 ◀── csr-request (rotation, mesh change, ...)
  *     csr ────────────────────────▶
  *                                 ◀── identity ...      ◀── trust (bundle changed)   ◀── withdrawn (mTLS off)
+ *                                 ◀── traffic (after the first identity, then on every change of the
+ *                                     dataplane's inbounds/outbounds, permissions or upstream endpoints)
  *
  * Refusals end the stream with a gRPC status (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
  * INVALID_ARGUMENT, FAILED_PRECONDITION) and a message that says why.
@@ -106,11 +108,38 @@ const trustMessage = z.object({
 /** mTLS was disabled on the mesh: the dataplane drops its identity and serves plaintext. */
 const withdrawnMessage = z.object({ type: z.literal('withdrawn'), reason: z.string() });
 
+/** An upstream dataplane of a service: the address and inbound port other dataplanes connect to. */
+const upstreamEndpoint = z.object({
+  address: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  /** False only in PERMISSIVE meshes, for a dataplane not issued a certificate yet: reached in plaintext. */
+  mtls: z.boolean(),
+});
+
+/**
+ * What the dataplane's proxy needs besides its identity: the Dataplane resource as the control plane
+ * holds it (inbounds to serve, outbounds to open), the MeshTrafficPermissions selecting its inbounds
+ * (decided locally for every connection), and the endpoints of every service it calls. Sent whole; a
+ * change sends the whole again.
+ */
+const trafficMessage = z.object({
+  type: z.literal('traffic'),
+  /** The Dataplane's spec (`networking`), already validated by the control plane. */
+  dataplane: z.record(z.string(), z.unknown()),
+  permissions: z.array(z.object({ name: z.string(), spec: z.record(z.string(), z.unknown()) })).max(10_000),
+  endpoints: z
+    .array(z.object({ service: z.string(), endpoints: z.array(upstreamEndpoint).max(100_000) }))
+    .max(10_000),
+});
+export type DataplaneTrafficMessage = z.infer<typeof trafficMessage>;
+export type UpstreamEndpointDto = z.infer<typeof upstreamEndpoint>;
+
 export const dataplaneServerMessage = z.discriminatedUnion('type', [
   identityMessage,
   csrRequestMessage,
   trustMessage,
   withdrawnMessage,
+  trafficMessage,
 ]);
 export type DataplaneServerMessage = z.infer<typeof dataplaneServerMessage>;
 
@@ -173,3 +202,23 @@ export function addressedTo<Q, R>(contract: RequestContract<Q, R>, instance: str
     subject: `${contract.subject}.i${Buffer.from(instance, 'utf8').toString('hex')}`,
   });
 }
+
+/**
+ * mesh-api → everyone: a dataplane was given a certificate (or, `withdrawn`, lost it when mTLS was turned
+ * off). Other replicas learn which upstreams hold one (PERMISSIVE clients reach the others in plaintext).
+ */
+export const dataplaneCertificateIssued = defineEvent({
+  subject: 'mesh.dataplane.certificate.v1',
+  payload: z.object({
+    mesh: z.string(),
+    dataplane: z.string(),
+    /** Empty when withdrawn. */
+    serial: z.string(),
+    reason: z.string(),
+    backend: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    controlPlaneInstance: z.string(),
+    withdrawn: z.boolean(),
+  }),
+});

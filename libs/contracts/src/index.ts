@@ -29,6 +29,7 @@ export {
   mtlsModes,
   rotateDataplane,
   addressedTo,
+  dataplaneCertificateIssued,
 } from './dataplane.contracts';
 export type {
   DataplaneKeyType,
@@ -36,4 +37,6 @@ export type {
   DataplaneHello,
   DataplaneIdentityMessage,
   DataplaneServerMessage,
+  DataplaneTrafficMessage,
+  UpstreamEndpointDto,
 } from './dataplane.contracts';

@@ -81,7 +81,14 @@ export {
   dataplaneIdentityChanged,
 } from './rotation/rotation.rules';
 export type { MeshMtlsView, MeshChangeAction } from './rotation/rotation.rules';
-export { clientIdentityOf, decideTraffic } from './mesh-traffic-permission/traffic-permission.rules';
+export {
+  clientIdentityOf,
+  decideTraffic,
+  permissionsFor,
+  serverInboundsOf,
+} from './mesh-traffic-permission/traffic-permission.rules';
+export { endpointsOf, outboundServicesOf } from './dataplane/dataplane-endpoints.rules';
+export type { ServiceEndpoint } from './dataplane/dataplane-endpoints.rules';
 export type {
   ClientIdentity,
   ServerInbound,

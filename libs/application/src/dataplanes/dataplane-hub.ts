@@ -1,4 +1,5 @@
 import {
+  dataplaneCertificateIssued,
   trustBundle as trustBundleContract,
   type DataplaneClientMessage,
   type DataplaneHello,
@@ -10,6 +11,7 @@ import {
   dataplaneIdentityChanged,
   meshChangeAction,
   meshMtlsView,
+  outboundServicesOf,
   rotateAtOf,
   type DataplaneSpec,
   type MeshMtlsView,
@@ -22,6 +24,7 @@ import { StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
 import type { DataplaneTokenVerifier } from './dataplane-token.port';
 import { DataplaneSession, sessionKey } from './dataplane-session';
 import type { IdentityIssuer } from './identity-issuer';
+import { MeshTrafficIndex, type TrafficChange } from './mesh-traffic.index';
 
 export interface DataplaneHubDeps {
   readonly store: ResourceStore;
@@ -34,6 +37,8 @@ export interface DataplaneHubDeps {
   /** This replica as leases name it: `{instanceId}@{bootId}`, so a restart is told from a reconnect. */
   readonly instance: string;
   readonly csrTimeoutMs?: number;
+  /** How long changes are gathered before traffic messages go out (one message per burst of changes). */
+  readonly trafficDebounceMs?: number;
   readonly log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
 }
 
@@ -47,9 +52,17 @@ export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'f
 export class DataplaneHub {
   private readonly sessions = new Map<string, DataplaneSession>();
   private readonly csrTimeoutMs: number;
+  private readonly traffic: MeshTrafficIndex;
+  /** Per mesh, what changed since the last traffic flush. */
+  private readonly trafficDue = new Map<
+    string,
+    { all: boolean; services: Set<string>; dataplanes: Set<string> }
+  >();
+  private trafficTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
+    this.traffic = new MeshTrafficIndex({ store: deps.store, leases: deps.leases });
   }
 
   /**
@@ -91,6 +104,7 @@ export class DataplaneHub {
         hello.csrPem === undefined ? undefined : { csrPem: hello.csrPem, requestId: hello.requestId },
       );
     });
+    await this.sendTraffic(session);
     return session;
   }
 
@@ -132,9 +146,20 @@ export class DataplaneHub {
     });
   }
 
-  /** Follows Mesh and Dataplane changes of every replica; returns the function that stops following. */
+  /**
+   * Follows Mesh, Dataplane and MeshTrafficPermission changes and certificates issued by every replica;
+   * returns the function that stops following.
+   */
   followChanges(): () => void {
-    return this.deps.store.watch((change) => void this.onChange(change));
+    const unwatch = this.deps.store.watch((change) => void this.onChange(change));
+    const issued = this.deps.bus.subscribe(dataplaneCertificateIssued, (event) =>
+      this.trafficChanged(this.traffic.markIssued(event.mesh, event.dataplane, !event.withdrawn)),
+    );
+    return () => {
+      unwatch();
+      void issued.unsubscribe();
+      if (this.trafficTimer) clearTimeout(this.trafficTimer);
+    };
   }
 
   /** Ends every stream (shutdown): dataplanes reconnect to another replica. */
@@ -147,6 +172,7 @@ export class DataplaneHub {
   }
 
   private async onChange(change: ResourceChange): Promise<void> {
+    this.trafficChanged(this.traffic.apply(change));
     const key = change.kind === 'upsert' ? change.record.meta : change.key;
     if (key.type === ResourceType.Mesh) {
       const mine = [...this.sessions.values()].filter((s) => s.mesh === key.name);
@@ -159,6 +185,8 @@ export class DataplaneHub {
       let bundle: Promise<TrustAnchorDto[]> | undefined;
       const bundleOnce = () => (bundle ??= this.currentBundle(key.name, view.supportedBackends));
       await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
+      // The mode decides which upstreams are reached in plaintext (PERMISSIVE, not yet issued).
+      this.trafficChanged({ mesh: key.name, all: true, services: new Set(), dataplanes: new Set() });
     } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
       const session = this.sessions.get(sessionKey(key.mesh, key.name));
       if (!session) return;
@@ -189,6 +217,7 @@ export class DataplaneHub {
           session.channel.send({ type: 'withdrawn', reason: `mTLS was disabled on mesh "${session.mesh}"` });
           if (session.serial) await this.deps.leases.deleteIf(session.mesh, session.name, session.serial);
           session.serial = undefined;
+          await this.announce(session, { reason: 'mesh-change', withdrawn: true });
           return;
         }
         if (action === 'trust') {
@@ -254,7 +283,84 @@ export class DataplaneHub {
       controlPlaneInstance: this.deps.instance,
       session: session.session,
     });
+    await this.announce(session, { ...certificate, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
+  }
+
+  /** Tells every replica (and observers) that this dataplane holds a certificate now, or no longer. */
+  private async announce(
+    session: DataplaneSession,
+    what: {
+      reason: string;
+      withdrawn: boolean;
+      serial?: string;
+      backend?: string;
+      notBefore?: string;
+      notAfter?: string;
+    },
+  ): Promise<void> {
+    await this.deps.bus
+      .publish(dataplaneCertificateIssued, {
+        mesh: session.mesh,
+        dataplane: session.name,
+        serial: what.serial ?? '',
+        reason: what.reason,
+        backend: what.backend ?? '',
+        notBefore: what.notBefore ?? '',
+        notAfter: what.notAfter ?? '',
+        controlPlaneInstance: this.deps.instance,
+        withdrawn: what.withdrawn,
+      })
+      .catch((error: Error) =>
+        this.deps.log?.('warn', `${session.key}: issuance not announced: ${error.message}`),
+      );
+  }
+
+  /** Gathers what changed; the concerned dataplanes get their traffic message after a short debounce. */
+  private trafficChanged(change: TrafficChange | undefined): void {
+    if (!change) return;
+    let due = this.trafficDue.get(change.mesh);
+    if (!due)
+      this.trafficDue.set(change.mesh, (due = { all: false, services: new Set(), dataplanes: new Set() }));
+    due.all ||= change.all;
+    for (const s of change.services) due.services.add(s);
+    for (const d of change.dataplanes) due.dataplanes.add(d);
+    this.trafficTimer ??= setTimeout(() => this.flushTraffic(), this.deps.trafficDebounceMs ?? 50);
+  }
+
+  private flushTraffic(): void {
+    this.trafficTimer = undefined;
+    const due = new Map(this.trafficDue);
+    this.trafficDue.clear();
+    for (const session of this.sessions.values()) {
+      const change = due.get(session.mesh);
+      if (!change) continue;
+      const concerned =
+        change.all ||
+        change.dataplanes.has(session.name) ||
+        outboundServicesOf(session.spec).some((service) => change.services.has(service));
+      if (concerned) void this.sendTraffic(session);
+    }
+  }
+
+  /** Sends the dataplane its traffic message, unless it already has exactly this one. */
+  private async sendTraffic(session: DataplaneSession): Promise<void> {
+    try {
+      await this.traffic.ensure(session.mesh);
+    } catch (error) {
+      return this.failed(session, error as Error);
+    }
+    if (session.closed) return;
+    const message = this.traffic.trafficFor(
+      session.mesh,
+      session.name,
+      session.spec,
+      session.view.mode === 'PERMISSIVE',
+    );
+    const fingerprint = JSON.stringify(message);
+    if (fingerprint === session.lastTraffic) return;
+    session.lastTraffic = fingerprint;
+    session.channel.send(message);
   }
 
   /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */

@@ -21,6 +21,8 @@ export class DataplaneSession {
   /** Serial of the certificate the dataplane holds from this replica, if any. */
   serial?: string;
   closed = false;
+  /** The traffic message last sent (serialized), so an unchanged one is not sent again. */
+  lastTraffic?: string;
   private readonly csrWaiters = new Map<
     string,
     { resolve: (csr: string) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }

@@ -2,6 +2,7 @@ import type { MeshTrafficPermissionSpec, TrafficAction } from './mesh-traffic-pe
 import {
   clientIdentityOf,
   decideTraffic,
+  permissionsFor,
   type NamedPermission,
   type ServerInbound,
 } from './traffic-permission.rules';
@@ -100,5 +101,32 @@ describe('decideTraffic', () => {
       rule: { policy: 'shadow', from: 0 },
       shadowDeny: true,
     });
+  });
+});
+
+describe('permissionsFor', () => {
+  const spec = {
+    networking: {
+      address: '10.0.0.2',
+      inbound: [
+        { port: 8080, tags: { 'kuma.io/service': 'backend', version: 'v2' } },
+        { port: 9090, tags: { 'kuma.io/service': 'backend-admin' } },
+      ],
+    },
+  };
+  it('keeps only the policies selecting one of the inbounds, ordered by name', () => {
+    const selected = permissionsFor(
+      [
+        mtp('z-mesh', { kind: 'Mesh' }, [{ kind: 'Mesh' }, 'Allow']),
+        mtp('admin', { kind: 'MeshService', name: 'backend-admin' }, [{ kind: 'Mesh' }, 'Deny']),
+        mtp('other', { kind: 'MeshService', name: 'web' }, [{ kind: 'Mesh' }, 'Allow']),
+        mtp('v1-only', { kind: 'MeshSubset', tags: { version: 'v1' } }, [{ kind: 'Mesh' }, 'Allow']),
+        mtp('me', { kind: 'Dataplane', name: 'backend-1' }, [{ kind: 'Mesh' }, 'Allow']),
+        mtp('someone', { kind: 'Dataplane', name: 'backend-2' }, [{ kind: 'Mesh' }, 'Allow']),
+      ],
+      'backend-1',
+      spec,
+    );
+    expect(selected.map((p) => p.name)).toEqual(['admin', 'me', 'z-mesh']);
   });
 });

@@ -1,3 +1,4 @@
+import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import { SERVICE_TAG } from '../validation/tags.validator';
 import {
   TargetRefKind,
@@ -100,6 +101,29 @@ export function decideTraffic(
 
 /** from-kind specificity, policy-kind specificity, policy name, index of the entry: higher wins. */
 type RankKey = readonly [number, number, string, number];
+
+/** The inbounds of a dataplane as MeshTrafficPermission sees them: its name and each inbound's tags. */
+export function serverInboundsOf(dataplane: string, spec: DataplaneSpec): ServerInbound[] {
+  return spec.networking.inbound.map((inbound) => ({ dataplane, tags: inbound.tags }));
+}
+
+/**
+ * The permissions that can decide anything for this dataplane: those whose `targetRef` selects one of
+ * its inbounds. What a dataplane is sent, so it never learns the policies of services it does not serve.
+ */
+export function permissionsFor(
+  permissions: Iterable<NamedPermission>,
+  dataplane: string,
+  spec: DataplaneSpec,
+): NamedPermission[] {
+  const inbounds = serverInboundsOf(dataplane, spec);
+  const selected: NamedPermission[] = [];
+  for (const permission of permissions) {
+    if (inbounds.some((inbound) => selectsServer(permission.spec.targetRef, inbound)))
+      selected.push(permission);
+  }
+  return selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 function selectsServer(ref: TargetRef, server: ServerInbound): boolean {
   switch (ref.kind) {
