@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DataplaneAgent } from '@meshtls/dataplane-agent';
+import { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
 import { startAdminServer } from './admin.server';
+import { proxyMetrics } from './proxy-metrics';
 import { loadDataplaneFile, parseCpAddress, readOption } from './dataplane-options';
 
 /**
@@ -24,6 +25,8 @@ interface RunOptions {
   keyType: 'ec-p256' | 'rsa-2048';
   adminAddress: string;
   adminPort: number;
+  inboundAddress?: string;
+  serviceAddress: string;
 }
 
 program
@@ -76,6 +79,17 @@ program
       .choices(['ec-p256', 'rsa-2048'])
       .default('ec-p256'),
   )
+  .addOption(
+    new Option(
+      '--inbound-address <address>',
+      'address the inbounds listen on (default: the Dataplane’s networking.address; 0.0.0.0 in containers)',
+    ).env('DATAPLANE_INBOUND_ADDRESS'),
+  )
+  .addOption(
+    new Option('--service-address <address>', 'address of the application behind the inbounds')
+      .env('DATAPLANE_SERVICE_ADDRESS')
+      .default('127.0.0.1'),
+  )
   .addOption(new Option('--admin-address <address>', 'address of the admin server').default('127.0.0.1'))
   .addOption(
     new Option('--admin-port <port>', 'port of the admin server (/ready, /identity)')
@@ -86,7 +100,21 @@ program
     const settings = fatalOnError(() => settingsOf(opts));
     const agent = new DataplaneAgent(settings);
     const key = `${settings.mesh}/${settings.name}`;
-    const admin = await startAdminServer(agent, key, opts.adminAddress, opts.adminPort);
+    const proxy = new DataplaneProxy(agent, {
+      mesh: settings.mesh,
+      name: settings.name,
+      serviceAddress: opts.serviceAddress,
+      ...(opts.inboundAddress ? { inboundAddress: opts.inboundAddress } : {}),
+    });
+    logProxy(proxy, key);
+    const admin = await startAdminServer(
+      agent,
+      proxy,
+      proxyMetrics(agent, proxy),
+      key,
+      opts.adminAddress,
+      opts.adminPort,
+    );
     process.stdout.write(`dataplane ${key} admin listening on http://${opts.adminAddress}:${admin.port}\n`);
     agent.on('connected', (address) => process.stdout.write(`dataplane ${key}: connected to ${address}\n`));
     agent.on('identity', (id) =>
@@ -105,17 +133,44 @@ program
       if (!agent.identity && !agent.mtlsDisabled) {
         agent.stop();
         admin.close();
+        void proxy.close();
         process.exitCode = 3;
       }
     });
     agent.start();
     const stop = () => {
       agent.stop();
-      admin.close(() => process.exit(0));
+      void proxy.close().then(() => admin.close(() => process.exit(0)));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+
+/** One line per listener change and per refused connection: who called, what, and the rule that decided. */
+function logProxy(proxy: DataplaneProxy, key: string): void {
+  const out = (line: string) => process.stdout.write(`dataplane ${key}: ${line}\n`);
+  proxy.on('listening', (e) => out(`${e.listener} listening on ${e.address}:${e.port}`));
+  proxy.on('listenerError', (e) =>
+    process.stderr.write(`dataplane ${key}: ${e.listener} cannot listen: ${e.message}\n`),
+  );
+  proxy.on('refused', (e) =>
+    out(
+      `refused connection to ${e.inbound} from ${e.client.join(' ') || 'a client without mesh certificate'} (${e.remote}): ${e.kind}: ${e.reason}`,
+    ),
+  );
+  proxy.on('shadowDenied', (e) =>
+    out(
+      `shadow deny: connection to ${e.inbound} from ${e.client.join(' ')} would be denied (${e.rule}); allowed`,
+    ),
+  );
+  let lastError = 0;
+  proxy.on('outboundError', (e) => {
+    // Failures come in bursts when an upstream dies: at most one line a second.
+    if (Date.now() - lastError < 1000) return;
+    lastError = Date.now();
+    out(`outbound ${e.service}: ${e.message}`);
+  });
+}
 
 function settingsOf(opts: RunOptions) {
   if (!opts.cpAddress?.length) throw new Error('--cp-address is required (or DATAPLANE_CP_ADDRESS)');

@@ -14,6 +14,7 @@ import {
   type DataplaneClientMessage,
   type DataplaneKeyType,
   type DataplaneServerMessage,
+  type DataplaneTrafficMessage,
 } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
 import { backoffDelay } from './backoff';
@@ -57,6 +58,7 @@ export interface AgentEvents {
   identity: [DataplaneIdentity];
   trust: [string];
   withdrawn: [string];
+  traffic: [DataplaneTrafficMessage];
   connected: [string];
   disconnected: [{ address: string; code: number; details: string }];
   refused: [{ address: string; code: number; details: string }];
@@ -72,6 +74,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   /** Random per process: the control plane tells a restart from a reconnect by it. */
   readonly session = randomUUID();
   identity?: DataplaneIdentity;
+  /** What the proxy serves and calls, as last sent (kept while the control plane is away). */
+  traffic?: DataplaneTrafficMessage;
   /** True when the mesh has mTLS off: no identity is expected. */
   mtlsDisabled = false;
   connectedTo?: string;
@@ -205,6 +209,9 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
         };
       if (this.options.certDir) writeTrustBundle(this.options.certDir, pem);
       this.emit('trust', pem);
+    } else if (message.type === 'traffic') {
+      this.traffic = message;
+      this.emit('traffic', message);
     } else {
       this.identity = undefined;
       this.mtlsDisabled = true;

@@ -12,3 +12,6 @@ export { connectMeshTls, sanUrisOf } from './proxy/mesh-tls';
 export type { MeshTlsMaterial } from './proxy/mesh-tls';
 export { OutboundListener } from './proxy/outbound-listener';
 export type { OutboundListenerOptions, UpstreamEndpoint } from './proxy/outbound-listener';
+export { DataplaneProxy } from './proxy/dataplane-proxy';
+export type { DataplaneProxyOptions, ProxyEvents, RefusalEvent } from './proxy/dataplane-proxy';
+export type { RefusalKind, InboundRefusal } from './proxy/inbound-listener';

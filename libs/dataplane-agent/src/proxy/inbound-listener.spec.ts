@@ -106,7 +106,7 @@ describe('InboundListener', () => {
     socket.write('GET / HTTP/1.1\r\n\r\n');
     expect(await closed).toBe(true);
     expect(app.received).toEqual([]);
-    expect(refused[0]!.reason).toMatch(/handshake/);
+    expect(refused[0]).toMatchObject({ kind: 'handshake', reason: expect.stringMatching(/handshake/) });
   });
 
   it('refuses an identity no permission allows, saying which rule decided, and a foreign CA', async () => {
@@ -114,6 +114,7 @@ describe('InboundListener', () => {
     await expect(roundTrip(api, 'x')).rejects.toThrow();
     expect(refused).toEqual([
       {
+        kind: 'not-allowed',
         reason: 'no MeshTrafficPermission allows it',
         client: ['spiffe://m/api'],
         remote: expect.any(String),

@@ -13,6 +13,23 @@ export interface InboundDecision {
   readonly rule: string;
 }
 
+/** Why an inbound connection was refused. */
+export type RefusalKind =
+  /** The handshake failed: plaintext or foreign TLS in STRICT, no or an untrusted client certificate. */
+  | 'handshake'
+  /** This dataplane has no certificate yet (mesh mTLS cannot be served). */
+  | 'no-identity'
+  /** MeshTrafficPermission does not allow the client. */
+  | 'not-allowed';
+
+export interface InboundRefusal {
+  readonly kind: RefusalKind;
+  readonly reason: string;
+  /** The client's SAN URIs (empty before a completed handshake). */
+  readonly client: readonly string[];
+  readonly remote: string;
+}
+
 export interface InboundListenerOptions {
   readonly address: string;
   readonly port: number;
@@ -24,7 +41,9 @@ export interface InboundListenerOptions {
   readonly material: () => MeshTlsMaterial | undefined;
   /** MeshTrafficPermission for the client's SAN URIs. */
   readonly authorize: (sanUris: readonly string[]) => InboundDecision;
-  readonly onRefused?: (event: { reason: string; client: readonly string[]; remote: string }) => void;
+  readonly onRefused?: (event: InboundRefusal) => void;
+  /** Every connection passed to the application, by how it came: mesh mTLS, plaintext, or foreign TLS. */
+  readonly onForwarded?: (kind: 'mtls' | 'plaintext' | 'tls-passthrough') => void;
   /** How long to wait for a client's first bytes in PERMISSIVE before treating it as plaintext. */
   readonly sniffTimeoutMs?: number;
 }
@@ -46,7 +65,12 @@ export class InboundListener {
 
   constructor(private readonly options: InboundListenerOptions) {
     this.tlsServer.on('tlsClientError', (error: Error, tls: TLSSocket) => {
-      this.options.onRefused?.({ reason: `handshake: ${error.message}`, client: [], remote: remoteOf(tls) });
+      this.options.onRefused?.({
+        kind: 'handshake',
+        reason: `handshake: ${error.message}`,
+        client: [],
+        remote: remoteOf(tls),
+      });
       tls.destroy();
     });
   }
@@ -62,7 +86,7 @@ export class InboundListener {
 
   private accept(socket: Socket): void {
     const mode = this.options.mode();
-    if (mode === 'DISABLED') return this.passThrough(socket, Buffer.alloc(0));
+    if (mode === 'DISABLED') return this.passThrough(socket, Buffer.alloc(0), 'plaintext');
     // STRICT reads nothing first: every connection must complete a mesh mTLS handshake on the socket
     // itself (plaintext and foreign TLS fail it), which keeps Node's native TLS path.
     if (mode === 'STRICT') return this.terminate(socket, socket);
@@ -73,7 +97,7 @@ export class InboundListener {
       socket.pause();
       const verdict = timedOut ? 'plaintext' : classifyFirstBytes(buffered);
       if (verdict === 'mesh-tls') return this.terminate(socket, replaying(socket, buffered));
-      this.passThrough(socket, buffered);
+      this.passThrough(socket, buffered, verdict === 'other-tls' ? 'tls-passthrough' : 'plaintext');
     };
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -91,7 +115,8 @@ export class InboundListener {
    */
   private terminate(socket: Socket, transport: Duplex): void {
     const material = this.options.material();
-    if (!material) return this.refuse(socket, [], 'no identity yet: mesh mTLS cannot be served');
+    if (!material)
+      return this.refuse(socket, [], 'no-identity', 'no identity yet: mesh mTLS cannot be served');
     const key = materialKey(material);
     if (key !== this.contextKey) {
       this.tlsServer.setSecureContext({
@@ -108,11 +133,13 @@ export class InboundListener {
   private onSecure(tls: TLSSocket): void {
     const client = sanUrisOf(tls.getPeerCertificate());
     const decision = this.options.authorize(client);
-    if (!decision.allowed) return this.refuse(tls, client, decision.rule);
+    if (!decision.allowed) return this.refuse(tls, client, 'not-allowed', decision.rule);
+    this.options.onForwarded?.('mtls');
     this.pipeToApplication(tls, Buffer.alloc(0));
   }
 
-  private passThrough(socket: Socket, head: Buffer): void {
+  private passThrough(socket: Socket, head: Buffer, kind: 'plaintext' | 'tls-passthrough'): void {
+    this.options.onForwarded?.(kind);
     this.pipeToApplication(socket, head);
     socket.resume();
   }
@@ -123,8 +150,8 @@ export class InboundListener {
     splice(client, app);
   }
 
-  private refuse(socket: Socket, client: readonly string[], reason: string): void {
-    this.options.onRefused?.({ reason, client, remote: remoteOf(socket) });
+  private refuse(socket: Socket, client: readonly string[], kind: RefusalKind, reason: string): void {
+    this.options.onRefused?.({ kind, reason, client, remote: remoteOf(socket) });
     socket.destroy();
   }
 }

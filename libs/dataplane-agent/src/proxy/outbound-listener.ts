@@ -18,11 +18,15 @@ export interface OutboundListenerOptions {
   readonly service: string;
   /** Current endpoints, as the control plane last sent them. */
   readonly endpoints: () => readonly UpstreamEndpoint[];
-  /** The current identity; undefined when the mesh has mTLS off (plaintext to every endpoint). */
+  /** The current identity; undefined before the first one (mTLS upstreams are then not reached). */
   readonly material: () => MeshTlsMaterial | undefined;
+  /** True when the mesh has mTLS off: plaintext to every endpoint. */
+  readonly mtlsDisabled?: () => boolean;
   /** How long a failed endpoint is skipped. */
   readonly failureCooldownMs?: number;
   readonly onError?: (message: string) => void;
+  /** A connection joined to an upstream, over mTLS or (mTLS off, upstream without certificate) not. */
+  readonly onForwarded?: (upstream: string, mtls: boolean) => void;
 }
 
 /**
@@ -57,7 +61,12 @@ export class OutboundListener {
       this.options.onError?.(`no healthy endpoint of ${this.options.service}`);
       return void client.destroy();
     }
-    const { socket: upstream, ready } = this.open(endpoint);
+    const opened = this.open(endpoint);
+    if (opened === undefined) {
+      this.options.onError?.(`no identity yet: cannot reach ${this.options.service} over mTLS`);
+      return void client.destroy();
+    }
+    const { socket: upstream, ready } = opened;
     const onFailure = (error: Error) => {
       this.failedUntil.set(idOf(endpoint), Date.now() + (this.options.failureCooldownMs ?? 5_000));
       this.options.onError?.(`${idOf(endpoint)}: ${error.message}`);
@@ -67,16 +76,23 @@ export class OutboundListener {
     upstream.once('error', onFailure);
     upstream.once(ready, () => {
       upstream.removeListener('error', onFailure);
+      this.options.onForwarded?.(idOf(endpoint), ready === 'secureConnect');
       splice(client, upstream);
       client.resume();
     });
   }
 
-  /** mTLS when this dataplane has an identity and the upstream one too; plaintext otherwise. */
-  private open(endpoint: UpstreamEndpoint): { socket: Socket; ready: 'connect' | 'secureConnect' } {
-    const material = this.options.material();
-    if (!material || !endpoint.mtls)
+  /**
+   * mTLS, unless the mesh has mTLS off or the upstream holds no certificate yet (PERMISSIVE): plaintext.
+   * Undefined while this dataplane has no identity of its own for an mTLS upstream.
+   */
+  private open(
+    endpoint: UpstreamEndpoint,
+  ): { socket: Socket; ready: 'connect' | 'secureConnect' } | undefined {
+    if (this.options.mtlsDisabled?.() || !endpoint.mtls)
       return { socket: netConnect(endpoint.port, endpoint.address), ready: 'connect' };
+    const material = this.options.material();
+    if (!material) return undefined;
     const socket = connectMeshTls({
       host: endpoint.address,
       port: endpoint.port,
