@@ -18,6 +18,7 @@ export interface AdminView {
   readonly controlPlane: string | null;
   readonly mtls: 'enabled' | 'disabled' | 'pending';
   readonly identity: IdentityView | null;
+  readonly listeners: { inbound: Record<string, number>; outbound: Record<string, number> };
 }
 
 /** A running `dataplane run` process and its admin endpoint. */
@@ -26,6 +27,8 @@ export class DataplaneProcess {
     readonly process: AppProcess,
     readonly adminUrl: string,
     readonly certDir: string,
+    /** The port of its inbound (other dataplanes and foreign clients connect to it). */
+    readonly inboundPort: number,
   ) {}
 
   /**
@@ -41,8 +44,15 @@ export class DataplaneProcess {
     cpAddresses: string[];
     caFile: string;
     extraArgs?: string[];
+    /** The inbound's port (a free one by default) and the application's port behind it. */
+    inboundPort?: number;
+    servicePort?: number;
+    /** Services this dataplane calls, each on a local port. */
+    outbounds?: { port: number; service: string }[];
   }): Promise<DataplaneProcess> {
     const dpFile = join(options.dir, `${options.name}.yaml`);
+    const inboundPort = options.inboundPort ?? (await freePort());
+    const servicePort = options.servicePort ?? (await freePort());
     writeFileSync(
       dpFile,
       [
@@ -52,10 +62,20 @@ export class DataplaneProcess {
         'networking:',
         '  address: 127.0.0.1',
         '  inbound:',
-        '    - port: 8080',
-        '      servicePort: 8081',
+        `    - port: ${inboundPort}`,
+        `      servicePort: ${servicePort}`,
         '      tags:',
         `        kuma.io/service: ${options.service}`,
+        ...(options.outbounds?.length
+          ? [
+              '  outbound:',
+              ...options.outbounds.flatMap((o) => [
+                `    - port: ${o.port}`,
+                '      tags:',
+                `        kuma.io/service: ${o.service}`,
+              ]),
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -79,7 +99,7 @@ export class DataplaneProcess {
       ...(options.extraArgs ?? []),
     ];
     const process = await AppProcess.start('dataplane', {}, options.name, args);
-    return new DataplaneProcess(process, `http://127.0.0.1:${adminPort}`, certDir);
+    return new DataplaneProcess(process, `http://127.0.0.1:${adminPort}`, certDir, inboundPort);
   }
 
   async view(): Promise<AdminView> {
@@ -99,6 +119,11 @@ export class DataplaneProcess {
     throw new Error(
       `dataplane condition not met within ${timeoutMs} ms; last view ${JSON.stringify(last)}\n${this.process.logs}`,
     );
+  }
+
+  /** The sidecar's Prometheus metrics, as text. */
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.adminUrl}/metrics`)).text();
   }
 
   stop() {

@@ -1,9 +1,12 @@
-/** Retries `check` (every 10 ms) until it stops throwing, for effects that arrive asynchronously. */
-export async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+/**
+ * Retries `check` (every 10 ms) until it stops throwing (or its promise stops rejecting), for effects
+ * that arrive asynchronously.
+ */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 10));

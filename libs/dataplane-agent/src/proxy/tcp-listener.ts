@@ -36,11 +36,24 @@ export class TcpListener {
   }
 }
 
-/** Joins two connections both ways; when either ends or fails, both go. */
+/**
+ * Joins two connections both ways. When one fails, the other is destroyed; when one closes cleanly, the
+ * other is ended after what was piped to it is flushed (an application closing right after its answer,
+ * as HTTP/1.0 does, loses nothing), and destroyed if its peer never closes.
+ */
 export function splice(a: Socket, b: Socket): void {
-  a.on('error', () => b.destroy());
-  b.on('error', () => a.destroy());
-  a.on('close', () => b.destroy());
-  b.on('close', () => a.destroy());
+  const follow = (from: Socket, to: Socket) => {
+    from.on('error', () => to.destroy());
+    from.on('close', (hadError: boolean) => {
+      if (hadError || to.destroyed) return void to.destroy();
+      to.end();
+      setTimeout(() => to.destroy(), LINGER_MS).unref();
+    });
+  };
+  follow(a, b);
+  follow(b, a);
   a.pipe(b).pipe(a);
 }
+
+/** How long a connection whose partner closed may take to finish closing. */
+const LINGER_MS = 10_000;

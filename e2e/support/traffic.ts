@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+/** An application answering every request with its name, on 127.0.0.1 (port 0: a free one). */
+export async function startHttpApp(
+  name: string,
+  port = 0,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => res.end(`${name} answers ${req.url}`));
+  return listening(server, port);
+}
+
+/** An application doing TLS itself (its own certificate), to be passed through untouched. */
+export async function startHttpsApp(
+  name: string,
+  tls: { certPem: string; keyPem: string },
+  port = 0,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) =>
+    res.end(`${name} answers ${req.url} over its own TLS`),
+  );
+  return listening(server as unknown as Server, port);
+}
+
+async function listening(server: Server, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+export type CallResult = { ok: true; status: number; body: string } | { ok: false; error: string };
+
+/** One HTTP GET on a new connection (no pooling: each call is a new connection through the proxy). */
+export function call(port: number, path = '/', timeoutMs = 5000): Promise<CallResult> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ ok: true, status: res.statusCode ?? 0, body }));
+      res.on('error', (e) => resolve({ ok: false, error: e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ ok: false, error: e.message }));
+    req.end();
+  });
+}
+
+/**
+ * `openssl s_client` to 127.0.0.1:port sending one HTTP/1.0 request: the foreign TLS client of the
+ * checks. Returns whether the HTTP answer came back, and everything openssl printed. Asynchronous: the
+ * applications answering live in the test's own process.
+ */
+export function sClient(
+  port: number,
+  options: { cert?: string; key?: string; caFile?: string; alpn?: string } = {},
+): Promise<{ answered: boolean; output: string }> {
+  // -brief: the peer certificate and the verification result, then the application's bytes.
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-brief', '-ign_eof'];
+  if (options.cert) args.push('-cert', options.cert);
+  if (options.key) args.push('-key', options.key);
+  if (options.caFile) args.push('-CAfile', options.caFile);
+  if (options.alpn) args.push('-alpn', options.alpn);
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ answered: /HTTP\/1\.[01] 200/.test(output), output });
+    });
+    child.stdin.end('GET /via-openssl HTTP/1.0\r\n\r\n');
+  });
+}
+
+/** The sum of a Prometheus counter's samples whose labels contain `labels` (e.g. `reason="handshake"`). */
+export function metricSum(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/i.exec(line);
+    if (match?.[1] === name && (match[2] ?? '').includes(labels)) sum += Number(match[3]);
+  }
+  return sum;
+}
