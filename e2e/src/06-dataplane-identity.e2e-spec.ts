@@ -3,7 +3,7 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppProcess, OpensslWorkspace, freePort, tempDir, type TempDir } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess, type AdminView } from '../support/dataplane';
+import { DataplaneProcess, type AdminView } from '@meshtls/testing';
 
 const meshDoc = (name: string, mtls?: object) =>
   JSON.stringify({ type: 'Mesh', name, ...(mtls ? { mtls } : {}) });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { OpensslWorkspace, Topology, tempDir, type Replica, type TempDir } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess } from '../support/dataplane';
+import { DataplaneProcess } from '@meshtls/testing';
 
 describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Redis leases)', () => {
   let topology: Topology;

@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { AppProcess, OpensslWorkspace, eventually, freePort, tempDir, type TempDir } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess, type AdminView } from '../support/dataplane';
+import { DataplaneProcess, type AdminView } from '@meshtls/testing';
 import { call, metricSum, sClient, startHttpApp, startHttpsApp, type CallResult } from '../support/traffic';
 
 /**

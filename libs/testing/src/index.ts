@@ -14,3 +14,5 @@ export type { ExitStatus } from './app-process';
 export { Topology, CONTROL_PLANE_ROLES } from './topology';
 export type { Replica, Role } from './topology';
 export { eventually } from './eventually';
+export { DataplaneProcess } from './dataplane-process';
+export type { AdminView, IdentityView } from './dataplane-process';

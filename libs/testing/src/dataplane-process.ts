@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppProcess, freePort } from '@meshtls/testing';
+import { AppProcess } from './app-process';
+import { freePort } from './ports';
 
 export interface IdentityView {
   readonly serial: string;
@@ -11,6 +12,7 @@ export interface IdentityView {
   readonly rotateAt: string;
   readonly uris: string[];
   readonly reason: string;
+  readonly mode: 'STRICT' | 'PERMISSIVE';
 }
 
 export interface AdminView {
