@@ -1,9 +1,16 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppProcess, OpensslWorkspace, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import {
+  AppProcess,
+  DataplaneProcess,
+  OpensslWorkspace,
+  freePort,
+  tempDir,
+  type AdminView,
+  type TempDir,
+} from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess, type AdminView } from '@meshtls/testing';
 
 const meshDoc = (name: string, mtls?: object) =>
   JSON.stringify({ type: 'Mesh', name, ...(mtls ? { mtls } : {}) });

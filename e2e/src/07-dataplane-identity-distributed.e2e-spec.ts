@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
-import { OpensslWorkspace, Topology, tempDir, type Replica, type TempDir } from '@meshtls/testing';
+import {
+  DataplaneProcess,
+  OpensslWorkspace,
+  Topology,
+  tempDir,
+  type Replica,
+  type TempDir,
+} from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess } from '@meshtls/testing';
 
 describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Redis leases)', () => {
   let topology: Topology;

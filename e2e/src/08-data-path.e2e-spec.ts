@@ -1,8 +1,16 @@
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { AppProcess, OpensslWorkspace, eventually, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import {
+  AppProcess,
+  DataplaneProcess,
+  OpensslWorkspace,
+  eventually,
+  freePort,
+  tempDir,
+  type AdminView,
+  type TempDir,
+} from '@meshtls/testing';
 import { http } from '../support/cli';
-import { DataplaneProcess, type AdminView } from '@meshtls/testing';
 import { call, metricSum, sClient, startHttpApp, startHttpsApp, type CallResult } from '../support/traffic';
 
 /**
