@@ -145,7 +145,11 @@ export class InboundListener {
   }
 
   private pipeToApplication(client: Socket, head: Buffer): void {
-    const app = netConnect(this.options.forwardTo.port, this.options.forwardTo.host);
+    const app = netConnect({
+      port: this.options.forwardTo.port,
+      host: this.options.forwardTo.host,
+      noDelay: true,
+    });
     if (head.length > 0) app.write(head);
     splice(client, app);
   }

@@ -39,7 +39,7 @@ export function connectMeshTls(options: {
   context: SecureContext;
 }): TLSSocket {
   const expected = `spiffe://${options.mesh}/${options.service}`;
-  return tlsConnect({
+  const socket = tlsConnect({
     host: options.host,
     port: options.port,
     secureContext: options.context,
@@ -52,4 +52,7 @@ export function connectMeshTls(options: {
             `upstream is not ${expected} (its certificate names ${sanUrisOf(cert).join(', ') || 'nothing'})`,
           ),
   });
+  // No Nagle from the first flight on: the handshake's small records go out at once.
+  socket.setNoDelay(true);
+  return socket;
 }

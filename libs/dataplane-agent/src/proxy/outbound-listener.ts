@@ -90,7 +90,10 @@ export class OutboundListener {
     endpoint: UpstreamEndpoint,
   ): { socket: Socket; ready: 'connect' | 'secureConnect' } | undefined {
     if (this.options.mtlsDisabled?.() || !endpoint.mtls)
-      return { socket: netConnect(endpoint.port, endpoint.address), ready: 'connect' };
+      return {
+        socket: netConnect({ port: endpoint.port, host: endpoint.address, noDelay: true }),
+        ready: 'connect',
+      };
     const material = this.options.material();
     if (!material) return undefined;
     const socket = connectMeshTls({

@@ -9,7 +9,8 @@ export class TcpListener {
   private readonly sockets = new Set<Socket>();
 
   constructor(onConnection: (socket: Socket) => void) {
-    this.server = createServer((socket) => {
+    // No Nagle: a proxy forwards small writes (handshakes, requests) at once; batching them costs RTTs.
+    this.server = createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
@@ -52,6 +53,8 @@ export function splice(a: Socket, b: Socket): void {
   };
   follow(a, b);
   follow(b, a);
+  a.setNoDelay(true);
+  b.setNoDelay(true);
   a.pipe(b).pipe(a);
 }
 
