@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
-import { materialKey, sanUrisOf, type MeshTlsMaterial } from './mesh-tls';
+import { materialKey, peerSanUris, type MeshTlsMaterial } from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
@@ -131,7 +131,7 @@ export class InboundListener {
   }
 
   private onSecure(tls: TLSSocket): void {
-    const client = sanUrisOf(tls.getPeerCertificate());
+    const client = peerSanUris(tls);
     const decision = this.options.authorize(client);
     if (!decision.allowed) return this.refuse(tls, client, 'not-allowed', decision.rule);
     this.options.onForwarded?.('mtls');

@@ -1,5 +1,6 @@
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
 import { MESH_ALPN } from './first-bytes.classifier';
 
 /** What a dataplane presents and trusts right now (changes on rotation and CA switches). */
@@ -18,9 +19,37 @@ export function materialKey(material: MeshTlsMaterial): string {
   return `${material.serial}\n${material.trustBundlePem}`;
 }
 
-/** SAN URIs of a peer certificate as Node reports them (`URI:spiffe://m/web, URI:kuma://v/1`). */
+/**
+ * SAN URIs of the peer of a TLS connection (`URI:spiffe://m/web, URI:kuma://v/1` as Node reports them).
+ * Reads the certificate as an X509Certificate, which parses only what is asked for: building the full
+ * object of `getPeerCertificate()` cost a quarter of a sidecar's time per new connection.
+ */
+export function peerSanUris(socket: TLSSocket): string[] {
+  return urisOfSan(peerCertificate(socket)?.subjectAltName);
+}
+
+/**
+ * The peer's certificate of a TLS connection. Node 20 hands it out once (a second
+ * `getPeerX509Certificate()` answers undefined), so it is kept per socket here.
+ */
+export function peerCertificate(socket: TLSSocket): X509Certificate | undefined {
+  let peer = peers.get(socket);
+  if (!peer) {
+    peer = socket.getPeerX509Certificate();
+    if (peer) peers.set(socket, peer);
+  }
+  return peer;
+}
+
+const peers = new WeakMap<TLSSocket, X509Certificate>();
+
+/** SAN URIs of a peer certificate object (as `checkServerIdentity` gets it). */
 export function sanUrisOf(peer: PeerCertificate | undefined): string[] {
-  const san = peer?.subjectaltname ?? '';
+  return urisOfSan(peer?.subjectaltname);
+}
+
+function urisOfSan(subjectAltName: string | undefined): string[] {
+  const san = subjectAltName ?? '';
   return san
     .split(/,\s*/)
     .filter((entry) => entry.startsWith('URI:'))
@@ -30,6 +59,8 @@ export function sanUrisOf(peer: PeerCertificate | undefined): string[] {
 /**
  * Opens mesh mTLS to an upstream dataplane and checks that it is the service asked for: its
  * certificate chains to the mesh bundle and carries `spiffe://{mesh}/{service}` (not a host name).
+ * An upstream that is not ends the socket with an error before `secureConnect` listeners added by the
+ * caller run (they must check `destroyed`).
  */
 export function connectMeshTls(options: {
   host: string;
@@ -45,12 +76,16 @@ export function connectMeshTls(options: {
     secureContext: options.context,
     ALPNProtocols: [MESH_ALPN],
     rejectUnauthorized: true,
-    checkServerIdentity: (_host, cert) =>
-      sanUrisOf(cert).includes(expected)
-        ? undefined
-        : new Error(
-            `upstream is not ${expected} (its certificate names ${sanUrisOf(cert).join(', ') || 'nothing'})`,
-          ),
+    // The identity is checked below on the X509Certificate (cheaper than the object given here).
+    checkServerIdentity: () => undefined,
+  });
+  socket.once('secureConnect', () => {
+    const uris = peerSanUris(socket);
+    if (!uris.includes(expected)) {
+      socket.destroy(
+        new Error(`upstream is not ${expected} (its certificate names ${uris.join(', ') || 'nothing'})`),
+      );
+    }
   });
   // No Nagle from the first flight on: the handshake's small records go out at once.
   socket.setNoDelay(true);

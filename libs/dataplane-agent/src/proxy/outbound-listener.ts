@@ -75,6 +75,7 @@ export class OutboundListener {
     };
     upstream.once('error', onFailure);
     upstream.once(ready, () => {
+      if (upstream.destroyed) return; // refused after the handshake (not the service asked for)
       upstream.removeListener('error', onFailure);
       this.options.onForwarded?.(idOf(endpoint), ready === 'secureConnect');
       splice(client, upstream);
