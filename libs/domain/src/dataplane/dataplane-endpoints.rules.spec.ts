@@ -1,6 +1,7 @@
 import { endpointsOf, outboundServicesOf } from './dataplane-endpoints.rules';
+import type { DataplaneSpec } from './dataplane.types';
 
-const spec = {
+const spec: DataplaneSpec = {
   networking: {
     address: '10.0.0.7',
     inbound: [

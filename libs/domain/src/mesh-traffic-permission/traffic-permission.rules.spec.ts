@@ -1,3 +1,4 @@
+import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import type { MeshTrafficPermissionSpec, TrafficAction } from './mesh-traffic-permission.types';
 import {
   clientIdentityOf,
@@ -105,7 +106,7 @@ describe('decideTraffic', () => {
 });
 
 describe('permissionsFor', () => {
-  const spec = {
+  const spec: DataplaneSpec = {
     networking: {
       address: '10.0.0.2',
       inbound: [
