@@ -1,0 +1,199 @@
+/**
+ * Proxy benchmark: HTTP keep-alive load (wrk, loopback, bounded) through the mesh's two-hop mTLS path
+ *
+ *   wrk → web-1 sidecar (outbound, plaintext in) ══mTLS══▶ backend-1 sidecar (inbound, STRICT,
+ *         MeshTrafficPermission) → a small HTTP server
+ *
+ * compared in the same run, round after round, with (a) the server called directly and (b) HAProxy (the
+ * Debian package) doing the same two hops with the same certificates (taken from the sidecars' cert
+ * dirs), one thread per process like each Node sidecar. Prints requests/s and p99 for each, the ratios
+ * to HAProxy, and new handshakes/s (every request on a new connection, so a new mTLS handshake).
+ *
+ *   PROXY_ROUNDS=3           rounds (medians are printed)
+ *   PROXY_DURATION_S=5       seconds per keep-alive measurement
+ *   PROXY_HANDSHAKE_S=3      seconds per new-connection measurement (each leaves thousands of
+ *                            sockets in TIME_WAIT; short runs keep the ephemeral ports available)
+ *   PROXY_CONNECTIONS=32     keep-alive connections
+ *   PROXY_HAPROXY_THREADS=1  nbthread of each HAProxy process
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppProcess, DataplaneProcess, freePort, tempDir } from '@meshtls/testing';
+import { median } from '../issuance/bench-harness';
+import { startHaproxyTwoHop } from './haproxy-two-hop';
+import { startHttpTarget } from './http-target';
+import { runWrk, wrkAvailable, type WrkResult } from './wrk';
+
+const ROUNDS = Number(process.env.PROXY_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.PROXY_DURATION_S ?? 5);
+const HANDSHAKE_S = Number(process.env.PROXY_HANDSHAKE_S ?? 3);
+const CONNECTIONS = Number(process.env.PROXY_CONNECTIONS ?? 32);
+const HAPROXY_THREADS = Number(process.env.PROXY_HAPROXY_THREADS ?? 1);
+const TARGETS = { throughputShare: 0.6, p99Factor: 2 };
+
+type Variant = 'direct' | 'haproxy' | 'mesh';
+
+async function main(): Promise<void> {
+  if (!wrkAvailable()) throw new Error('wrk not found: apt-get install wrk');
+  const dir = await tempDir('meshtls-bench-proxy-');
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const target = await startHttpTarget();
+    stops.push(() => target.close());
+    const httpPort = await freePort();
+    const dpPort = await freePort();
+    const base = `http://127.0.0.1:${httpPort}`;
+    const cp = await AppProcess.start('control-plane', {
+      MESH_DATA_DIR: join(dir.path, 'data'),
+      MESH_HTTP_PORT: String(httpPort),
+      MESH_DP_SERVER_PORT: String(dpPort),
+      LOG_LEVEL: 'warn',
+    });
+    stops.push(() => cp.stop());
+    await put(base, '/meshes/m', {
+      type: 'Mesh',
+      name: 'm',
+      mtls: {
+        enabledBackend: 'ca-1',
+        backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '24h' } } }],
+      },
+    });
+    await put(base, '/meshes/m/meshtrafficpermissions/backend-from-web', {
+      type: 'MeshTrafficPermission',
+      mesh: 'm',
+      name: 'backend-from-web',
+      spec: {
+        targetRef: { kind: 'MeshService', name: 'backend' },
+        from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }],
+      },
+    });
+    const outboundPort = await freePort();
+    const sidecar = async (name: string, service: string, extra: object) => {
+      const token = await fetch(`${base}/tokens/dataplane`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mesh: 'm', name }),
+      }).then((r) => r.text());
+      const dp = await DataplaneProcess.start({
+        dir: dir.path,
+        mesh: 'm',
+        name,
+        service,
+        token: token.trim(),
+        cpAddresses: [`127.0.0.1:${dpPort}`],
+        caFile: join(dir.path, 'data', 'dp-server', 'ca.pem'),
+        ...extra,
+      });
+      stops.push(() => dp.stop());
+      return dp;
+    };
+    const backend = await sidecar('backend-1', 'backend', { servicePort: target.port });
+    const web = await sidecar('web-1', 'web', { outbounds: [{ port: outboundPort, service: 'backend' }] });
+    await backend.waitFor((v) => v.ready && Object.keys(v.listeners.inbound).length === 1);
+    await web.waitFor((v) => v.ready && Object.keys(v.listeners.outbound).length === 1);
+    const pem = (dp: DataplaneProcess, file: string) => readFileSync(join(dp.certDir, file), 'utf8');
+    const haproxy = await startHaproxyTwoHop({
+      targetPort: target.port,
+      client: { certPem: pem(web, 'cert.pem'), keyPem: pem(web, 'key.pem') },
+      server: { certPem: pem(backend, 'cert.pem'), keyPem: pem(backend, 'key.pem') },
+      caPem: pem(web, 'ca.pem'),
+      threads: HAPROXY_THREADS,
+    });
+    stops.push(() => haproxy.close());
+    const url: Record<Variant, string> = {
+      direct: `http://127.0.0.1:${target.port}/`,
+      haproxy: `http://127.0.0.1:${haproxy.port}/`,
+      mesh: `http://127.0.0.1:${outboundPort}/`,
+    };
+    // Both paths must answer before anything is measured.
+    for (const variant of ['haproxy', 'mesh'] as const) {
+      const response = await fetch(url[variant]);
+      if (response.status !== 200) throw new Error(`${variant} path answered ${response.status}`);
+    }
+    console.log(
+      `proxy benchmark: ${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} keep-alive connections, wrk 1 thread; ` +
+        `HAProxy ${HAPROXY_THREADS} thread(s) per process; 2 cores shared by everything`,
+    );
+    const keepAlive = await measure(url, ['direct', 'haproxy', 'mesh'], false);
+    const handshakes = await measure(url, ['haproxy', 'mesh'], true);
+    report(keepAlive, handshakes);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await dir.remove();
+  }
+}
+
+/** Each variant once per round, interleaved, so a noisy neighbour weighs on all alike. */
+async function measure(
+  url: Record<Variant, string>,
+  variants: Variant[],
+  closeEach: boolean,
+): Promise<Map<Variant, WrkResult[]>> {
+  const results = new Map<Variant, WrkResult[]>(variants.map((v) => [v, []]));
+  for (const v of variants) await runWrk({ url: url[v], connections: CONNECTIONS, durationS: 1, closeEach }); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of variants) {
+      const durationS = closeEach ? HANDSHAKE_S : DURATION_S;
+      const result = await runWrk({ url: url[v], connections: CONNECTIONS, durationS, closeEach });
+      if (result.requests === 0) throw new Error(`${v}: no request succeeded (${result.errors} errors)`);
+      results.get(v)!.push(result);
+      console.log(
+        `  round ${round + 1} ${closeEach ? 'new connection per request' : 'keep-alive'} ${v.padEnd(8)} ` +
+          `${fmt(result.requestsPerSecond)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}`,
+      );
+    }
+  }
+  return results;
+}
+
+function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, WrkResult[]>): void {
+  const rps = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.requestsPerSecond));
+  const p99 = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.p99Ms));
+  const p50 = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.p50Ms));
+  const errors = (m: Map<Variant, WrkResult[]>, v: Variant) => m.get(v)!.reduce((n, r) => n + r.errors, 0);
+  console.log('\nmedians, keep-alive HTTP:');
+  console.log('  path                      req/s     p50 ms     p99 ms   errors');
+  for (const v of ['direct', 'haproxy', 'mesh'] as const) {
+    console.log(
+      `  ${label(v).padEnd(24)}${fmt(rps(keepAlive, v))}  ${p50(keepAlive, v).toFixed(2).padStart(9)}  ${p99(keepAlive, v).toFixed(2).padStart(9)}   ${errors(keepAlive, v)}`,
+    );
+  }
+  const share = rps(keepAlive, 'mesh') / rps(keepAlive, 'haproxy');
+  const factor = p99(keepAlive, 'mesh') / p99(keepAlive, 'haproxy');
+  console.log(
+    `  mesh / HAProxy: ${(share * 100).toFixed(1)} % of req/s (target ≥ ${TARGETS.throughputShare * 100} %: ${share >= TARGETS.throughputShare ? 'met' : 'missed'}), ` +
+      `p99 ×${factor.toFixed(2)} (target ≤ ×${TARGETS.p99Factor}: ${factor <= TARGETS.p99Factor ? 'met' : 'missed'}); ` +
+      `mesh / direct: ${((rps(keepAlive, 'mesh') / rps(keepAlive, 'direct')) * 100).toFixed(1)} %`,
+  );
+  console.log('\nmedians, a new connection (new mTLS handshake between the proxies) per request:');
+  for (const v of ['haproxy', 'mesh'] as const) {
+    console.log(
+      `  ${label(v).padEnd(24)}${fmt(rps(handshakes, v))} handshakes/s  p99 ${p99(handshakes, v).toFixed(2)} ms   errors ${errors(handshakes, v)}`,
+    );
+  }
+  console.log(
+    `  mesh / HAProxy: ${((rps(handshakes, 'mesh') / rps(handshakes, 'haproxy')) * 100).toFixed(1)} % of handshakes/s`,
+  );
+}
+
+function label(v: Variant): string {
+  return { direct: 'direct (no proxy)', haproxy: 'HAProxy two-hop mTLS', mesh: 'mesh sidecars' }[v];
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US').padStart(9);
+}
+
+async function put(base: string, path: string, doc: object): Promise<void> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
+  if (response.status >= 300) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`proxy benchmark failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});
