@@ -11,7 +11,6 @@ import {
   dataplaneIdentityChanged,
   meshChangeAction,
   meshMtlsView,
-  outboundServicesOf,
   rotateAtOf,
   type DataplaneSpec,
   type MeshMtlsView,
@@ -338,7 +337,7 @@ export class DataplaneHub {
       const concerned =
         change.all ||
         change.dataplanes.has(session.name) ||
-        outboundServicesOf(session.spec).some((service) => change.services.has(service));
+        intersects(session.outboundServices, change.services);
       if (concerned) void this.sendTraffic(session);
     }
   }
@@ -404,4 +403,10 @@ async function untilCurrent<T>(ask: () => Promise<T>, current: (answer: T) => bo
     if (current(answer) || attempt >= 20) return answer;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const item of small) if (large.has(item)) return true;
+  return false;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataplaneKeyType } from '@meshtls/contracts';
-import type { DataplaneSpec, MeshMtlsView } from '@meshtls/domain';
+import { outboundServicesOf, type DataplaneSpec, type MeshMtlsView } from '@meshtls/domain';
 import { MeshError } from '@meshtls/util';
 import type { DataplaneChannel } from './dataplane-channel.port';
 
@@ -23,6 +23,7 @@ export class DataplaneSession {
   closed = false;
   /** The traffic message last sent (serialized), so an unchanged one is not sent again. */
   lastTraffic?: string;
+  private outbound?: { spec: DataplaneSpec; services: ReadonlySet<string> };
   private readonly csrWaiters = new Map<
     string,
     { resolve: (csr: string) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
@@ -44,6 +45,14 @@ export class DataplaneSession {
 
   get key(): string {
     return sessionKey(this.mesh, this.name);
+  }
+
+  /** The services this dataplane calls (worked out once per version of its resource). */
+  get outboundServices(): ReadonlySet<string> {
+    if (this.outbound?.spec !== this.spec) {
+      this.outbound = { spec: this.spec, services: new Set(outboundServicesOf(this.spec)) };
+    }
+    return this.outbound.services;
   }
 
   /** Runs `work` after everything queued before it; a failure does not stop later work. */
