@@ -6,6 +6,7 @@ import { registerConfigCommand } from './commands/config.command';
 import { registerDeleteCommand } from './commands/delete.command';
 import { registerGenerateCommand } from './commands/generate.command';
 import { registerGetCommand } from './commands/get.command';
+import { registerInspectCommand } from './commands/inspect.command';
 import { positiveSeconds } from './commands/option-parsers';
 import { formatError } from './output/error.formatter';
 
@@ -67,6 +68,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText('after', PROGRAM_EXAMPLES);
   registerApplyCommand(program, ctx);
   registerGetCommand(program, ctx);
+  registerInspectCommand(program, ctx);
   registerDeleteCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerGenerateCommand(program, ctx);

@@ -69,3 +69,7 @@ export type {
 } from './rotation/rotation-scheduler';
 export { RotationLoop } from './rotation/rotation-loop';
 export type { RotationLoopOptions, LoopTimers, Tickable } from './rotation/rotation-loop';
+export { DataplaneInsightRecorder, insightKey } from './insights/dataplane-insight.recorder';
+export type { CertificateEvent, ConnectionEvent } from './insights/dataplane-insight.recorder';
+export { InsightQueries } from './insights/insight-queries';
+export type { DataplaneOverview, MeshInsight } from './insights/insight-queries';

@@ -218,7 +218,28 @@ export const dataplaneCertificateIssued = defineEvent({
     backend: z.string(),
     notBefore: z.string(),
     notAfter: z.string(),
+    /** Every trusted backend at the time (the trust bundle). */
+    supportedBackends: z.array(z.string()),
+    /** When it was issued (or withdrawn). */
+    time: z.string(),
     controlPlaneInstance: z.string(),
     withdrawn: z.boolean(),
+  }),
+});
+
+/** mesh-api → everyone: a dataplane's stream opened or ended (for insights: online, offline, where). */
+export const dataplaneConnection = defineEvent({
+  subject: 'mesh.dataplane.connection.v1',
+  payload: z.object({
+    mesh: z.string(),
+    dataplane: z.string(),
+    /** Unique per stream. */
+    streamId: z.string(),
+    controlPlaneInstance: z.string(),
+    kind: z.enum(['connected', 'disconnected']),
+    /** When the stream opened. */
+    connectTime: z.string(),
+    /** When it ended (`disconnected` only). */
+    disconnectTime: z.string().optional(),
   }),
 });

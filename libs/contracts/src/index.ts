@@ -30,6 +30,7 @@ export {
   rotateDataplane,
   addressedTo,
   dataplaneCertificateIssued,
+  dataplaneConnection,
 } from './dataplane.contracts';
 export type {
   DataplaneKeyType,

@@ -95,3 +95,22 @@ export type {
   NamedPermission,
   TrafficDecision,
 } from './mesh-traffic-permission/traffic-permission.rules';
+export {
+  EMPTY_INSIGHT,
+  MAX_SUBSCRIPTIONS,
+  isOnline,
+  lastConnected,
+  meshInsightOf,
+  withCertificateIssued,
+  withCertificateWithdrawn,
+  withConnected,
+  withDisconnected,
+} from './insights/dataplane-insight.rules';
+export type {
+  CertificateIssuedEvent,
+  DataplaneInsightSpec,
+  DataplaneMtlsInsight,
+  DataplaneSubscription,
+  MeshInsightSummary,
+  OnlineCounts,
+} from './insights/dataplane-insight.rules';

@@ -5,6 +5,8 @@ export const ResourceType = {
   GlobalSecret: 'GlobalSecret',
   Dataplane: 'Dataplane',
   MeshTrafficPermission: 'MeshTrafficPermission',
+  /** What the control plane observed of a dataplane (streams, certificates); read-only. */
+  DataplaneInsight: 'DataplaneInsight',
 } as const;
 export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
 
@@ -18,6 +20,8 @@ export interface ResourceDescriptor {
   readonly aliases: readonly string[];
   /** Only admins may read it (its values are secret). */
   readonly adminOnlyRead: boolean;
+  /** Maintained by the control plane: users read it, never write it. */
+  readonly readOnly: boolean;
 }
 
 export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescriptor>> = {
@@ -27,6 +31,7 @@ export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescrip
     collection: 'meshes',
     aliases: ['mesh', 'meshes'],
     adminOnlyRead: false,
+    readOnly: false,
   },
   GlobalSecret: {
     type: 'GlobalSecret',
@@ -34,6 +39,7 @@ export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescrip
     collection: 'global-secrets',
     aliases: ['global-secret', 'global-secrets', 'globalsecret', 'globalsecrets'],
     adminOnlyRead: true,
+    readOnly: false,
   },
   Secret: {
     type: 'Secret',
@@ -41,6 +47,7 @@ export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescrip
     collection: 'secrets',
     aliases: ['secret', 'secrets'],
     adminOnlyRead: true,
+    readOnly: false,
   },
   Dataplane: {
     type: 'Dataplane',
@@ -48,6 +55,7 @@ export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescrip
     collection: 'dataplanes',
     aliases: ['dataplane', 'dataplanes', 'dp', 'dps'],
     adminOnlyRead: false,
+    readOnly: false,
   },
   MeshTrafficPermission: {
     type: 'MeshTrafficPermission',
@@ -55,6 +63,15 @@ export const RESOURCE_DESCRIPTORS: Readonly<Record<ResourceType, ResourceDescrip
     collection: 'meshtrafficpermissions',
     aliases: ['meshtrafficpermission', 'meshtrafficpermissions', 'mtp', 'mtps'],
     adminOnlyRead: false,
+    readOnly: false,
+  },
+  DataplaneInsight: {
+    type: 'DataplaneInsight',
+    scope: 'mesh',
+    collection: 'dataplane-insights',
+    aliases: ['dataplane-insight', 'dataplane-insights', 'dataplaneinsight', 'dataplaneinsights'],
+    adminOnlyRead: false,
+    readOnly: true,
   },
 };
 

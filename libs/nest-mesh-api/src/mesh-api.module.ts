@@ -3,10 +3,12 @@ import {
   ApplyResourceUseCase,
   BusMeshCaGateway,
   DeleteResourceUseCase,
+  InsightQueries,
   ResourceQueries,
 } from '@meshtls/application';
 import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
+import { InsightsController } from './insights/insights.controller';
 import { ResourceHttpService } from './resources/resource-http.service';
 import { ResourcesController } from './resources/resources.controller';
 import { tokenHttpServiceProvider } from './tokens/token-http.service';
@@ -14,7 +16,7 @@ import { TokensController } from './tokens/tokens.controller';
 
 /** The mesh-api role: the resource REST API. Needs CoreModule (stores, config) in the same application. */
 @Module({
-  controllers: [ResourcesController, TokensController],
+  controllers: [InsightsController, ResourcesController, TokensController],
   providers: [
     {
       provide: ResourceHttpService,
@@ -26,6 +28,11 @@ import { TokensController } from './tokens/tokens.controller';
           new ApplyResourceUseCase(store, new BusMeshCaGateway(bus)),
           new DeleteResourceUseCase(store),
         ),
+    },
+    {
+      provide: InsightQueries,
+      inject: [RESOURCE_STORE, MESSAGE_BUS],
+      useFactory: (store: ResourceStore, bus: MessageBus) => new InsightQueries(store, bus),
     },
     tokenHttpServiceProvider,
   ],

@@ -47,6 +47,22 @@ export const RESOURCE_COLUMNS: Readonly<Record<ResourceType, TableColumns>> = {
       formatAge(doc.creationTime, now),
     ],
   },
+  DataplaneInsight: {
+    headers: ['MESH', 'NAME', 'STATUS', 'CERT REGENERATIONS', 'CERT BACKEND', 'AGE'],
+    row: (doc, now) => {
+      const mtls = isRecord(doc.mTLS) ? doc.mTLS : {};
+      const subs = Array.isArray(doc.subscriptions) ? doc.subscriptions.filter(isRecord) : [];
+      const last = subs[subs.length - 1];
+      return [
+        text(doc.mesh),
+        text(doc.name),
+        last && last.disconnectTime === undefined ? 'Online' : 'Offline',
+        String(typeof mtls.certificateRegenerations === 'number' ? mtls.certificateRegenerations : 0),
+        text(mtls.issuedBackend),
+        formatAge(doc.creationTime, now),
+      ];
+    },
+  },
 };
 
 /** `builtin/ca-1` for the enabled backend (type/name, as kumactl shows it), `off` without one. */

@@ -1,5 +1,6 @@
 import {
   dataplaneCertificateIssued,
+  dataplaneConnection,
   trustBundle as trustBundleContract,
   type DataplaneClientMessage,
   type DataplaneHello,
@@ -84,11 +85,14 @@ export class DataplaneHub {
       admitted.spec,
       meshMtlsView(admitted.mesh),
     );
+    session.connectTime = this.deps.clock.now().toISOString();
     const previous = this.sessions.get(session.key);
     this.sessions.set(session.key, session);
     onAdmitted?.(session);
+    this.connectionEvent(session, 'connected');
     if (previous) {
       previous.markClosed();
+      this.connectionEvent(previous, 'disconnected');
       previous.channel.close(StreamStatus.Unavailable, 'replaced by a newer stream of the same dataplane');
     }
     const reason = await this.reasonFor(hello);
@@ -121,6 +125,7 @@ export class DataplaneHub {
   /** The stream ended. The lease stays: the dataplane keeps its certificate and may reconnect anywhere. */
   disconnect(session: DataplaneSession): void {
     session.markClosed();
+    this.connectionEvent(session, 'disconnected');
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 
@@ -165,6 +170,7 @@ export class DataplaneHub {
   closeAll(message: string): void {
     for (const session of this.sessions.values()) {
       session.markClosed();
+      this.connectionEvent(session, 'disconnected');
       session.channel.close(StreamStatus.Unavailable, message);
     }
     this.sessions.clear();
@@ -282,8 +288,29 @@ export class DataplaneHub {
       controlPlaneInstance: this.deps.instance,
       session: session.session,
     });
-    await this.announce(session, { ...certificate, reason, withdrawn: false });
+    await this.announce(session, { ...certificate, supportedBackends, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
+  }
+
+  /** A stream opened or ended (each stream's end is told once, however it ended). */
+  private connectionEvent(session: DataplaneSession, kind: 'connected' | 'disconnected'): void {
+    if (kind === 'disconnected') {
+      if (session.endAnnounced) return;
+      session.endAnnounced = true;
+    }
+    void this.deps.bus
+      .publish(dataplaneConnection, {
+        mesh: session.mesh,
+        dataplane: session.name,
+        streamId: session.streamId,
+        controlPlaneInstance: this.deps.instance,
+        kind,
+        connectTime: session.connectTime,
+        ...(kind === 'disconnected' ? { disconnectTime: this.deps.clock.now().toISOString() } : {}),
+      })
+      .catch((error: Error) =>
+        this.deps.log?.('warn', `${session.key}: ${kind} not announced: ${error.message}`),
+      );
   }
 
   /** Tells every replica (and observers) that this dataplane holds a certificate now, or no longer. */
@@ -296,6 +323,7 @@ export class DataplaneHub {
       backend?: string;
       notBefore?: string;
       notAfter?: string;
+      supportedBackends?: readonly string[];
     },
   ): Promise<void> {
     await this.deps.bus
@@ -307,6 +335,8 @@ export class DataplaneHub {
         backend: what.backend ?? '',
         notBefore: what.notBefore ?? '',
         notAfter: what.notAfter ?? '',
+        supportedBackends: [...(what.supportedBackends ?? [])],
+        time: this.deps.clock.now().toISOString(),
         controlPlaneInstance: this.deps.instance,
         withdrawn: what.withdrawn,
       })

@@ -21,6 +21,11 @@ export class DataplaneSession {
   /** Serial of the certificate the dataplane holds from this replica, if any. */
   serial?: string;
   closed = false;
+  /** Unique per stream (insights list each stream of a dataplane). */
+  readonly streamId = randomUUID();
+  connectTime = new Date().toISOString();
+  /** Whether the end of this stream was told. */
+  endAnnounced = false;
   /** The traffic message last sent (serialized), so an unchanged one is not sent again. */
   lastTraffic?: string;
   private outbound?: { spec: DataplaneSpec; services: ReadonlySet<string> };

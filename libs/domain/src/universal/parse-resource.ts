@@ -33,6 +33,11 @@ const SPEC_PARSERS: Readonly<Record<ResourceType, SpecParser>> = {
     fields: MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
     parse: validateMeshTrafficPermissionSpec,
   },
+  DataplaneInsight: {
+    fields: [],
+    parse: (ctx) =>
+      ctx.add(FieldPath.at('type'), 'DataplaneInsight is read-only: the control plane maintains it'),
+  },
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
+import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import type { MeshTrafficPermissionSpec } from '../mesh-traffic-permission/mesh-traffic-permission.types';
 import type { MeshSpec } from '../mesh/mesh.types';
 import type { ResourceType } from '../resource-types';
@@ -11,6 +12,7 @@ export interface ResourceSpecByType {
   GlobalSecret: SecretSpec;
   Dataplane: DataplaneSpec;
   MeshTrafficPermission: MeshTrafficPermissionSpec;
+  DataplaneInsight: DataplaneInsightSpec;
 }
 
 /** The spec of one resource type: `SpecOf<'Mesh'>` is `MeshSpec`. */

@@ -1,4 +1,5 @@
 import type { ResourceRecord } from '../resource';
+import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import { ResourceType } from '../resource-types';
 
 /**
@@ -18,6 +19,15 @@ export function toUniversal(record: ResourceRecord): Record<string, unknown> {
   head.modificationTime = meta.modificationTime;
   if (meta.type === ResourceType.MeshTrafficPermission) {
     return { ...head, spec };
+  }
+  if (meta.type === ResourceType.DataplaneInsight) {
+    // What it remembers to stay idempotent is no one else's business.
+    const {
+      countedSerials: _counted,
+      certificateNotBefore: _notBefore,
+      ...shown
+    } = spec as DataplaneInsightSpec;
+    return { ...head, ...shown };
   }
   return { ...head, ...(spec as Record<string, unknown>) };
 }

@@ -57,12 +57,14 @@ export class ResourceHttpService {
     key: ResourceKey,
   ): Promise<{ status: number; body: { warnings: readonly string[] } }> {
     this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    refuseReadOnly(RESOURCE_DESCRIPTORS[key.type]);
     const result = await this.applyResource.execute({ target: key, document: request.body });
     return { status: result.created ? 201 : 200, body: { warnings: result.warnings } };
   }
 
   async delete(request: FastifyRequest, key: ResourceKey): Promise<Record<string, never>> {
     this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    refuseReadOnly(RESOURCE_DESCRIPTORS[key.type]);
     await this.deleteResource.execute(key);
     return {};
   }
@@ -73,6 +75,16 @@ export class ResourceHttpService {
       authorization: request.headers.authorization,
     });
     authorize(principal, request.method, descriptor);
+  }
+}
+
+function refuseReadOnly(descriptor: ResourceDescriptor): void {
+  if (descriptor.readOnly) {
+    throw new ApiError(
+      405,
+      'Method not allowed',
+      `${descriptor.type} is read-only: the control plane maintains it from what the dataplanes do`,
+    );
   }
 }
 

@@ -15,11 +15,13 @@ const ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [
   { pattern: /^\/meshes\/?$/, methods: ['GET'] },
   { pattern: /^\/meshes\/[^/]+\/?$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/meshes\/[^/]+\/[^/]+\/?$/, methods: ['GET'] },
+  { pattern: /^\/meshes\/[^/]+\/(dataplanes\+insights\/[^/]+|dataplanes\/_overview)\/?$/, methods: ['GET'] },
   { pattern: /^\/meshes\/[^/]+\/[^/]+\/[^/]+\/?$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/global-secrets\/?$/, methods: ['GET'] },
   { pattern: /^\/global-secrets\/[^/]+\/?$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/(dataplanes|secrets|meshtrafficpermissions)\/?$/, methods: ['GET'] },
   { pattern: /^\/tokens\/dataplane\/?$/, methods: ['POST'] },
+  { pattern: /^\/mesh-insights(\/[^/]+)?\/?$/, methods: ['GET'] },
 ];
 
 export function allowedMethods(path: string): readonly string[] | undefined {

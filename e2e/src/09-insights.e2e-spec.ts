@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { AppProcess, DataplaneProcess, eventually, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import { http, meshctl } from '../support/cli';
+
+/** Dataplane insights from what really happened: connections, re-issues, a restart. */
+describe('dataplane insights (standalone)', () => {
+  let dir: TempDir;
+  let cp: AppProcess;
+  let base: string;
+  let dpPort: number;
+  const stops: (() => Promise<unknown>)[] = [];
+
+  const mesh = (mode: 'STRICT' | 'PERMISSIVE') =>
+    JSON.stringify({
+      type: 'Mesh',
+      name: 'm',
+      mtls: {
+        enabledBackend: 'ca-1',
+        backends: [{ name: 'ca-1', type: 'builtin', mode, dpCert: { rotation: { expiration: '1h' } } }],
+      },
+    });
+  const startDp = async () => {
+    const token = await http('POST', `${base}/tokens/dataplane`, {
+      body: JSON.stringify({ mesh: 'm', name: 'web-1' }),
+      contentType: 'application/json',
+    });
+    const dp = await DataplaneProcess.start({
+      dir: dir.path,
+      mesh: 'm',
+      name: 'web-1',
+      service: 'web',
+      token: token.text.trim(),
+      cpAddresses: [`127.0.0.1:${dpPort}`],
+      caFile: join(dir.path, 'data', 'dp-server', 'ca.pem'),
+    });
+    stops.push(() => dp.stop());
+    return dp;
+  };
+  const overview = async () => (await http('GET', `${base}/meshes/m/dataplanes+insights/web-1`)).json;
+
+  beforeAll(async () => {
+    dir = await tempDir('meshtls-e2e-insights-');
+    const httpPort = await freePort();
+    base = `http://127.0.0.1:${httpPort}`;
+    dpPort = await freePort();
+    cp = await AppProcess.start('control-plane', {
+      MESH_DATA_DIR: join(dir.path, 'data'),
+      MESH_HTTP_PORT: String(httpPort),
+      MESH_DP_SERVER_PORT: String(dpPort),
+    });
+    stops.push(() => cp.stop());
+    const r = await http('PUT', `${base}/meshes/m`, {
+      body: mesh('STRICT'),
+      contentType: 'application/json',
+    });
+    expect(r.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await dir?.remove();
+  });
+
+  it('counts exactly the certificates issued and lists every stream, through a restart and a mesh change', async () => {
+    const first = await startDp();
+    const v1 = await first.waitFor((v) => v.ready);
+    await eventually(
+      async () => expect((await overview()).dataplaneInsight.mTLS?.certificateRegenerations).toBe(1),
+      5_000,
+    );
+    await first.stop();
+    const second = await startDp();
+    await second.waitFor((v) => v.ready && v.identity?.serial !== v1.identity?.serial);
+    const r = await http('PUT', `${base}/meshes/m`, {
+      body: mesh('PERMISSIVE'),
+      contentType: 'application/json',
+    });
+    expect(r.status).toBe(200);
+    const v3 = await second.waitFor((v) => v.identity?.mode === 'PERMISSIVE');
+    await eventually(async () => {
+      const o = await overview();
+      expect(o.dataplaneInsight.mTLS).toEqual({
+        certificateRegenerations: 3, // new, restart, mesh-change
+        issuedBackend: 'ca-1',
+        supportedBackends: ['ca-1'],
+        certificateExpirationTime: new Date(v3.identity!.notAfter).toISOString(),
+        lastCertificateRegeneration: expect.any(String),
+      });
+      expect(o.dataplaneInsight.subscriptions).toHaveLength(2);
+    }, 5_000);
+    const o = await overview();
+    expect(o).toMatchObject({
+      type: 'DataplaneOverview',
+      mesh: 'm',
+      name: 'web-1',
+      dataplane: { networking: {} },
+    });
+    const [closed, open] = o.dataplaneInsight.subscriptions;
+    expect(closed.disconnectTime).toEqual(expect.any(String));
+    expect(open.disconnectTime).toBeUndefined();
+    expect(Date.parse(open.connectTime)).toBeGreaterThanOrEqual(Date.parse(closed.connectTime));
+    expect(o.dataplaneInsight.countedSerials).toBeUndefined(); // internal bookkeeping is not shown
+    const list = (await http('GET', `${base}/meshes/m/dataplanes/_overview`)).json;
+    expect(list).toMatchObject({ total: 1, items: [{ name: 'web-1' }], next: null });
+  });
+
+  it('summarises the mesh with its CA expiry, and meshctl shows the same', async () => {
+    const insight = (await http('GET', `${base}/mesh-insights/m`)).json;
+    expect(insight).toMatchObject({
+      type: 'MeshInsight',
+      name: 'm',
+      dataplanes: { total: 1, online: 1, offline: 0 },
+      mTLS: {
+        issuedBackends: { 'ca-1': { total: 1, online: 1, offline: 0 } },
+        supportedBackends: { 'ca-1': { total: 1, online: 1, offline: 0 } },
+      },
+    });
+    expect(insight.caCertificates).toEqual([
+      { backend: 'ca-1', subject: expect.stringContaining('ca-1'), notAfter: expect.any(String) },
+    ]);
+    expect(Date.parse(insight.caCertificates[0].notAfter)).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    const env = { MESHCTL_API_ADDRESS: base };
+    const table = await meshctl(['inspect', 'dataplanes', '--mesh', 'm'], { env });
+    expect(table.code).toBe(0);
+    const [header, row] = table.stdout.trim().split('\n');
+    expect(header).toMatch(
+      /^MESH\s+NAME\s+TAGS\s+STATUS\s+LAST CONNECTED AGO\s+CERT REGENERATED AGO\s+CERT EXPIRATION\s+CERT REGENERATIONS\s+CERT BACKEND\s+SUPPORTED CERT BACKENDS$/,
+    );
+    expect(row).toMatch(/^m\s+web-1\s+kuma.io\/service=web\s+Online\s+\d+s\s+\d+s\s+\S+\s+3\s+ca-1\s+ca-1$/);
+    const json = await meshctl(['inspect', 'dataplanes', '--mesh', 'm', '-o', 'json'], { env });
+    expect(JSON.parse(json.stdout).items[0].dataplaneInsight.mTLS.certificateRegenerations).toBe(3);
+    const meshes = await meshctl(['inspect', 'meshes'], { env });
+    expect(meshes.stdout).toMatch(/^NAME\s+DATAPLANES\s+ONLINE\s+ISSUED BACKENDS\s+CA EXPIRATION/m);
+    expect(meshes.stdout).toMatch(/^m\s+1\s+1\s+ca-1=1\s+\S+/m);
+  });
+
+  it('refuses writes to insights: the control plane maintains them', async () => {
+    const r = await http('PUT', `${base}/meshes/m/dataplane-insights/web-1`, {
+      body: JSON.stringify({ type: 'DataplaneInsight', mesh: 'm', name: 'web-1' }),
+      contentType: 'application/json',
+    });
+    expect(r.status).toBe(405);
+    expect(r.text).toContain('read-only');
+    expect((await http('GET', `${base}/meshes/m/dataplane-insights/web-1`)).status).toBe(200);
+  });
+});

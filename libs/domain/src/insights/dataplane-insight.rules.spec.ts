@@ -1,0 +1,116 @@
+import {
+  EMPTY_INSIGHT,
+  isOnline,
+  meshInsightOf,
+  withCertificateIssued,
+  withCertificateWithdrawn,
+  withConnected,
+  withDisconnected,
+  type CertificateIssuedEvent,
+  type DataplaneInsightSpec,
+} from './dataplane-insight.rules';
+
+const cert = (serial: string, notBefore: string, backend = 'ca-1'): CertificateIssuedEvent => ({
+  serial,
+  backend,
+  supportedBackends: [backend],
+  notBefore,
+  notAfter: new Date(Date.parse(notBefore) + 3_600_000).toISOString(),
+  issuedAt: notBefore,
+});
+
+/** Applies updates in order; an update answering undefined (nothing changed) keeps the insight. */
+const apply = (...updates: ((i: DataplaneInsightSpec) => DataplaneInsightSpec | undefined)[]) =>
+  updates.reduce((insight, update) => update(insight) ?? insight, EMPTY_INSIGHT);
+
+describe('dataplane insight', () => {
+  it('counts every certificate once, the first included, and shows the newest', () => {
+    const a = cert('a1', '2026-11-28T10:00:00.000Z');
+    const b = cert('b2', '2026-11-28T11:00:00.000Z', 'ca-2');
+    const insight = apply(
+      (i) => withCertificateIssued(i, a),
+      (i) => withCertificateIssued(i, b),
+      (i) => withCertificateIssued(i, a), // redelivered
+    );
+    expect(insight.mTLS).toEqual({
+      certificateExpirationTime: b.notAfter,
+      lastCertificateRegeneration: b.issuedAt,
+      certificateRegenerations: 2,
+      issuedBackend: 'ca-2',
+      supportedBackends: ['ca-2'],
+    });
+    expect(withCertificateIssued(insight, b)).toBeUndefined();
+  });
+
+  it('does not let an older certificate arriving late replace the newer one', () => {
+    const older = cert('old', '2026-11-28T10:00:00.000Z');
+    const newer = cert('new', '2026-11-28T11:00:00.000Z', 'ca-2');
+    const insight = apply(
+      (i) => withCertificateIssued(i, newer),
+      (i) => withCertificateIssued(i, older),
+    );
+    expect(insight.mTLS).toMatchObject({ issuedBackend: 'ca-2', certificateRegenerations: 2 });
+    expect(insight.mTLS!.certificateExpirationTime).toBe(newer.notAfter);
+  });
+
+  it('drops the certificate on withdrawal, keeping the count', () => {
+    const insight = apply(
+      (i) => withCertificateIssued(i, cert('a', '2026-11-28T10:00:00.000Z')),
+      (i) => withCertificateWithdrawn(i),
+    );
+    expect(insight.mTLS).toEqual({
+      certificateRegenerations: 1,
+      lastCertificateRegeneration: '2026-11-28T10:00:00.000Z',
+      supportedBackends: [],
+    });
+    expect(withCertificateWithdrawn(insight)).toBeUndefined();
+  });
+
+  it('keeps streams in time order whatever order their events come in; online while the newest is open', () => {
+    const s1 = { id: 's1', controlPlaneInstanceId: 'cp-1', connectTime: '2026-11-28T10:00:00.000Z' };
+    const s2 = { id: 's2', controlPlaneInstanceId: 'cp-2', connectTime: '2026-11-28T10:05:00.000Z' };
+    const insight = apply(
+      (i) => withConnected(i, s2),
+      (i) => withDisconnected(i, { ...s1, disconnectTime: '2026-11-28T10:04:00.000Z' }), // before its connect
+      (i) => withConnected(i, s1),
+    );
+    expect(insight.subscriptions.map((s) => [s.id, s.disconnectTime])).toEqual([
+      ['s1', '2026-11-28T10:04:00.000Z'],
+      ['s2', undefined],
+    ]);
+    expect(isOnline(insight)).toBe(true);
+    const gone = withDisconnected(insight, { ...s2, disconnectTime: '2026-11-28T10:09:00.000Z' })!;
+    expect(isOnline(gone)).toBe(false);
+    expect(withDisconnected(gone, { ...s2, disconnectTime: '2026-11-28T10:09:00.000Z' })).toBeUndefined();
+  });
+
+  it('summarises a mesh by backend, online and offline', () => {
+    const online = apply(
+      (i) => withConnected(i, { id: 'x', controlPlaneInstanceId: 'cp', connectTime: '2026-11-28T10:00:00Z' }),
+      (i) =>
+        withCertificateIssued(i, {
+          ...cert('s', '2026-11-28T10:00:00Z'),
+          supportedBackends: ['ca-1', 'ca-2'],
+        }),
+    );
+    const offline = apply((i) => withCertificateIssued(i, cert('t', '2026-11-28T10:00:00Z')));
+    expect(
+      meshInsightOf(
+        ['web-1', 'web-2', 'never'],
+        new Map([
+          ['web-1', online],
+          ['web-2', offline],
+        ]),
+      ),
+    ).toEqual({
+      dataplanes: { total: 3, online: 1, offline: 2 },
+      mTLS: {
+        issuedBackends: { 'ca-1': { total: 2, online: 1, offline: 1 } },
+        supportedBackends: {
+          'ca-1': { total: 2, online: 1, offline: 1 },
+          'ca-2': { total: 1, online: 1, offline: 0 },
+        },
+      },
+    });
+  });
+});

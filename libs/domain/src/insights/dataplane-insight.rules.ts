@@ -1,0 +1,184 @@
+/**
+ * Dataplane insights, as Kuma shows them (`dataplaneInsight`): the dataplane's streams to control
+ * planes and its certificate. Built from events delivered at least once and in any order, so every
+ * update is idempotent and order-free: a redelivered event changes nothing, a late one does not undo a
+ * newer one.
+ */
+
+/** One stream of the dataplane to a control-plane replica. */
+export interface DataplaneSubscription {
+  /** Unique per stream. */
+  readonly id: string;
+  readonly controlPlaneInstanceId: string;
+  readonly connectTime: string;
+  readonly disconnectTime?: string;
+}
+
+export interface DataplaneMtlsInsight {
+  readonly certificateExpirationTime?: string;
+  readonly lastCertificateRegeneration?: string;
+  /** Certificates generated for the dataplane, the first one included. */
+  readonly certificateRegenerations: number;
+  readonly issuedBackend?: string;
+  readonly supportedBackends: readonly string[];
+}
+
+/** The stored spec of a DataplaneInsight. */
+export interface DataplaneInsightSpec {
+  /** Oldest first; the newest {@link MAX_SUBSCRIPTIONS} only. */
+  readonly subscriptions: readonly DataplaneSubscription[];
+  readonly mTLS?: DataplaneMtlsInsight;
+  /** Serials already counted (the newest {@link MAX_COUNTED_SERIALS}): redeliveries count once. */
+  readonly countedSerials?: readonly string[];
+  /** notBefore of the certificate `mTLS` describes: an older certificate arriving late does not replace it. */
+  readonly certificateNotBefore?: string;
+}
+
+export const MAX_SUBSCRIPTIONS = 10;
+export const MAX_COUNTED_SERIALS = 32;
+
+export const EMPTY_INSIGHT: DataplaneInsightSpec = { subscriptions: [] };
+
+export interface CertificateIssuedEvent {
+  readonly serial: string;
+  readonly backend: string;
+  readonly supportedBackends: readonly string[];
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** When it was issued (the event's time). */
+  readonly issuedAt: string;
+}
+
+/** A certificate was issued: counted once per serial; the newest (by notBefore) is the one shown. */
+export function withCertificateIssued(
+  insight: DataplaneInsightSpec,
+  event: CertificateIssuedEvent,
+): DataplaneInsightSpec | undefined {
+  const counted = insight.countedSerials ?? [];
+  if (counted.includes(event.serial)) return undefined;
+  const previous = insight.mTLS;
+  const newer =
+    insight.certificateNotBefore === undefined ||
+    Date.parse(event.notBefore) >= Date.parse(insight.certificateNotBefore);
+  const lastRegeneration = latest(previous?.lastCertificateRegeneration, event.issuedAt);
+  const mTLS: DataplaneMtlsInsight = newer
+    ? {
+        certificateExpirationTime: event.notAfter,
+        lastCertificateRegeneration: lastRegeneration,
+        certificateRegenerations: (previous?.certificateRegenerations ?? 0) + 1,
+        issuedBackend: event.backend,
+        supportedBackends: [...event.supportedBackends],
+      }
+    : {
+        ...previous!,
+        lastCertificateRegeneration: lastRegeneration,
+        certificateRegenerations: (previous?.certificateRegenerations ?? 0) + 1,
+      };
+  return {
+    ...insight,
+    mTLS,
+    countedSerials: [...counted, event.serial].slice(-MAX_COUNTED_SERIALS),
+    certificateNotBefore: newer ? event.notBefore : insight.certificateNotBefore,
+  };
+}
+
+/** mTLS was turned off: the dataplane holds no certificate (the count of past ones stays). */
+export function withCertificateWithdrawn(insight: DataplaneInsightSpec): DataplaneInsightSpec | undefined {
+  if (!insight.mTLS || insight.mTLS.issuedBackend === undefined) return undefined;
+  const { certificateRegenerations, lastCertificateRegeneration } = insight.mTLS;
+  return {
+    ...insight,
+    mTLS: {
+      certificateRegenerations,
+      ...(lastCertificateRegeneration ? { lastCertificateRegeneration } : {}),
+      supportedBackends: [],
+    },
+  };
+}
+
+/** A stream opened. */
+export function withConnected(
+  insight: DataplaneInsightSpec,
+  subscription: { id: string; controlPlaneInstanceId: string; connectTime: string },
+): DataplaneInsightSpec | undefined {
+  if (insight.subscriptions.some((s) => s.id === subscription.id)) return undefined;
+  const subscriptions = [...insight.subscriptions, { ...subscription }].sort(
+    (a, b) => Date.parse(a.connectTime) - Date.parse(b.connectTime),
+  );
+  return { ...insight, subscriptions: subscriptions.slice(-MAX_SUBSCRIPTIONS) };
+}
+
+/** A stream ended (a disconnect arriving before its connect records both). */
+export function withDisconnected(
+  insight: DataplaneInsightSpec,
+  subscription: { id: string; controlPlaneInstanceId: string; connectTime: string; disconnectTime: string },
+): DataplaneInsightSpec | undefined {
+  const existing = insight.subscriptions.find((s) => s.id === subscription.id);
+  if (existing?.disconnectTime !== undefined) return undefined;
+  const base = existing ? insight : (withConnected(insight, subscription) ?? insight);
+  return {
+    ...base,
+    subscriptions: base.subscriptions.map((s) =>
+      s.id === subscription.id ? { ...s, disconnectTime: subscription.disconnectTime } : s,
+    ),
+  };
+}
+
+/** Online: its newest stream is open. */
+export function isOnline(insight: DataplaneInsightSpec): boolean {
+  const last = insight.subscriptions[insight.subscriptions.length - 1];
+  return last !== undefined && last.disconnectTime === undefined;
+}
+
+/** The newest stream's start, or undefined when it never connected. */
+export function lastConnected(insight: DataplaneInsightSpec): string | undefined {
+  return insight.subscriptions[insight.subscriptions.length - 1]?.connectTime;
+}
+
+export interface OnlineCounts {
+  total: number;
+  online: number;
+  offline: number;
+}
+
+/** Kuma's MeshInsight summary of dataplanes and their certificates' backends. */
+export interface MeshInsightSummary {
+  readonly dataplanes: OnlineCounts;
+  readonly mTLS: {
+    readonly issuedBackends: Record<string, OnlineCounts>;
+    readonly supportedBackends: Record<string, OnlineCounts>;
+  };
+}
+
+/** The summary of a mesh from its dataplanes' insights (a dataplane without insight counts offline). */
+export function meshInsightOf(
+  dataplanes: readonly string[],
+  insights: ReadonlyMap<string, DataplaneInsightSpec>,
+): MeshInsightSummary {
+  const summary: MeshInsightSummary = {
+    dataplanes: { total: 0, online: 0, offline: 0 },
+    mTLS: { issuedBackends: {}, supportedBackends: {} },
+  };
+  const count = (counts: OnlineCounts, online: boolean) => {
+    counts.total++;
+    if (online) counts.online++;
+    else counts.offline++;
+  };
+  const bucket = (map: Record<string, OnlineCounts>, key: string) =>
+    (map[key] ??= { total: 0, online: 0, offline: 0 });
+  for (const name of dataplanes) {
+    const insight = insights.get(name);
+    const online = insight !== undefined && isOnline(insight);
+    count(summary.dataplanes, online);
+    if (insight?.mTLS?.issuedBackend)
+      count(bucket(summary.mTLS.issuedBackends, insight.mTLS.issuedBackend), online);
+    for (const backend of insight?.mTLS?.supportedBackends ?? []) {
+      count(bucket(summary.mTLS.supportedBackends, backend), online);
+    }
+  }
+  return summary;
+}
+
+function latest(a: string | undefined, b: string): string {
+  return a !== undefined && Date.parse(a) > Date.parse(b) ? a : b;
+}

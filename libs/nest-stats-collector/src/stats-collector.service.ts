@@ -1,0 +1,58 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DataplaneInsightRecorder } from '@meshtls/application';
+import { dataplaneCertificateIssued, dataplaneConnection } from '@meshtls/contracts';
+import { ResourceType } from '@meshtls/domain';
+import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
+import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+
+/**
+ * Turns the mesh-api replicas' events into DataplaneInsights: certificates issued or withdrawn, streams
+ * opened or ended. Replicas share the work (queue group "stats-collector"); each update is idempotent
+ * and a compare-and-set, so replicas never lose or double an update between them.
+ */
+@Injectable()
+export class StatsCollectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('stats');
+  private readonly recorder: DataplaneInsightRecorder;
+  private readonly subscriptions: Subscription[] = [];
+  private unwatch?: () => void;
+
+  constructor(
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {
+    this.recorder = new DataplaneInsightRecorder(store);
+  }
+
+  onApplicationBootstrap(): void {
+    const queue = { queue: 'stats-collector' };
+    this.subscriptions.push(
+      this.bus.subscribe(
+        dataplaneCertificateIssued,
+        (e) => this.guard(this.recorder.onCertificate(e)),
+        queue,
+      ),
+      this.bus.subscribe(dataplaneConnection, (e) => this.guard(this.recorder.onConnection(e)), queue),
+    );
+    this.unwatch = this.store.watch((change) => {
+      if (change.kind === 'delete' && change.key.type === ResourceType.Dataplane && change.key.mesh) {
+        void this.guard(this.recorder.onDataplaneDeleted(change.key.mesh, change.key.name));
+      }
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.unwatch?.();
+    await Promise.all(this.subscriptions.map((s) => s.unsubscribe()));
+  }
+
+  private guard(work: Promise<void>): Promise<void> {
+    return work.catch((error: Error) => this.logger.warn(`insight not updated: ${error.message}`));
+  }
+}
