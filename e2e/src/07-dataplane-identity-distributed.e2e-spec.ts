@@ -4,6 +4,7 @@ import {
   DataplaneProcess,
   OpensslWorkspace,
   Topology,
+  eventually,
   tempDir,
   type Replica,
   type TempDir,
@@ -27,7 +28,7 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
   beforeAll(async () => {
     [topology, dir] = await Promise.all([
       Topology.start(
-        { 'mesh-api': 2, 'ca-signer': 1, 'rotation-scheduler': 1 },
+        { 'mesh-api': 2, 'ca-signer': 1, 'rotation-scheduler': 1, 'stats-collector': 2 },
         { MESH_ROTATION_INTERVAL_MS: '200' },
       ),
       tempDir('meshtls-e2e-dpd-'),
@@ -122,5 +123,38 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
     const next = await dp.waitFor((v) => v.identity?.serial !== after.identity!.serial, 15_000);
     expect(next.identity!.reason).toBe('rotation');
     expect(next.controlPlane).toBe(other.dpAddress);
+  });
+
+  it('keeps an insight that counts exactly the certificates the dataplane got, through the replica kill', async () => {
+    await dp.stop();
+    // Every certificate the dataplane received, as it logged them.
+    const serials = new Set(
+      [...dp.process.logs.matchAll(/certificate ([0-9A-F]+) from backend/g)].map((m) => m[1]),
+    );
+    expect(serials.size).toBeGreaterThanOrEqual(4); // new, rotation, reconnect, rotation
+    // One replica was killed: ask whichever answers.
+    const overview = async () => {
+      for (const api of apis) {
+        const r = await http('GET', `${api.url}/meshes/prod/dataplanes+insights/pay-1`).catch(
+          () => undefined,
+        );
+        if (r?.status === 200) return r.json;
+      }
+      throw new Error('no mesh-api replica answers');
+    };
+    await eventually(async () => {
+      const insight = (await overview()).dataplaneInsight;
+      expect(insight.mTLS.certificateRegenerations).toBe(serials.size);
+      expect(insight.subscriptions).toHaveLength(2);
+      // The killed replica never said its stream ended; the newer stream closed it, the stop the other.
+      expect(insight.subscriptions.every((s: { disconnectTime?: string }) => s.disconnectTime)).toBe(true);
+      expect(
+        new Set(
+          insight.subscriptions.map(
+            (s: { controlPlaneInstanceId: string }) => s.controlPlaneInstanceId.split('@')[0],
+          ),
+        ).size,
+      ).toBe(2);
+    }, 10_000);
   });
 });

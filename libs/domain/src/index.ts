@@ -2,6 +2,7 @@ export {
   ResourceType,
   RESOURCE_DESCRIPTORS,
   ALL_RESOURCE_TYPES,
+  WRITABLE_RESOURCE_TYPES,
   isResourceType,
   descriptorForCollection,
   descriptorForAlias,

@@ -79,6 +79,11 @@ export const ALL_RESOURCE_TYPES: readonly ResourceType[] = Object.keys(
   RESOURCE_DESCRIPTORS,
 ) as ResourceType[];
 
+/** The types users write (apply, PUT); the others the control plane maintains. */
+export const WRITABLE_RESOURCE_TYPES: readonly ResourceType[] = ALL_RESOURCE_TYPES.filter(
+  (t) => !RESOURCE_DESCRIPTORS[t].readOnly,
+);
+
 export function isResourceType(value: unknown): value is ResourceType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(RESOURCE_DESCRIPTORS, value);
 }

@@ -5,16 +5,17 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataplaneInsightRecorder } from '@meshtls/application';
-import { dataplaneCertificateIssued, dataplaneConnection } from '@meshtls/contracts';
+import { DataplaneInsightRecorder, type CertificateEvent, type ConnectionEvent } from '@meshtls/application';
+import { dataplaneCertificateIssued, dataplaneConnection, type EventContract } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
 import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 
 /**
  * Turns the mesh-api replicas' events into DataplaneInsights: certificates issued or withdrawn, streams
- * opened or ended. Replicas share the work (queue group "stats-collector"); each update is idempotent
- * and a compare-and-set, so replicas never lose or double an update between them.
+ * opened or ended. Replicas share the work through one durable consumer group (JetStream when
+ * distributed): each event is handled at least once, and each update is idempotent and a
+ * compare-and-set, so replicas never lose or double an update between them.
  */
 @Injectable()
 export class StatsCollectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {

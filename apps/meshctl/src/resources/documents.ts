@@ -1,4 +1,4 @@
-import { RESOURCE_DESCRIPTORS, isResourceType } from '@meshtls/domain';
+import { RESOURCE_DESCRIPTORS, WRITABLE_RESOURCE_TYPES, isResourceType } from '@meshtls/domain';
 import YAML from 'yaml';
 import type { UniversalDoc } from '../api-client';
 import { isRecord } from '../json.util';
@@ -70,7 +70,7 @@ export function checkDocument(value: unknown): ResourceRef | string {
   const { type, name, mesh } = value;
   if (typeof type !== 'string' || type === '') return 'missing "type"';
   if (!isResourceType(type)) {
-    return `unknown type "${type}"; known types: ${Object.keys(RESOURCE_DESCRIPTORS).join(', ')}`;
+    return `unknown type "${type}"; known types: ${WRITABLE_RESOURCE_TYPES.join(', ')}`;
   }
   if (typeof name !== 'string' || name === '') return `${type} without "name"`;
   const descriptor = RESOURCE_DESCRIPTORS[type];

@@ -84,6 +84,28 @@ describe('dataplane insight', () => {
     expect(withDisconnected(gone, { ...s2, disconnectTime: '2026-11-28T10:09:00.000Z' })).toBeUndefined();
   });
 
+  it('ends a stream whose replica died silently when a newer stream of the dataplane opens', () => {
+    const insight = apply(
+      (i) =>
+        withConnected(i, {
+          id: 'a',
+          controlPlaneInstanceId: 'cp-1',
+          connectTime: '2026-11-28T10:00:00.000Z',
+        }),
+      (i) =>
+        withConnected(i, {
+          id: 'b',
+          controlPlaneInstanceId: 'cp-2',
+          connectTime: '2026-11-28T10:01:00.000Z',
+        }),
+    );
+    expect(insight.subscriptions.map((s) => [s.id, s.disconnectTime])).toEqual([
+      ['a', '2026-11-28T10:01:00.000Z'],
+      ['b', undefined],
+    ]);
+    expect(isOnline(insight)).toBe(true);
+  });
+
   it('summarises a mesh by backend, online and offline', () => {
     const online = apply(
       (i) => withConnected(i, { id: 'x', controlPlaneInstanceId: 'cp', connectTime: '2026-11-28T10:00:00Z' }),

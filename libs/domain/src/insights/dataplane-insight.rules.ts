@@ -96,15 +96,24 @@ export function withCertificateWithdrawn(insight: DataplaneInsightSpec): Datapla
   };
 }
 
-/** A stream opened. */
+/**
+ * A stream opened. A dataplane holds one stream at a time, so streams opened before it and still open
+ * ended when it opened (their replica may have died without saying so).
+ */
 export function withConnected(
   insight: DataplaneInsightSpec,
   subscription: { id: string; controlPlaneInstanceId: string; connectTime: string },
 ): DataplaneInsightSpec | undefined {
   if (insight.subscriptions.some((s) => s.id === subscription.id)) return undefined;
-  const subscriptions = [...insight.subscriptions, { ...subscription }].sort(
-    (a, b) => Date.parse(a.connectTime) - Date.parse(b.connectTime),
-  );
+  const opened = Date.parse(subscription.connectTime);
+  const subscriptions = [...insight.subscriptions, { ...subscription }]
+    .sort((a, b) => Date.parse(a.connectTime) - Date.parse(b.connectTime))
+    .map((s, i, all) => {
+      const next = all[i + 1];
+      const endedByNewer =
+        s.disconnectTime === undefined && next !== undefined && Date.parse(next.connectTime) <= opened;
+      return endedByNewer ? { ...s, disconnectTime: next.connectTime } : s;
+    });
   return { ...insight, subscriptions: subscriptions.slice(-MAX_SUBSCRIPTIONS) };
 }
 

@@ -5,7 +5,12 @@ import {
   MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
 } from '../mesh-traffic-permission/mesh-traffic-permission.validator';
 import type { ResourceKey } from '../resource';
-import { ALL_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType, isResourceType } from '../resource-types';
+import {
+  RESOURCE_DESCRIPTORS,
+  ResourceType,
+  WRITABLE_RESOURCE_TYPES,
+  isResourceType,
+} from '../resource-types';
 import { validateSecretSpec, SECRET_SPEC_FIELDS } from '../secret/secret.validator';
 import { FieldPath } from '../validation/field-path';
 import { Messages } from '../validation/messages';
@@ -46,7 +51,7 @@ const SPEC_PARSERS: Readonly<Record<ResourceType, SpecParser>> = {
 const META_FIELDS = ['type', 'mesh', 'name', 'creationTime', 'modificationTime'] as const;
 
 export const ResourceMessages = {
-  unknownType: `unknown resource type. Allowed values: ${ALL_RESOURCE_TYPES.join(', ')}`,
+  unknownType: `unknown resource type. Allowed values: ${WRITABLE_RESOURCE_TYPES.join(', ')}`,
 } as const;
 
 /** Parses a decoded universal document (object from JSON or YAML); throws ValidationError with every violation. */

@@ -68,7 +68,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
   const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), {
     onWatchError: logWatchError,
   });
-  const bus = new NatsBus(nc, { onHandlerError: logBusError });
+  const bus = new NatsBus(nc, { onHandlerError: logBusError, eventStream: { replicas: nats.replicas } });
   const leases = await RedisLeaseStore.connect({
     url: redis.url,
     keyPrefix: redis.keyPrefix,

@@ -107,6 +107,28 @@ export class InProcessBus implements MessageBus {
     );
   }
 
+  /**
+   * In one process there is no member to fail over to: events go to the group like a queue
+   * subscription, and a handler that throws gets the event again (after 1 s, up to 5 times).
+   */
+  async consume(
+    contracts: readonly EventContract<unknown>[],
+    durable: string,
+    handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
+  ): Promise<Subscription> {
+    const subs = contracts.map((contract) =>
+      this.add(contract.subject, durable, (wire) =>
+        deliverEvent(
+          contract,
+          (event) => retried(() => handler(contract, event)),
+          wire,
+          this.options.onHandlerError,
+        ),
+      ),
+    );
+    return { unsubscribe: async () => void (await Promise.all(subs.map((s) => s.unsubscribe()))) };
+  }
+
   async close(): Promise<void> {
     this.subjects.clear();
   }
@@ -139,4 +161,15 @@ export class InProcessBus implements MessageBus {
 /** Runs `fn` on a later turn of the event loop, as a message from the network would arrive. */
 function later<T>(fn: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));
+}
+
+async function retried(work: () => Promise<void>, attempts = 6, delayMs = 1_000): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRequest } from '@meshtls/contracts';
-import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
+import { defineEvent, defineRequest, type EventContract } from '@meshtls/contracts';
+import { eventually, startNatsServer, type NatsServerHandle } from '@meshtls/testing';
 import { describeMessageBusContract } from '../testing/message-bus.contract';
 import { NatsBus } from './nats.bus';
 
@@ -53,4 +53,54 @@ describe('NatsBus on a shared connection', () => {
     }
     expect(owner.nc.isClosed()).toBe(true);
   });
+});
+
+describe('NatsBus durable consumption (JetStream)', () => {
+  let js: NatsServerHandle;
+  beforeAll(async () => {
+    js = await startNatsServer({ jetstream: true });
+  });
+  afterAll(async () => {
+    await js?.stop();
+  });
+
+  const happened = defineEvent({ subject: 'mesh.test.happened.v1', payload: z.object({ n: z.number() }) });
+  const connect = (name: string) =>
+    NatsBus.connect({ servers: js.url, name, eventStream: { name: 'TEST_EVENTS', ackWaitMs: 1_000 } });
+
+  it('hands every event to one member at least once: again after a failure, and after a member dies', async () => {
+    const [publisher, steady, doomed] = await Promise.all([
+      connect('pub'),
+      connect('steady'),
+      connect('doomed'),
+    ]);
+    try {
+      const handled: number[] = [];
+      let failedOnce = false;
+      await steady.consume([happened] as EventContract<unknown>[], 'group', async (_c, event) => {
+        const { n } = event as { n: number };
+        if (n === 1 && !failedOnce) {
+          failedOnce = true;
+          throw new Error('transient');
+        }
+        handled.push(n);
+      });
+      // A member that takes events and never finishes them, then dies.
+      const taken: number[] = [];
+      await doomed.consume([happened] as EventContract<unknown>[], 'group', async (_c, event) => {
+        taken.push((event as { n: number }).n);
+        await new Promise(() => undefined);
+      });
+      for (let n = 1; n <= 20; n++) await publisher.publish(happened, { n });
+      await eventually(() => expect(taken.length).toBeGreaterThan(0), 5_000);
+      await doomed.close();
+      await eventually(
+        () => expect(new Set(handled)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 1))),
+        15_000,
+      );
+      expect(failedOnce).toBe(true);
+    } finally {
+      await Promise.all([publisher.close(), steady.close(), doomed.close().catch(() => undefined)]);
+    }
+  }, 30_000);
 });

@@ -1,9 +1,21 @@
-import { ErrorCode, type Msg, type NatsConnection, type NatsError, type Subscription as NatsSub } from 'nats';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  ErrorCode,
+  StorageType,
+  nanos,
+  type ConsumerMessages,
+  type Msg,
+  type NatsConnection,
+  type NatsError,
+  type Subscription as NatsSub,
+} from 'nats';
 import type { EventContract, RequestContract } from '@meshtls/contracts';
 import { TimeoutError } from '@meshtls/util';
 import type { MessageBus, ServeOptions, SubscribeOptions, Subscription } from '../ports/message.bus';
 import {
   answerRequest,
+  check,
   type BusErrorHandler,
   deliverEvent,
   encodeEvent,
@@ -15,7 +27,20 @@ import { connectNats, type ConnectNatsOptions } from './nats-connection';
 export interface NatsBusOptions {
   /** Told about handler errors that are not MeshErrors and about events that fail their schema. */
   readonly onHandlerError?: BusErrorHandler;
+  /** The JetStream stream keeping events for durable consumers (`consume`). */
+  readonly eventStream?: {
+    readonly name?: string;
+    readonly replicas?: number;
+    readonly maxAgeMs?: number;
+    /** How long a member may hold an event before it goes to another (default 30 s). */
+    readonly ackWaitMs?: number;
+  };
 }
+
+/** How long an event may wait for a durable consumer, and how long one may take before it is redelivered. */
+const EVENT_MAX_AGE_MS = 3_600_000;
+const ACK_WAIT_MS = 30_000;
+const RETRY_DELAY_MS = 1_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -26,6 +51,8 @@ const decoder = new TextDecoder();
  */
 export class NatsBus implements MessageBus {
   private readonly subs = new Set<NatsSub>();
+  /** Durable consumers running, stopped before the connection goes. */
+  private readonly consumers = new Set<ConsumerMessages>();
 
   /**
    * Uses `nc`; `ownsConnection` makes close() drain and close it (as `NatsBus.connect` does), otherwise
@@ -107,12 +134,88 @@ export class NatsBus implements MessageBus {
   }
 
   async close(): Promise<void> {
+    // Stopped, not awaited: a handler still working keeps its event unacknowledged (it comes again).
+    for (const m of this.consumers) m.stop();
+    this.consumers.clear();
     if (this.ownsConnection) {
       if (!this.nc.isClosed()) await this.nc.drain();
       return;
     }
     await Promise.all([...this.subs].map((sub) => drain(sub)));
     this.subs.clear();
+  }
+
+  /**
+   * JetStream: the events' subjects are kept in a stream (created or extended here), and each contract
+   * has a durable pull consumer `{durable}_{subject}` shared by every member of the group. An event is
+   * acknowledged once its handler resolved; one whose handler threw, or whose member died, comes again
+   * (after 1 s, or after the 30 s acknowledgement deadline).
+   */
+  async consume(
+    contracts: readonly EventContract<unknown>[],
+    durable: string,
+    handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
+  ): Promise<Subscription> {
+    const stream = this.options.eventStream?.name ?? 'MESH_EVENTS';
+    const jsm = await this.nc.jetstreamManager();
+    const subjects = contracts.map((c) => c.subject);
+    const existing = await jsm.streams.info(stream).catch(() => undefined);
+    if (!existing) {
+      await jsm.streams.add({
+        name: stream,
+        subjects,
+        storage: StorageType.File,
+        num_replicas: this.options.eventStream?.replicas ?? 1,
+        max_age: nanos(this.options.eventStream?.maxAgeMs ?? EVENT_MAX_AGE_MS),
+      });
+    } else if (subjects.some((s) => !existing.config.subjects.includes(s))) {
+      await jsm.streams.update(stream, {
+        ...existing.config,
+        subjects: [...new Set([...existing.config.subjects, ...subjects])],
+      });
+    }
+    const js = this.nc.jetstream();
+    const running: ConsumerMessages[] = [];
+    for (const contract of contracts) {
+      const name = `${durable}_${contract.subject.replace(/[.*>]/g, '_')}`;
+      await jsm.consumers.add(stream, {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(this.options.eventStream?.ackWaitMs ?? ACK_WAIT_MS),
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: contract.subject,
+      });
+      const messages = await (await js.consumers.get(stream, name)).consume({ max_messages: 64 });
+      running.push(messages);
+      this.consumers.add(messages);
+      void (async () => {
+        for await (const m of messages) {
+          let event: unknown;
+          try {
+            event = check(contract.payload, JSON.parse(decoder.decode(m.data)), contract.subject, 'event');
+          } catch (error) {
+            this.options.onHandlerError?.(error, contract.subject);
+            m.term(); // a malformed event never becomes valid: not redelivered
+            continue;
+          }
+          try {
+            await handler(contract, event);
+            m.ack();
+          } catch (error) {
+            this.options.onHandlerError?.(error, contract.subject);
+            m.nak(RETRY_DELAY_MS);
+          }
+        }
+      })();
+    }
+    return {
+      unsubscribe: async () => {
+        for (const m of running) {
+          this.consumers.delete(m);
+          m.stop();
+        }
+      },
+    };
   }
 
   private track(sub: NatsSub): Subscription {

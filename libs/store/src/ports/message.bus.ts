@@ -33,5 +33,16 @@ export interface MessageBus {
     handler: (event: E) => void | Promise<void>,
     options?: SubscribeOptions,
   ): Subscription;
+  /**
+   * Durable consumption: every event of `contracts` published from now on reaches one member of the
+   * group `durable` at least once, also when a member dies before its handler finished (the event then
+   * goes to another member, or to the same one when it is back). A handler that throws gets the event
+   * again later. Handlers must be idempotent.
+   */
+  consume(
+    contracts: readonly EventContract<unknown>[],
+    durable: string,
+    handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
