@@ -31,15 +31,17 @@ export class StatsCollectorService implements OnApplicationBootstrap, BeforeAppl
     this.recorder = new DataplaneInsightRecorder(store);
   }
 
-  onApplicationBootstrap(): void {
-    const queue = { queue: 'stats-collector' };
+  async onApplicationBootstrap(): Promise<void> {
+    // Durable: an event a dying replica did not finish goes to another one; a failed update comes again.
     this.subscriptions.push(
-      this.bus.subscribe(
-        dataplaneCertificateIssued,
-        (e) => this.guard(this.recorder.onCertificate(e)),
-        queue,
+      await this.bus.consume(
+        [dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[],
+        'stats-collector',
+        (contract, event) =>
+          contract === dataplaneCertificateIssued
+            ? this.recorder.onCertificate(event as CertificateEvent)
+            : this.recorder.onConnection(event as ConnectionEvent),
       ),
-      this.bus.subscribe(dataplaneConnection, (e) => this.guard(this.recorder.onConnection(e)), queue),
     );
     this.unwatch = this.store.watch((change) => {
       if (change.kind === 'delete' && change.key.type === ResourceType.Dataplane && change.key.mesh) {
