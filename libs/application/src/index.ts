@@ -53,7 +53,7 @@ export { DataplaneSession, CsrTimeoutError, SessionClosedError } from './datapla
 export { admitDataplane } from './dataplanes/connect-dataplane';
 export type { DataplaneAuthorizer, AdmittedDataplane } from './dataplanes/connect-dataplane';
 export { DataplaneHub } from './dataplanes/dataplane-hub';
-export type { DataplaneHubDeps, RotateOutcome } from './dataplanes/dataplane-hub';
+export type { DataplaneHubDeps, HubObserver, RotateOutcome } from './dataplanes/dataplane-hub';
 export { DataplaneTokenService } from './tokens/dataplane-token.service';
 export { tokenAllows } from './tokens/dataplane-token.rules';
 export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';

@@ -9,7 +9,9 @@ import {
   type CaRegistry,
 } from '@meshtls/application';
 import { ensureCaBackends, issueCertificate, trustBundle, validateMtls } from '@meshtls/contracts';
-import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
+import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '@meshtls/nest-core';
+import type { Registry } from 'prom-client';
+import { caSignerMetrics } from './ca-signer.metrics';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
 
@@ -29,11 +31,13 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
     @Inject(VALIDATE_MTLS) private readonly validate: ValidateMtlsUseCase,
     @Inject(ENSURE_CA) private readonly ensure: EnsureCaBackendsUseCase,
     @Inject(ISSUE_CERTIFICATE) private readonly issue: IssueCertificateUseCase,
+    @Inject(METRICS) private readonly metrics: Registry,
   ) {}
 
   onModuleInit(): void {
     const queue = { queue: QUEUE };
     const trust = new TrustBundleQuery(this.store, this.registry);
+    const metrics = caSignerMetrics(this.metrics, { admission: this.admission, store: this.store, trust });
     this.subscriptions.push(
       this.bus.serve(validateMtls, (request) => this.validate.execute(request), queue),
       this.bus.serve(ensureCaBackends, (request) => this.ensure.execute(request), queue),
@@ -52,6 +56,7 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
           if (!result.admitted) {
             return { status: 'shed' as const, retryAfterMs: result.retryAfterMs, reason: result.reason };
           }
+          metrics.signed(request.mesh, result.value.certificate.backend, request.reason);
           return { status: 'issued' as const, ...result.value };
         },
         queue,

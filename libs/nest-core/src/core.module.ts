@@ -12,6 +12,8 @@ import type { Subscription } from '@meshtls/store';
 import { systemClock, type Clock } from '@meshtls/util';
 import type { CoreConfig } from './config/core-config';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createInfrastructure, type Infrastructure } from './infra/infrastructure';
 import {
   CLOCK,
@@ -20,6 +22,7 @@ import {
   INSTANCE_INFO,
   LEASE_STORE,
   MESSAGE_BUS,
+  METRICS,
   RESOURCE_STORE,
   type InstanceInfo,
 } from './tokens';
@@ -55,7 +58,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: CoreModule,
       imports: [LoggerModule.forRoot(loggerOptions(options.config))],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: CORE_CONFIG, useValue: options.config },
         { provide: CLOCK, useValue: clock },
@@ -64,8 +67,18 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
         { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
         { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
+        { provide: METRICS, useFactory: () => processRegistry(options.roles) },
       ],
-      exports: [CORE_CONFIG, CLOCK, INSTANCE_INFO, INFRASTRUCTURE, RESOURCE_STORE, LEASE_STORE, MESSAGE_BUS],
+      exports: [
+        CORE_CONFIG,
+        CLOCK,
+        INSTANCE_INFO,
+        INFRASTRUCTURE,
+        RESOURCE_STORE,
+        LEASE_STORE,
+        MESSAGE_BUS,
+        METRICS,
+      ],
     };
   }
 
@@ -97,6 +110,14 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
       at: new Date().toISOString(),
     });
   }
+}
+
+/** A registry per process with Node's default metrics, every series labelled with the process's roles. */
+function processRegistry(roles: readonly string[]): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ roles: [...roles].sort().join(',') });
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }
 
 function loggerOptions(config: CoreConfig) {

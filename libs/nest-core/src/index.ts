@@ -22,5 +22,6 @@ export {
   LEASE_STORE,
   MESSAGE_BUS,
   INSTANCE_INFO,
+  METRICS,
 } from './tokens';
 export type { InstanceInfo } from './tokens';

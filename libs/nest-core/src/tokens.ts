@@ -6,6 +6,8 @@ export const RESOURCE_STORE = Symbol('ResourceStore');
 export const LEASE_STORE = Symbol('LeaseStore');
 export const MESSAGE_BUS = Symbol('MessageBus');
 export const INSTANCE_INFO = Symbol('InstanceInfo');
+/** The process's prom-client Registry: every role registers its metrics there; served at /metrics. */
+export const METRICS = Symbol('Metrics');
 
 /** Who this process is: its id, the roles it runs, when it started. */
 export interface InstanceInfo {

@@ -6,7 +6,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { RotationLoop, RotationScheduler, type RotationTickReport } from '@meshtls/application';
-import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, type CoreConfig } from '@meshtls/nest-core';
+import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, METRICS, type CoreConfig } from '@meshtls/nest-core';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LeaseStore, MessageBus } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { RotationSchedulerConfig } from './rotation-scheduler.config';
@@ -17,6 +18,7 @@ import { ROTATION_SCHEDULER_CONFIG } from './rotation-scheduler.tokens';
 export class RotationSchedulerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('rotation');
   private readonly loop: RotationLoop;
+  private readonly rotations: Counter<'result'>;
 
   constructor(
     @Inject(ROTATION_SCHEDULER_CONFIG) config: RotationSchedulerConfig,
@@ -24,7 +26,9 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     @Inject(LEASE_STORE) leases: LeaseStore,
     @Inject(MESSAGE_BUS) bus: MessageBus,
     @Inject(CLOCK) clock: Clock,
+    @Inject(METRICS) metrics: Registry,
   ) {
+    this.rotations = rotationMetrics(metrics, leases, clock);
     const scheduler = new RotationScheduler({
       leases,
       bus,
@@ -56,6 +60,11 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
   }
 
   private report(r: RotationTickReport): void {
+    this.rotations.inc({ result: 'rotated' }, r.rotated);
+    this.rotations.inc({ result: 'stale' }, r.stale);
+    this.rotations.inc({ result: 'not-connected' }, r.notConnected);
+    this.rotations.inc({ result: 'unreachable' }, r.unreachable);
+    this.rotations.inc({ result: 'failed' }, r.failed);
     if (r.claimed === 0 && r.failed === 0) return;
     const line =
       `rotation pass: ${r.due} due, ${r.claimed} claimed, ${r.rotated} rotated, ${r.stale} stale, ` +
@@ -63,4 +72,36 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     if (r.unreachable > 0 || r.failed > 0) this.logger.log(line);
     else this.logger.debug(line);
   }
+}
+
+/** Leases counted per scrape up to this many (the store lists, it does not count). */
+const COUNT_LIMIT = 10_000;
+/** A lease this long past its rotation point is overdue: rotation is not keeping up, or failing. */
+export const OVERDUE_AFTER_MS = 5 * 60_000;
+
+/** Rotations asked for by result, and the leases due and overdue now (read from the store per scrape). */
+function rotationMetrics(registry: Registry, leases: LeaseStore, clock: Clock): Counter<'result'> {
+  new Gauge({
+    name: 'mesh_rotation_leases_due',
+    help: `Certificates past their rotation point (counted up to ${COUNT_LIMIT})`,
+    registers: [registry],
+    async collect() {
+      this.set((await leases.listDue(clock.now(), COUNT_LIMIT)).length);
+    },
+  });
+  new Gauge({
+    name: 'mesh_rotation_leases_overdue',
+    help: `Certificates more than ${OVERDUE_AFTER_MS / 60_000} minutes past their rotation point`,
+    registers: [registry],
+    async collect() {
+      const before = new Date(clock.now().getTime() - OVERDUE_AFTER_MS);
+      this.set((await leases.listDue(before, COUNT_LIMIT)).length);
+    },
+  });
+  return new Counter({
+    name: 'mesh_rotations_total',
+    help: 'Rotations this scheduler asked for, by result (rotated, stale, not-connected, unreachable, failed)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
 }

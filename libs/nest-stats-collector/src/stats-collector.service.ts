@@ -8,7 +8,9 @@ import {
 import { DataplaneInsightRecorder, type CertificateEvent, type ConnectionEvent } from '@meshtls/application';
 import { dataplaneCertificateIssued, dataplaneConnection, type EventContract } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
-import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
+import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '@meshtls/nest-core';
+import type { Counter, Registry } from 'prom-client';
+import { statsCollectorMetrics } from './stats-collector.metrics';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 
 /**
@@ -21,14 +23,17 @@ import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 export class StatsCollectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('stats');
   private readonly recorder: DataplaneInsightRecorder;
+  private readonly events: Counter<'event'>;
   private readonly subscriptions: Subscription[] = [];
   private unwatch?: () => void;
 
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(METRICS) metrics: Registry,
   ) {
     this.recorder = new DataplaneInsightRecorder(store);
+    this.events = statsCollectorMetrics(metrics, store);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,10 +42,15 @@ export class StatsCollectorService implements OnApplicationBootstrap, BeforeAppl
       await this.bus.consume(
         [dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[],
         'stats-collector',
-        (contract, event) =>
-          contract === dataplaneCertificateIssued
-            ? this.recorder.onCertificate(event as CertificateEvent)
-            : this.recorder.onConnection(event as ConnectionEvent),
+        async (contract, event) => {
+          if (contract === dataplaneCertificateIssued) {
+            await this.recorder.onCertificate(event as CertificateEvent);
+            this.events.inc({ event: 'certificate' });
+          } else {
+            await this.recorder.onConnection(event as ConnectionEvent);
+            this.events.inc({ event: 'connection' });
+          }
+        },
       ),
     );
     this.unwatch = this.store.watch((change) => {

@@ -40,6 +40,13 @@ export interface DataplaneHubDeps {
   /** How long changes are gathered before traffic messages go out (one message per burst of changes). */
   readonly trafficDebounceMs?: number;
   readonly log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
+  /** Told of every issuance (for metrics). */
+  readonly observer?: HubObserver;
+}
+
+export interface HubObserver {
+  issued(event: { mesh: string; backend: string; reason: IssueReason; seconds: number }): void;
+  failed(event: { mesh: string; reason: IssueReason; error: Error }): void;
 }
 
 export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'failed'; detail?: string };
@@ -166,6 +173,11 @@ export class DataplaneHub {
     };
   }
 
+  /** Streams connected to this replica now. */
+  get connected(): number {
+    return this.sessions.size;
+  }
+
   /** Ends every stream (shutdown): dataplanes reconnect to another replica. */
   closeAll(message: string): void {
     for (const session of this.sessions.values()) {
@@ -249,6 +261,21 @@ export class DataplaneHub {
     reason: IssueReason,
     given?: { csrPem: string; requestId?: string },
   ): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.issueOnce(session, reason, given, started);
+    } catch (error) {
+      this.deps.observer?.failed({ mesh: session.mesh, reason, error: error as Error });
+      throw error;
+    }
+  }
+
+  private async issueOnce(
+    session: DataplaneSession,
+    reason: IssueReason,
+    given: { csrPem: string; requestId?: string } | undefined,
+    started: bigint,
+  ): Promise<void> {
     const csr =
       given ??
       (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
@@ -260,6 +287,12 @@ export class DataplaneHub {
       (issued) => issued.certificate.backend === session.view.enabledBackend,
     );
     if (session.closed) return;
+    this.deps.observer?.issued({
+      mesh: session.mesh,
+      backend: certificate.backend,
+      reason,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
     const rotateAt = rotateAtOf(
       new Date(certificate.notBefore),
       new Date(certificate.notAfter),

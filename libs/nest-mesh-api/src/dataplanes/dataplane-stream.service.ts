@@ -12,12 +12,15 @@ import {
   CORE_CONFIG,
   LEASE_STORE,
   MESSAGE_BUS,
+  METRICS,
   RESOURCE_STORE,
   type CoreConfig,
 } from '@meshtls/nest-core';
+import type { Registry } from 'prom-client';
 import type { LeaseStore, MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import { DataplaneGrpcServer } from './dataplane-grpc.server';
+import { dataplaneMetrics } from './dataplane-metrics';
 import type { DpServerConfig } from './dp-server.config';
 import { loadDpServerTls } from './dp-server-tls';
 import { DATAPLANE_AUTHORIZER, DATAPLANE_TOKEN_VERIFIER, DP_SERVER_CONFIG } from './dataplanes.tokens';
@@ -45,6 +48,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DATAPLANE_TOKEN_VERIFIER) private readonly tokens: DataplaneTokenVerifier,
     @Inject(DATAPLANE_AUTHORIZER) private readonly authorize: DataplaneAuthorizer,
+    @Inject(METRICS) private readonly metrics: Registry,
   ) {
     this.instance = `${core.instanceId}@${randomBytes(6).toString('hex')}`;
   }
@@ -63,6 +67,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       instance: this.instance,
       csrTimeoutMs: this.config.csrTimeoutMs,
       log,
+      observer: dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0),
     });
     this.stopWatch = this.hub.followChanges();
     const hub = this.hub;

@@ -1,0 +1,43 @@
+import type { HubObserver } from '@meshtls/application';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * mesh-api's dataplane metrics: certificates given to dataplanes (by mesh, backend and reason),
+ * failures, how long an issuance took (CSR round trip and signing), and streams connected here.
+ */
+export function dataplaneMetrics(registry: Registry, connected: () => number): HubObserver {
+  const issued = new Counter({
+    name: 'mesh_dataplane_certificates_issued_total',
+    help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
+    labelNames: ['mesh', 'backend', 'reason'],
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'mesh_dataplane_certificate_failures_total',
+    help: 'Certificate issuances that failed, by mesh and reason',
+    labelNames: ['mesh', 'reason'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'mesh_dataplane_certificate_issue_duration_seconds',
+    help: 'Time to give a dataplane a certificate: CSR round trip, admission and signing',
+    labelNames: ['reason'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'mesh_dataplanes_connected',
+    help: 'Dataplane streams connected to this mesh-api replica',
+    registers: [registry],
+    collect() {
+      this.set(connected());
+    },
+  });
+  return {
+    issued: (e) => {
+      issued.inc({ mesh: e.mesh, backend: e.backend, reason: e.reason });
+      duration.observe({ reason: e.reason }, e.seconds);
+    },
+    failed: (e) => failed.inc({ mesh: e.mesh, reason: e.reason }),
+  };
+}
