@@ -16,3 +16,5 @@ export type { Replica, Role } from './topology';
 export { eventually } from './eventually';
 export { DataplaneProcess } from './dataplane-process';
 export type { AdminView, IdentityView } from './dataplane-process';
+export { startPrometheus } from './prometheus-server';
+export type { PrometheusHandle } from './prometheus-server';
