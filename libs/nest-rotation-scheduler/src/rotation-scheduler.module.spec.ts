@@ -2,7 +2,8 @@ import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { eventually } from '@meshtls/testing';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
-import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS } from '@meshtls/nest-core';
+import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, METRICS } from '@meshtls/nest-core';
+import { Registry } from 'prom-client';
 import { InProcessBus, MemoryLeaseStore, type Lease } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
@@ -13,6 +14,8 @@ const leases = new MemoryLeaseStore(clock);
 const bus = new InProcessBus();
 const events: string[] = [];
 
+const metrics = new Registry();
+
 /** Stands in for CoreModule: the same tokens, and a shutdown hook that closes the infrastructure. */
 @Global()
 @Module({
@@ -21,8 +24,9 @@ const events: string[] = [];
     { provide: CLOCK, useValue: clock },
     { provide: LEASE_STORE, useValue: leases },
     { provide: MESSAGE_BUS, useValue: bus },
+    { provide: METRICS, useValue: metrics },
   ],
-  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS],
+  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS],
 })
 class FakeCoreModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
@@ -72,6 +76,10 @@ describe('RotationSchedulerModule', () => {
     await app.init();
 
     await eventually(() => expect(events).toEqual(['request dp-1']));
+    // The lease is due, and counted as such on /metrics.
+    expect(await metrics.getSingleMetricAsString('mesh_rotation_leases_due')).toMatch(
+      /^mesh_rotation_leases_due 1$/m,
+    );
     // Claimed by this replica, under its instance id.
     expect(await leases.claim('default', 'dp-1', 'aa01', 'someone-else', 1000)).toBe(false);
     const closing = app.close();
@@ -80,5 +88,8 @@ describe('RotationSchedulerModule', () => {
     release();
     await closing;
     expect(events).toEqual(['request dp-1', 'answered dp-1', 'infrastructure closed']);
+    expect(await metrics.getSingleMetricAsString('mesh_rotations_total')).toMatch(
+      /^mesh_rotations_total\{result="rotated"\} 1$/m,
+    );
   });
 });
