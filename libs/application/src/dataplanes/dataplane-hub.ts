@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   dataplaneCertificateIssued,
   dataplaneConnection,
@@ -419,7 +420,8 @@ export class DataplaneHub {
       session.spec,
       session.view.mode === 'PERMISSIVE',
     );
-    const fingerprint = JSON.stringify(message);
+    // A digest, not the message: one per connected dataplane is kept.
+    const fingerprint = createHash('sha1').update(JSON.stringify(message)).digest('base64');
     if (fingerprint === session.lastTraffic) return;
     session.lastTraffic = fingerprint;
     session.channel.send(message);

@@ -26,7 +26,7 @@ export class DataplaneSession {
   connectTime = new Date().toISOString();
   /** Whether the end of this stream was told. */
   endAnnounced = false;
-  /** The traffic message last sent (serialized), so an unchanged one is not sent again. */
+  /** Digest of the traffic message last sent, so an unchanged one is not sent again. */
   lastTraffic?: string;
   private outbound?: { spec: DataplaneSpec; services: ReadonlySet<string> };
   private readonly csrWaiters = new Map<

@@ -8,6 +8,7 @@ import {
   type MeshTrafficPermissionSpec,
   type NamedPermission,
   type ResourceRecord,
+  type ServiceEndpoint,
 } from '@meshtls/domain';
 import type { LeaseStore, ResourceChange, ResourceStore } from '@meshtls/store';
 
@@ -29,7 +30,8 @@ interface Versioned<T> {
 
 /** One mesh as the proxies need it; endpoints indexed by service so a change costs what it touches. */
 class MeshTraffic {
-  readonly dataplanes = new Map<string, Versioned<DataplaneSpec>>();
+  /** Each Dataplane's version and the endpoints it offers (not its whole spec: sessions hold theirs). */
+  readonly dataplanes = new Map<string, { version: number; endpoints: readonly ServiceEndpoint[] }>();
   readonly permissions = new Map<string, Versioned<MeshTrafficPermissionSpec>>();
   /** service → dataplane → its endpoints of that service. */
   readonly endpoints = new Map<string, Map<string, { address: string; port: number }[]>>();
@@ -39,14 +41,16 @@ class MeshTraffic {
   pending: ResourceChange[] | undefined = [];
 
   setDataplane(name: string, next: Versioned<DataplaneSpec> | undefined, touched: Set<string>): void {
-    const before = this.dataplanes.get(name);
-    for (const e of before ? endpointsOf(before.spec) : []) {
+    for (const e of this.dataplanes.get(name)?.endpoints ?? []) {
       touched.add(e.service);
-      this.endpoints.get(e.service)?.delete(name);
+      const byDataplane = this.endpoints.get(e.service);
+      byDataplane?.delete(name);
+      if (byDataplane?.size === 0) this.endpoints.delete(e.service);
     }
     if (!next) return void this.dataplanes.delete(name);
-    this.dataplanes.set(name, next);
-    for (const e of endpointsOf(next.spec)) {
+    const offered = endpointsOf(next.spec);
+    this.dataplanes.set(name, { version: next.version, endpoints: offered });
+    for (const e of offered) {
       touched.add(e.service);
       let byDataplane = this.endpoints.get(e.service);
       if (!byDataplane) this.endpoints.set(e.service, (byDataplane = new Map()));
@@ -57,8 +61,7 @@ class MeshTraffic {
   }
 
   servicesOf(name: string): string[] {
-    const dataplane = this.dataplanes.get(name);
-    return dataplane ? endpointsOf(dataplane.spec).map((e) => e.service) : [];
+    return (this.dataplanes.get(name)?.endpoints ?? []).map((e) => e.service);
   }
 }
 
