@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '@meshtls/testing';
 import { CONTROL_PLANE_ROLES } from '@meshtls/testing';
 
@@ -56,5 +56,61 @@ describe('docker-compose.yml', () => {
         MESH_SECRET_KEY: Buffer.alloc(32).toString('base64'),
       },
     });
+  });
+});
+
+describe('deploy/k8s', () => {
+  type Doc = {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    spec?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const docs: Doc[] = [
+    'namespace.yaml',
+    'config.yaml',
+    'nats.yaml',
+    'redis.yaml',
+    'control-plane.yaml',
+  ].flatMap((file) =>
+    parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy', 'k8s', file), 'utf8')).map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS() as Doc;
+    }),
+  );
+  const of = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+
+  it('runs every role with two replicas, health probes, resource requests and a disruption budget', () => {
+    for (const role of CONTROL_PLANE_ROLES) {
+      const deployment = of('Deployment', role);
+      expect(deployment?.spec?.replicas).toBeGreaterThanOrEqual(2);
+      const [container] = deployment!.spec!.template.spec.containers;
+      expect(container.command).toEqual(['node', `dist/apps/${role}/src/main.js`]);
+      expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+      expect(container.resources.requests).toMatchObject({
+        cpu: expect.any(String),
+        memory: expect.any(String),
+      });
+      expect(container.envFrom).toEqual([
+        { configMapRef: { name: 'meshtls' } },
+        { secretRef: { name: 'meshtls' } },
+      ]);
+      const budget = of('PodDisruptionBudget', role);
+      expect(budget?.spec?.selector.matchLabels).toEqual(deployment!.spec!.selector.matchLabels);
+      expect(of('Service', role)?.spec?.selector).toEqual(deployment!.spec!.template.metadata.labels);
+    }
+  });
+
+  it('configures distributed mode against the NATS and Redis it ships, with Secrets for the keys', () => {
+    const config = of('ConfigMap', 'meshtls') as unknown as { data: Record<string, string> };
+    expect(config.data).toMatchObject({ MESH_MODE: 'distributed', MESH_KV_REPLICAS: '3' });
+    expect(config.data.MESH_NATS_URL.split(',')).toHaveLength(3);
+    expect(of('StatefulSet', 'nats')?.spec?.replicas).toBe(3);
+    expect(of('Service', 'redis')).toBeDefined();
+    expect(
+      Object.keys((of('Secret', 'meshtls') as unknown as { stringData: object }).stringData).sort(),
+    ).toEqual(['MESH_ADMIN_TOKEN', 'MESH_SECRET_KEY']);
+    for (const doc of docs.filter((d) => d.kind !== 'Namespace'))
+      expect(doc.metadata.namespace).toBe('meshtls');
   });
 });
