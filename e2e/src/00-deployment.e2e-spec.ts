@@ -68,6 +68,7 @@ describe('deploy/k8s', () => {
   const docs: Doc[] = [
     'namespace.yaml',
     'config.yaml',
+    'secret.example.yaml',
     'nats.yaml',
     'redis.yaml',
     'control-plane.yaml',
