@@ -1,0 +1,170 @@
+import { X509Certificate, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Metadata, credentials, status as GrpcStatus } from '@grpc/grpc-js';
+import {
+  dataplaneStreamMethod as m,
+  type DataplaneClientMessage,
+  type DataplaneServerMessage,
+} from '@meshtls/contracts';
+import { createCsr } from '@meshtls/pki';
+import { AppProcess, OpensslWorkspace, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import { http } from '../support/cli';
+
+type Outcome = { messages: DataplaneServerMessage[]; code?: number; details?: string };
+
+/**
+ * Hostile dataplane streams against a standalone control plane, spoken with a raw gRPC client: each is
+ * refused with a status and a reason, nothing is issued that should not be, and the server stays up.
+ */
+describe('hostile input (dataplane stream)', () => {
+  let dir: TempDir;
+  let cp: AppProcess;
+  let base: string;
+  let dpAddress: string;
+  let client: Client;
+  let openssl: OpensslWorkspace;
+  const spec = {
+    networking: { address: '127.0.0.1', inbound: [{ port: 18080, tags: { 'kuma.io/service': 'web' } }] },
+  };
+
+  /** Opens a stream, writes `frames` (already serialized), collects what comes back until it ends. */
+  const stream = (frames: Buffer[], waitMs = 3_000): Promise<Outcome> =>
+    new Promise((resolve) => {
+      const call = client.makeBidiStreamRequest<Buffer, DataplaneServerMessage>(
+        m.path,
+        (b: Buffer) => b,
+        m.responseDeserialize,
+        new Metadata(),
+      );
+      const outcome: Outcome = { messages: [] };
+      const timer = setTimeout(() => (call.cancel(), resolve(outcome)), waitMs);
+      call.on('data', (message: DataplaneServerMessage) => outcome.messages.push(message));
+      call.on('error', (e: Error & { code?: number; details?: string }) => {
+        clearTimeout(timer);
+        resolve({ ...outcome, code: e.code, details: e.details });
+      });
+      call.on('end', () => (clearTimeout(timer), resolve(outcome)));
+      for (const frame of frames) call.write(frame);
+    });
+  const frame = (message: DataplaneClientMessage) => m.requestSerialize(message);
+  const token = async (name: string) =>
+    (
+      await http('POST', `${base}/tokens/dataplane`, {
+        body: JSON.stringify({ mesh: 'm', name }),
+        contentType: 'application/json',
+      })
+    ).text.trim();
+  const hello = async (name: string, csrPem: string) =>
+    frame({
+      type: 'hello',
+      mesh: 'm',
+      name,
+      token: await token(name),
+      session: randomUUID(),
+      csrPem,
+      requestId: 'r-1',
+      dataplane: spec,
+    });
+  const csrOf = () => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return createCsr({ privateKey: pair.privateKey, publicKey: pair.publicKey });
+  };
+  const healthy = async () => (await http('GET', `${base}/health/ready`)).status === 200;
+
+  beforeAll(async () => {
+    dir = await tempDir('meshtls-e2e-hostile-stream-');
+    openssl = new OpensslWorkspace();
+    const httpPort = await freePort();
+    const dpPort = await freePort();
+    base = `http://127.0.0.1:${httpPort}`;
+    dpAddress = `127.0.0.1:${dpPort}`;
+    cp = await AppProcess.start('control-plane', {
+      MESH_DATA_DIR: join(dir.path, 'data'),
+      MESH_HTTP_PORT: String(httpPort),
+      MESH_DP_SERVER_PORT: String(dpPort),
+    });
+    const mesh = {
+      type: 'Mesh',
+      name: 'm',
+      mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] },
+    };
+    expect(
+      (await http('PUT', `${base}/meshes/m`, { body: JSON.stringify(mesh), contentType: 'application/json' }))
+        .status,
+    ).toBe(201);
+    const ca = readFileSync(join(dir.path, 'data', 'dp-server', 'ca.pem'));
+    client = new Client(dpAddress, credentials.createSsl(ca), { 'grpc.max_send_message_length': 1 << 20 });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await cp?.stop();
+    await dir?.remove();
+    openssl?.close();
+  });
+
+  it('refuses garbage frames and a first message that is not a hello', async () => {
+    const garbage = await stream([Buffer.from('\u0000not json at all')]);
+    expect(garbage.code).toBeDefined();
+    expect(garbage.code).not.toBe(GrpcStatus.OK);
+    expect(garbage.messages).toEqual([]);
+    const notHello = await stream([frame({ type: 'ack', serial: '01' })]);
+    expect(notHello).toMatchObject({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      details: 'the first message must be a hello',
+    });
+    expect(await healthy()).toBe(true);
+  });
+
+  it('refuses an oversized message', async () => {
+    const huge = await stream([Buffer.from(JSON.stringify({ type: 'hello', pad: 'x'.repeat(400 * 1024) }))]);
+    expect(huge.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(await healthy()).toBe(true);
+  });
+
+  it('refuses a CSR signed by another key than the one it names', async () => {
+    const named = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const forged = createCsr({ privateKey: signer.privateKey, publicKey: named.publicKey });
+    const outcome = await stream([await hello('web-forged', forged)]);
+    expect(outcome.messages.filter((x) => x.type === 'identity')).toEqual([]);
+    expect(outcome.code).toBeDefined();
+    expect(outcome.details).toMatch(/signature|CSR/i);
+  });
+
+  it('issues only the identity of the Dataplane, whatever names the CSR asks for', async () => {
+    openssl.run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'greedy.key');
+    openssl.run(
+      'req',
+      '-new',
+      '-key',
+      'greedy.key',
+      '-subj',
+      '/CN=payments',
+      '-out',
+      'greedy.csr',
+      '-addext',
+      'subjectAltName=URI:spiffe://m/payments,URI:spiffe://other/admin,DNS:bank.example',
+    );
+    const outcome = await stream([await hello('web-greedy', openssl.read('greedy.csr'))], 5_000);
+    const identity = outcome.messages.find((x) => x.type === 'identity');
+    expect(identity).toBeDefined();
+    expect(new X509Certificate(identity!.type === 'identity' ? identity!.certPem : '').subjectAltName).toBe(
+      'URI:spiffe://m/web',
+    );
+  });
+
+  it('keeps one stream per dataplane under a flood of hellos with one token', async () => {
+    const name = 'web-flood';
+    const frames = await Promise.all(Array.from({ length: 20 }, () => hello(name, csrOf())));
+    const outcomes = await Promise.all(frames.map((f) => stream([f], 8_000)));
+    const replaced = outcomes.filter(
+      (o) => o.code === GrpcStatus.UNAVAILABLE && /replaced/.test(o.details ?? ''),
+    );
+    const open = outcomes.filter((o) => o.code === undefined);
+    expect(open.length).toBeLessThanOrEqual(1);
+    expect(replaced.length + open.length).toBe(20);
+    expect(await healthy()).toBe(true);
+  });
+});
