@@ -41,11 +41,13 @@ export class ApplyResourceUseCase {
     const parsed = parseResource(withoutReadOnlyFields(command.document));
     assertMatchesTarget(parsed.key, command.target);
     await this.assertMeshExists(parsed.key);
+    // Read before the (slow) preparation: a writer that changes it meanwhile makes this a conflict,
+    // so of two updates racing from two replicas one wins and the other is told.
+    const existing = await this.store.get(parsed.key);
     const warnings =
       parsed.key.type === ResourceType.Mesh
         ? await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec)
         : [];
-    const existing = await this.store.get(parsed.key);
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
       return { created: true, record, warnings };
