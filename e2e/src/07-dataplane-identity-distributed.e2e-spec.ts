@@ -29,7 +29,7 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
     [topology, dir] = await Promise.all([
       Topology.start(
         { 'mesh-api': 2, 'ca-signer': 1, 'rotation-scheduler': 1, 'stats-collector': 2 },
-        { MESH_ROTATION_INTERVAL_MS: '200' },
+        { MESH_ROTATION_INTERVAL_MS: '200', MESH_DP_LEASE_CHECK_MS: '300' },
       ),
       tempDir('meshtls-e2e-dpd-'),
     ]);
@@ -105,6 +105,25 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
     openssl.write('bundle.pem', readFileSync(`${dp.certDir}/ca.pem`, 'utf8'));
     openssl.write('leaf.pem', cert);
     expect(openssl.run('verify', '-CAfile', 'bundle.pem', 'leaf.pem')).toContain('OK');
+  });
+
+  it('gets its lease back when Redis loses its data, and keeps rotating, without a new certificate for it', async () => {
+    const before = await dp.view();
+    const redis = createClient({ url: topology.redis.url });
+    await redis.connect();
+    try {
+      await redis.flushAll(); // as a Redis restarted without persistence
+      await eventually(async () => {
+        const key = (await redis.keys('*')).find((k) => k.includes('lease:prod:pay-1'));
+        expect(key).toBeDefined();
+        expect(JSON.parse((await redis.get(key!))!).serial).toBe(before.identity!.serial);
+      }, 5_000);
+    } finally {
+      await redis.close();
+    }
+    // Restored, not re-issued: the next certificate comes from the rotation of the restored lease.
+    const next = await dp.waitFor((v) => v.identity?.serial !== before.identity!.serial, 15_000);
+    expect(next.identity!.reason).toBe('rotation');
   });
 
   it('moves to the other replica when its replica is killed, and gets a new certificate there', async () => {

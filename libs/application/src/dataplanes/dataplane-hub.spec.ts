@@ -317,6 +317,19 @@ describe('DataplaneHub', () => {
     expect((invalid as Error).message).toMatch(/networking/);
   });
 
+  it('puts back the leases the lease store lost, without re-issuing', async () => {
+    const hub = makeHub('cp-1@boot-1');
+    const dp = new FakeDataplane();
+    await hub.connect(dp, hello());
+    const lease = await leases.get('default', 'web-1');
+    expect(await hub.restoreLostLeases()).toBe(0); // nothing lost: nothing written
+    await leases.delete('default', 'web-1'); // the store restarted without its data
+    expect(await hub.restoreLostLeases()).toBe(1);
+    expect(await leases.get('default', 'web-1')).toEqual(lease);
+    expect(dp.identities()).toHaveLength(1);
+    expect(issued).toEqual(['new']);
+  });
+
   describe('traffic', () => {
     const withOutbound = (service: string, outbound: string, address: string, port = 8080) => ({
       networking: {

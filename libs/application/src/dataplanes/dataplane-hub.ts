@@ -174,6 +174,37 @@ export class DataplaneHub {
     };
   }
 
+  /**
+   * Puts back the leases of this replica's dataplanes that the lease store lost (Redis restarted without
+   * its data): a few leases are probed each call, and only when one is missing are all checked and the
+   * missing ones written again. Nothing is re-issued: the certificates are still valid. Returns how many
+   * were restored.
+   */
+  async restoreLostLeases(probes = 3): Promise<number> {
+    const held = [...this.sessions.values()].filter((s) => !s.closed && s.lease !== undefined);
+    if (held.length === 0) return 0;
+    const sample = Array.from(
+      { length: Math.min(probes, held.length) },
+      () => held[Math.floor(Math.random() * held.length)]!,
+    );
+    const missing = await Promise.all(sample.map(async (s) => !(await this.deps.leases.get(s.mesh, s.name))));
+    if (!missing.some(Boolean)) return 0;
+    let restored = 0;
+    const now = this.deps.clock.now().getTime();
+    for (let i = 0; i < held.length; i += 100) {
+      await Promise.all(
+        held.slice(i, i + 100).map(async (s) => {
+          const lease = s.lease;
+          if (!lease || Date.parse(lease.notAfter) <= now || (await this.deps.leases.get(s.mesh, s.name)))
+            return;
+          await this.deps.leases.put(lease);
+          restored++;
+        }),
+      );
+    }
+    return restored;
+  }
+
   /** Streams connected to this replica now. */
   get connected(): number {
     return this.sessions.size;
@@ -235,6 +266,7 @@ export class DataplaneHub {
           session.channel.send({ type: 'withdrawn', reason: `mTLS was disabled on mesh "${session.mesh}"` });
           if (session.serial) await this.deps.leases.deleteIf(session.mesh, session.name, session.serial);
           session.serial = undefined;
+          session.lease = undefined;
           await this.announce(session, { reason: 'mesh-change', withdrawn: true });
           return;
         }
@@ -310,7 +342,7 @@ export class DataplaneHub {
       mode: session.view.mode ?? 'STRICT',
     });
     session.serial = certificate.serial;
-    await this.deps.leases.put({
+    session.lease = {
       mesh: session.mesh,
       dataplane: session.name,
       serial: certificate.serial,
@@ -321,7 +353,8 @@ export class DataplaneHub {
       supportedBackends,
       controlPlaneInstance: this.deps.instance,
       session: session.session,
-    });
+    };
+    await this.deps.leases.put(session.lease);
     await this.announce(session, { ...certificate, supportedBackends, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
   }

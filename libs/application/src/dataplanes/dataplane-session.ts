@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataplaneKeyType } from '@meshtls/contracts';
 import { outboundServicesOf, type DataplaneSpec, type MeshMtlsView } from '@meshtls/domain';
 import { MeshError } from '@meshtls/util';
+import type { Lease } from '@meshtls/store';
 import type { DataplaneChannel } from './dataplane-channel.port';
 
 export class CsrTimeoutError extends MeshError {
@@ -20,6 +21,8 @@ export class SessionClosedError extends MeshError {
 export class DataplaneSession {
   /** Serial of the certificate the dataplane holds from this replica, if any. */
   serial?: string;
+  /** Its lease as last written, to write again if the lease store loses it. */
+  lease?: Lease;
   closed = false;
   /** Unique per stream (insights list each stream of a dataplane). */
   readonly streamId = randomUUID();

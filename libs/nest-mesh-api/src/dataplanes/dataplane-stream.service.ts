@@ -38,6 +38,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
   private server?: DataplaneGrpcServer;
   private subscription?: Subscription;
   private stopWatch?: () => void;
+  private leaseCheck?: ReturnType<typeof setInterval>;
 
   constructor(
     @Inject(DP_SERVER_CONFIG) private readonly config: DpServerConfig,
@@ -69,7 +70,16 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       log,
       observer: dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0),
     });
+    const hubRef = this.hub;
     this.stopWatch = this.hub.followChanges();
+    // A lease store that lost its data (Redis restarted empty) gets the connected dataplanes' leases back.
+    this.leaseCheck = setInterval(() => {
+      void hubRef
+        .restoreLostLeases()
+        .then((n) => n > 0 && this.logger.warn(`restored ${n} leases the lease store had lost`))
+        .catch((error: Error) => this.logger.warn(`lease check failed: ${error.message}`));
+    }, this.config.leaseCheckMs);
+    this.leaseCheck.unref();
     const hub = this.hub;
     this.subscription = this.bus.serve(
       addressedTo(rotateDataplane, this.instance),
@@ -87,6 +97,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.leaseCheck) clearInterval(this.leaseCheck);
     this.stopWatch?.();
     await this.subscription?.unsubscribe().catch(() => undefined);
     await this.server?.close();
