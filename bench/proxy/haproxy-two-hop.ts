@@ -3,12 +3,19 @@
  * (one per sidecar): plaintext in -> client side -> mTLS -> server side -> plaintext to the target.
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, tempDir } from '@meshtls/testing';
+import {
+  findBinary,
+  freePort,
+  spawnServer,
+  stopProcess,
+  tempDir,
+  waitUntilReady,
+  type ServerProcess,
+} from '@meshtls/testing';
 
 export interface PemPair {
   readonly certPem: string;
@@ -42,28 +49,6 @@ export interface HaproxyTwoHop {
 const READY_TIMEOUT_MS = 10_000;
 const KILL_GRACE_MS = 2_000;
 const START_ATTEMPTS = 3;
-
-/** haproxy from PATH, else from sbin (not on every user's PATH). */
-function haproxyBinary(): string {
-  if (spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).error === undefined) return 'haproxy';
-  const found = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((path) => existsSync(path));
-  if (found === undefined) throw new Error('haproxy not found on PATH nor in /usr/sbin, /usr/local/sbin');
-  return found;
-}
-
-/** Children still running, killed when this process exits so no haproxy outlives a crashed run. */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-});
 
 /**
  * Shared settings. Mode tcp: the sidecar relays TCP streams without parsing HTTP, so HAProxy does the same
@@ -115,14 +100,6 @@ function serverSideConfig(dir: string, threads: number, port: number, targetPort
   ].join('\n');
 }
 
-/** A running haproxy with the tail of its output, for error messages. */
-interface Haproxy {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly exited: Promise<string>;
-  output(): string;
-}
-
 function checkConfig(binary: string, cfg: string): void {
   const check = spawnSync(binary, ['-c', '-f', cfg], { encoding: 'utf8' });
   if (check.status !== 0) {
@@ -132,29 +109,11 @@ function checkConfig(binary: string, cfg: string): void {
   }
 }
 
-/** Starts haproxy in the foreground (`-db`: no daemon, no master-worker), its pipes always drained. */
-function spawnHaproxy(binary: string, cfg: string): Haproxy {
-  const child = spawn(binary, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (lines.length > 40) lines.splice(0, lines.length - 40);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  live.add(child);
-  const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      resolve(signal ?? String(code));
-    });
-    child.once('error', (err) => {
-      live.delete(child);
-      resolve(`spawn error: ${err.message}`);
-    });
-  });
-  if (child.pid === undefined) throw new Error(`${binary} could not be started`);
-  return { child, pid: child.pid, exited, output: () => lines.join('\n') };
+/** Starts haproxy in the foreground (`-db`: no daemon, no master-worker) and waits until it listens. */
+async function startHaproxy(binary: string, cfg: string, name: string, port: number): Promise<ServerProcess> {
+  const proxy = spawnServer(binary, ['-db', '-f', cfg]);
+  await waitUntilReady(proxy, `haproxy (${name})`, port, acceptsTcp, READY_TIMEOUT_MS);
+  return proxy;
 }
 
 function acceptsTcp(port: number): Promise<boolean> {
@@ -170,41 +129,7 @@ function acceptsTcp(port: number): Promise<boolean> {
   });
 }
 
-/** SIGTERM by PID, SIGKILL after the grace period; resolves once the process has exited. */
-async function stop(proxy: Haproxy): Promise<void> {
-  if (proxy.child.exitCode !== null || proxy.child.signalCode !== null) return;
-  try {
-    process.kill(proxy.pid, 'SIGTERM');
-  } catch {
-    return; // already gone
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(proxy.pid, 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-  }, KILL_GRACE_MS);
-  await proxy.exited;
-  clearTimeout(timer);
-}
-
-/** Waits until the port accepts TCP connections; fails with haproxy's output if it exits or overruns. */
-async function waitUntilListening(proxy: Haproxy, name: string, port: number): Promise<void> {
-  let exit: string | undefined;
-  void proxy.exited.then((how) => (exit = how));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exit !== undefined)
-      throw new Error(`haproxy (${name}) exited (${exit}) before listening:\n${proxy.output()}`);
-    if (await acceptsTcp(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  await stop(proxy);
-  throw new Error(
-    `haproxy (${name}) not listening on ${port} after ${READY_TIMEOUT_MS} ms:\n${proxy.output()}`,
-  );
-}
+const stop = (proxy: ServerProcess) => stopProcess(proxy, KILL_GRACE_MS);
 
 /**
  * Starts the server side, then the client side, each as a foreground haproxy child on free ports of
@@ -212,7 +137,7 @@ async function waitUntilListening(proxy: Haproxy, name: string, port: number): P
  * removes the dir. A port taken between picking and binding makes a retry on new ports.
  */
 export async function startHaproxyTwoHop(opts: HaproxyTwoHopOptions): Promise<HaproxyTwoHop> {
-  const binary = haproxyBinary();
+  const binary = findBinary('haproxy', 'apt-get install haproxy');
   const threads = opts.threads ?? 1;
   const dir = await tempDir('meshtls-haproxy-');
   try {
@@ -225,7 +150,7 @@ export async function startHaproxyTwoHop(opts: HaproxyTwoHopOptions): Promise<Ha
     });
     await writeFile(join(dir.path, 'ca.pem'), opts.caPem, { mode: 0o644 });
     for (let attempt = 1; ; attempt++) {
-      const started: Haproxy[] = [];
+      const started: ServerProcess[] = [];
       try {
         const [port, serverSidePort] = await Promise.all([freePort(), freePort()]);
         const serverCfg = join(dir.path, 'server-side.cfg');
@@ -234,11 +159,10 @@ export async function startHaproxyTwoHop(opts: HaproxyTwoHopOptions): Promise<Ha
         await writeFile(clientCfg, clientSideConfig(dir.path, threads, port, serverSidePort));
         checkConfig(binary, serverCfg);
         checkConfig(binary, clientCfg);
-        started.push(spawnHaproxy(binary, serverCfg));
-        await waitUntilListening(started[0], 'server side', serverSidePort);
-        started.push(spawnHaproxy(binary, clientCfg));
-        await waitUntilListening(started[1], 'client side', port);
-        const [serverSide, clientSide] = started;
+        const serverSide = await startHaproxy(binary, serverCfg, 'server side', serverSidePort);
+        started.push(serverSide);
+        const clientSide = await startHaproxy(binary, clientCfg, 'client side', port);
+        started.push(clientSide);
         return {
           port,
           pids: [clientSide.pid, serverSide.pid],

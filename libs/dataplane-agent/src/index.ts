@@ -8,7 +8,7 @@ export { MESH_ALPN, classifyFirstBytes, offeredAlpn } from './proxy/first-bytes.
 export type { FirstBytesVerdict } from './proxy/first-bytes.classifier';
 export { InboundListener } from './proxy/inbound-listener';
 export type { InboundListenerOptions, InboundMode, InboundDecision } from './proxy/inbound-listener';
-export { connectMeshTls, sanUrisOf } from './proxy/mesh-tls';
+export { connectMeshTls, peerSanUris } from './proxy/mesh-tls';
 export type { MeshTlsMaterial } from './proxy/mesh-tls';
 export { OutboundListener } from './proxy/outbound-listener';
 export type { OutboundListenerOptions, UpstreamEndpoint } from './proxy/outbound-listener';

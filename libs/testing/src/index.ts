@@ -1,6 +1,7 @@
 export { freePort, tempDir } from './ports';
 export type { TempDir } from './ports';
-export { ServerStartError } from './server-process';
+export { ServerStartError, findBinary, spawnServer, stopProcess, waitUntilReady } from './server-process';
+export type { ServerProcess } from './server-process';
 export { startNatsServer } from './nats-server';
 export type { NatsServerHandle, NatsServerOptions, NatsClusterOptions } from './nats-server';
 export { startRedisServer } from './redis-server';

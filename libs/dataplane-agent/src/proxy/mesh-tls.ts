@@ -1,5 +1,4 @@
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
-import type { PeerCertificate } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { MESH_ALPN } from './first-bytes.classifier';
 
@@ -42,11 +41,6 @@ export function peerCertificate(socket: TLSSocket): X509Certificate | undefined 
 }
 
 const peers = new WeakMap<TLSSocket, X509Certificate>();
-
-/** SAN URIs of a peer certificate object (as `checkServerIdentity` gets it). */
-export function sanUrisOf(peer: PeerCertificate | undefined): string[] {
-  return urisOfSan(peer?.subjectaltname);
-}
 
 function urisOfSan(subjectAltName: string | undefined): string[] {
   const san = subjectAltName ?? '';
