@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppProcess, DataplaneProcess, freePort, tempDir } from '@meshtls/testing';
+import { DataplaneProcess, freePort, startStandaloneControlPlane, tempDir } from '@meshtls/testing';
 import { median } from '../issuance/bench-harness';
 import { startHaproxyTwoHop } from './haproxy-two-hop';
 import { startHttpTarget } from './http-target';
@@ -40,15 +40,8 @@ async function main(): Promise<void> {
   try {
     const target = await startHttpTarget();
     stops.push(() => target.close());
-    const httpPort = await freePort();
-    const dpPort = await freePort();
-    const base = `http://127.0.0.1:${httpPort}`;
-    const cp = await AppProcess.start('control-plane', {
-      MESH_DATA_DIR: join(dir.path, 'data'),
-      MESH_HTTP_PORT: String(httpPort),
-      MESH_DP_SERVER_PORT: String(dpPort),
-      LOG_LEVEL: 'warn',
-    });
+    const cp = await startStandaloneControlPlane(join(dir.path, 'data'), { MESH_LOG_LEVEL: 'warn' });
+    const base = cp.url;
     stops.push(() => cp.stop());
     await put(base, '/meshes/m', {
       type: 'Mesh',
@@ -69,19 +62,14 @@ async function main(): Promise<void> {
     });
     const outboundPort = await freePort();
     const sidecar = async (name: string, service: string, extra: object) => {
-      const token = await fetch(`${base}/tokens/dataplane`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mesh: 'm', name }),
-      }).then((r) => r.text());
       const dp = await DataplaneProcess.start({
         dir: dir.path,
         mesh: 'm',
         name,
         service,
-        token: token.trim(),
-        cpAddresses: [`127.0.0.1:${dpPort}`],
-        caFile: join(dir.path, 'data', 'dp-server', 'ca.pem'),
+        token: await cp.dataplaneToken('m', name),
+        cpAddresses: [cp.dpAddress],
+        caFile: cp.dpCaFile,
         ...extra,
       });
       stops.push(() => dp.stop());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   AppProcess,
   DataplaneProcess,
+  dataplaneToken,
   OpensslWorkspace,
   freePort,
   tempDir,
@@ -44,14 +45,7 @@ describe('dataplane identity (standalone)', () => {
     });
     expect([200, 201]).toContain(r.status);
   };
-  const token = async (mesh: string, name: string) => {
-    const r = await http('POST', `${base}/tokens/dataplane`, {
-      body: JSON.stringify({ mesh, name }),
-      contentType: 'application/json',
-    });
-    expect(r.status).toBe(200);
-    return r.text.trim();
-  };
+  const token = (mesh: string, name: string) => dataplaneToken(base, mesh, name);
   const startDp = async (mesh: string, name: string, service: string, tokenText?: string) => {
     const dp = await DataplaneProcess.start({
       dir: dir.path,

@@ -4,6 +4,7 @@ import {
   DataplaneProcess,
   OpensslWorkspace,
   Topology,
+  dataplaneToken,
   eventually,
   tempDir,
   type Replica,
@@ -44,14 +45,12 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
       },
     });
     expect(mesh.status).toBe(201);
-    const token = await admin('POST', `${apis[1]!.url}/tokens/dataplane`, { mesh: 'prod', name: 'pay-1' });
-    expect(token.status).toBe(200);
     dp = await DataplaneProcess.start({
       dir: dir.path,
       mesh: 'prod',
       name: 'pay-1',
       service: 'payments',
-      token: token.text.trim(),
+      token: await dataplaneToken(apis[1]!.url, 'prod', 'pay-1', topology.adminToken),
       cpAddresses: apis.map((a) => a.dpAddress!),
       caFile: topology.dpCaFile,
     });

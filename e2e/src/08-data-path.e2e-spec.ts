@@ -1,13 +1,14 @@
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import {
-  AppProcess,
   DataplaneProcess,
   OpensslWorkspace,
   eventually,
   freePort,
+  startStandaloneControlPlane,
   tempDir,
   type AdminView,
+  type StandaloneControlPlane,
   type TempDir,
 } from '@meshtls/testing';
 import { http } from '../support/cli';
@@ -22,9 +23,8 @@ import { call, metricSum, sClient, startHttpApp, startHttpsApp, type CallResult 
  */
 describe('mTLS data path (standalone)', () => {
   let dir: TempDir;
-  let cp: AppProcess;
+  let cp: StandaloneControlPlane;
   let base: string;
-  let dpPort: number;
   let openssl: OpensslWorkspace;
   const closers: (() => Promise<unknown>)[] = [];
   let backend: DataplaneProcess;
@@ -64,18 +64,14 @@ describe('mTLS data path (standalone)', () => {
     servicePort: number,
     outbounds: { port: number; service: string }[] = [],
   ) => {
-    const r = await http('POST', `${base}/tokens/dataplane`, {
-      body: JSON.stringify({ mesh: 'm', name }),
-      contentType: 'application/json',
-    });
     const dp = await DataplaneProcess.start({
       dir: dir.path,
       mesh: 'm',
       name,
       service,
-      token: r.text.trim(),
-      cpAddresses: [`127.0.0.1:${dpPort}`],
-      caFile: join(dir.path, 'data', 'dp-server', 'ca.pem'),
+      token: await cp.dataplaneToken('m', name),
+      cpAddresses: [cp.dpAddress],
+      caFile: cp.dpCaFile,
       servicePort,
       outbounds,
     });
@@ -100,14 +96,8 @@ describe('mTLS data path (standalone)', () => {
   beforeAll(async () => {
     dir = await tempDir('meshtls-e2e-data-path-');
     openssl = new OpensslWorkspace();
-    const httpPort = await freePort();
-    base = `http://127.0.0.1:${httpPort}`;
-    dpPort = await freePort();
-    cp = await AppProcess.start('control-plane', {
-      MESH_DATA_DIR: join(dir.path, 'data'),
-      MESH_HTTP_PORT: String(httpPort),
-      MESH_DP_SERVER_PORT: String(dpPort),
-    });
+    cp = await startStandaloneControlPlane(join(dir.path, 'data'));
+    base = cp.url;
     closers.push(() => cp.stop());
     await put('/meshes/m', mesh('STRICT'));
     const backendApp = await startHttpApp('backend');

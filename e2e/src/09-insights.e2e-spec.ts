@@ -1,13 +1,19 @@
 import { join } from 'node:path';
-import { AppProcess, DataplaneProcess, eventually, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import {
+  DataplaneProcess,
+  eventually,
+  startStandaloneControlPlane,
+  tempDir,
+  type StandaloneControlPlane,
+  type TempDir,
+} from '@meshtls/testing';
 import { http, meshctl } from '../support/cli';
 
 /** Dataplane insights from what really happened: connections, re-issues, a restart. */
 describe('dataplane insights (standalone)', () => {
   let dir: TempDir;
-  let cp: AppProcess;
+  let cp: StandaloneControlPlane;
   let base: string;
-  let dpPort: number;
   const stops: (() => Promise<unknown>)[] = [];
 
   const mesh = (mode: 'STRICT' | 'PERMISSIVE') =>
@@ -20,18 +26,14 @@ describe('dataplane insights (standalone)', () => {
       },
     });
   const startDp = async () => {
-    const token = await http('POST', `${base}/tokens/dataplane`, {
-      body: JSON.stringify({ mesh: 'm', name: 'web-1' }),
-      contentType: 'application/json',
-    });
     const dp = await DataplaneProcess.start({
       dir: dir.path,
       mesh: 'm',
       name: 'web-1',
       service: 'web',
-      token: token.text.trim(),
-      cpAddresses: [`127.0.0.1:${dpPort}`],
-      caFile: join(dir.path, 'data', 'dp-server', 'ca.pem'),
+      token: await cp.dataplaneToken('m', 'web-1'),
+      cpAddresses: [cp.dpAddress],
+      caFile: cp.dpCaFile,
     });
     stops.push(() => dp.stop());
     return dp;
@@ -40,14 +42,8 @@ describe('dataplane insights (standalone)', () => {
 
   beforeAll(async () => {
     dir = await tempDir('meshtls-e2e-insights-');
-    const httpPort = await freePort();
-    base = `http://127.0.0.1:${httpPort}`;
-    dpPort = await freePort();
-    cp = await AppProcess.start('control-plane', {
-      MESH_DATA_DIR: join(dir.path, 'data'),
-      MESH_HTTP_PORT: String(httpPort),
-      MESH_DP_SERVER_PORT: String(dpPort),
-    });
+    cp = await startStandaloneControlPlane(join(dir.path, 'data'));
+    base = cp.url;
     stops.push(() => cp.stop());
     const r = await http('PUT', `${base}/meshes/m`, {
       body: mesh('STRICT'),

@@ -7,6 +7,7 @@ import {
   DataplaneProcess,
   REPO_ROOT,
   Topology,
+  dataplaneToken,
   eventually,
   startPrometheus,
   tempDir,
@@ -77,13 +78,12 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
         })
       ).status,
     ).toBe(201);
-    const token = await admin('POST', '/tokens/dataplane', { mesh: 'm', name: 'web-1' });
     dp = await DataplaneProcess.start({
       dir: dir.path,
       mesh: 'm',
       name: 'web-1',
       service: 'web',
-      token: token.text.trim(),
+      token: await dataplaneToken(api!.url, 'm', 'web-1', topology.adminToken),
       cpAddresses: [api!.dpAddress!],
       caFile: topology.dpCaFile,
     });

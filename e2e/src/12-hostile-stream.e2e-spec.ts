@@ -8,7 +8,13 @@ import {
   type DataplaneServerMessage,
 } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
-import { AppProcess, OpensslWorkspace, freePort, tempDir, type TempDir } from '@meshtls/testing';
+import {
+  OpensslWorkspace,
+  startStandaloneControlPlane,
+  tempDir,
+  type StandaloneControlPlane,
+  type TempDir,
+} from '@meshtls/testing';
 import { http } from '../support/cli';
 
 type Outcome = { messages: DataplaneServerMessage[]; code?: number; details?: string };
@@ -19,9 +25,8 @@ type Outcome = { messages: DataplaneServerMessage[]; code?: number; details?: st
  */
 describe('hostile input (dataplane stream)', () => {
   let dir: TempDir;
-  let cp: AppProcess;
+  let cp: StandaloneControlPlane;
   let base: string;
-  let dpAddress: string;
   let client: Client;
   let openssl: OpensslWorkspace;
   const spec = {
@@ -48,19 +53,12 @@ describe('hostile input (dataplane stream)', () => {
       for (const frame of frames) call.write(frame);
     });
   const frame = (message: DataplaneClientMessage) => m.requestSerialize(message);
-  const token = async (name: string) =>
-    (
-      await http('POST', `${base}/tokens/dataplane`, {
-        body: JSON.stringify({ mesh: 'm', name }),
-        contentType: 'application/json',
-      })
-    ).text.trim();
   const hello = async (name: string, csrPem: string) =>
     frame({
       type: 'hello',
       mesh: 'm',
       name,
-      token: await token(name),
+      token: await cp.dataplaneToken('m', name),
       session: randomUUID(),
       csrPem,
       requestId: 'r-1',
@@ -75,15 +73,8 @@ describe('hostile input (dataplane stream)', () => {
   beforeAll(async () => {
     dir = await tempDir('meshtls-e2e-hostile-stream-');
     openssl = new OpensslWorkspace();
-    const httpPort = await freePort();
-    const dpPort = await freePort();
-    base = `http://127.0.0.1:${httpPort}`;
-    dpAddress = `127.0.0.1:${dpPort}`;
-    cp = await AppProcess.start('control-plane', {
-      MESH_DATA_DIR: join(dir.path, 'data'),
-      MESH_HTTP_PORT: String(httpPort),
-      MESH_DP_SERVER_PORT: String(dpPort),
-    });
+    cp = await startStandaloneControlPlane(join(dir.path, 'data'));
+    base = cp.url;
     const mesh = {
       type: 'Mesh',
       name: 'm',
@@ -93,8 +84,8 @@ describe('hostile input (dataplane stream)', () => {
       (await http('PUT', `${base}/meshes/m`, { body: JSON.stringify(mesh), contentType: 'application/json' }))
         .status,
     ).toBe(201);
-    const ca = readFileSync(join(dir.path, 'data', 'dp-server', 'ca.pem'));
-    client = new Client(dpAddress, credentials.createSsl(ca), { 'grpc.max_send_message_length': 1 << 20 });
+    const ca = readFileSync(cp.dpCaFile);
+    client = new Client(cp.dpAddress, credentials.createSsl(ca), { 'grpc.max_send_message_length': 1 << 20 });
   });
 
   afterAll(async () => {

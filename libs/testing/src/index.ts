@@ -19,3 +19,5 @@ export { DataplaneProcess } from './dataplane-process';
 export type { AdminView, IdentityView } from './dataplane-process';
 export { startPrometheus } from './prometheus-server';
 export type { PrometheusHandle } from './prometheus-server';
+export { dataplaneToken, startStandaloneControlPlane } from './standalone-control-plane';
+export type { StandaloneControlPlane } from './standalone-control-plane';
