@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
 import {
-  dataplaneCertificateIssued,
-  dataplaneConnection,
   trustBundle as trustBundleContract,
   type DataplaneClientMessage,
   type DataplaneHello,
@@ -25,7 +22,9 @@ import { StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
 import type { DataplaneTokenVerifier } from './dataplane-token.port';
 import { DataplaneSession, sessionKey } from './dataplane-session';
 import type { IdentityIssuer } from './identity-issuer';
-import { MeshTrafficIndex, type TrafficChange } from './mesh-traffic.index';
+import { DataplaneAnnouncer } from './dataplane-announcer';
+import { restoreLostLeases } from './lease-restorer';
+import { TrafficDistributor } from './traffic-distributor';
 
 export interface DataplaneHubDeps {
   readonly store: ResourceStore;
@@ -60,17 +59,24 @@ export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'f
 export class DataplaneHub {
   private readonly sessions = new Map<string, DataplaneSession>();
   private readonly csrTimeoutMs: number;
-  private readonly traffic: MeshTrafficIndex;
-  /** Per mesh, what changed since the last traffic flush. */
-  private readonly trafficDue = new Map<
-    string,
-    { all: boolean; services: Set<string>; dataplanes: Set<string> }
-  >();
-  private trafficTimer?: ReturnType<typeof setTimeout>;
+  private readonly traffic: TrafficDistributor;
+  private readonly announce: DataplaneAnnouncer;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
-    this.traffic = new MeshTrafficIndex({ store: deps.store, leases: deps.leases });
+    this.traffic = new TrafficDistributor({
+      store: deps.store,
+      leases: deps.leases,
+      sessions: () => this.sessions.values(),
+      debounceMs: deps.trafficDebounceMs,
+      onError: (session, error) => this.failed(session, error),
+    });
+    this.announce = new DataplaneAnnouncer({
+      bus: deps.bus,
+      clock: deps.clock,
+      instance: deps.instance,
+      log: deps.log,
+    });
   }
 
   /**
@@ -97,10 +103,10 @@ export class DataplaneHub {
     const previous = this.sessions.get(session.key);
     this.sessions.set(session.key, session);
     onAdmitted?.(session);
-    this.connectionEvent(session, 'connected');
+    this.announce.connection(session, 'connected');
     if (previous) {
       previous.markClosed();
-      this.connectionEvent(previous, 'disconnected');
+      this.announce.connection(previous, 'disconnected');
       previous.channel.close(StreamStatus.Unavailable, 'replaced by a newer stream of the same dataplane');
     }
     const reason = await this.reasonFor(hello);
@@ -115,7 +121,7 @@ export class DataplaneHub {
         hello.csrPem === undefined ? undefined : { csrPem: hello.csrPem, requestId: hello.requestId },
       );
     });
-    await this.sendTraffic(session);
+    await this.traffic.send(session);
     return session;
   }
 
@@ -133,7 +139,7 @@ export class DataplaneHub {
   /** The stream ended. The lease stays: the dataplane keeps its certificate and may reconnect anywhere. */
   disconnect(session: DataplaneSession): void {
     session.markClosed();
-    this.connectionEvent(session, 'disconnected');
+    this.announce.connection(session, 'disconnected');
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 
@@ -164,45 +170,16 @@ export class DataplaneHub {
    */
   followChanges(): () => void {
     const unwatch = this.deps.store.watch((change) => void this.onChange(change));
-    const issued = this.deps.bus.subscribe(dataplaneCertificateIssued, (event) =>
-      this.trafficChanged(this.traffic.markIssued(event.mesh, event.dataplane, !event.withdrawn)),
-    );
+    const unfollow = this.traffic.followIssuance(this.deps.bus);
     return () => {
       unwatch();
-      void issued.unsubscribe();
-      if (this.trafficTimer) clearTimeout(this.trafficTimer);
+      unfollow();
     };
   }
 
-  /**
-   * Puts back the leases of this replica's dataplanes that the lease store lost (Redis restarted without
-   * its data): a few leases are probed each call, and only when one is missing are all checked and the
-   * missing ones written again. Nothing is re-issued: the certificates are still valid. Returns how many
-   * were restored.
-   */
-  async restoreLostLeases(probes = 3): Promise<number> {
-    const held = [...this.sessions.values()].filter((s) => !s.closed && s.lease !== undefined);
-    if (held.length === 0) return 0;
-    const sample = Array.from(
-      { length: Math.min(probes, held.length) },
-      () => held[Math.floor(Math.random() * held.length)]!,
-    );
-    const missing = await Promise.all(sample.map(async (s) => !(await this.deps.leases.get(s.mesh, s.name))));
-    if (!missing.some(Boolean)) return 0;
-    let restored = 0;
-    const now = this.deps.clock.now().getTime();
-    for (let i = 0; i < held.length; i += 100) {
-      await Promise.all(
-        held.slice(i, i + 100).map(async (s) => {
-          const lease = s.lease;
-          if (!lease || Date.parse(lease.notAfter) <= now || (await this.deps.leases.get(s.mesh, s.name)))
-            return;
-          await this.deps.leases.put(lease);
-          restored++;
-        }),
-      );
-    }
-    return restored;
+  /** Puts back the leases of this replica's dataplanes the lease store lost (see `restoreLostLeases`). */
+  restoreLostLeases(probes = 3): Promise<number> {
+    return restoreLostLeases([...this.sessions.values()], this.deps.leases, this.deps.clock.now(), probes);
   }
 
   /** Streams connected to this replica now. */
@@ -214,14 +191,14 @@ export class DataplaneHub {
   closeAll(message: string): void {
     for (const session of this.sessions.values()) {
       session.markClosed();
-      this.connectionEvent(session, 'disconnected');
+      this.announce.connection(session, 'disconnected');
       session.channel.close(StreamStatus.Unavailable, message);
     }
     this.sessions.clear();
   }
 
   private async onChange(change: ResourceChange): Promise<void> {
-    this.trafficChanged(this.traffic.apply(change));
+    this.traffic.storeChanged(change);
     const key = change.kind === 'upsert' ? change.record.meta : change.key;
     if (key.type === ResourceType.Mesh) {
       const mine = [...this.sessions.values()].filter((s) => s.mesh === key.name);
@@ -234,8 +211,7 @@ export class DataplaneHub {
       let bundle: Promise<TrustAnchorDto[]> | undefined;
       const bundleOnce = () => (bundle ??= this.currentBundle(key.name, view.supportedBackends));
       await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
-      // The mode decides which upstreams are reached in plaintext (PERMISSIVE, not yet issued).
-      this.trafficChanged({ mesh: key.name, all: true, services: new Set(), dataplanes: new Set() });
+      this.traffic.meshChanged(key.name);
     } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
       const session = this.sessions.get(sessionKey(key.mesh, key.name));
       if (!session) return;
@@ -267,7 +243,7 @@ export class DataplaneHub {
           if (session.serial) await this.deps.leases.deleteIf(session.mesh, session.name, session.serial);
           session.serial = undefined;
           session.lease = undefined;
-          await this.announce(session, { reason: 'mesh-change', withdrawn: true });
+          await this.announce.certificate(session, { reason: 'mesh-change', withdrawn: true });
           return;
         }
         if (action === 'trust') {
@@ -355,109 +331,8 @@ export class DataplaneHub {
       session: session.session,
     };
     await this.deps.leases.put(session.lease);
-    await this.announce(session, { ...certificate, supportedBackends, reason, withdrawn: false });
+    await this.announce.certificate(session, { ...certificate, supportedBackends, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
-  }
-
-  /** A stream opened or ended (each stream's end is told once, however it ended). */
-  private connectionEvent(session: DataplaneSession, kind: 'connected' | 'disconnected'): void {
-    if (kind === 'disconnected') {
-      if (session.endAnnounced) return;
-      session.endAnnounced = true;
-    }
-    void this.deps.bus
-      .publish(dataplaneConnection, {
-        mesh: session.mesh,
-        dataplane: session.name,
-        streamId: session.streamId,
-        controlPlaneInstance: this.deps.instance,
-        kind,
-        connectTime: session.connectTime,
-        ...(kind === 'disconnected' ? { disconnectTime: this.deps.clock.now().toISOString() } : {}),
-      })
-      .catch((error: Error) =>
-        this.deps.log?.('warn', `${session.key}: ${kind} not announced: ${error.message}`),
-      );
-  }
-
-  /** Tells every replica (and observers) that this dataplane holds a certificate now, or no longer. */
-  private async announce(
-    session: DataplaneSession,
-    what: {
-      reason: string;
-      withdrawn: boolean;
-      serial?: string;
-      backend?: string;
-      notBefore?: string;
-      notAfter?: string;
-      supportedBackends?: readonly string[];
-    },
-  ): Promise<void> {
-    await this.deps.bus
-      .publish(dataplaneCertificateIssued, {
-        mesh: session.mesh,
-        dataplane: session.name,
-        serial: what.serial ?? '',
-        reason: what.reason,
-        backend: what.backend ?? '',
-        notBefore: what.notBefore ?? '',
-        notAfter: what.notAfter ?? '',
-        supportedBackends: [...(what.supportedBackends ?? [])],
-        time: this.deps.clock.now().toISOString(),
-        controlPlaneInstance: this.deps.instance,
-        withdrawn: what.withdrawn,
-      })
-      .catch((error: Error) =>
-        this.deps.log?.('warn', `${session.key}: issuance not announced: ${error.message}`),
-      );
-  }
-
-  /** Gathers what changed; the concerned dataplanes get their traffic message after a short debounce. */
-  private trafficChanged(change: TrafficChange | undefined): void {
-    if (!change) return;
-    let due = this.trafficDue.get(change.mesh);
-    if (!due)
-      this.trafficDue.set(change.mesh, (due = { all: false, services: new Set(), dataplanes: new Set() }));
-    due.all ||= change.all;
-    for (const s of change.services) due.services.add(s);
-    for (const d of change.dataplanes) due.dataplanes.add(d);
-    this.trafficTimer ??= setTimeout(() => this.flushTraffic(), this.deps.trafficDebounceMs ?? 50);
-  }
-
-  private flushTraffic(): void {
-    this.trafficTimer = undefined;
-    const due = new Map(this.trafficDue);
-    this.trafficDue.clear();
-    for (const session of this.sessions.values()) {
-      const change = due.get(session.mesh);
-      if (!change) continue;
-      const concerned =
-        change.all ||
-        change.dataplanes.has(session.name) ||
-        intersects(session.outboundServices, change.services);
-      if (concerned) void this.sendTraffic(session);
-    }
-  }
-
-  /** Sends the dataplane its traffic message, unless it already has exactly this one. */
-  private async sendTraffic(session: DataplaneSession): Promise<void> {
-    try {
-      await this.traffic.ensure(session.mesh);
-    } catch (error) {
-      return this.failed(session, error as Error);
-    }
-    if (session.closed) return;
-    const message = this.traffic.trafficFor(
-      session.mesh,
-      session.name,
-      session.spec,
-      session.view.mode === 'PERMISSIVE',
-    );
-    // A digest, not the message: one per connected dataplane is kept.
-    const fingerprint = createHash('sha1').update(JSON.stringify(message)).digest('base64');
-    if (fingerprint === session.lastTraffic) return;
-    session.lastTraffic = fingerprint;
-    session.channel.send(message);
   }
 
   /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */
@@ -501,10 +376,4 @@ async function untilCurrent<T>(ask: () => Promise<T>, current: (answer: T) => bo
     if (current(answer) || attempt >= 20) return answer;
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const item of small) if (large.has(item)) return true;
-  return false;
 }

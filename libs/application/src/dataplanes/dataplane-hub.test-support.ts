@@ -1,0 +1,153 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { trustBundle, type DataplaneServerMessage, type IssueReason } from '@meshtls/contracts';
+import { ResourceType, type MtlsBackend } from '@meshtls/domain';
+import { createCsr } from '@meshtls/pki';
+import { InProcessBus, MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
+import { FakeClock } from '@meshtls/util';
+import { BuiltinCaManager } from '../ca/builtin-ca.manager';
+import { CaRegistry } from '../ca/ca-registry';
+import { DataSourceReader } from '../ca/data-source.reader';
+import { IssueCertificateUseCase } from '../ca/issue-certificate.use-case';
+import { ProvidedCaManager } from '../ca/provided-ca.manager';
+import { TrustBundleQuery } from '../ca/trust-bundle.query';
+import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
+import { DataplaneHub } from './dataplane-hub';
+import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
+import type { IdentityIssuer } from './identity-issuer';
+
+/** Test support for the hub's specs: real stores, bus and CAs in memory, fake dataplanes. */
+export const clock = new FakeClock('2026-06-01T00:00:00Z');
+
+export const builtin = (name: string, expiration = '1d') => ({
+  name,
+  type: 'builtin',
+  dpCert: { rotation: { expiration } },
+});
+
+export const dataplane = (service = 'web', port = 8080) => ({
+  networking: { address: '10.0.0.1', inbound: [{ port, tags: { 'kuma.io/service': service } }] },
+});
+
+export const csr = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return createCsr({ privateKey, publicKey });
+};
+
+/** Tokens in tests are `ok:{mesh}:{name}`; anything else is malformed. */
+const tokens: DataplaneTokenVerifier = {
+  verify: async (token) => {
+    const [ok, mesh, name] = token.split(':');
+    if (ok !== 'ok' || !mesh || !name) throw new DataplaneTokenError('malformed', 'not a token');
+    return { mesh, name, tags: {}, expiresAt: new Date('2030-01-01'), keyId: '1' };
+  },
+};
+
+/** A dataplane's end of a stream: records what it is sent and answers CSR requests with a fresh key. */
+export class FakeDataplane implements DataplaneChannel {
+  readonly received: DataplaneServerMessage[] = [];
+  closed?: { status: StreamStatus; message: string };
+  onCsrRequest?: (requestId: string) => void;
+
+  send(message: DataplaneServerMessage): void {
+    this.received.push(message);
+    if (message.type === 'csr-request') this.onCsrRequest?.(message.requestId);
+  }
+
+  close(status: StreamStatus, message: string): void {
+    this.closed = { status, message };
+  }
+
+  identities() {
+    return this.received.flatMap((m) => (m.type === 'identity' ? [m] : []));
+  }
+
+  last() {
+    return this.received[this.received.length - 1];
+  }
+
+  traffic() {
+    return this.received.flatMap((m) => (m.type === 'traffic' ? [m] : [])).at(-1);
+  }
+}
+
+/**
+ * One test's world: mesh "default" with builtin backend ca-1 and Dataplane web-1, and any number of hub
+ * replicas on the same store, lease store and bus. `issued` records every issuance's reason.
+ */
+export class HubWorld {
+  readonly store = new MemoryResourceStore(clock);
+  readonly leases = new MemoryLeaseStore(clock);
+  readonly bus = new InProcessBus();
+  readonly issued: IssueReason[] = [];
+  private readonly builtinCas = new BuiltinCaManager(this.store, clock);
+  private readonly hubs: DataplaneHub[] = [];
+  private readonly stops: (() => void)[] = [];
+
+  static async create(): Promise<HubWorld> {
+    const world = new HubWorld();
+    await world.putMesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1')] });
+    await world.store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, dataplane());
+    return world;
+  }
+
+  makeHub(instance: string, csrTimeoutMs?: number, trafficDebounceMs?: number): DataplaneHub {
+    const registry = new CaRegistry({
+      builtin: this.builtinCas,
+      provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
+    });
+    const issue = new IssueCertificateUseCase(this.store, registry, clock);
+    const issuer: IdentityIssuer = {
+      issue: async (command) => {
+        this.issued.push(command.reason);
+        return issue.execute(command);
+      },
+    };
+    const query = new TrustBundleQuery(this.store, registry);
+    this.stops.push(registry.followChanges(this.store));
+    const sub = this.bus.serve(trustBundle, async (r) => ({ trustBundle: await query.execute(r.mesh) }), {
+      queue: 'ca-signer',
+    });
+    this.stops.push(() => void sub.unsubscribe());
+    const hub = new DataplaneHub({
+      store: this.store,
+      leases: this.leases,
+      bus: this.bus,
+      issuer,
+      tokens,
+      authorize: () => undefined,
+      clock,
+      instance,
+      ...(csrTimeoutMs ? { csrTimeoutMs } : {}),
+      ...(trafficDebounceMs ? { trafficDebounceMs } : {}),
+    });
+    this.stops.push(hub.followChanges());
+    this.hubs.push(hub);
+    return hub;
+  }
+
+  async putMesh(mtls?: { enabledBackend?: string; backends?: object[] }): Promise<void> {
+    for (const b of mtls?.backends ?? []) await this.builtinCas.ensure('default', b as MtlsBackend);
+    const existing = await this.store.get({ type: ResourceType.Mesh, name: 'default' });
+    const spec = mtls ? { mtls } : {};
+    if (existing) await this.store.update(existing.meta, spec, existing.meta.version);
+    else await this.store.create({ type: ResourceType.Mesh, name: 'default' }, spec);
+  }
+
+  hello(name = 'web-1', session = 'session-aaaa', extra: object = {}) {
+    return {
+      type: 'hello' as const,
+      mesh: 'default',
+      name,
+      token: `ok:default:${name}`,
+      session,
+      csrPem: csr(),
+      ...extra,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stops.splice(0).forEach((s) => s());
+    this.hubs.splice(0).forEach((h) => h.closeAll('test over'));
+    await this.bus.close();
+  }
+}
