@@ -20,6 +20,7 @@ export { generateLeafKey, LeafKeyType } from './keys/leaf-key.generator';
 export type { LeafKey } from './keys/leaf-key.generator';
 export { KeyKind } from './keys/key-kind';
 export { checkIssued, sanUris } from './x509/issued-certificate.validator';
+export { PemLabel, pemBlocks } from './x509/pem';
 export { checkMinted } from './x509/minted-certificate.validator';
 export type { MintedCheckInput } from './x509/minted-certificate.validator';
 export type { CheckIssuedInput, IssuingCa } from './x509/issued-certificate.validator';

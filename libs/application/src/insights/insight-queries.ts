@@ -9,6 +9,7 @@ import {
   type MeshInsightSummary,
   type ResourceRecord,
 } from '@meshtls/domain';
+import { PemLabel, pemBlocks } from '@meshtls/pki';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import type { PageRequest } from '../resources/resource-queries';
 import { insightKey } from './dataplane-insight.recorder';
@@ -85,9 +86,8 @@ export class InsightQueries {
   private async caCertificates(mesh: string): Promise<MeshInsight['caCertificates']> {
     const { trustBundle: anchors } = await this.bus.request(trustBundle, { mesh });
     return anchors.flatMap((anchor) => {
-      const certs =
-        anchor.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-      return certs.map((pem) => {
+      const certs = pemBlocks(anchor.certPem).filter((b) => b.label === PemLabel.Certificate);
+      return certs.map(({ pem }) => {
         const cert = new X509Certificate(pem);
         return {
           backend: anchor.backend,

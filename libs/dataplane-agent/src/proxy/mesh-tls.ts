@@ -1,5 +1,6 @@
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
+import { sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
 
 /** What a dataplane presents and trusts right now (changes on rotation and CA switches). */
@@ -24,7 +25,7 @@ export function materialKey(material: MeshTlsMaterial): string {
  * object of `getPeerCertificate()` cost a quarter of a sidecar's time per new connection.
  */
 export function peerSanUris(socket: TLSSocket): string[] {
-  return urisOfSan(peerCertificate(socket)?.subjectAltName);
+  return sanUris(peerCertificate(socket)?.subjectAltName);
 }
 
 /**
@@ -41,14 +42,6 @@ export function peerCertificate(socket: TLSSocket): X509Certificate | undefined 
 }
 
 const peers = new WeakMap<TLSSocket, X509Certificate>();
-
-function urisOfSan(subjectAltName: string | undefined): string[] {
-  const san = subjectAltName ?? '';
-  return san
-    .split(/,\s*/)
-    .filter((entry) => entry.startsWith('URI:'))
-    .map((entry) => entry.slice(4));
-}
 
 /**
  * Opens mesh mTLS to an upstream dataplane and checks that it is the service asked for: its
