@@ -98,8 +98,8 @@ export class DataplaneHub {
       hello.csrPem !== undefined,
       admitted.spec,
       meshMtlsView(admitted.mesh),
+      this.deps.clock.now().toISOString(),
     );
-    session.connectTime = this.deps.clock.now().toISOString();
     const previous = this.sessions.get(session.key);
     this.sessions.set(session.key, session);
     onAdmitted?.(session);
@@ -241,7 +241,6 @@ export class DataplaneHub {
           session.view = view;
           session.channel.send({ type: 'withdrawn', reason: `mTLS was disabled on mesh "${session.mesh}"` });
           if (session.serial) await this.deps.leases.deleteIf(session.mesh, session.name, session.serial);
-          session.serial = undefined;
           session.lease = undefined;
           await this.announce.certificate(session, { reason: 'mesh-change', withdrawn: true });
           return;
@@ -317,7 +316,6 @@ export class DataplaneHub {
       trustBundle,
       mode: session.view.mode ?? 'STRICT',
     });
-    session.serial = certificate.serial;
     session.lease = {
       mesh: session.mesh,
       dataplane: session.name,

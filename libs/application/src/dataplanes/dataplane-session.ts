@@ -19,14 +19,11 @@ export class SessionClosedError extends MeshError {
  * mesh change arriving together never interleave their messages.
  */
 export class DataplaneSession {
-  /** Serial of the certificate the dataplane holds from this replica, if any. */
-  serial?: string;
-  /** Its lease as last written, to write again if the lease store loses it. */
+  /** The lease of the certificate the dataplane holds from this replica, as last written (if any). */
   lease?: Lease;
   closed = false;
   /** Unique per stream (insights list each stream of a dataplane). */
   readonly streamId = randomUUID();
-  connectTime = new Date().toISOString();
   /** Whether the end of this stream was told. */
   endAnnounced = false;
   /** Digest of the traffic message last sent, so an unchanged one is not sent again. */
@@ -49,7 +46,14 @@ export class DataplaneSession {
     public spec: DataplaneSpec,
     /** The mesh's mTLS as last applied to this dataplane. */
     public view: MeshMtlsView,
+    /** When the stream was admitted. */
+    readonly connectTime: string,
   ) {}
+
+  /** Serial of the certificate the dataplane holds from this replica, if any. */
+  get serial(): string | undefined {
+    return this.lease?.serial;
+  }
 
   get key(): string {
     return sessionKey(this.mesh, this.name);

@@ -77,6 +77,11 @@ export function encodeEvent<E>(contract: EventContract<E>, payload: E): string {
   return JSON.stringify(check(contract.payload, payload, contract.subject, 'event'));
 }
 
+/** Decodes and checks an event; throws `InvalidMessageError` for anything its schema refuses. */
+export function decodeEvent<E>(contract: EventContract<E>, wire: string): E {
+  return check(contract.payload, parseJson(wire, contract.subject, 'event'), contract.subject, 'event');
+}
+
 /** Decodes, checks and hands an event to its handler; failures go to `onError` (a publisher cannot hear). */
 export async function deliverEvent<E>(
   contract: EventContract<E>,
@@ -85,9 +90,7 @@ export async function deliverEvent<E>(
   onError?: BusErrorHandler,
 ): Promise<void> {
   try {
-    await handler(
-      check(contract.payload, parseJson(wire, contract.subject, 'event'), contract.subject, 'event'),
-    );
+    await handler(decodeEvent(contract, wire));
   } catch (err) {
     onError?.(err, contract.subject);
   }

@@ -15,7 +15,7 @@ import { TimeoutError } from '@meshtls/util';
 import type { MessageBus, ServeOptions, SubscribeOptions, Subscription } from '../ports/message.bus';
 import {
   answerRequest,
-  check,
+  decodeEvent,
   type BusErrorHandler,
   deliverEvent,
   encodeEvent,
@@ -192,7 +192,7 @@ export class NatsBus implements MessageBus {
         for await (const m of messages) {
           let event: unknown;
           try {
-            event = check(contract.payload, JSON.parse(decoder.decode(m.data)), contract.subject, 'event');
+            event = decodeEvent(contract, decoder.decode(m.data));
           } catch (error) {
             this.options.onHandlerError?.(error, contract.subject);
             m.term(); // a malformed event never becomes valid: not redelivered
