@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
-import { materialKey, peerSanUris, type MeshTlsMaterial } from './mesh-tls';
+import { materialKey, peerSanUris, secureContextOptions, type MeshTlsMaterial } from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
@@ -119,12 +119,7 @@ export class InboundListener {
       return this.refuse(socket, [], 'no-identity', 'no identity yet: mesh mTLS cannot be served');
     const key = materialKey(material);
     if (key !== this.contextKey) {
-      this.tlsServer.setSecureContext({
-        cert: material.certChainPem,
-        key: material.keyPem,
-        ca: material.trustBundlePem,
-        minVersion: 'TLSv1.2',
-      });
+      this.tlsServer.setSecureContext(secureContextOptions(material));
       this.contextKey = key;
     }
     this.tlsServer.emit('connection', transport);

@@ -1,4 +1,9 @@
-import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  connect as tlsConnect,
+  type SecureContext,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
@@ -12,6 +17,16 @@ export interface MeshTlsMaterial {
   readonly keyPem: string;
   /** Every trusted mesh CA. */
   readonly trustBundlePem: string;
+}
+
+/** The TLS context options of an identity: its certificate chain and key, the mesh bundle, TLS 1.2+. */
+export function secureContextOptions(material: MeshTlsMaterial): SecureContextOptions {
+  return {
+    cert: material.certChainPem,
+    key: material.keyPem,
+    ca: material.trustBundlePem,
+    minVersion: 'TLSv1.2',
+  };
 }
 
 /** Identifies what a TLS context is built from: a new certificate or a new bundle needs a new one. */

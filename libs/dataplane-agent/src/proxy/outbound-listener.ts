@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { connectMeshTls, materialKey, type MeshTlsMaterial } from './mesh-tls';
+import { connectMeshTls, materialKey, secureContextOptions, type MeshTlsMaterial } from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
 
 /** An upstream dataplane of the target service: its inbound address and whether it holds a certificate. */
@@ -119,12 +119,7 @@ export class OutboundListener {
   private contextFor(material: MeshTlsMaterial): SecureContext {
     const key = materialKey(material);
     if (this.context?.key !== key) {
-      const context = createSecureContext({
-        cert: material.certChainPem,
-        key: material.keyPem,
-        ca: material.trustBundlePem,
-        minVersion: 'TLSv1.2',
-      });
+      const context = createSecureContext(secureContextOptions(material));
       this.context = { key, context };
     }
     return this.context.context;
