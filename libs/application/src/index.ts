@@ -35,6 +35,8 @@ export {
 } from './ca/admission-controller';
 export type { AdmissionOptions, AdmissionResult, Timers } from './ca/admission-controller';
 export { TrustBundleQuery } from './ca/trust-bundle.query';
+export { IssueRequestLedger } from './ca/issue-request.ledger';
+export type { IssueRequestLedgerOptions } from './ca/issue-request.ledger';
 export { StreamStatus, StreamRefusedError } from './dataplanes/dataplane-channel.port';
 export type { DataplaneChannel } from './dataplanes/dataplane-channel.port';
 export { DataplaneTokenError, TOKEN_REFUSALS } from './dataplanes/dataplane-token.port';

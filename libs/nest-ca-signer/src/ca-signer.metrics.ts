@@ -10,7 +10,13 @@ import { Counter, Gauge, type Registry } from 'prom-client';
  */
 export function caSignerMetrics(
   registry: Registry,
-  deps: { admission: AdmissionController; store: ResourceStore; trust: TrustBundleQuery },
+  deps: {
+    admission: AdmissionController;
+    store: ResourceStore;
+    trust: TrustBundleQuery;
+    /** Requests asked again and answered with the certificate already made for them. */
+    repeats: () => number;
+  },
 ): { signed(mesh: string, backend: string, reason: string): void } {
   const signed = new Counter({
     name: 'mesh_ca_certificates_signed_total',
@@ -44,6 +50,15 @@ export function caSignerMetrics(
     collect() {
       this.reset();
       this.inc(deps.admission.stats().shed);
+    },
+  });
+  new Counter({
+    name: 'mesh_ca_repeated_requests_total',
+    help: 'Certificate requests asked again (the first answer was lost or late), answered with the certificate already made',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(deps.repeats());
     },
   });
   new Gauge({

@@ -1,14 +1,21 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   AdmissionController,
   EnsureCaBackendsUseCase,
   IssueCertificateUseCase,
   IssuePriority,
+  IssueRequestLedger,
   TrustBundleQuery,
   ValidateMtlsUseCase,
   type CaRegistry,
 } from '@meshtls/application';
-import { ensureCaBackends, issueCertificate, trustBundle, validateMtls } from '@meshtls/contracts';
+import {
+  ensureCaBackends,
+  issueCertificate,
+  trustBundle,
+  validateMtls,
+  type ReplyOf,
+} from '@meshtls/contracts';
 import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '@meshtls/nest-core';
 import type { Registry } from 'prom-client';
 import { caSignerMetrics } from './ca-signer.metrics';
@@ -17,10 +24,15 @@ import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } f
 
 const QUEUE = 'ca-signer';
 
+type IssueReply = ReplyOf<typeof issueCertificate>;
+
 /** Serves ca-signer's contracts on the bus; issuance goes through admission control. */
 @Injectable()
 export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriptions: Subscription[] = [];
+  private readonly logger = new Logger(CaSignerService.name);
+  /** Requests asked again (their first answer was lost) get the certificate already made for them. */
+  private readonly ledger = new IssueRequestLedger<IssueReply>();
   private stopWatch?: () => void;
 
   constructor(
@@ -37,7 +49,12 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const queue = { queue: QUEUE };
     const trust = new TrustBundleQuery(this.store, this.registry);
-    const metrics = caSignerMetrics(this.metrics, { admission: this.admission, store: this.store, trust });
+    const metrics = caSignerMetrics(this.metrics, {
+      admission: this.admission,
+      store: this.store,
+      trust,
+      repeats: () => this.ledger.repeats,
+    });
     this.subscriptions.push(
       this.bus.serve(validateMtls, (request) => this.validate.execute(request), queue),
       this.bus.serve(ensureCaBackends, (request) => this.ensure.execute(request), queue),
@@ -48,17 +65,27 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
       ),
       this.bus.serve(
         issueCertificate,
-        async (request) => {
-          // A dataplane that is new or restarted holds no certificate; every other one still has a valid one.
-          const first = request.reason === 'new' || request.reason === 'restart';
-          const priority = first ? IssuePriority.First : IssuePriority.Renewal;
-          const result = await this.admission.run(priority, () => this.issue.execute(request));
-          if (!result.admitted) {
-            return { status: 'shed' as const, retryAfterMs: result.retryAfterMs, reason: result.reason };
-          }
-          metrics.signed(request.mesh, result.value.certificate.backend, request.reason);
-          return { status: 'issued' as const, ...result.value };
-        },
+        (request) =>
+          this.ledger.run(
+            request.requestId,
+            `${request.mesh}/${request.dataplane}`,
+            async (): Promise<IssueReply> => {
+              // A dataplane that is new or restarted holds no certificate; every other one still has a valid one.
+              const first = request.reason === 'new' || request.reason === 'restart';
+              const priority = first ? IssuePriority.First : IssuePriority.Renewal;
+              const result = await this.admission.run(priority, () => this.issue.execute(request));
+              if (!result.admitted) {
+                return { status: 'shed', retryAfterMs: result.retryAfterMs, reason: result.reason };
+              }
+              const { certificate } = result.value;
+              metrics.signed(request.mesh, certificate.backend, request.reason);
+              this.logger.debug(
+                `signed ${certificate.serial} for ${request.mesh}/${request.dataplane} (${request.reason}, request ${request.requestId})`,
+              );
+              return { status: 'issued', ...result.value };
+            },
+            (reply) => reply.status === 'issued',
+          ),
         queue,
       ),
     );

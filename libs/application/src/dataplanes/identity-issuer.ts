@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate, type IssueReason } from '@meshtls/contracts';
 import type { MessageBus } from '@meshtls/store';
-import { MeshError } from '@meshtls/util';
+import { MeshError, TimeoutError } from '@meshtls/util';
 import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
 
 export interface IssueIdentityCommand {
@@ -25,20 +25,32 @@ export interface BusIdentityIssuerOptions {
   readonly maxInFlight?: number;
   /** How long one certificate may take, shed retries included. */
   readonly deadlineMs?: number;
+  /**
+   * How long one attempt waits for ca-signer's answer before asking again (a ca-signer that died with the
+   * request). Longer than ca-signer's own queue wait (MESH_CA_MAX_WAIT_MS), after which it answers `shed`.
+   */
+  readonly attemptTimeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
 
+/** Pause after an attempt that got no answer: doubling from this, up to the cap. */
+const UNANSWERED_BACKOFF_MS = 100;
+const UNANSWERED_BACKOFF_CAP_MS = 2000;
+
 /**
  * Asks ca-signer (over the bus) for certificates. When ca-signer sheds a request it says how long to
  * wait; this waits that long (with jitter, so a fleet does not come back in step) and asks again, until
- * the deadline. A bounded number of requests are in flight per replica.
+ * the deadline. An attempt nobody answers (the ca-signer that took it died, or none is up) is asked again
+ * under the same request id, which ca-signer answers with the certificate it already made for it, if it
+ * made one: one request, one certificate. A bounded number of requests are in flight per replica.
  */
 export class BusIdentityIssuer implements IdentityIssuer {
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly maxInFlight: number;
   private readonly deadlineMs: number;
+  private readonly attemptTimeoutMs: number | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
@@ -48,6 +60,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
   ) {
     this.maxInFlight = options.maxInFlight ?? 64;
     this.deadlineMs = options.deadlineMs ?? 120_000;
+    this.attemptTimeoutMs = options.attemptTimeoutMs;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
   }
@@ -55,8 +68,24 @@ export class BusIdentityIssuer implements IdentityIssuer {
   async issue(command: IssueIdentityCommand): Promise<IssueCertificateResult> {
     const requestId = randomUUID();
     const deadline = this.now() + this.deadlineMs;
-    for (;;) {
-      const reply = await this.withSlot(() => this.bus.request(issueCertificate, { ...command, requestId }));
+    const timeout = this.attemptTimeoutMs === undefined ? undefined : { timeoutMs: this.attemptTimeoutMs };
+    for (let unanswered = 0; ; ) {
+      let reply;
+      try {
+        reply = await this.withSlot(() =>
+          this.bus.request(issueCertificate, { ...command, requestId }, timeout),
+        );
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        const wait = Math.min(UNANSWERED_BACKOFF_MS * 2 ** unanswered++, UNANSWERED_BACKOFF_CAP_MS);
+        if (this.now() + wait > deadline) {
+          throw new IssueDeadlineError(
+            `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${error.message}`,
+          );
+        }
+        await this.sleep(wait * (1 + Math.random() * 0.25));
+        continue;
+      }
       if (reply.status === 'issued')
         return { certificate: reply.certificate, trustBundle: reply.trustBundle };
       const wait = reply.retryAfterMs * (1 + Math.random() * 0.25);

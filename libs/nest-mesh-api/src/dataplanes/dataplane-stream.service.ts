@@ -61,7 +61,10 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       store: this.store,
       leases: this.leases,
       bus: this.bus,
-      issuer: new BusIdentityIssuer(this.bus, { maxInFlight: this.config.maxIssuesInFlight }),
+      issuer: new BusIdentityIssuer(this.bus, {
+        maxInFlight: this.config.maxIssuesInFlight,
+        attemptTimeoutMs: this.config.issueAttemptTimeoutMs,
+      }),
       tokens: this.tokens,
       authorize: this.authorize,
       clock: this.clock,

@@ -16,6 +16,8 @@ export interface DpServerConfig {
   readonly csrTimeoutMs: number;
   /** Certificate requests in flight from this replica to ca-signer. */
   readonly maxIssuesInFlight: number;
+  /** How long one certificate request waits for ca-signer's answer before it is asked again. */
+  readonly issueAttemptTimeoutMs: number;
   /** How often the leases of connected dataplanes are checked (and restored if the store lost them). */
   readonly leaseCheckMs: number;
 }
@@ -31,6 +33,7 @@ const envSchema = z.object({
     .default('localhost,127.0.0.1'),
   MESH_DP_CSR_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   MESH_DP_MAX_ISSUES_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
+  MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   MESH_DP_LEASE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
@@ -49,6 +52,7 @@ export function loadDpServerConfig(env: Record<string, string | undefined>): DpS
     hostnames: Object.freeze(e.MESH_DP_SERVER_HOSTNAMES.split(',')),
     csrTimeoutMs: e.MESH_DP_CSR_TIMEOUT_MS,
     maxIssuesInFlight: e.MESH_DP_MAX_ISSUES_IN_FLIGHT,
+    issueAttemptTimeoutMs: e.MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS,
     leaseCheckMs: e.MESH_DP_LEASE_CHECK_MS,
   });
 }
