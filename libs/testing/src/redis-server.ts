@@ -5,10 +5,12 @@ import { findBinary, probeGreeting, spawnServer, stopProcess, waitUntilReady } f
 export interface RedisServerHandle {
   readonly url: string;
   readonly port: number;
-  /** The PID spawned here (Redis removes its own pidfile on shutdown, so this is the one to trust). */
+  /** The PID spawned here (Redis removes its own pidfile on shutdown, so this is the one to trust); changes with restartEmpty(). */
   readonly pid: number;
   /** Stops it (SIGTERM, then SIGKILL) and removes its working dir. Idempotent. */
   stop(): Promise<void>;
+  /** Kills it (SIGKILL) and starts a new one on the same port with no data: a crash without persistence. */
+  restartEmpty(): Promise<void>;
 }
 
 /**
@@ -24,40 +26,51 @@ export async function startRedisServer(
 async function startOnce(options: { startTimeoutMs?: number }): Promise<RedisServerHandle> {
   const binary = findBinary('redis-server', 'apt-get install redis-server');
   const port = await freePort();
-  const dir = await tempDir('meshtls-redis-');
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-    '--dir',
-    dir.path,
-  ];
-  const server = spawnServer(binary, args);
-  try {
-    // INFO names the process: a Redis that already held the port cannot pass for this one.
-    const probe = (p: number) => probeGreeting(p, `process_id:${server.pid}`, 'INFO server\r\n');
-    await waitUntilReady(server, 'redis-server', port, probe, options.startTimeoutMs ?? 10_000);
-  } catch (err) {
-    await dir.remove();
-    throw err;
-  }
+  const launch = async () => {
+    const dir = await tempDir('meshtls-redis-');
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      dir.path,
+    ];
+    const server = spawnServer(binary, args);
+    try {
+      // INFO names the process: a Redis that already held the port cannot pass for this one.
+      const probe = (p: number) => probeGreeting(p, `process_id:${server.pid}`, 'INFO server\r\n');
+      await waitUntilReady(server, 'redis-server', port, probe, options.startTimeoutMs ?? 10_000);
+    } catch (err) {
+      await dir.remove();
+      throw err;
+    }
+    return { server, dir };
+  };
+  let current = await launch();
   let stopped = false;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    pid: server.pid,
+    get pid() {
+      return current.server.pid;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await stopProcess(server, 5000);
-      await dir.remove();
+      await stopProcess(current.server, 5000);
+      await current.dir.remove();
+    },
+    async restartEmpty() {
+      await stopProcess(current.server, 5000, 'SIGKILL');
+      await current.dir.remove();
+      current = await launch();
     },
   };
 }

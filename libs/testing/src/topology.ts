@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppProcess } from './app-process';
+import { startNatsCluster } from './nats-cluster';
 import { startNatsServer, type NatsServerHandle } from './nats-server';
 import { join } from 'node:path';
 import { freePort, tempDir, type TempDir } from './ports';
@@ -32,12 +33,23 @@ export class Topology {
   readonly replicas: Replica[] = [];
 
   private constructor(
-    readonly nats: NatsServerHandle,
+    /** Every NATS server: one, or the members of a JetStream cluster. */
+    readonly natsServers: readonly NatsServerHandle[],
     readonly redis: RedisServerHandle,
     private readonly env: Record<string, string>,
     /** Shared by the mesh-api replicas: they generate one dataplane-server CA and certificate there. */
     private readonly dataDir: TempDir,
   ) {}
+
+  /** The first (or only) NATS server. */
+  get nats(): NatsServerHandle {
+    return this.natsServers[0]!;
+  }
+
+  /** Every NATS server's client URL: what the control-plane processes are given. */
+  get natsUrls(): string[] {
+    return this.natsServers.map((s) => s.url);
+  }
 
   /** The CA file dataplanes trust for every mesh-api replica of this topology. */
   get dpCaFile(): string {
@@ -46,14 +58,20 @@ export class Topology {
 
   /**
    * `replicas`: how many of each role (a number for all, or per role; a missing role gets none);
-   * `env`: extra settings for every replica (e.g. ca-signer's admission limits).
+   * `env`: extra settings for every replica (e.g. ca-signer's admission limits); `natsNodes`: 1 (default)
+   * or a JetStream cluster of that many members, every resource and event stream replicated on each.
    */
   static async start(
     replicas: number | Partial<Record<Role, number>> = 2,
     env: Record<string, string> = {},
+    options: { natsNodes?: number } = {},
   ): Promise<Topology> {
-    const [nats, redis, dataDir] = await Promise.all([startNatsServer(), startRedisServer(), tempDir()]);
-    const topology = new Topology(nats, redis, env, dataDir);
+    const nodes = options.natsNodes ?? 1;
+    const startNats = async () =>
+      nodes === 1 ? [await startNatsServer()] : (await startNatsCluster({ size: nodes })).servers;
+    const [nats, redis, dataDir] = await Promise.all([startNats(), startRedisServer(), tempDir()]);
+    const clusterEnv: Record<string, string> = nodes === 1 ? {} : { MESH_KV_REPLICAS: String(nodes) };
+    const topology = new Topology(nats, redis, { ...clusterEnv, ...env }, dataDir);
     try {
       for (const role of CONTROL_PLANE_ROLES) {
         const count = typeof replicas === 'number' ? replicas : (replicas[role] ?? 0);
@@ -66,13 +84,14 @@ export class Topology {
     return topology;
   }
 
-  async startReplica(role: Role, instanceId: string): Promise<Replica> {
+  /** Starts one more replica of `role`; `env` adds to (or overrides) the topology's settings for it alone. */
+  async startReplica(role: Role, instanceId: string, env: Record<string, string> = {}): Promise<Replica> {
     const port = await freePort();
     const dpPort = role === 'mesh-api' ? await freePort() : 0;
     const process = await AppProcess.start(
       role,
       {
-        MESH_NATS_URL: this.nats.url,
+        MESH_NATS_URL: this.natsUrls.join(','),
         MESH_REDIS_URL: this.redis.url,
         MESH_SECRET_KEY: this.secretKey,
         MESH_ADMIN_TOKEN: this.adminToken,
@@ -81,6 +100,7 @@ export class Topology {
         MESH_DATA_DIR: this.dataDir.path,
         MESH_DP_SERVER_PORT: String(dpPort),
         ...this.env,
+        ...env,
       },
       instanceId,
     );
@@ -101,7 +121,7 @@ export class Topology {
 
   async stop(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.process.stop()));
-    await Promise.all([this.nats.stop(), this.redis.stop()]);
+    await Promise.all([...this.natsServers.map((s) => s.stop()), this.redis.stop()]);
     await this.dataDir.remove();
   }
 }
