@@ -32,6 +32,8 @@ export interface BusIdentityIssuerOptions {
   readonly attemptTimeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** Told of every attempt asked again, and why: nobody answered it, or ca-signer shed it. */
+  readonly onRetry?: (cause: 'unanswered' | 'shed') => void;
 }
 
 /** Pause after an attempt that got no answer: doubling from this, up to the cap. */
@@ -53,6 +55,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
   private readonly attemptTimeoutMs: number | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly onRetry: (cause: 'unanswered' | 'shed') => void;
 
   constructor(
     private readonly bus: MessageBus,
@@ -63,6 +66,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
     this.attemptTimeoutMs = options.attemptTimeoutMs;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
+    this.onRetry = options.onRetry ?? (() => undefined);
   }
 
   async issue(command: IssueIdentityCommand): Promise<IssueCertificateResult> {
@@ -83,6 +87,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
             `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${error.message}`,
           );
         }
+        this.onRetry('unanswered');
         await this.sleep(wait * (1 + Math.random() * 0.25));
         continue;
       }
@@ -94,6 +99,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
           `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${reply.reason}`,
         );
       }
+      this.onRetry('shed');
       await this.sleep(wait);
     }
   }

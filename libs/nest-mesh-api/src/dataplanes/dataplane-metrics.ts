@@ -5,7 +5,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * mesh-api's dataplane metrics: certificates given to dataplanes (by mesh, backend and reason),
  * failures, how long an issuance took (CSR round trip and signing), and streams connected here.
  */
-export function dataplaneMetrics(registry: Registry, connected: () => number): HubObserver {
+export function dataplaneMetrics(
+  registry: Registry,
+  connected: () => number,
+): HubObserver & { retried(cause: 'unanswered' | 'shed'): void } {
   const issued = new Counter({
     name: 'mesh_dataplane_certificates_issued_total',
     help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
@@ -25,6 +28,12 @@ export function dataplaneMetrics(registry: Registry, connected: () => number): H
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const retries = new Counter({
+    name: 'mesh_dataplane_certificate_request_retries_total',
+    help: 'Certificate requests to ca-signer asked again, by cause: unanswered (a ca-signer died with it, or none is up) or shed (ca-signer saturated)',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -34,6 +43,7 @@ export function dataplaneMetrics(registry: Registry, connected: () => number): H
     },
   });
   return {
+    retried: (cause) => retries.inc({ cause }),
     issued: (e) => {
       issued.inc({ mesh: e.mesh, backend: e.backend, reason: e.reason });
       duration.observe({ reason: e.reason }, e.seconds);

@@ -57,6 +57,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
   async onModuleInit(): Promise<void> {
     const log = (level: 'info' | 'warn' | 'debug', message: string) =>
       this.logger[level === 'info' ? 'log' : level](message);
+    const metrics = dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0);
     this.hub = new DataplaneHub({
       store: this.store,
       leases: this.leases,
@@ -64,6 +65,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       issuer: new BusIdentityIssuer(this.bus, {
         maxInFlight: this.config.maxIssuesInFlight,
         attemptTimeoutMs: this.config.issueAttemptTimeoutMs,
+        onRetry: (cause) => metrics.retried(cause),
       }),
       tokens: this.tokens,
       authorize: this.authorize,
@@ -71,7 +73,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       instance: this.instance,
       csrTimeoutMs: this.config.csrTimeoutMs,
       log,
-      observer: dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0),
+      observer: metrics,
     });
     const hubRef = this.hub;
     this.stopWatch = this.hub.followChanges();

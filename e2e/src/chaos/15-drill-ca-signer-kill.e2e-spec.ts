@@ -1,0 +1,123 @@
+import { Topology, tempDir, type Replica, type TempDir } from '@meshtls/testing';
+import { http } from '../../support/cli';
+import {
+  SimulatedFleet,
+  adminPut,
+  builtinMesh,
+  replicaMetric,
+  reportDrill,
+  sized,
+} from '../../support/chaos';
+
+/**
+ * Drill 2: SIGKILL of a ca-signer in the middle of a burst of first certificates. The survivor answers
+ * every request (the ones the dead one took are asked again under the same request id), no CA is created
+ * twice, and no request gets two certificates.
+ */
+describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
+  const FLEET = sized(80, 1000);
+  // Slow signers (a rate limit), so that the burst lasts and the killed one dies with requests in hand.
+  const RATE = sized(30, 150);
+  let topology: Topology;
+  let dir: TempDir;
+  let fleet: SimulatedFleet;
+
+  afterAll(async () => {
+    fleet?.stop();
+    await topology?.stop();
+    await dir?.remove();
+  });
+
+  it('answers every request from the survivor, with one CA and one certificate per request', async () => {
+    [topology, dir] = await Promise.all([
+      Topology.start(
+        { 'mesh-api': 2, 'rotation-scheduler': 1 },
+        { MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS: '3000' },
+      ),
+      tempDir('meshtls-drill-2-'),
+    ]);
+    const signerEnv = {
+      MESH_LOG_LEVEL: 'debug',
+      MESH_CA_RATE: String(RATE),
+      MESH_CA_BURST: '5',
+      MESH_CA_MAX_WAIT_MS: '2000',
+    };
+    const signers: Replica[] = [];
+    for (const id of ['ca-signer-1', 'ca-signer-2'])
+      signers.push(await topology.startReplica('ca-signer', id, signerEnv));
+    const [killed, survivor] = signers as [Replica, Replica];
+    const api = topology.of('mesh-api')[0]!;
+    expect(await adminPut(topology, `${api.url}/meshes/m`, builtinMesh('m', '1h'))).toBe(201);
+    const caSecret = `${api.url}/meshes/m/secrets/m.ca-builtin-cert-ca-1`;
+    const caBefore = (await http('GET', caSecret, { token: topology.adminToken })).json;
+    expect(caBefore).toMatchObject({ type: 'Secret', name: 'm.ca-builtin-cert-ca-1' });
+
+    fleet = await SimulatedFleet.start(topology, 'm', FLEET);
+    await fleet.until(() => fleet.holding >= FLEET / 4, 60_000, 'a quarter of the burst');
+    const killedAt = Date.now();
+    const signedByKilled = await replicaMetric(killed.url, 'mesh_ca_certificates_signed_total').catch(
+      () => -1,
+    );
+    process.kill(killed.process.pid, 'SIGKILL');
+    const heldAtKill = fleet.holding;
+    const restMs = await fleet.until(() => fleet.holding === FLEET, 120_000, 'the rest of the burst');
+
+    // Every certificate as ca-signer logged it: request id → serials signed for it, by either signer.
+    const signed = new Map<string, string[]>();
+    for (const signer of signers) {
+      for (const m of signer.process.logs.matchAll(
+        /signed ([0-9A-F]+) for m\/dp-\d+ \(new, request ([\w-]+)\)/g,
+      )) {
+        signed.set(m[2]!, [...(signed.get(m[2]!) ?? []), m[1]!]);
+      }
+    }
+    const serialRequest = new Map(
+      [...signed].flatMap(([id, serials]) => serials.map((s) => [s, id] as const)),
+    );
+    const delivered = fleet.received.flat();
+    const deliveredRequests = delivered.map((r) => serialRequest.get(r.serial));
+    const deliveredPerRequest = new Map<string, number>();
+    for (const id of deliveredRequests) {
+      if (id !== undefined) deliveredPerRequest.set(id, (deliveredPerRequest.get(id) ?? 0) + 1);
+    }
+    const signedTwice = [...signed.values()].filter((serials) => serials.length > 1).length;
+    const repeats = await replicaMetric(survivor.url, 'mesh_ca_repeated_requests_total');
+    let unanswered = 0;
+    for (const api of topology.of('mesh-api')) {
+      unanswered += await replicaMetric(
+        api.url,
+        'mesh_dataplane_certificate_request_retries_total',
+        'unanswered',
+      );
+    }
+    const caAfter = (await http('GET', caSecret, { token: topology.adminToken })).json;
+    const anchors = new Set(delivered.map((r) => r.trustBundlePem));
+    reportDrill('2: kill -9 ca-signer during a burst', {
+      dataplanes: FLEET,
+      'holding a certificate at the kill': heldAtKill,
+      'signed by the killed ca-signer before it died': signedByKilled,
+      'rest of the burst after the kill (ms)': restMs,
+      'certificates delivered': delivered.length,
+      'requests with more than one certificate delivered': [...deliveredPerRequest.values()].filter(
+        (n) => n > 1,
+      ).length,
+      'requests signed twice (first signer died before answering)': signedTwice,
+      'requests asked again (unanswered by the killed one)': unanswered,
+      'repeated request ids answered from the ledger': repeats,
+      'stream disconnects': fleet.disconnects.length,
+      'CAs in the trust bundles': anchors.size,
+      lost: FLEET - fleet.holding,
+    });
+    // Every dataplane got exactly one certificate, signed for a request ca-signer logged, on its first stream.
+    expect(fleet.received.map((r) => r.length)).toEqual(fleet.received.map(() => 1));
+    expect(deliveredRequests.filter((id) => id === undefined)).toEqual([]);
+    expect(new Set(deliveredRequests).size).toBe(FLEET);
+    expect(fleet.disconnects).toEqual([]);
+    // The killed one died with requests in hand, and they were asked again.
+    expect(unanswered).toBeGreaterThan(0);
+    // The CA was made once: the stored one never rewritten, one anchor everywhere.
+    expect(caAfter).toEqual(caBefore);
+    expect(anchors.size).toBe(1);
+    expect(fleet.invalid).toEqual([]);
+  }, 240_000);
+});
