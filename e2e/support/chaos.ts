@@ -31,6 +31,7 @@ export interface ReceivedIdentity {
   readonly reason: string;
   readonly serial: string;
   readonly notAfter: number;
+  readonly rotateAt: number;
   readonly trustBundlePem: string;
 }
 
@@ -102,6 +103,7 @@ export class SimulatedFleet {
           reason: id.reason,
           serial: id.serial,
           notAfter: Date.parse(id.notAfter),
+          rotateAt: Date.parse(id.rotateAt),
           trustBundlePem: id.trustBundlePem,
         }),
       );
