@@ -39,6 +39,8 @@ export interface NatsServerHandle {
   readonly port: number;
   readonly pid: number;
   readonly storeDir: string;
+  /** The name it reports (JetStream names stream leaders by it). */
+  readonly serverName: string;
   /** Stops it (SIGTERM, then SIGKILL) and removes the store dir if it was made here. Idempotent. */
   stop(): Promise<void>;
   /** Stops it gracefully and starts it again on the same port and store. */
@@ -91,6 +93,7 @@ async function startOnce(options: NatsServerOptions): Promise<NatsServerHandle> 
       return current.pid;
     },
     storeDir,
+    serverName,
     async stop() {
       if (stopped) return;
       stopped = true;
