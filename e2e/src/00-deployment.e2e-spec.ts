@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -41,21 +41,40 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('is accepted by `docker compose config` where a compose client exists', () => {
-    let hasCompose = true;
-    try {
-      execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
-    } catch {
-      hasCompose = false;
+  /** A compose client: the docker plugin (v2) or the standalone docker-compose (Debian's package, v1). */
+  const composeClient = (): [string, ...string[]] => {
+    for (const candidate of [['docker', 'compose'], ['docker-compose']] as [string, ...string[]][]) {
+      try {
+        execFileSync(candidate[0], [...candidate.slice(1), 'version'], { stdio: 'ignore' });
+        return candidate;
+      } catch {
+        // try the next one
+      }
     }
-    if (!hasCompose) return; // No compose client on this machine; the structure is checked above.
-    execFileSync('docker', ['compose', '-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--quiet'], {
-      env: {
-        ...process.env,
-        MESH_ADMIN_TOKEN: 'x'.repeat(24),
-        MESH_SECRET_KEY: Buffer.alloc(32).toString('base64'),
-      },
+    throw new Error(
+      'no compose client: apt-get install docker-compose (or install the docker compose plugin)',
+    );
+  };
+  const composeConfig = (env: Record<string, string>) => {
+    const [bin, ...args] = composeClient();
+    return spawnSync(bin, [...args, '-f', join(REPO_ROOT, 'docker-compose.yml'), 'config'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
     });
+  };
+
+  it('is accepted by `docker compose config`, and refused without the admin token and at-rest key', () => {
+    const ok = composeConfig({
+      MESH_ADMIN_TOKEN: 'x'.repeat(24),
+      MESH_SECRET_KEY: Buffer.alloc(32).toString('base64'),
+    });
+    expect(ok.stderr).not.toMatch(/invalid|error/i);
+    expect(ok.status).toBe(0);
+    const resolved = parse(ok.stdout) as Compose;
+    expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(compose.services).sort());
+    const missing = composeConfig({ MESH_SECRET_KEY: Buffer.alloc(32).toString('base64') });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('set MESH_ADMIN_TOKEN in .env');
   });
 });
 
