@@ -21,9 +21,24 @@ describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
   let topology: Topology;
   let dir: TempDir;
   let fleet: SimulatedFleet;
+  let frozenFleet: SimulatedFleet | undefined;
+  let survivor: Replica;
+
+  /** Every certificate as ca-signer logged it: request id → serials signed for it, by any of `signers`. */
+  const signedPerRequest = (signers: Replica[], prefix: string) => {
+    const signed = new Map<string, string[]>();
+    const pattern = new RegExp(`signed ([0-9A-F]+) for m/${prefix}-\\d+ \\(new, request ([\\w-]+)\\)`, 'g');
+    for (const signer of signers) {
+      for (const m of signer.process.logs.matchAll(pattern)) {
+        signed.set(m[2]!, [...(signed.get(m[2]!) ?? []), m[1]!]);
+      }
+    }
+    return signed;
+  };
 
   afterAll(async () => {
     fleet?.stop();
+    frozenFleet?.stop();
     await topology?.stop();
     await dir?.remove();
   });
@@ -45,7 +60,8 @@ describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
     const signers: Replica[] = [];
     for (const id of ['ca-signer-1', 'ca-signer-2'])
       signers.push(await topology.startReplica('ca-signer', id, signerEnv));
-    const [killed, survivor] = signers as [Replica, Replica];
+    const killed = signers[0]!;
+    survivor = signers[1]!;
     const api = topology.of('mesh-api')[0]!;
     expect(await adminPut(topology, `${api.url}/meshes/m`, builtinMesh('m', '1h'))).toBe(201);
     const caSecret = `${api.url}/meshes/m/secrets/m.ca-builtin-cert-ca-1`;
@@ -62,15 +78,7 @@ describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
     const heldAtKill = fleet.holding;
     const restMs = await fleet.until(() => fleet.holding === FLEET, 120_000, 'the rest of the burst');
 
-    // Every certificate as ca-signer logged it: request id → serials signed for it, by either signer.
-    const signed = new Map<string, string[]>();
-    for (const signer of signers) {
-      for (const m of signer.process.logs.matchAll(
-        /signed ([0-9A-F]+) for m\/dp-\d+ \(new, request ([\w-]+)\)/g,
-      )) {
-        signed.set(m[2]!, [...(signed.get(m[2]!) ?? []), m[1]!]);
-      }
-    }
+    const signed = signedPerRequest(signers, 'dp');
     const serialRequest = new Map(
       [...signed].flatMap(([id, serials]) => serials.map((s) => [s, id] as const)),
     );
@@ -119,5 +127,39 @@ describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
     expect(caAfter).toEqual(caBefore);
     expect(anchors.size).toBe(1);
     expect(fleet.invalid).toEqual([]);
+  }, 240_000);
+
+  it('signs a request asked again while its ca-signer was frozen once, and answers both asks with it', async () => {
+    // The survivor alone now: frozen (SIGSTOP) longer than mesh-api waits for an answer, every request it
+    // holds is asked again, to it, under the same id; thawed, it signs each once and answers both asks.
+    const FROZEN = sized(20, 200);
+    const signedBefore = signedPerRequest([survivor], 'frozen').size;
+    expect(signedBefore).toBe(0);
+    process.kill(survivor.process.pid, 'SIGSTOP');
+    try {
+      frozenFleet = await SimulatedFleet.start(topology, 'm', FROZEN, { names: (i) => `frozen-${i}` });
+      await new Promise((r) => setTimeout(r, 4_000)); // longer than MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS
+      expect(frozenFleet.holding).toBe(0);
+    } finally {
+      process.kill(survivor.process.pid, 'SIGCONT');
+    }
+    const thawedMs = await frozenFleet.until(() => frozenFleet!.holding === FROZEN, 60_000, 'after the thaw');
+    await new Promise((r) => setTimeout(r, 1_000)); // time for a second signature to show in the log
+    const signed = signedPerRequest([survivor], 'frozen');
+    const repeats = await replicaMetric(survivor.url, 'mesh_ca_repeated_requests_total');
+    const signedTwice = [...signed.values()].filter((serials) => serials.length > 1).length;
+    reportDrill('2b: ca-signer frozen longer than the request timeout', {
+      dataplanes: FROZEN,
+      'all served after the thaw (ms)': thawedMs,
+      'requests signed': signed.size,
+      'requests signed twice': signedTwice,
+      'asks answered from the ledger (same request id)': repeats,
+      'certificates delivered': frozenFleet.received.flat().length,
+    });
+    expect(repeats).toBeGreaterThan(0);
+    expect(signedTwice).toBe(0);
+    expect(signed.size).toBe(FROZEN);
+    expect(frozenFleet.received.map((r) => r.length)).toEqual(frozenFleet.received.map(() => 1));
+    expect(frozenFleet.disconnects).toEqual([]);
   }, 240_000);
 });

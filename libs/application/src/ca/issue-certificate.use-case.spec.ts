@@ -38,7 +38,8 @@ describe('IssueCertificateUseCase', () => {
       builtin,
       provided: new ProvidedCaManager(new DataSourceReader(store), clock),
     });
-    issue = new IssueCertificateUseCase(store, registry, clock);
+    // Waits 100 ms for a Mesh or Dataplane this store does not hold yet.
+    issue = new IssueCertificateUseCase(store, registry, clock, undefined, 100);
     await store.create({ type: ResourceType.Mesh, name: 'default' }, { mtls });
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, dataplane);
     for (const b of mtls.backends) await builtin.ensure('default', b as never);
@@ -103,5 +104,13 @@ describe('IssueCertificateUseCase', () => {
     await expect(issue.execute({ mesh: 'nope', dataplane: 'web-1' })).rejects.toMatchObject({
       code: 'ca.mesh-not-found',
     });
+  });
+
+  it('waits a moment for a Dataplane its store has not seen yet (registered by mesh-api just before)', async () => {
+    const pending = issue.execute({ mesh: 'default', dataplane: 'late-1' });
+    await new Promise((r) => setTimeout(r, 20));
+    await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'late-1' }, dataplane);
+    const result = await pending;
+    expect(new X509Certificate(result.certificate.certPem).subjectAltName).toContain('spiffe://default/web');
   });
 });

@@ -14,6 +14,7 @@ import type { Clock } from '@meshtls/util';
 import type { KeyObject } from 'node:crypto';
 import type { CaRegistry } from './ca-registry';
 import { TrustBundleQuery } from './trust-bundle.query';
+import { recordOrWait } from '../resources/record-awaiter';
 import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './ca.errors';
 
 export interface IssueCertificateCommand {
@@ -39,19 +40,28 @@ export class IssueCertificateUseCase {
     private readonly registry: CaRegistry,
     private readonly clock: Clock,
     private readonly trust: TrustBundleQuery = new TrustBundleQuery(store, registry),
+    /**
+     * How long a Mesh or Dataplane this store does not hold yet is waited for: mesh-api registers a
+     * Dataplane and asks for its certificate at once, and this replica's store may be a moment behind.
+     */
+    private readonly catchUpMs = 5_000,
   ) {}
 
   async execute(command: IssueCertificateCommand): Promise<IssueCertificateResult> {
-    const mesh = await this.store.get({ type: ResourceType.Mesh, name: command.mesh });
+    const mesh = await recordOrWait(
+      this.store,
+      { type: ResourceType.Mesh, name: command.mesh },
+      this.catchUpMs,
+    );
     if (!mesh) throw new MeshNotFoundError(command.mesh);
     const meshSpec = mesh.spec as MeshSpec;
     const backend = enabledBackendOf(meshSpec);
     if (!backend) throw new MtlsDisabledError(command.mesh);
-    const dataplane = await this.store.get({
-      type: ResourceType.Dataplane,
-      mesh: command.mesh,
-      name: command.dataplane,
-    });
+    const dataplane = await recordOrWait(
+      this.store,
+      { type: ResourceType.Dataplane, mesh: command.mesh, name: command.dataplane },
+      this.catchUpMs,
+    );
     if (!dataplane) throw new DataplaneNotFoundError(command.mesh, command.dataplane);
     const uris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
 

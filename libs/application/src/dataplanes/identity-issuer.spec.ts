@@ -30,7 +30,7 @@ describe('BusIdentityIssuer', () => {
         seen.push(request);
         // The first attempt is taken by a ca-signer that never answers.
         if (seen.length === 1) await new Promise(() => undefined);
-        return { status: 'issued', certificate: certificate('02'), trustBundle: [] };
+        return { status: 'issued' as const, certificate: certificate('02'), trustBundle: [] };
       },
       { queue: 'ca-signer' },
     );
@@ -48,8 +48,8 @@ describe('BusIdentityIssuer', () => {
       async (request) => {
         seen.push(request);
         return seen.length === 1
-          ? { status: 'shed', retryAfterMs: 400, reason: 'queue full' }
-          : { status: 'issued', certificate: certificate('03'), trustBundle: [] };
+          ? { status: 'shed' as const, retryAfterMs: 400, reason: 'queue full' }
+          : { status: 'issued' as const, certificate: certificate('03'), trustBundle: [] };
       },
       { queue: 'ca-signer' },
     );
