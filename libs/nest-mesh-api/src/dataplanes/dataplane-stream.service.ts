@@ -6,7 +6,13 @@ import {
   type DataplaneAuthorizer,
   type DataplaneTokenVerifier,
 } from '@meshtls/application';
-import { addressedTo, rotateDataplane } from '@meshtls/contracts';
+import {
+  addressedTo,
+  dataplaneCertificateIssued,
+  dataplaneConnection,
+  rotateDataplane,
+  type EventContract,
+} from '@meshtls/contracts';
 import {
   CLOCK,
   CORE_CONFIG,
@@ -55,6 +61,9 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
   }
 
   async onModuleInit(): Promise<void> {
+    // What the stats-collector builds insights from is kept by the bus from the first event on, also
+    // while no collector runs, and each announcement is confirmed (retried while NATS is away).
+    await this.bus.retain([dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[]);
     const log = (level: 'info' | 'warn' | 'debug', message: string) =>
       this.logger[level === 'info' ? 'log' : level](message);
     const metrics = dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0);

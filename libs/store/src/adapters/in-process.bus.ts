@@ -129,6 +129,9 @@ export class InProcessBus implements MessageBus {
     return { unsubscribe: async () => void (await Promise.all(subs.map((s) => s.unsubscribe()))) };
   }
 
+  /** In one process there is nothing to keep events in beyond its life: consumers get them as published. */
+  async retain(): Promise<void> {}
+
   async close(): Promise<void> {
     this.subjects.clear();
   }

@@ -105,4 +105,27 @@ describe('NatsBus durable consumption (JetStream)', () => {
       await Promise.all([publisher.close(), steady.close(), doomed.close().catch(() => undefined)]);
     }
   }, 30_000);
+
+  it('keeps retained events published before any consumer, and stores one asked again once', async () => {
+    const noted = defineEvent({ subject: 'mesh.test.noted.v1', payload: z.object({ n: z.number() }) });
+    const publisher = await connect('retaining-pub');
+    const late = await connect('late-consumer');
+    try {
+      await publisher.retain([noted] as EventContract<unknown>[]);
+      // Published (and acknowledged by JetStream) while no consumer exists; then the server restarts.
+      for (let n = 1; n <= 5; n++) await publisher.publish(noted, { n });
+      await js.restart();
+      // Published while the server is back up but the client may still be reconnecting: retried.
+      await publisher.publish(noted, { n: 6 });
+      const handled: number[] = [];
+      await late.consume([noted] as EventContract<unknown>[], 'late', async (_c, event) => {
+        handled.push((event as { n: number }).n);
+      });
+      await eventually(() => expect(handled.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]), 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(handled).toHaveLength(6);
+    } finally {
+      await Promise.all([publisher.close(), late.close()]);
+    }
+  }, 30_000);
 });

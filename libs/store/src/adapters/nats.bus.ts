@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -5,6 +6,7 @@ import {
   StorageType,
   nanos,
   type ConsumerMessages,
+  type JetStreamManager,
   type Msg,
   type NatsConnection,
   type NatsError,
@@ -34,6 +36,8 @@ export interface NatsBusOptions {
     readonly maxAgeMs?: number;
     /** How long a member may hold an event before it goes to another (default 30 s). */
     readonly ackWaitMs?: number;
+    /** How long a retained event's publish is retried while JetStream does not store it (default 15 s). */
+    readonly publishRetryMs?: number;
   };
 }
 
@@ -41,6 +45,7 @@ export interface NatsBusOptions {
 const EVENT_MAX_AGE_MS = 3_600_000;
 const ACK_WAIT_MS = 30_000;
 const RETRY_DELAY_MS = 1_000;
+const PUBLISH_RETRY_MS = 15_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -53,6 +58,8 @@ export class NatsBus implements MessageBus {
   private readonly subs = new Set<NatsSub>();
   /** Durable consumers running, stopped before the connection goes. */
   private readonly consumers = new Set<ConsumerMessages>();
+  /** Subjects kept in the event stream: published with JetStream's acknowledgement. */
+  private readonly retained = new Set<string>();
 
   /**
    * Uses `nc`; `ownsConnection` makes close() drain and close it (as `NatsBus.connect` does), otherwise
@@ -109,7 +116,25 @@ export class NatsBus implements MessageBus {
   }
 
   async publish<E>(contract: EventContract<E>, payload: E): Promise<void> {
-    this.nc.publish(contract.subject, encoder.encode(encodeEvent(contract, payload)));
+    const data = encoder.encode(encodeEvent(contract, payload));
+    if (!this.retained.has(contract.subject)) {
+      this.nc.publish(contract.subject, data);
+      return;
+    }
+    // One id across attempts: JetStream stores an event asked again after a lost acknowledgement once.
+    const msgID = randomUUID();
+    const deadline = Date.now() + (this.options.eventStream?.publishRetryMs ?? PUBLISH_RETRY_MS);
+    const js = this.nc.jetstream();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await js.publish(contract.subject, data, { msgID, timeout: 2_000 });
+        return;
+      } catch (error) {
+        const wait = Math.min(100 * 2 ** attempt, 1_000);
+        if (Date.now() + wait > deadline) throw error;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   subscribe<E>(
@@ -156,24 +181,7 @@ export class NatsBus implements MessageBus {
     durable: string,
     handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
   ): Promise<Subscription> {
-    const stream = this.options.eventStream?.name ?? 'MESH_EVENTS';
-    const jsm = await this.nc.jetstreamManager();
-    const subjects = contracts.map((c) => c.subject);
-    const existing = await jsm.streams.info(stream).catch(() => undefined);
-    if (!existing) {
-      await jsm.streams.add({
-        name: stream,
-        subjects,
-        storage: StorageType.File,
-        num_replicas: this.options.eventStream?.replicas ?? 1,
-        max_age: nanos(this.options.eventStream?.maxAgeMs ?? EVENT_MAX_AGE_MS),
-      });
-    } else if (subjects.some((s) => !existing.config.subjects.includes(s))) {
-      await jsm.streams.update(stream, {
-        ...existing.config,
-        subjects: [...new Set([...existing.config.subjects, ...subjects])],
-      });
-    }
+    const { stream, jsm } = await this.ensureEventStream(contracts.map((c) => c.subject));
     const js = this.nc.jetstream();
     const running: ConsumerMessages[] = [];
     for (const contract of contracts) {
@@ -216,6 +224,43 @@ export class NatsBus implements MessageBus {
         }
       },
     };
+  }
+
+  async retain(contracts: readonly EventContract<unknown>[]): Promise<void> {
+    const subjects = contracts.map((c) => c.subject);
+    await this.ensureEventStream(subjects);
+    for (const s of subjects) this.retained.add(s);
+  }
+
+  /** The event stream, created or extended to hold `subjects`. */
+  private async ensureEventStream(subjects: string[]): Promise<{ stream: string; jsm: JetStreamManager }> {
+    const stream = this.options.eventStream?.name ?? 'MESH_EVENTS';
+    const jsm = await this.nc.jetstreamManager();
+    const config = {
+      name: stream,
+      subjects,
+      storage: StorageType.File,
+      num_replicas: this.options.eventStream?.replicas ?? 1,
+      max_age: nanos(this.options.eventStream?.maxAgeMs ?? EVENT_MAX_AGE_MS),
+    };
+    let existing = await jsm.streams.info(stream).catch(() => undefined);
+    if (!existing) {
+      try {
+        await jsm.streams.add(config);
+        return { stream, jsm };
+      } catch (error) {
+        // Another process (a publisher and a consumer start together) created it first.
+        existing = await jsm.streams.info(stream).catch(() => undefined);
+        if (!existing) throw error;
+      }
+    }
+    if (subjects.some((s) => !existing.config.subjects.includes(s))) {
+      await jsm.streams.update(stream, {
+        ...existing.config,
+        subjects: [...new Set([...existing.config.subjects, ...subjects])],
+      });
+    }
+    return { stream, jsm };
   }
 
   private track(sub: NatsSub): Subscription {

@@ -44,5 +44,11 @@ export interface MessageBus {
     durable: string,
     handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
   ): Promise<Subscription>;
+  /**
+   * The publisher's side of durable consumption: the events of `contracts` are kept from now on, also
+   * before any durable consumer exists, and `publish` of one resolves only once the bus has stored it
+   * (asked again while the bus is away, up to a deadline, without storing it twice).
+   */
+  retain(contracts: readonly EventContract<unknown>[]): Promise<void>;
   close(): Promise<void>;
 }
