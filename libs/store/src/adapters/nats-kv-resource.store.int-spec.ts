@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { ResourceAlreadyExistsError } from '@meshtls/domain';
+import { ResourceAlreadyExistsError, ResourceConflictError, ResourceType } from '@meshtls/domain';
 import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
@@ -9,7 +9,7 @@ import { SecretCipher } from '../crypto/secret-cipher';
 import { EncryptedResourceStore } from './encrypted-resource.store';
 import { encodeKvKey } from './kv-key.codec';
 import { connectNats } from './nats-connection';
-import { NatsKvResourceStore } from './nats-kv-resource.store';
+import { NatsKvResourceStore, isTransientKvError } from './nats-kv-resource.store';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
@@ -181,4 +181,53 @@ describe('NatsKvResourceStore across a server restart', () => {
       await own.stop();
     }
   }, 30_000);
+});
+
+describe('NatsKvResourceStore writes whose answer was lost', () => {
+  const clock = new FakeClock();
+  const timeout = () => Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' });
+
+  /** Makes the store's next `method` call reach the server and then fail as if its answer was lost. */
+  const loseNextAnswer = (store: NatsKvResourceStore, method: 'create' | 'update') => {
+    const kv = (store as unknown as { kv: Record<string, (...a: unknown[]) => Promise<number>> }).kv;
+    const real = kv[method]!.bind(kv);
+    let lost = false;
+    kv[method] = async (...args: unknown[]) => {
+      const revision = await real(...args);
+      if (lost) return revision;
+      lost = true;
+      throw timeout();
+    };
+  };
+
+  it('tells its own applied write from someone else’s after an unanswered attempt', async () => {
+    const store = await NatsKvResourceStore.connect({ nc, bucket: nextBucket(), clock });
+    const key = { type: ResourceType.Mesh, name: 'm' } as const;
+    loseNextAnswer(store, 'create');
+    // The create landed, its answer was lost, the retry meets "exists": it is this write, not a conflict.
+    const created = await store.create(key, { v: 1 });
+    expect(created.spec).toEqual({ v: 1 });
+    loseNextAnswer(store, 'update');
+    const updated = await store.update(key, { v: 2 }, created.meta.version);
+    expect(updated.spec).toEqual({ v: 2 });
+    expect(updated.meta.version).toBeGreaterThan(created.meta.version);
+    // Someone else's write is still a conflict.
+    await expect(store.update(key, { v: 3 }, created.meta.version)).rejects.toThrow(ResourceConflictError);
+    await expect(store.create(key, { v: 4 })).rejects.toThrow(ResourceAlreadyExistsError);
+    await store.close();
+  });
+});
+
+describe('isTransientKvError', () => {
+  it.each([
+    [{ code: '503' }, true],
+    [{ code: 'TIMEOUT' }, true],
+    [{ code: 'DISCONNECT' }, true],
+    [{ code: 'BAD API', api_error: { code: 503, err_code: 10008 } }, true],
+    [{ code: 'BAD API', api_error: { code: 400, err_code: 10071 } }, false],
+    [{ code: 'CONNECTION_CLOSED' }, false],
+    [new Error('boom'), false],
+  ])('%j → %s', (err, transient) => {
+    expect(isTransientKvError(err)).toBe(transient);
+  });
 });

@@ -1,7 +1,8 @@
-import type { JetStreamClient, KV, KvEntry, NatsConnection } from 'nats';
+import { ErrorCode, type JetStreamClient, type KV, type KvEntry, type NatsConnection } from 'nats';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
-import type { Clock } from '@meshtls/util';
+import { randomUUID } from 'node:crypto';
+import { TimeoutError, type Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
 import { KvBucketWatcher } from './kv-bucket.watcher';
 import { decodeKvKey, encodeKvKey } from './kv-key.codec';
@@ -16,8 +17,13 @@ export interface NatsKvResourceStoreOptions {
   /** JetStream replicas of the bucket (1 on a single server, 3 on a three-node cluster). */
   readonly replicas?: number;
   readonly clock: Clock;
-  /** Deadline of each JetStream call (default 5000 ms): how long a write waits while NATS is away. */
+  /** Deadline of each JetStream call (default 5000 ms). */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a write is retried while JetStream cannot take it (default 15000 ms): a stream leader being
+   * elected after a node died, NATS restarting, the connection moving to another node.
+   */
+  readonly writeRetryMs?: number;
 }
 
 /** What a KV value holds; the key and the version (the KV revision) are not repeated in it. */
@@ -26,11 +32,35 @@ interface StoredValue {
   readonly spec: unknown;
   readonly creationTime: string;
   readonly modificationTime: string;
+  /**
+   * Names the write that stored this value: a write retried after an unanswered attempt tells "my
+   * first attempt was applied" from "someone else wrote" by it. Absent in values written before it.
+   */
+  readonly writeId?: string;
 }
 
 /** JetStream's "wrong last sequence": the optimistic-concurrency check of a KV write failed. */
 const WRONG_LAST_SEQUENCE = 10071;
 const DELETE_ATTEMPTS = 5;
+/** JetStream's "temporarily unavailable" (e.g. no stream leader while one is elected). */
+const JS_TEMPORARILY_UNAVAILABLE = 10008;
+const TRANSIENT_CODES = new Set<string>([
+  ErrorCode.NoResponders, // no JetStream to answer (leaderless, or the server restarting)
+  ErrorCode.Timeout,
+  ErrorCode.Disconnect,
+  ErrorCode.JetStream408RequestTimeout,
+]);
+
+/**
+ * Whether a failed KV call may succeed if asked again shortly: JetStream leaderless or away, a request
+ * unanswered, the connection between servers. Conflicts and everything else are final.
+ */
+export function isTransientKvError(err: unknown): boolean {
+  if (isWrongLastSequence(err)) return false;
+  const e = err as { code?: unknown; api_error?: { code?: number; err_code?: number } } | undefined;
+  if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  return e?.api_error?.err_code === JS_TEMPORARILY_UNAVAILABLE || e?.api_error?.code === 503;
+}
 
 /**
  * Resources in a NATS JetStream KV bucket: the durable store of distributed mode. The version of a
@@ -50,6 +80,7 @@ export class NatsKvResourceStore implements ResourceStore {
     nc: NatsConnection,
     private readonly kv: KV,
     private readonly clock: Clock,
+    private readonly writeRetryMs: number,
   ) {
     this.watcher = new KvBucketWatcher(nc, kv, (entry, live) => this.onEntry(entry, live));
   }
@@ -58,7 +89,7 @@ export class NatsKvResourceStore implements ResourceStore {
   static async connect(options: NatsKvResourceStoreOptions): Promise<NatsKvResourceStore> {
     const js: JetStreamClient = options.nc.jetstream({ timeout: options.requestTimeoutMs ?? 5000 });
     const kv = await js.views.kv(options.bucket, { history: 1, replicas: options.replicas ?? 1 });
-    const store = new NatsKvResourceStore(options.nc, kv, options.clock);
+    const store = new NatsKvResourceStore(options.nc, kv, options.clock, options.writeRetryMs ?? 15_000);
     await store.watcher.start();
     return store;
   }
@@ -81,60 +112,75 @@ export class NatsKvResourceStore implements ResourceStore {
       spec: copySpec(spec) ?? null,
       creationTime: now,
       modificationTime: now,
+      writeId: randomUUID(),
     };
-    let revision: number;
-    try {
-      revision = await this.kv.create(kvKey, encode(value));
-    } catch (err) {
-      if (isWrongLastSequence(err)) throw new ResourceAlreadyExistsError(keyOf(key));
-      throw err;
-    }
+    const revision = await this.retried(`create ${kvKey}`, async (unanswered) => {
+      try {
+        return await this.kv.create(kvKey, encode(value));
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+        const mine = unanswered ? await this.ownWrite(kvKey, value.writeId!) : undefined;
+        if (mine !== undefined) return mine;
+        throw new ResourceAlreadyExistsError(keyOf(key));
+      }
+    });
     return this.applyOwnWrite(kvKey, key, value, revision);
   }
 
   async update(key: ResourceKey, spec: unknown, expectedVersion: number): Promise<ResourceRecord> {
     const kvKey = encodeKvKey(key);
-    const creationTime = await this.creationTimeAt(kvKey, key, expectedVersion);
+    const creationTime = await this.retried(`read ${kvKey}`, () =>
+      this.creationTimeAt(kvKey, key, expectedVersion),
+    );
     const now = this.clock.now().toISOString();
     const value: StoredValue = {
       format: 1,
       spec: copySpec(spec) ?? null,
       creationTime,
       modificationTime: now,
+      writeId: randomUUID(),
     };
-    let revision: number;
-    try {
-      revision = await this.kv.update(kvKey, encode(value), expectedVersion);
-    } catch (err) {
-      if (!isWrongLastSequence(err)) throw err;
-      // Someone wrote (or deleted) in between: tell which, from the server's current state.
-      const current = await this.currentEntry(kvKey);
-      if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
-      throw new ResourceConflictError(keyOf(key));
-    }
+    const revision = await this.retried(`update ${kvKey}`, async (unanswered) => {
+      try {
+        return await this.kv.update(kvKey, encode(value), expectedVersion);
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+        const mine = unanswered ? await this.ownWrite(kvKey, value.writeId!) : undefined;
+        if (mine !== undefined) return mine;
+        // Someone wrote (or deleted) in between: tell which, from the server's current state.
+        const current = await this.currentEntry(kvKey);
+        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+        throw new ResourceConflictError(keyOf(key));
+      }
+    });
     return this.applyOwnWrite(kvKey, key, value, revision);
   }
 
   async delete(key: ResourceKey, expectedVersion?: number): Promise<void> {
     const kvKey = encodeKvKey(key);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.currentEntry(kvKey);
-      if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
-      if (expectedVersion !== undefined && current.revision !== expectedVersion) {
-        throw new ResourceConflictError(keyOf(key));
-      }
-      try {
-        await this.kv.delete(kvKey, { previousSeq: current.revision });
-        // The delete marker's own revision is not returned; it is above the one just deleted.
-        this.cache.tombstone(kvKey, current.revision + 1);
-        return;
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-        // Without an expected version the caller wants whatever is current gone: read again and retry.
-        if (expectedVersion !== undefined || attempt >= DELETE_ATTEMPTS)
+    await this.retried(`delete ${kvKey}`, async (unanswered) => {
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.currentEntry(kvKey);
+        // Gone after an attempt of ours went unanswered: that attempt deleted it (or someone else did,
+        // which leaves the caller with the same outcome).
+        if (current === undefined && unanswered) return;
+        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+        if (expectedVersion !== undefined && current.revision !== expectedVersion) {
           throw new ResourceConflictError(keyOf(key));
+        }
+        try {
+          await this.kv.delete(kvKey, { previousSeq: current.revision });
+          // The delete marker's own revision is not returned; it is above the one just deleted.
+          this.cache.tombstone(kvKey, current.revision + 1);
+          return;
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+          // Without an expected version the caller wants whatever is current gone: read again and retry.
+          if (expectedVersion !== undefined || attempt >= DELETE_ATTEMPTS)
+            throw new ResourceConflictError(keyOf(key));
+        }
       }
-    }
+    });
   }
 
   watch(listener: (change: ResourceChange) => void): () => void {
@@ -169,6 +215,37 @@ export class NatsKvResourceStore implements ResourceStore {
     if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
     if (current.revision !== expectedVersion) throw new ResourceConflictError(keyOf(key));
     return decode(current).creationTime;
+  }
+
+  /**
+   * Runs `op` again while it fails with a transient error, until `writeRetryMs` has passed; `op` is told
+   * whether an earlier attempt went unanswered (it may have been applied). Past the deadline: a
+   * TimeoutError naming the operation (a 503 to API clients).
+   */
+  private async retried<T>(what: string, op: (unanswered: boolean) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.writeRetryMs;
+    let unanswered = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op(unanswered);
+      } catch (err) {
+        if (!isTransientKvError(err)) throw err;
+        unanswered = true;
+        const wait = Math.min(100 * 2 ** attempt, 1_000) * (0.75 + Math.random() / 2);
+        if (Date.now() + wait > deadline) {
+          throw new TimeoutError(
+            `resource store unavailable: ${what} not done within ${this.writeRetryMs} ms (${(err as Error).message})`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** The revision of `kvKey` if its current value is the one written by `writeId`. */
+  private async ownWrite(kvKey: string, writeId: string): Promise<number | undefined> {
+    const current = await this.currentEntry(kvKey);
+    return current !== undefined && decode(current).writeId === writeId ? current.revision : undefined;
   }
 
   /** The live entry of a key on the server, or undefined when it is missing or deleted. */
