@@ -12,12 +12,12 @@
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createClient } from 'redis';
 import { Topology, type Replica } from '@meshtls/testing';
 import type { FleetIdentityEvent, FleetWorkerMessage, FleetWorkerStart } from './fleet-worker';
+import { adminCall, mintTokens, rssOf, startWorkers, stopWorkers, until } from './fleet-harness';
 
 /** Processes simulating the fleet: dataplanes are processes of their own in real life, not one loop. */
 const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
@@ -173,67 +173,9 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
   }
 }
 
-async function mintTokens(topology: Topology, api: string, size: number): Promise<string[]> {
-  const tokens: string[] = new Array(size);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      for (let i = next++; i < size; i = next++) {
-        tokens[i] = (
-          await adminCall(topology, 'POST', `${api}/tokens/dataplane`, { mesh: 'fleet', name: `dp-${i}` })
-        ).trim();
-      }
-    }),
-  );
-  return tokens;
-}
-
-async function adminCall(topology: Topology, method: string, url: string, body: object): Promise<string> {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${topology.adminToken}` },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return text;
-}
-
-function rssOf(replica: Replica): number {
-  const status = readFileSync(`/proc/${replica.process.pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb * 1024;
-}
-
 async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
   const info = String(await redis.info('memory'));
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
-async function until(check: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${progress()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function startWorkers(count: number): ChildProcess[] {
-  return Array.from({ length: count }, () => fork(join(__dirname, 'fleet-worker.js'), { stdio: 'inherit' }));
-}
-
-async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          if (w.exitCode !== null || !w.connected) return resolve();
-          const timer = setTimeout(() => (w.kill('SIGKILL'), resolve()), 5000);
-          w.once('exit', () => (clearTimeout(timer), resolve()));
-          w.send({ type: 'stop' });
-        }),
-    ),
-  );
 }
 
 /** CPU milliseconds used so far by each group of processes (utime + stime), the fleet workers included. */

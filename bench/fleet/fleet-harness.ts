@@ -1,0 +1,82 @@
+/**
+ * What the fleet benchmark and the soak run share: tokens, admin calls, the forked workers simulating the
+ * fleet (fleet-worker.ts), a process's RSS, waiting for a condition.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Replica, Topology } from '@meshtls/testing';
+
+/** Dataplane tokens for `dp-0` … `dp-{size-1}` of `mesh`, minted 32 at a time. */
+export async function mintTokens(
+  topology: Topology,
+  api: string,
+  size: number,
+  mesh = 'fleet',
+): Promise<string[]> {
+  const tokens: string[] = new Array(size);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      for (let i = next++; i < size; i = next++) {
+        tokens[i] = (
+          await adminCall(topology, 'POST', `${api}/tokens/dataplane`, { mesh, name: `dp-${i}` })
+        ).trim();
+      }
+    }),
+  );
+  return tokens;
+}
+
+/** An admin call to mesh-api; throws with the answer unless it is 2xx. */
+export async function adminCall(
+  topology: Topology,
+  method: string,
+  url: string,
+  body: object,
+): Promise<string> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${topology.adminToken}` },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return text;
+}
+
+/** Resident memory of a replica's process, in bytes. */
+export function rssOf(replica: Replica): number {
+  const status = readFileSync(`/proc/${replica.process.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+/** Resolves once `check` holds (polled every 20 ms); throws with `progress()` after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${progress()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Forks `count` fleet workers (fleet-worker.js next to this file). */
+export function startWorkers(count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => fork(join(__dirname, 'fleet-worker.js'), { stdio: 'inherit' }));
+}
+
+/** Asks each worker to stop its dataplanes and exit; SIGKILL after 5 s. */
+export async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.exitCode !== null || !w.connected) return resolve();
+          const timer = setTimeout(() => (w.kill('SIGKILL'), resolve()), 5000);
+          w.once('exit', () => (clearTimeout(timer), resolve()));
+          w.send({ type: 'stop' });
+        }),
+    ),
+  );
+}
