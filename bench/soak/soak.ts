@@ -129,6 +129,9 @@ interface DataplaneState {
   atStart?: number;
   rotations: number;
   maxGapMs: number;
+  minGapMs: number;
+  /** Rotations that came less than half a rotation period after the certificate before. */
+  early: number;
 }
 
 const abort = new AbortController();
@@ -222,7 +225,10 @@ function newRunState() {
     watched: [] as Watched[],
     samples: new Map<string, Sample[]>(),
     whole: [] as WholeSample[],
-    dataplanes: Array.from({ length: DATAPLANES }, (): DataplaneState => ({ rotations: 0, maxGapMs: 0 })),
+    dataplanes: Array.from(
+      { length: DATAPLANES },
+      (): DataplaneState => ({ rotations: 0, maxGapMs: 0, minGapMs: Infinity, early: 0 }),
+    ),
     reasons: new Map<string, number>(),
     /** Identities received since the soak began, by reason. */
     soakReasons: new Map<string, number>(),
@@ -372,7 +378,12 @@ function onIdentity(state: RunState, e: FleetIdentityEvent): void {
   if (soaking) {
     state.soakReasons.set(e.reason, (state.soakReasons.get(e.reason) ?? 0) + 1);
     if (e.reason === 'rotation') d.rotations++;
-    if (d.last !== undefined) d.maxGapMs = Math.max(d.maxGapMs, e.at - d.last);
+    if (d.last !== undefined) {
+      const gap = e.at - d.last;
+      d.maxGapMs = Math.max(d.maxGapMs, gap);
+      d.minGapMs = Math.min(d.minGapMs, gap);
+      if (e.reason === 'rotation' && gap < ROTATION_PERIOD_MS / 2) d.early++;
+    }
   }
   d.last = Math.max(d.last ?? 0, e.at);
 }
@@ -624,6 +635,9 @@ function report(state: RunState, error: unknown): boolean {
   const perDataplane = state.dataplanes.map((d) => d.rotations).sort((a, b) => a - b);
   const maxGapS = Math.max(...state.dataplanes.map((d) => d.maxGapMs)) / 1000;
   const lapsed = state.dataplanes.filter((d) => d.maxGapMs >= VALIDITY_S * 1000 - VALIDITY_MARGIN_MS).length;
+  const minGapS = Math.min(...state.dataplanes.map((d) => d.minGapMs)) / 1000;
+  const early = state.dataplanes.reduce((n, d) => n + d.early, 0);
+  const earlyDataplanes = state.dataplanes.filter((d) => d.early > 0).length;
   const others = [...state.soakReasons].filter(([r]) => r !== 'rotation');
   const counters = state.counters;
   const sum = (name: string) => Object.values(counters[name] ?? {}).reduce((a, b) => a + b, 0);
@@ -663,6 +677,10 @@ function report(state: RunState, error: unknown): boolean {
   );
   console.log(
     `  longest between certificates  ${maxGapS.toFixed(1)} s; dataplanes that went past their certificate's expiry: ${lapsed}`,
+  );
+  console.log(
+    `  shortest between certificates ${Number.isFinite(minGapS) ? minGapS.toFixed(1) : '–'} s; rotations less than ` +
+      `${(ROTATION_PERIOD_MS / 2000).toFixed(1)} s after the certificate before: ${early} (${earlyDataplanes} dataplanes)`,
   );
   if (state.insights) {
     console.log(
@@ -719,6 +737,9 @@ function report(state: RunState, error: unknown): boolean {
       oldestCertificateAtEndS: state.oldestCertificateAtEndMs / 1000,
       longestBetweenCertificatesS: maxGapS,
       lapsed,
+      shortestBetweenCertificatesS: Number.isFinite(minGapS) ? minGapS : null,
+      earlyRotations: early,
+      earlyRotationDataplanes: earlyDataplanes,
       streamFailures: state.streamFailures,
       failureSample: [...state.failureSample],
       controlPlaneFailures,
