@@ -1,7 +1,12 @@
-import type { NatsConnection } from 'nats';
-import { ResourceAlreadyExistsError, ResourceConflictError, ResourceType } from '@meshtls/domain';
+import { ErrorCode, NatsError, type NatsConnection } from 'nats';
+import {
+  ResourceAlreadyExistsError,
+  ResourceConflictError,
+  ResourceNotFoundError,
+  ResourceType,
+} from '@meshtls/domain';
 import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
-import { FakeClock } from '@meshtls/util';
+import { FakeClock, TimeoutError } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
 import { describeResourceStoreContract } from '../testing/resource-store.contract';
 import { waitFor } from '../testing/wait-for';
@@ -9,7 +14,8 @@ import { SecretCipher } from '../crypto/secret-cipher';
 import { EncryptedResourceStore } from './encrypted-resource.store';
 import { encodeKvKey } from './kv-key.codec';
 import { connectNats } from './nats-connection';
-import { NatsKvResourceStore, isTransientKvError } from './nats-kv-resource.store';
+import { NatsKvResourceStore } from './nats-kv-resource.store';
+import { classifyKvError } from './nats-kv-errors';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
@@ -185,49 +191,153 @@ describe('NatsKvResourceStore across a server restart', () => {
 
 describe('NatsKvResourceStore writes whose answer was lost', () => {
   const clock = new FakeClock();
-  const timeout = () => Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' });
+  type Method = 'create' | 'update' | 'delete';
+  let otherNc: NatsConnection;
+  let store: NatsKvResourceStore;
+  let other: NatsKvResourceStore;
+  const key = { type: ResourceType.Mesh, name: 'm' } as const;
 
-  /** Makes the store's next `method` call reach the server and then fail as if its answer was lost. */
-  const loseNextAnswer = (store: NatsKvResourceStore, method: 'create' | 'update') => {
-    const kv = (store as unknown as { kv: Record<string, (...a: unknown[]) => Promise<number>> }).kv;
-    const real = kv[method]!.bind(kv);
-    let lost = false;
+  beforeEach(async () => {
+    otherNc = await connectNats({ servers: server.url, name: 'store-int-spec-other' });
+    const bucket = nextBucket();
+    store = await NatsKvResourceStore.connect({ nc, bucket, clock });
+    other = await NatsKvResourceStore.connect({ nc: otherNc, bucket, clock });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await other.close();
+    await otherNc.close();
+  });
+
+  /**
+   * Makes the store's next KV `method` call fail once, then behave. `applied`: the call reaches the server
+   * and its answer is lost (a timeout). `unsent`: it never reaches the server, yet fails the same way, so
+   * the store cannot tell the two apart. `refused`: nobody received it (no responders). `meanwhile` runs
+   * before the failure is reported, as another writer acting while the store waits for its answer.
+   */
+  const failNext = (
+    method: Method,
+    how: 'applied' | 'unsent' | 'refused',
+    meanwhile: () => Promise<unknown> = async () => undefined,
+  ) => {
+    const kv = (store as unknown as { kv: Record<Method, (...a: unknown[]) => Promise<unknown>> }).kv;
+    const real = kv[method].bind(kv);
     kv[method] = async (...args: unknown[]) => {
-      const revision = await real(...args);
-      if (lost) return revision;
-      lost = true;
-      throw timeout();
+      kv[method] = real;
+      if (how === 'applied') await real(...args);
+      await meanwhile();
+      throw NatsError.errorForCode(how === 'refused' ? ErrorCode.NoResponders : ErrorCode.Timeout);
     };
   };
 
-  it('tells its own applied write from someone else’s after an unanswered attempt', async () => {
-    const store = await NatsKvResourceStore.connect({ nc, bucket: nextBucket(), clock });
-    const key = { type: ResourceType.Mesh, name: 'm' } as const;
-    loseNextAnswer(store, 'create');
-    // The create landed, its answer was lost, the retry meets "exists": it is this write, not a conflict.
+  it('a create applied but unanswered succeeds with the revision it got, and is cached', async () => {
+    failNext('create', 'applied');
     const created = await store.create(key, { v: 1 });
     expect(created.spec).toEqual({ v: 1 });
-    loseNextAnswer(store, 'update');
+    await waitFor(async () => expect((await other.get(key))?.meta.version).toBe(created.meta.version), 5_000);
+    expect((await store.get(key))?.meta.version).toBe(created.meta.version);
+  });
+
+  it('a create unanswered while another writer created the key is "already exists"', async () => {
+    failNext('create', 'unsent', () => other.create(key, { by: 'other' }));
+    await expect(store.create(key, { by: 'store' })).rejects.toThrow(ResourceAlreadyExistsError);
+  });
+
+  it('an update applied but unanswered succeeds; one unanswered while another writer updated conflicts', async () => {
+    const created = await store.create(key, { v: 1 });
+    failNext('update', 'applied');
     const updated = await store.update(key, { v: 2 }, created.meta.version);
     expect(updated.spec).toEqual({ v: 2 });
     expect(updated.meta.version).toBeGreaterThan(created.meta.version);
-    // Someone else's write is still a conflict.
+    expect((await store.get(key))?.meta.version).toBe(updated.meta.version);
+
+    failNext('update', 'unsent', () => other.update(key, { by: 'other' }, updated.meta.version));
+    await expect(store.update(key, { v: 3 }, updated.meta.version)).rejects.toThrow(ResourceConflictError);
+    // Someone else's write is a conflict without any lost answer too.
     await expect(store.update(key, { v: 3 }, created.meta.version)).rejects.toThrow(ResourceConflictError);
     await expect(store.create(key, { v: 4 })).rejects.toThrow(ResourceAlreadyExistsError);
-    await store.close();
+  });
+
+  it('an update unanswered while another writer deleted the key is "not found"', async () => {
+    const created = await store.create(key, { v: 1 });
+    failNext('update', 'unsent', () => other.delete(key));
+    await expect(store.update(key, { v: 2 }, created.meta.version)).rejects.toThrow(ResourceNotFoundError);
+  });
+
+  it('a delete applied but unanswered succeeds, with and without an expected version', async () => {
+    const a = await store.create(key, { v: 1 });
+    failNext('delete', 'applied');
+    await store.delete(key, a.meta.version);
+    expect(await store.get(key)).toBeUndefined();
+
+    await store.create(key, { v: 2 });
+    failNext('delete', 'applied');
+    await store.delete(key);
+    expect(await store.get(key)).toBeUndefined();
+    await waitFor(async () => expect(await other.get(key)).toBeUndefined(), 5_000);
+  });
+
+  it('a delete that may have been applied counts the key gone by another writer as done', async () => {
+    // Deliberate: after an unanswered delete the store cannot tell whose delete marker it finds.
+    const a = await store.create(key, { v: 1 });
+    failNext('delete', 'unsent', () => other.delete(key));
+    await store.delete(key, a.meta.version);
+    expect(await store.get(key)).toBeUndefined();
+  });
+
+  it('a delete that cannot have been applied reports a key deleted by another writer as not found', async () => {
+    const a = await store.create(key, { v: 1 });
+    failNext('delete', 'refused', () => other.delete(key));
+    await expect(store.delete(key, a.meta.version)).rejects.toThrow(ResourceNotFoundError);
   });
 });
 
-describe('isTransientKvError', () => {
-  it.each([
-    [{ code: '503' }, true],
-    [{ code: 'TIMEOUT' }, true],
-    [{ code: 'DISCONNECT' }, true],
-    [{ code: 'BAD API', api_error: { code: 503, err_code: 10008 } }, true],
-    [{ code: 'BAD API', api_error: { code: 400, err_code: 10071 } }, false],
-    [{ code: 'CONNECTION_CLOSED' }, false],
-    [new Error('boom'), false],
-  ])('%j → %s', (err, transient) => {
-    expect(isTransientKvError(err)).toBe(transient);
+describe('NatsKvResourceStore when JetStream stays away', () => {
+  it('gives up after writeRetryMs with a TimeoutError that says the store is unavailable', async () => {
+    const own = await startNatsServer();
+    const ownNc = await connectNats({ servers: own.url, name: 'away', reconnectTimeWaitMs: 50 });
+    try {
+      const store = await NatsKvResourceStore.connect({
+        nc: ownNc,
+        bucket: 'away',
+        clock: new FakeClock(),
+        requestTimeoutMs: 300,
+        writeRetryMs: 1_500,
+      });
+      await own.stop();
+      const started = Date.now();
+      const failure = await store.create({ type: ResourceType.Mesh, name: 'm' }, {}).catch((e: unknown) => e);
+      const waited = Date.now() - started;
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect((failure as Error).message).toMatch(/^resource store unavailable: create .* within 1500 ms/);
+      expect(waited).toBeGreaterThanOrEqual(1_000);
+      expect(waited).toBeLessThan(1_500 + 300 + 1_000);
+      await store.close();
+    } finally {
+      await ownNc.close();
+      await own.stop();
+    }
+  }, 20_000);
+});
+
+describe('classifyKvError on what a real server answers', () => {
+  it('sorts a wrong last sequence, a no-responders and a request timeout', async () => {
+    const js = nc.jetstream();
+    const kv = await js.views.kv(nextBucket(), { history: 1 });
+    await kv.create('k', new Uint8Array());
+    expect(classifyKvError(await kv.create('k', new Uint8Array()).catch((e: unknown) => e))).toBe('conflict');
+    expect(classifyKvError(await nc.request('nobody.listens', undefined).catch((e: unknown) => e))).toBe(
+      'refused',
+    );
+    const silent = nc.subscribe('never.answers');
+    try {
+      const unanswered = await nc
+        .request('never.answers', undefined, { timeout: 100 })
+        .catch((e: unknown) => e);
+      expect(classifyKvError(unanswered)).toBe('unanswered');
+    } finally {
+      silent.unsubscribe();
+    }
   });
 });

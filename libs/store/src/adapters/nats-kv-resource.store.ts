@@ -1,4 +1,11 @@
-import { ErrorCode, type JetStreamClient, type KV, type KvEntry, type NatsConnection } from 'nats';
+import {
+  ErrorCode,
+  type JetStreamClient,
+  type JetStreamManager,
+  type KV,
+  type KvEntry,
+  type NatsConnection,
+} from 'nats';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +14,7 @@ import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../
 import { KvBucketWatcher } from './kv-bucket.watcher';
 import { decodeKvKey, encodeKvKey } from './kv-key.codec';
 import { KvResourceCache } from './kv-resource.cache';
+import { isTransientKvError, isWrongLastSequence, mayHaveBeenApplied } from './nats-kv-errors';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 
 export interface NatsKvResourceStoreOptions {
@@ -21,7 +29,8 @@ export interface NatsKvResourceStoreOptions {
   readonly requestTimeoutMs?: number;
   /**
    * How long a write is retried while JetStream cannot take it (default 15000 ms): a stream leader being
-   * elected after a node died, NATS restarting, the connection moving to another node.
+   * elected after a node died, NATS restarting, the connection moving to another node. An attempt started
+   * just before this deadline may still take up to `requestTimeoutMs` to fail.
    */
   readonly writeRetryMs?: number;
 }
@@ -39,27 +48,29 @@ interface StoredValue {
   readonly writeId?: string;
 }
 
-/** JetStream's "wrong last sequence": the optimistic-concurrency check of a KV write failed. */
-const WRONG_LAST_SEQUENCE = 10071;
 const DELETE_ATTEMPTS = 5;
-/** JetStream's "temporarily unavailable" (e.g. no stream leader while one is elected). */
-const JS_TEMPORARILY_UNAVAILABLE = 10008;
-const TRANSIENT_CODES = new Set<string>([
-  ErrorCode.NoResponders, // no JetStream to answer (leaderless, or the server restarting)
-  ErrorCode.Timeout,
-  ErrorCode.Disconnect,
-  ErrorCode.JetStream408RequestTimeout,
-]);
+/** The header of a KV message that marks a delete (`DEL`) or purge (`PURGE`). */
+const KV_OPERATION_HEADER = 'KV-Operation';
+/** Backoff between attempts of a write: 100 ms doubling up to 1 s, each with ±25 % jitter. */
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 1_000;
 
-/**
- * Whether a failed KV call may succeed if asked again shortly: JetStream leaderless or away, a request
- * unanswered, the connection between servers. Conflicts and everything else are final.
- */
-export function isTransientKvError(err: unknown): boolean {
-  if (isWrongLastSequence(err)) return false;
-  const e = err as { code?: unknown; api_error?: { code?: number; err_code?: number } } | undefined;
-  if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
-  return e?.api_error?.err_code === JS_TEMPORARILY_UNAVAILABLE || e?.api_error?.code === 503;
+/** The last message of a key, as its stream leader has it. */
+interface ServerEntry {
+  readonly revision: number;
+  /** Undefined for a delete or purge marker. */
+  readonly value: StoredValue | undefined;
+}
+
+/** One write being retried by `retried`. */
+interface WriteAttempt {
+  /**
+   * An earlier attempt sent its write and got no answer: that write may have been applied. Only the write
+   * call itself counts (through `send`), not the reads around it.
+   */
+  readonly ambiguous: boolean;
+  /** Makes the write call, noting when it goes out and its answer never comes back. */
+  send<R>(write: () => Promise<R>): Promise<R>;
 }
 
 /**
@@ -79,6 +90,8 @@ export class NatsKvResourceStore implements ResourceStore {
   private constructor(
     nc: NatsConnection,
     private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
     private readonly clock: Clock,
     private readonly writeRetryMs: number,
   ) {
@@ -89,7 +102,15 @@ export class NatsKvResourceStore implements ResourceStore {
   static async connect(options: NatsKvResourceStoreOptions): Promise<NatsKvResourceStore> {
     const js: JetStreamClient = options.nc.jetstream({ timeout: options.requestTimeoutMs ?? 5000 });
     const kv = await js.views.kv(options.bucket, { history: 1, replicas: options.replicas ?? 1 });
-    const store = new NatsKvResourceStore(options.nc, kv, options.clock, options.writeRetryMs ?? 15_000);
+    const jsm = await js.jetstreamManager(false);
+    const store = new NatsKvResourceStore(
+      options.nc,
+      kv,
+      jsm,
+      options.bucket,
+      options.clock,
+      options.writeRetryMs ?? 15_000,
+    );
     await store.watcher.start();
     return store;
   }
@@ -114,12 +135,12 @@ export class NatsKvResourceStore implements ResourceStore {
       modificationTime: now,
       writeId: randomUUID(),
     };
-    const revision = await this.retried(`create ${kvKey}`, async (unanswered) => {
+    const revision = await this.retried(`create ${kvKey}`, async (attempt) => {
       try {
-        return await this.kv.create(kvKey, encode(value));
+        return await attempt.send(() => this.kv.create(kvKey, encode(value)));
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        const mine = unanswered ? await this.ownWrite(kvKey, value.writeId!) : undefined;
+        const mine = await this.resolveOwnWrite(attempt, kvKey, value);
         if (mine !== undefined) return mine;
         throw new ResourceAlreadyExistsError(keyOf(key));
       }
@@ -129,54 +150,62 @@ export class NatsKvResourceStore implements ResourceStore {
 
   async update(key: ResourceKey, spec: unknown, expectedVersion: number): Promise<ResourceRecord> {
     const kvKey = encodeKvKey(key);
-    const creationTime = await this.retried(`read ${kvKey}`, () =>
-      this.creationTimeAt(kvKey, key, expectedVersion),
-    );
-    const now = this.clock.now().toISOString();
-    const value: StoredValue = {
-      format: 1,
-      spec: copySpec(spec) ?? null,
-      creationTime,
-      modificationTime: now,
-      writeId: randomUUID(),
-    };
-    const revision = await this.retried(`update ${kvKey}`, async (unanswered) => {
+    // Built once, on the first attempt that gets past the read: every attempt sends the same value and id.
+    let value: StoredValue | undefined;
+    const revision = await this.retried(`update ${kvKey}`, async (attempt) => {
+      value ??= {
+        format: 1,
+        spec: copySpec(spec) ?? null,
+        creationTime: await this.creationTimeAt(kvKey, key, expectedVersion),
+        modificationTime: this.clock.now().toISOString(),
+        writeId: randomUUID(),
+      };
+      const sent = value;
       try {
-        return await this.kv.update(kvKey, encode(value), expectedVersion);
+        return await attempt.send(() => this.kv.update(kvKey, encode(sent), expectedVersion));
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        const mine = unanswered ? await this.ownWrite(kvKey, value.writeId!) : undefined;
+        const mine = await this.resolveOwnWrite(attempt, kvKey, sent);
         if (mine !== undefined) return mine;
-        // Someone wrote (or deleted) in between: tell which, from the server's current state.
-        const current = await this.currentEntry(kvKey);
-        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+        // Someone wrote (or deleted) in between: tell which, from the leader's current state.
+        if ((await this.liveEntry(kvKey)) === undefined) throw new ResourceNotFoundError(keyOf(key));
         throw new ResourceConflictError(keyOf(key));
       }
     });
-    return this.applyOwnWrite(kvKey, key, value, revision);
+    return this.applyOwnWrite(kvKey, key, value!, revision);
   }
 
+  /**
+   * Deletes `key` (only at `expectedVersion` when given). After an attempt whose delete was sent and went
+   * unanswered, finding the key gone counts as done: that attempt may well have removed it, and whoever
+   * did, the caller's intent holds (with `history: 1` a delete marker does not say who wrote it). Finding
+   * it gone when no delete of ours can have been applied (earlier attempts failed before sending, or
+   * JetStream refused them) stays a ResourceNotFoundError. After an unanswered delete that did apply, a
+   * key created again meanwhile is a ResourceConflictError with `expectedVersion`, and is deleted in turn
+   * without: the same outcome as a delete made just after that create.
+   */
   async delete(key: ResourceKey, expectedVersion?: number): Promise<void> {
     const kvKey = encodeKvKey(key);
-    await this.retried(`delete ${kvKey}`, async (unanswered) => {
-      for (let attempt = 1; ; attempt++) {
-        const current = await this.currentEntry(kvKey);
-        // Gone after an attempt of ours went unanswered: that attempt deleted it (or someone else did,
-        // which leaves the caller with the same outcome).
-        if (current === undefined && unanswered) return;
-        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+    await this.retried(`delete ${kvKey}`, async (attempt) => {
+      for (let n = 1; ; n++) {
+        const current = await this.leaderEntry(kvKey);
+        if (current?.value === undefined) {
+          if (!attempt.ambiguous) throw new ResourceNotFoundError(keyOf(key));
+          if (current !== undefined) this.cache.tombstone(kvKey, current.revision);
+          return;
+        }
         if (expectedVersion !== undefined && current.revision !== expectedVersion) {
           throw new ResourceConflictError(keyOf(key));
         }
         try {
-          await this.kv.delete(kvKey, { previousSeq: current.revision });
+          await attempt.send(() => this.kv.delete(kvKey, { previousSeq: current.revision }));
           // The delete marker's own revision is not returned; it is above the one just deleted.
           this.cache.tombstone(kvKey, current.revision + 1);
           return;
         } catch (err) {
           if (!isWrongLastSequence(err)) throw err;
           // Without an expected version the caller wants whatever is current gone: read again and retry.
-          if (expectedVersion !== undefined || attempt >= DELETE_ATTEMPTS)
+          if (expectedVersion !== undefined || n >= DELETE_ATTEMPTS)
             throw new ResourceConflictError(keyOf(key));
         }
       }
@@ -207,34 +236,48 @@ export class NatsKvResourceStore implements ResourceStore {
     return { meta: record.meta, spec: copySpec(record.spec) };
   }
 
-  /** The creation time to keep, after checking that `expectedVersion` is current (cache first, then server). */
+  /** The creation time to keep, after checking that `expectedVersion` is current (cache first, then leader). */
   private async creationTimeAt(kvKey: string, key: ResourceKey, expectedVersion: number): Promise<string> {
     const cached = this.cache.get(kvKey);
     if (cached !== undefined && cached.meta.version === expectedVersion) return cached.meta.creationTime;
-    const current = await this.currentEntry(kvKey);
+    const current = await this.liveEntry(kvKey);
     if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
     if (current.revision !== expectedVersion) throw new ResourceConflictError(keyOf(key));
-    return decode(current).creationTime;
+    return current.value.creationTime;
   }
 
   /**
-   * Runs `op` again while it fails with a transient error, until `writeRetryMs` has passed; `op` is told
-   * whether an earlier attempt went unanswered (it may have been applied). Past the deadline: a
-   * TimeoutError naming the operation (a 503 to API clients).
+   * Runs `op` again while it fails with a transient error (see `nats-kv-errors.ts`), with a short jittered
+   * backoff, until `writeRetryMs` has passed. Past the deadline: a TimeoutError naming the operation, which
+   * the REST layer answers with 503. Wall-clock time, not the injected clock: this waits for a real server.
    */
-  private async retried<T>(what: string, op: (unanswered: boolean) => Promise<T>): Promise<T> {
+  private async retried<T>(what: string, op: (attempt: WriteAttempt) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.writeRetryMs;
-    let unanswered = false;
-    for (let attempt = 0; ; attempt++) {
+    let ambiguous = false;
+    const attempt: WriteAttempt = {
+      get ambiguous() {
+        return ambiguous;
+      },
+      async send<R>(write: () => Promise<R>): Promise<R> {
+        try {
+          return await write();
+        } catch (err) {
+          if (mayHaveBeenApplied(err)) ambiguous = true;
+          throw err;
+        }
+      },
+    };
+    for (let n = 0; ; n++) {
       try {
-        return await op(unanswered);
+        return await op(attempt);
       } catch (err) {
         if (!isTransientKvError(err)) throw err;
-        unanswered = true;
-        const wait = Math.min(100 * 2 ** attempt, 1_000) * (0.75 + Math.random() / 2);
+        const wait = Math.min(FIRST_BACKOFF_MS * 2 ** n, MAX_BACKOFF_MS) * (0.75 + Math.random() / 2);
         if (Date.now() + wait > deadline) {
+          const outcome = ambiguous ? '; it may still have been applied' : '';
           throw new TimeoutError(
-            `resource store unavailable: ${what} not done within ${this.writeRetryMs} ms (${(err as Error).message})`,
+            `resource store unavailable: ${what} not done within ${this.writeRetryMs} ms${outcome} (${(err as Error).message})`,
+            { cause: err },
           );
         }
         await new Promise((r) => setTimeout(r, wait));
@@ -242,16 +285,45 @@ export class NatsKvResourceStore implements ResourceStore {
     }
   }
 
-  /** The revision of `kvKey` if its current value is the one written by `writeId`. */
-  private async ownWrite(kvKey: string, writeId: string): Promise<number | undefined> {
-    const current = await this.currentEntry(kvKey);
-    return current !== undefined && decode(current).writeId === writeId ? current.revision : undefined;
+  /**
+   * After a write failed JetStream's "wrong last sequence" check: the revision of `value` if it is what
+   * the key holds now because an earlier, unanswered attempt of this same write was applied. Undefined
+   * when no attempt can have been applied, or the key holds another write (a genuine conflict).
+   */
+  private async resolveOwnWrite(
+    attempt: WriteAttempt,
+    kvKey: string,
+    value: StoredValue,
+  ): Promise<number | undefined> {
+    if (!attempt.ambiguous || value.writeId === undefined) return undefined;
+    const current = await this.leaderEntry(kvKey);
+    return current?.value?.writeId === value.writeId ? current.revision : undefined;
   }
 
-  /** The live entry of a key on the server, or undefined when it is missing or deleted. */
-  private async currentEntry(kvKey: string): Promise<KvEntry | undefined> {
-    const entry = await this.kv.get(kvKey);
-    return entry !== null && entry.operation === 'PUT' ? entry : undefined;
+  /** The live value of a key on the leader, or undefined when it is missing or deleted. */
+  private async liveEntry(kvKey: string): Promise<{ revision: number; value: StoredValue } | undefined> {
+    const entry = await this.leaderEntry(kvKey);
+    return entry?.value === undefined ? undefined : { revision: entry.revision, value: entry.value };
+  }
+
+  /**
+   * The last message of a key (a value or a delete marker), or undefined when the stream has none. Asked
+   * of the stream leader, not with the KV's direct get: a direct get may be answered by a follower that has
+   * not applied the latest writes yet, and the checks made after a failed conditional write need the state
+   * that write was checked against.
+   */
+  private async leaderEntry(kvKey: string): Promise<ServerEntry | undefined> {
+    try {
+      const sm = await this.jsm.streams.getMessage(`KV_${this.bucket}`, {
+        last_by_subj: `$KV.${this.bucket}.${kvKey}`,
+      });
+      const operation = sm.header.get(KV_OPERATION_HEADER);
+      if (operation === 'DEL' || operation === 'PURGE') return { revision: sm.seq, value: undefined };
+      return { revision: sm.seq, value: sm.json<StoredValue>() };
+    } catch (err) {
+      if ((err as { code?: unknown }).code === ErrorCode.JetStream404NoMessages) return undefined;
+      throw err;
+    }
   }
 
   private onEntry(entry: KvEntry, live: boolean): void {
@@ -292,9 +364,4 @@ function encode(value: StoredValue): Uint8Array {
 
 function decode(entry: KvEntry): StoredValue {
   return entry.json<StoredValue>();
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  const apiError = (err as { api_error?: { err_code?: number } } | undefined)?.api_error;
-  return apiError?.err_code === WRONG_LAST_SEQUENCE;
 }
