@@ -70,7 +70,6 @@ describe('drill 2: kill -9 a ca-signer during a burst of issuance', () => {
 
     fleet = await SimulatedFleet.start(topology, 'm', FLEET);
     await fleet.until(() => fleet.holding >= FLEET / 4, 60_000, 'a quarter of the burst');
-    const killedAt = Date.now();
     const signedByKilled = await replicaMetric(killed.url, 'mesh_ca_certificates_signed_total').catch(
       () => -1,
     );
