@@ -38,6 +38,33 @@ describe('RedisLeaseStore with several clients', () => {
     }
   });
 
+  it('does not list a lease replaced after its due-set score was read', async () => {
+    const now = Date.now();
+    const clock = new FakeClock(new Date(now));
+    const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'replaced:', clock });
+    try {
+      await store.put({
+        mesh: 'default',
+        dataplane: 'dp-1',
+        serial: '02',
+        notBefore: new Date(now).toISOString(),
+        notAfter: new Date(now + 60_000).toISOString(),
+        rotateAt: new Date(now + 48_000).toISOString(),
+        backend: 'ca-1',
+        supportedBackends: ['ca-1'],
+        controlPlaneInstance: 'cp-1',
+        session: 's',
+      });
+      // What listDue sees when the put lands between its range read and its value read: the old
+      // score, due, next to the new lease.
+      await store['client'].zAdd('replaced:due', { score: now - 1_000, value: 'default:dp-1' });
+      expect(await store.listDue(new Date(now), 10)).toEqual([]);
+      expect((await store.listDue(new Date(now + 48_000), 10)).map((l) => l.serial)).toEqual(['02']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('drops due-set members of leases Redis has expired', async () => {
     const now = Date.now();
     const clock = new FakeClock(new Date(now));

@@ -112,7 +112,10 @@ export class RedisLeaseStore implements LeaseStore {
       values.forEach((raw, i) => {
         if (raw === null) gone.push(members[i]!);
         const lease = this.parseLive(raw);
-        if (lease !== undefined && due.length < limit) due.push(lease);
+        // The lease is read after its due-set score: one replaced in between (a reconnect, a rotation
+        // by another replica) carries a later rotateAt and is not due yet.
+        const stillDue = lease !== undefined && Date.parse(lease.rotateAt) <= now.getTime();
+        if (stillDue && due.length < limit) due.push(lease);
       });
       if (members.length < batch) break;
     }
