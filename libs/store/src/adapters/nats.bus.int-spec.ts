@@ -128,4 +128,34 @@ describe('NatsBus durable consumption (JetStream)', () => {
       await Promise.all([publisher.close(), late.close()]);
     }
   }, 30_000);
+
+  it('bounds the event stream by size, dropping the oldest events first', async () => {
+    const filler = defineEvent({
+      subject: 'mesh.test.filler.v1',
+      payload: z.object({ n: z.number(), pad: z.string() }),
+    });
+    const bounded = await NatsBus.connect({
+      servers: js.url,
+      name: 'bounded',
+      eventStream: { name: 'BOUNDED_EVENTS', maxBytes: 8_192 },
+    });
+    try {
+      await bounded.retain([filler] as EventContract<unknown>[]);
+      for (let n = 1; n <= 100; n++) await bounded.publish(filler, { n, pad: 'x'.repeat(200) });
+      const info = await (await bounded.nc.jetstreamManager()).streams.info('BOUNDED_EVENTS');
+      expect(info.config.max_bytes).toBe(8_192);
+      expect(info.state.bytes).toBeLessThanOrEqual(8_192);
+      expect(info.state.messages).toBeGreaterThan(0);
+      expect(info.state.messages).toBeLessThan(100);
+      expect(info.state.last_seq).toBe(100);
+      const handled: number[] = [];
+      await bounded.consume([filler] as EventContract<unknown>[], 'bounded', async (_c, event) => {
+        handled.push((event as { n: number }).n);
+      });
+      await eventually(() => expect(handled).toContain(100), 10_000);
+      expect(handled).not.toContain(1);
+    } finally {
+      await bounded.close();
+    }
+  }, 30_000);
 });

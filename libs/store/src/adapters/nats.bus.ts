@@ -3,6 +3,7 @@ import {
   AckPolicy,
   DeliverPolicy,
   ErrorCode,
+  DiscardPolicy,
   StorageType,
   nanos,
   type ConsumerMessages,
@@ -34,6 +35,8 @@ export interface NatsBusOptions {
     readonly name?: string;
     readonly replicas?: number;
     readonly maxAgeMs?: number;
+    /** The most the stream keeps on disk; the oldest events go first beyond it (default 256 MiB). */
+    readonly maxBytes?: number;
     /** How long a member may hold an event before it goes to another (default 30 s). */
     readonly ackWaitMs?: number;
     /** How long a retained event's publish is retried while JetStream does not store it (default 15 s). */
@@ -43,6 +46,8 @@ export interface NatsBusOptions {
 
 /** How long an event may wait for a durable consumer, and how long one may take before it is redelivered. */
 const EVENT_MAX_AGE_MS = 3_600_000;
+/** Bounds the stream when events come faster than max_age lets them go (a reconnect storm). */
+const EVENT_MAX_BYTES = 256 * 1024 * 1024;
 const ACK_WAIT_MS = 30_000;
 const RETRY_DELAY_MS = 1_000;
 const PUBLISH_RETRY_MS = 15_000;
@@ -242,6 +247,8 @@ export class NatsBus implements MessageBus {
       storage: StorageType.File,
       num_replicas: this.options.eventStream?.replicas ?? 1,
       max_age: nanos(this.options.eventStream?.maxAgeMs ?? EVENT_MAX_AGE_MS),
+      max_bytes: this.options.eventStream?.maxBytes ?? EVENT_MAX_BYTES,
+      discard: DiscardPolicy.Old,
     };
     let existing = await jsm.streams.info(stream).catch(() => undefined);
     if (!existing) {
@@ -254,10 +261,14 @@ export class NatsBus implements MessageBus {
         if (!existing) throw error;
       }
     }
-    if (subjects.some((s) => !existing.config.subjects.includes(s))) {
+    // Also bounds a stream made before the size limit existed.
+    const missing = subjects.some((s) => !existing.config.subjects.includes(s));
+    if (missing || existing.config.max_bytes !== config.max_bytes) {
       await jsm.streams.update(stream, {
         ...existing.config,
         subjects: [...new Set([...existing.config.subjects, ...subjects])],
+        max_bytes: config.max_bytes,
+        discard: config.discard,
       });
     }
     return { stream, jsm };
