@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   AckPolicy,
   DeliverPolicy,
-  ErrorCode,
   DiscardPolicy,
+  ErrorCode,
   StorageType,
   nanos,
   type ConsumerMessages,

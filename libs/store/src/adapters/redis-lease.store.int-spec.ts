@@ -1,5 +1,6 @@
 import { startRedisServer, type RedisServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
+import type { Lease } from '../ports/lease.store';
 import { describeLeaseStoreContract } from '../testing/lease-store.contract';
 import { RedisLeaseStore } from './redis-lease.store';
 
@@ -17,6 +18,28 @@ afterAll(async () => {
 describeLeaseStoreContract('redis', (clock) =>
   RedisLeaseStore.connect({ url: server.url, keyPrefix: `run-${++runs}:`, clock }),
 );
+
+/** A lease of mesh `default` issued at `now`, valid `validMs`, due for rotation `rotateAfterMs` in. */
+function leaseFrom(
+  now: number,
+  dataplane: string,
+  serial: string,
+  validMs: number,
+  rotateAfterMs: number,
+): Lease {
+  return {
+    mesh: 'default',
+    dataplane,
+    serial,
+    notBefore: new Date(now).toISOString(),
+    notAfter: new Date(now + validMs).toISOString(),
+    rotateAt: new Date(now + rotateAfterMs).toISOString(),
+    backend: 'ca-1',
+    supportedBackends: ['ca-1'],
+    controlPlaneInstance: 'cp-1',
+    session: 's',
+  };
+}
 
 describe('RedisLeaseStore with several clients', () => {
   it('gives a claim raced by two clients to exactly one', async () => {
@@ -43,18 +66,7 @@ describe('RedisLeaseStore with several clients', () => {
     const clock = new FakeClock(new Date(now));
     const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'replaced:', clock });
     try {
-      await store.put({
-        mesh: 'default',
-        dataplane: 'dp-1',
-        serial: '02',
-        notBefore: new Date(now).toISOString(),
-        notAfter: new Date(now + 60_000).toISOString(),
-        rotateAt: new Date(now + 48_000).toISOString(),
-        backend: 'ca-1',
-        supportedBackends: ['ca-1'],
-        controlPlaneInstance: 'cp-1',
-        session: 's',
-      });
+      await store.put(leaseFrom(now, 'dp-1', '02', 60_000, 48_000));
       // What listDue sees when the put lands between its range read and its value read: the old
       // score, due, next to the new lease.
       await store['client'].zAdd('replaced:due', { score: now - 1_000, value: 'default:dp-1' });
@@ -70,18 +82,7 @@ describe('RedisLeaseStore with several clients', () => {
     const clock = new FakeClock(new Date(now));
     const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'expiry:', clock });
     try {
-      await store.put({
-        mesh: 'default',
-        dataplane: 'short',
-        serial: '01',
-        notBefore: new Date(now).toISOString(),
-        notAfter: new Date(now + 100).toISOString(),
-        rotateAt: new Date(now + 80).toISOString(),
-        backend: 'ca-1',
-        supportedBackends: ['ca-1'],
-        controlPlaneInstance: 'cp-1',
-        session: 's',
-      });
+      await store.put(leaseFrom(now, 'short', '01', 100, 80));
       await new Promise((r) => setTimeout(r, 150));
       expect(await store.listDue(new Date(now + 90), 10)).toEqual([]);
       expect(await store['client'].zCard('expiry:due')).toBe(0);
