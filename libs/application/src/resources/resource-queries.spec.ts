@@ -17,12 +17,13 @@ describe('parsePageRequest', () => {
     [{ offset: '-1' }, 'offset'],
     [{ offset: ['1', '2'] }, 'offset'],
   ])('rejects %j on field %s', (query, field) => {
+    let error: unknown;
     try {
       parsePageRequest(query);
-      fail('expected a ValidationError');
-    } catch (error) {
-      expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).violations.map((v) => v.field)).toEqual([field]);
+    } catch (thrown) {
+      error = thrown;
     }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations.map((v) => v.field)).toEqual([field]);
   });
 });

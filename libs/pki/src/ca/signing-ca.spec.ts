@@ -202,13 +202,14 @@ describe('SigningCa', () => {
     ['no certificate', () => ({ certChainPem: 'nothing', keyPem: ecRoot.keyPem }), 'cert[0]'],
     ['a key that is not a key', () => ({ certChainPem: ecRoot.certPem, keyPem: ecRoot.certPem }), 'key'],
   ])('refuses to load %s with a coded error', (_what, input, field) => {
+    let error: unknown;
     try {
       SigningCa.load(input());
-      throw new Error('expected a CaValidationError');
-    } catch (error) {
-      expect(error).toBeInstanceOf(CaValidationError);
-      expect((error as CaValidationError).code).toBe('ca.invalid');
-      expect((error as CaValidationError).violations[0].field).toBe(field);
+    } catch (thrown) {
+      error = thrown;
     }
+    expect(error).toBeInstanceOf(CaValidationError);
+    expect((error as CaValidationError).code).toBe('ca.invalid');
+    expect((error as CaValidationError).violations[0].field).toBe(field);
   });
 });
