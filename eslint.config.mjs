@@ -76,6 +76,11 @@ export default [
         'error',
         { enforceBuildableLibDependency: false, allow: ['@meshtls/testing'], depConstraints },
       ],
+      // Jest 30 has no fail(): the ReferenceError it throws is caught like the refusal a test waits for.
+      'no-restricted-globals': [
+        'error',
+        { name: 'fail', message: 'Jest has no fail(); use expect(fn).toThrow() or await expect(p).rejects' },
+      ],
     },
   },
   prettier,
