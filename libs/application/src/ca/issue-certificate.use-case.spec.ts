@@ -30,11 +30,12 @@ const dataplane = {
 describe('IssueCertificateUseCase', () => {
   let store: MemoryResourceStore;
   let issue: IssueCertificateUseCase;
+  let registry: CaRegistry;
 
   beforeEach(async () => {
     store = new MemoryResourceStore(clock);
     const builtin = new BuiltinCaManager(store, clock);
-    const registry = new CaRegistry({
+    registry = new CaRegistry({
       builtin,
       provided: new ProvidedCaManager(new DataSourceReader(store), clock),
     });
@@ -107,8 +108,19 @@ describe('IssueCertificateUseCase', () => {
   });
 
   it('waits a moment for a Dataplane its store has not seen yet (registered by mesh-api just before)', async () => {
-    const pending = issue.execute({ mesh: 'default', dataplane: 'late-1' });
-    await new Promise((r) => setTimeout(r, 20));
+    // Written only once the use case watches for it, so the waiting path (not the first read) finds it.
+    const watching = new Promise<void>((resolve) => {
+      const watch = store.watch.bind(store);
+      store.watch = (listener) => {
+        const stop = watch(listener);
+        resolve();
+        return stop;
+      };
+    });
+    // A wait no loaded machine outlasts: the test asserts the record is found, not how fast.
+    const patient = new IssueCertificateUseCase(store, registry, clock, undefined, 60_000);
+    const pending = patient.execute({ mesh: 'default', dataplane: 'late-1' });
+    await watching;
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'late-1' }, dataplane);
     const result = await pending;
     expect(new X509Certificate(result.certificate.certPem).subjectAltName).toContain('spiffe://default/web');
