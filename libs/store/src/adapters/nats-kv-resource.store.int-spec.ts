@@ -102,13 +102,14 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
     );
     const late = await NatsKvResourceStore.connect({ nc: otherNc, bucket: `resources-${buckets}`, clock });
     try {
-      const started = Date.now();
+      // Lists are served from the copy loaded at connect: not one message goes to NATS for them.
+      const sentBefore = otherNc.stats().outMsgs;
       const page = await late.list('Dataplane', { mesh: 'default', offset: 10, limit: 20 });
-      expect(Date.now() - started).toBeLessThan(100);
       expect(page.total).toBe(100);
       expect(page.items.map((r) => r.meta.name)[0]).toBe('dp-030');
       expect((await late.list('Dataplane')).total).toBe(300);
       expect((await late.list('Dataplane', { mesh: 'default.x' })).total).toBe(100);
+      expect(otherNc.stats().outMsgs).toBe(sentBefore);
     } finally {
       await late.close();
     }
@@ -166,7 +167,6 @@ describe('NatsKvResourceStore across a server restart', () => {
       b.watch((c) => seen.push(c));
       const before = await a.create({ type: 'Mesh', name: 'before' }, {});
       await own.restart();
-      const t0 = Date.now();
       await waitFor(async () => {
         // A write that timed out may still have landed: finding it there counts as done.
         await a.create({ type: 'Mesh', name: 'after' }, {}).catch((e: unknown) => {
@@ -177,7 +177,6 @@ describe('NatsKvResourceStore across a server restart', () => {
         () => expect(seen.map((c) => c.kind === 'upsert' && c.record.meta.name)).toContain('after'),
         10_000,
       );
-      expect(Date.now() - t0).toBeLessThan(5000);
       expect((await b.get({ type: 'Mesh', name: 'before' }))?.meta.version).toBe(before.meta.version);
       await a.close();
       await b.close();
