@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrorBody } from './api-error';
 import { toApiError } from './error-mapping';
+import { frameworkErrorOf } from './framework-errors';
 
 /** Tells which methods a path supports, so an unsupported method is a 405 rather than a 404. */
 export type AllowedMethods = (path: string) => readonly string[] | undefined;
@@ -31,6 +32,9 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   private translate(exception: unknown, request: FastifyRequest): ApiError {
     if (exception instanceof HttpException && !(exception instanceof ApiError)) {
+      // Fastify's own errors come wrapped; the original (kept by keepFrameworkErrors) says which it was.
+      const raised = frameworkErrorOf(request.raw);
+      if (raised) return toApiError(raised, request.method);
       const status = exception.getStatus();
       if (status === 404) return this.notFound(request);
       return new ApiError(status, exception.name, exception.message);

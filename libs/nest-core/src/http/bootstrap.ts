@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CoreConfig } from '../config/core-config';
 import { ApiErrorFilter, type AllowedMethods } from './api-error.filter';
 import { ApiError } from './api-error';
+import { keepFrameworkErrors } from './framework-errors';
 
 /** Request bodies above this are refused with 413 before they are read further. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,6 +32,7 @@ export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestF
   app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
   app.useGlobalFilters(new ApiErrorFilter(options.allowedMethods));
   registerYamlParser(app);
+  keepFrameworkErrors(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   const { address, port } = options.config.http;
   await app.listen(port, address);
