@@ -7,8 +7,9 @@ import type { CoreConfig } from '../config/core-config';
 import { ApiErrorFilter, type AllowedMethods } from './api-error.filter';
 import { ApiError } from './api-error';
 import { keepFrameworkErrors } from './framework-errors';
+import { drainRefusedBodies } from './refused-body';
 
-/** Request bodies above this are refused with 413 before they are read further. */
+/** Request bodies above this are refused with 413; the rest of such a body is read and discarded first. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
@@ -33,6 +34,7 @@ export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestF
   app.useGlobalFilters(new ApiErrorFilter(options.allowedMethods));
   registerYamlParser(app);
   keepFrameworkErrors(app.getHttpAdapter().getInstance());
+  drainRefusedBodies(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   const { address, port } = options.config.http;
   await app.listen(port, address);
