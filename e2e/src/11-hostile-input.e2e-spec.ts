@@ -1,5 +1,76 @@
+import { connect } from 'node:net';
 import { createClient } from 'redis';
 import { Topology, type Replica } from '@meshtls/testing';
+
+/** A status and the body of an answer read off a raw socket: whole once its declared length is in. */
+function parseResponse(bytes: Buffer): { status: number; text: string } | undefined {
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = bytes.subarray(0, headEnd).toString('latin1');
+  const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1]);
+  const body = bytes.subarray(headEnd + 4);
+  if (!(body.length >= length)) return undefined;
+  return { status: Number(head.split(' ')[1]), text: body.subarray(0, length).toString('utf8') };
+}
+
+/**
+ * A PUT from a client that sends its whole request before it reads the answer, over a raw socket: the
+ * body in 16 KiB writes, each once the socket took the previous one and a timer tick later (a slow
+ * uploader), with a declared length or chunked. Rejects when the connection fails at any point: a server
+ * that closes while the body still comes resets the connection, which fails the client's next write and
+ * can destroy the answer before it is read.
+ */
+async function uploadThenRead(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  framing: 'content-length' | 'chunked',
+): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port), allowHalfOpen: true });
+  const received: Buffer[] = [];
+  let failure: Error | undefined;
+  socket.on('error', (e) => (failure ??= e));
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  const write = (data: string | Buffer) =>
+    new Promise<void>((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve())));
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const lines = Object.entries({
+      host: `${hostname}:${port}`,
+      ...headers,
+      ...(framing === 'chunked' ? { 'transfer-encoding': 'chunked' } : { 'content-length': body.length }),
+    }).map(([k, v]) => `${k}: ${v}\r\n`);
+    await write(`PUT ${path} HTTP/1.1\r\n${lines.join('')}\r\n`);
+    const CHUNK = 16 * 1024;
+    for (let at = 0; at < body.length; at += CHUNK) {
+      const part = body.subarray(at, at + CHUNK);
+      await write(
+        framing === 'chunked'
+          ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')])
+          : part,
+      );
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    if (framing === 'chunked') await write('0\r\n\r\n');
+    // Then read: the answer (and the connection's end, or the error that cut it) come by themselves.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (failure || parseResponse(Buffer.concat(received)) || socket.readableEnded || socket.destroyed)
+          resolve();
+      };
+      socket.on('data', check).on('end', check).on('close', check);
+      check();
+    });
+    if (failure) throw failure;
+    const response = parseResponse(Buffer.concat(received));
+    if (!response) throw new Error(`connection ended without a whole answer: ${Buffer.concat(received)}`);
+    return response;
+  } finally {
+    socket.destroy();
+  }
+}
 
 /**
  * Hostile and malformed requests against a distributed mesh-api (admin token required): every one is
@@ -40,11 +111,6 @@ describe('hostile input (REST)', () => {
   const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
   const cases: [string, string, string | Buffer, { token?: string | null; contentType?: string }?][] = [
     ['deeply nested JSON', '/meshes/deep', `{"type":"Mesh","name":"deep","mtls":${deep(100_000)}}`],
-    [
-      'a 2 MiB string',
-      '/meshes/huge',
-      JSON.stringify({ type: 'Mesh', name: 'huge', x: 'a'.repeat(2 << 20) }),
-    ],
     ['wrong types', '/meshes/typed', JSON.stringify({ type: 'Mesh', name: 'typed', mtls: 'yes' })],
     ['an array body', '/meshes/arr', '[1,2,3]'],
     ['not JSON', '/meshes/nj', '{"type": "Mesh", '],
@@ -81,6 +147,42 @@ describe('hostile input (REST)', () => {
       expect((await send('GET', '/meshes')).text).not.toContain('polluted');
     },
   );
+
+  describe('a 2 MiB body', () => {
+    const huge = Buffer.from(JSON.stringify({ type: 'Mesh', name: 'huge', x: 'a'.repeat(2 << 20) }));
+    const tooLarge = {
+      type: '/std-errors',
+      status: 413,
+      title: 'Payload Too Large',
+      detail: 'request body is larger than 1 MiB',
+      details: 'request body is larger than 1 MiB',
+    };
+    const headers = () => ({
+      'content-type': 'application/json',
+      authorization: `Bearer ${topology.adminToken}`,
+    });
+
+    it('is answered 413 with the reason to fetch, and stores nothing', async () => {
+      const before = await meshCount();
+      const r = await send('PUT', '/meshes/huge', huge);
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.text)).toEqual(tooLarge);
+      expect((await send('GET', '/health/ready')).status).toBe(200);
+      expect(await meshCount()).toBe(before);
+    });
+
+    it.each(['content-length', 'chunked'] as const)(
+      'is answered 413 with the reason to a client that sends it all (%s) before it reads',
+      async (framing) => {
+        const before = await meshCount();
+        const r = await uploadThenRead(api.url, '/meshes/huge', headers(), huge, framing);
+        expect(r.status).toBe(413);
+        expect(JSON.parse(r.text)).toEqual(tooLarge);
+        expect((await send('GET', '/health/ready')).status).toBe(200);
+        expect(await meshCount()).toBe(before);
+      },
+    );
+  });
 
   it('never shows a Secret to a non-admin, nor in the logs or Redis', async () => {
     const anonymous = await send('GET', '/meshes/m/secrets/db-password', undefined, { token: null });
