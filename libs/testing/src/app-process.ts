@@ -28,7 +28,8 @@ export class AppProcess {
   ) {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close' rather than 'exit': it comes once the process has ended and its output is all read.
+    this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** Starts `app` with `env` (and command-line `args`) and resolves when it prints its "listening on" line. */
@@ -73,11 +74,12 @@ export class AppProcess {
     throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with how it ended. */
+  /**
+   * Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with how it ended, once everything it wrote
+   * is in `logs`.
+   */
   async stop(graceMs = 5000): Promise<ExitStatus> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) {
-      return { code: this.child.exitCode, signal: this.child.signalCode };
-    }
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     const status = await this.exited;
