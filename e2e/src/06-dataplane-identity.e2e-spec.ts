@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKDATE_MS } from '@meshtls/pki';
 import {
@@ -244,12 +244,16 @@ describe('dataplane identity (standalone)', () => {
 
   it('withdraws identities when mTLS is disabled and issues again when it is enabled', async () => {
     const dp = dataplanes.find((d) => d.certDir.includes('backend-1'))!;
+    const inCertDir = () => (existsSync(dp.certDir) ? readdirSync(dp.certDir).sort() : []);
+    expect(inCertDir()).toEqual(['ca.pem', 'cert.pem', 'key.pem']);
     await putMesh('m');
     await dp.waitFor((v) => v.mtls === 'disabled');
-    expect(existsSync(join(dp.certDir, 'cert.pem'))).toBe(false);
+    // Every file of the identity is gone (nothing else was ever in the directory).
+    expect(inCertDir()).toEqual([]);
     await putMesh('m', { enabledBackend: 'ca-2', backends: [builtin('ca-2', '1h')] });
     const view = await dp.waitFor((v) => v.mtls === 'enabled' && v.ready);
     expect(view.identity!.reason).toBe('mesh-change');
+    expect(inCertDir()).toEqual(['ca.pem', 'cert.pem', 'key.pem']);
   });
 
   it('re-issues when the control plane restarts', async () => {
