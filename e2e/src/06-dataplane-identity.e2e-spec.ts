@@ -6,6 +6,7 @@ import {
   AppProcess,
   DataplaneProcess,
   dataplaneToken,
+  eventually,
   OpensslWorkspace,
   freePort,
   tempDir,
@@ -13,6 +14,7 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import { http } from '../support/cli';
+import { call, meshExchange, metricSum, startHttpApp, type CallResult } from '../support/traffic';
 
 const meshDoc = (name: string, mtls?: object) =>
   JSON.stringify({ type: 'Mesh', name, ...(mtls ? { mtls } : {}) });
@@ -30,6 +32,7 @@ describe('dataplane identity (standalone)', () => {
   let dpPort: number;
   let openssl: OpensslWorkspace;
   const dataplanes: DataplaneProcess[] = [];
+  const apps: { close(): Promise<void> }[] = [];
   const caFile = () => join(dir.path, 'data', 'dp-server', 'ca.pem');
 
   const startCp = async () => {
@@ -48,7 +51,13 @@ describe('dataplane identity (standalone)', () => {
     expect([200, 201]).toContain(r.status);
   };
   const token = (mesh: string, name: string) => dataplaneToken(base, mesh, name);
-  const startDp = async (mesh: string, name: string, service: string, tokenText?: string) => {
+  const startDp = async (
+    mesh: string,
+    name: string,
+    service: string,
+    tokenText?: string,
+    traffic: { servicePort?: number; outbounds?: { port: number; service: string }[] } = {},
+  ) => {
     const dp = await DataplaneProcess.start({
       dir: dir.path,
       mesh,
@@ -57,6 +66,7 @@ describe('dataplane identity (standalone)', () => {
       token: tokenText ?? (await token(mesh, name)),
       cpAddresses: [`127.0.0.1:${dpPort}`],
       caFile: caFile(),
+      ...traffic,
     });
     dataplanes.push(dp);
     return dp;
@@ -79,6 +89,7 @@ describe('dataplane identity (standalone)', () => {
 
   afterAll(async () => {
     await Promise.all(dataplanes.map((d) => d.stop()));
+    await Promise.all(apps.map((a) => a.close()));
     await cp?.stop();
     await dir?.remove();
     openssl?.close();
@@ -163,83 +174,173 @@ describe('dataplane identity (standalone)', () => {
   });
 
   it('switches CA without a moment where a peer distrusts the certificate it is shown', async () => {
-    const server = await startDp('m', 'backend-1', 'backend');
-    const client = dataplanes.find((d) => d.certDir.includes('web-1') && d.process.logs.includes('restart'))!;
-    await server.waitFor((v) => v.ready);
-    const failures: string[] = [];
-    let checks = 0;
-    let running = true;
-    // Every 50 ms: does the client's current bundle verify the server's current certificate?
-    // Node's X509 checks every 10 ms whether some CA of the client's current bundle signed the server's
-    // current certificate; openssl confirms it independently after every step (verifyWithOpenssl).
-    const trusted = () => {
-      const cert = new X509Certificate(readFileSync(join(server.certDir, 'cert.pem'), 'utf8'));
-      const bundle = readFileSync(join(client.certDir, 'ca.pem'), 'utf8');
-      const cas = bundle.split(/(?=-----BEGIN CERTIFICATE-----)/).filter((p) => p.trim() !== '');
-      return cas.some((pem) => {
-        const ca = new X509Certificate(pem);
-        return cert.checkIssued(ca) && cert.verify(ca.publicKey);
-      });
+    // 0. longer certificates, so no rotation happens during the switch (a validity change re-issues), and
+    // a permission for every call of the mesh.
+    await putMesh('m', { enabledBackend: 'ca-1', backends: [builtin('ca-1', '1h')] });
+    const permission = await http('PUT', `${base}/meshes/m/meshtrafficpermissions/allow-all`, {
+      body: JSON.stringify({
+        type: 'MeshTrafficPermission',
+        mesh: 'm',
+        name: 'allow-all',
+        spec: {
+          targetRef: { kind: 'Mesh' },
+          from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
+        },
+      }),
+      contentType: 'application/json',
+    });
+    expect(permission.status).toBe(201);
+    // Two sidecars calling each other through their outbounds: every call is a new mTLS handshake between
+    // them, in which each checks the other's certificate against its own trust bundle.
+    const [frontApp, backendApp] = await Promise.all([startHttpApp('front'), startHttpApp('backend')]);
+    apps.push(frontApp, backendApp);
+    const [toBackend, toFront] = [await freePort(), await freePort()];
+    const [front, server] = await Promise.all([
+      startDp('m', 'front-1', 'front', undefined, {
+        servicePort: frontApp.port,
+        outbounds: [{ port: toBackend, service: 'backend' }],
+      }),
+      startDp('m', 'backend-1', 'backend', undefined, {
+        servicePort: backendApp.port,
+        outbounds: [{ port: toFront, service: 'front' }],
+      }),
+    ]);
+    const both = [front, server] as const;
+    await Promise.all(both.map((dp) => dp.waitFor((v) => v.ready && v.identity?.backend === 'ca-1')));
+    const directions = [
+      {
+        name: 'front → backend',
+        port: toBackend,
+        expected: 'backend answers /',
+        results: [] as CallResult[],
+      },
+      { name: 'backend → front', port: toFront, expected: 'front answers /', results: [] as CallResult[] },
+    ];
+    const answered = (r: CallResult, expected: string) => r.ok && r.status === 200 && r.body === expected;
+    // Both ways work once each knows the other as an endpoint.
+    await eventually(async () => {
+      for (const d of directions) expect(answered(await call(d.port), d.expected)).toBe(true);
+    }, 20_000);
+    // The certificate each inbound presents, to a client with the other sidecar's certificate and bundle.
+    const secretOf = async (name: string) => {
+      const secret = await http('GET', `${base}/meshes/m/secrets/${name}`);
+      expect(secret.status).toBe(200);
+      return Buffer.from(secret.json.data, 'base64').toString();
     };
-    const checker = (async () => {
-      while (running) {
-        try {
-          checks++;
-          if (!trusted()) failures.push(`not trusted after ${checks} checks`);
-        } catch (e) {
-          failures.push(String(e));
-        }
-        await new Promise((r) => setTimeout(r, 10));
+    const caOf = async (backend: string) =>
+      new X509Certificate(await secretOf(`m.ca-builtin-cert-${backend}`));
+    const presented = async (to: DataplaneProcess, from: DataplaneProcess) => {
+      const { cert, key, bundle } = files(from);
+      const exchange = await meshExchange(to.inboundPort, { cert, key, ca: bundle });
+      expect(exchange.answer).toMatch(/^HTTP\/1\.[01] 200/);
+      return exchange.peer;
+    };
+    const signedBy = (cert: X509Certificate, ca: X509Certificate) =>
+      cert.checkIssued(ca) && cert.verify(ca.publicKey);
+    const presentsFrom = async (ca: X509Certificate, other: X509Certificate) => {
+      for (const [to, from] of [
+        [server, front],
+        [front, server],
+      ] as const) {
+        const peer = await presented(to, from);
+        expect(peer.serialNumber.toLowerCase()).toBe(serialOf(await to.view())!.toLowerCase());
+        expect(signedBy(peer, ca)).toBe(true);
+        expect(signedBy(peer, other)).toBe(false);
       }
-    })();
-    const verifyWithOpenssl = () => {
-      openssl.write('sw-cert.pem', readFileSync(join(server.certDir, 'cert.pem'), 'utf8'));
-      openssl.write('sw-bundle.pem', readFileSync(join(client.certDir, 'ca.pem'), 'utf8'));
-      expect(openssl.run('verify', '-CAfile', 'sw-bundle.pem', 'sw-cert.pem')).toContain('OK');
     };
-    const serials = async () => [serialOf(await server.view()), serialOf(await client.view())];
-    const hourLong = (v: AdminView) =>
-      v.identity !== null && Date.parse(v.identity.notAfter) - Date.parse(v.identity.notBefore) > 3_000_000;
+    // What a failed handshake or call counts on either side, in either role; and the mTLS connections.
+    const counters = async (dp: DataplaneProcess) => {
+      const metrics = await dp.metrics();
+      return {
+        failures: {
+          refused: metricSum(metrics, 'dataplane_inbound_refused_connections_total'),
+          outboundErrors: metricSum(metrics, 'dataplane_outbound_errors_total'),
+        },
+        mtls: metricSum(metrics, 'dataplane_inbound_connections_total', 'kind="mtls"'),
+      };
+    };
+    const countersBefore = await Promise.all(both.map(counters));
+    const caCount = (dp: DataplaneProcess) => (files(dp).bundle.match(/BEGIN CERTIFICATE/g) ?? []).length;
+    const serials = async () => Promise.all(both.map(async (dp) => serialOf(await dp.view())));
+
+    let running = true;
+    const loops = directions.map(async (d) => {
+      while (running) d.results.push(await call(d.port));
+    });
+    // Waits until both directions have made more calls: traffic covers every step, whatever the pace.
+    const moreCalls = () => {
+      const marks = directions.map((d) => d.results.length);
+      return eventually(
+        () => directions.forEach((d, i) => expect(d.results.length).toBeGreaterThan(marks[i]! + 3)),
+        30_000,
+      );
+    };
     try {
-      // 0. longer certificates, so no rotation happens during the switch (a validity change re-issues).
-      await putMesh('m', { enabledBackend: 'ca-1', backends: [builtin('ca-1', '1h')] });
-      await server.waitFor(hourLong);
-      await client.waitFor(hourLong);
+      await moreCalls();
+      const ca1 = await caOf('ca-1');
       // 1. add ca-2: both trust both CAs, nothing re-issued.
       const before = await serials();
       await putMesh('m', {
         enabledBackend: 'ca-1',
         backends: [builtin('ca-1', '1h'), builtin('ca-2', '1h')],
       });
-      await server.waitFor((v) => v.identity?.supportedBackends.length === 2, 10_000);
-      await client.waitFor((v) => v.identity?.supportedBackends.length === 2, 10_000);
+      await Promise.all(both.map((dp) => dp.waitFor((v) => v.identity?.supportedBackends.length === 2)));
+      const ca2 = await caOf('ca-2');
+      await moreCalls();
       expect(await serials()).toEqual(before);
-      verifyWithOpenssl();
-      expect((files(client).bundle.match(/BEGIN CERTIFICATE/g) ?? []).length).toBe(2);
+      expect(both.map(caCount)).toEqual([2, 2]);
+      await presentsFrom(ca1, ca2);
+      // Before any sidecar holds a ca-2 certificate, each one's inbound already takes one: a client with a
+      // certificate of ca-2 (as the first sidecar re-issued in step 2 will be) is answered by both.
+      const probe = openssl.makeCa('front-from-ca-2', {
+        keyType: 'ec',
+        issuer: { name: 'ca-2', certPem: ca2.toString(), keyPem: await secretOf('m.ca-builtin-key-ca-2') },
+        extensions: [
+          'basicConstraints = critical, CA:FALSE',
+          'keyUsage = critical, digitalSignature',
+          'extendedKeyUsage = clientAuth',
+          'subjectAltName = URI:spiffe://m/front',
+        ],
+      });
+      for (const to of both) {
+        const exchange = await meshExchange(to.inboundPort, {
+          cert: probe.certPem,
+          key: probe.keyPem,
+          ca: files(to).bundle,
+        });
+        expect(exchange.answer).toMatch(/^HTTP\/1\.[01] 200/);
+      }
       // 2. switch to ca-2: re-issued from ca-2.
       await putMesh('m', {
         enabledBackend: 'ca-2',
         backends: [builtin('ca-1', '1h'), builtin('ca-2', '1h')],
       });
-      await server.waitFor((v) => v.identity?.backend === 'ca-2');
-      await client.waitFor((v) => v.identity?.backend === 'ca-2');
+      await Promise.all(both.map((dp) => dp.waitFor((v) => v.identity?.backend === 'ca-2')));
+      await moreCalls();
       const afterSwitch = await serials();
       expect(afterSwitch[0]).not.toBe(before[0]);
       expect(afterSwitch[1]).not.toBe(before[1]);
-      verifyWithOpenssl();
+      await presentsFrom(ca2, ca1);
       // 3. remove ca-1: only the bundle changes.
       await putMesh('m', { enabledBackend: 'ca-2', backends: [builtin('ca-2', '1h')] });
-      await client.waitFor((v) => v.identity?.supportedBackends.length === 1);
-      await server.waitFor((v) => v.identity?.supportedBackends.length === 1);
+      await Promise.all(both.map((dp) => dp.waitFor((v) => v.identity?.supportedBackends.length === 1)));
+      await moreCalls();
       expect(await serials()).toEqual(afterSwitch);
-      verifyWithOpenssl();
-      expect((files(client).bundle.match(/BEGIN CERTIFICATE/g) ?? []).length).toBe(1);
+      expect(both.map(caCount)).toEqual([1, 1]);
+      await presentsFrom(ca2, ca1);
     } finally {
       running = false;
-      await checker;
+      await Promise.all(loops);
     }
-    expect(checks).toBeGreaterThan(10);
-    expect(failures).toEqual([]);
+    for (const d of directions) {
+      expect({ [d.name]: d.results.filter((r) => !answered(r, d.expected)) }).toEqual({ [d.name]: [] });
+    }
+    // No handshake failed on either side, in either role, and the calls were mTLS.
+    const countersAfter = await Promise.all(both.map(counters));
+    for (const [i, after] of countersAfter.entries()) {
+      expect(after.failures).toEqual(countersBefore[i]!.failures);
+      expect(after.mtls).toBeGreaterThan(countersBefore[i]!.mtls + 10);
+    }
   });
 
   it('withdraws identities when mTLS is disabled and issues again when it is enabled', async () => {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import type { X509Certificate } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 /** An application answering every request with its name, on 127.0.0.1 (port 0: a free one). */
 export async function startHttpApp(
@@ -79,6 +81,44 @@ export function sClient(
       resolve({ answered: /HTTP\/1\.[01] 200/.test(output), output });
     });
     child.stdin.end('GET /via-openssl HTTP/1.0\r\n\r\n');
+  });
+}
+
+/**
+ * One mesh mTLS exchange with Node's TLS to a sidecar's inbound on 127.0.0.1:port: shows `cert` (leaf
+ * then chain) and `key`, trusts only the CAs of `ca` (PEM), offers the mesh ALPN and sends one HTTP/1.0
+ * request. Resolves with the certificate the inbound presented and the application's answer once the
+ * sidecar closed the exchange; rejects when the handshake or the exchange fails.
+ */
+export function meshExchange(
+  port: number,
+  tls: { cert: string; key: string; ca: string },
+  timeoutMs = 10_000,
+): Promise<{ peer: X509Certificate; answer: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      ...tls,
+      ALPNProtocols: ['mesh-mtls'],
+      rejectUnauthorized: true,
+      // Mesh certificates name SPIFFE URIs, not hosts: the chain is checked, the name by the caller.
+      checkServerIdentity: () => undefined,
+    });
+    let answer = '';
+    let peer: X509Certificate | undefined;
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    socket.once('secureConnect', () => {
+      peer = socket.getPeerX509Certificate();
+      socket.write('GET /via-node-tls HTTP/1.0\r\n\r\n');
+    });
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      socket.destroy();
+      if (peer) resolve({ peer, answer });
+      else reject(new Error(`no peer certificate; answer: ${answer}`));
+    });
   });
 }
 
