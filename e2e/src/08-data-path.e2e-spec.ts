@@ -87,6 +87,15 @@ describe('mTLS data path (standalone)', () => {
         Object.keys(v.listeners.outbound).length === outbounds,
     );
   const answered = (r: CallResult) => r.ok && r.status === 200;
+  /** backend's inbound: connections refused in the handshake or by permissions, and mTLS ones let in. */
+  const inboundCounts = async () => {
+    const metrics = await backend.metrics();
+    return {
+      handshake: metricSum(metrics, 'dataplane_inbound_refused_connections_total', 'reason="handshake"'),
+      notAllowed: metricSum(metrics, 'dataplane_inbound_refused_connections_total', 'reason="not-allowed"'),
+      mtls: metricSum(metrics, 'dataplane_inbound_connections_total', 'kind="mtls"'),
+    };
+  };
   const certFiles = (dp: DataplaneProcess) => ({
     cert: join(dp.certDir, 'cert.pem'),
     key: join(dp.certDir, 'key.pem'),
@@ -206,14 +215,24 @@ describe('mTLS data path (standalone)', () => {
         'subjectAltName = URI:spiffe://m/web',
       ],
     });
+    const countsBefore = await inboundCounts();
+    const logBefore = backend.process.logs.length;
     const foreign = await sClient(backend.inboundPort, {
-      cert: join(openssl.dir, 'impostor-web.pem'),
-      key: join(openssl.dir, 'impostor-web.key'),
+      cert: join(openssl.dir, `${impostor.name}.pem`),
+      key: join(openssl.dir, `${impostor.name}.key`),
       caFile: webFiles.caFile,
       alpn: 'mesh-mtls',
     });
-    expect(impostor.certPem).toContain('BEGIN CERTIFICATE');
     expect(foreign.answered).toBe(false);
+    // backend refused it in the handshake, for the certificate it was shown (not for showing none, and
+    // not after taking it as spiffe://m/web), and counted exactly that.
+    const refusal =
+      /refused connection to backend:\d+ from a client without mesh certificate \(.*\): handshake: (.*)/;
+    await eventually(() => expect(backend.process.logs.slice(logBefore)).toMatch(refusal), 5_000);
+    expect(backend.process.logs.slice(logBefore).match(refusal)![1]).not.toMatch(
+      /did not return a certificate/,
+    );
+    expect(await inboundCounts()).toEqual({ ...countsBefore, handshake: countsBefore.handshake + 1 });
     // With web's own certificate (from its cert dir), openssl gets the answer and sees backend's identity.
     const meshed = await sClient(backend.inboundPort, { ...webFiles, alpn: 'mesh-mtls' });
     expect(meshed.answered).toBe(true);
