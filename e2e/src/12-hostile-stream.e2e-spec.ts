@@ -10,6 +10,7 @@ import {
 import { createCsr } from '@meshtls/pki';
 import {
   OpensslWorkspace,
+  eventually,
   startStandaloneControlPlane,
   tempDir,
   type StandaloneControlPlane,
@@ -33,8 +34,18 @@ describe('hostile input (dataplane stream)', () => {
     networking: { address: '127.0.0.1', inbound: [{ port: 18080, tags: { 'kuma.io/service': 'web' } }] },
   };
 
-  /** Opens a stream, writes `frames` (already serialized), collects what comes back until it ends. */
-  const stream = (frames: Buffer[], waitMs = 3_000): Promise<Outcome> =>
+  /**
+   * Opens a stream, writes `frames` (already serialized) and collects what comes back until the stream
+   * ends, or until the messages so far satisfy `until` or `stop` settles (the stream is then cancelled and
+   * counts as open). The 30 s limit only ends a test whose server never gets there.
+   */
+  const stream = (
+    frames: Buffer[],
+    options: {
+      until?: (messages: DataplaneServerMessage[]) => boolean;
+      stop?: Promise<unknown>;
+    } = {},
+  ): Promise<Outcome> =>
     new Promise((resolve) => {
       const call = client.makeBidiStreamRequest<Buffer, DataplaneServerMessage>(
         m.path,
@@ -43,8 +54,13 @@ describe('hostile input (dataplane stream)', () => {
         new Metadata(),
       );
       const outcome: Outcome = { messages: [] };
-      const timer = setTimeout(() => (call.cancel(), resolve(outcome)), waitMs);
-      call.on('data', (message: DataplaneServerMessage) => outcome.messages.push(message));
+      const leaveOpen = () => (clearTimeout(timer), resolve(outcome), call.cancel());
+      const timer = setTimeout(leaveOpen, 30_000);
+      void options.stop?.then(leaveOpen);
+      call.on('data', (message: DataplaneServerMessage) => {
+        outcome.messages.push(message);
+        if (options.until?.(outcome.messages)) leaveOpen();
+      });
       call.on('error', (e: Error & { code?: number; details?: string }) => {
         clearTimeout(timer);
         resolve({ ...outcome, code: e.code, details: e.details });
@@ -138,7 +154,9 @@ describe('hostile input (dataplane stream)', () => {
       '-addext',
       'subjectAltName=URI:spiffe://m/payments,URI:spiffe://other/admin,DNS:bank.example',
     );
-    const outcome = await stream([await hello('web-greedy', openssl.read('greedy.csr'))], 5_000);
+    const outcome = await stream([await hello('web-greedy', openssl.read('greedy.csr'))], {
+      until: (messages) => messages.some((x) => x.type === 'identity'),
+    });
     const identity = outcome.messages.find((x) => x.type === 'identity');
     expect(identity).toBeDefined();
     expect(new X509Certificate(identity!.type === 'identity' ? identity!.certPem : '').subjectAltName).toBe(
@@ -149,7 +167,21 @@ describe('hostile input (dataplane stream)', () => {
   it('keeps one stream per dataplane under a flood of hellos with one token', async () => {
     const name = 'web-flood';
     const frames = await Promise.all(Array.from({ length: 20 }, () => hello(name, csrOf())));
-    const outcomes = await Promise.all(frames.map((f) => stream([f], 8_000)));
+    // Every stream but one is ended by the server; the one left open is then cancelled by the test.
+    let ended = 0;
+    let stopWaiting!: () => void;
+    const stop = new Promise<void>((r) => (stopWaiting = r));
+    const streams = frames.map((f) =>
+      stream([f], { stop }).then((o) => {
+        if (o.code !== undefined) ended++;
+        return o;
+      }),
+    );
+    await eventually(() => expect(ended).toBeGreaterThanOrEqual(frames.length - 1), 30_000).catch(
+      () => undefined, // the checks below say what was left open
+    );
+    stopWaiting();
+    const outcomes = await Promise.all(streams);
     const replaced = outcomes.filter(
       (o) => o.code === GrpcStatus.UNAVAILABLE && /replaced/.test(o.details ?? ''),
     );
