@@ -1,10 +1,11 @@
-import { Topology, type Replica } from '@meshtls/testing';
+import { Topology, eventually, type Replica } from '@meshtls/testing';
 import { reportDrill, sized } from '../support/chaos';
 
 /**
- * Two mesh-api replicas apply conflicting updates to one Mesh at the same moment: each update either
- * wins (200) or is told it lost (409); what is stored afterwards is exactly one of the winners, never a
- * mix, and no update answered 200 is silently overwritten by one applied before it.
+ * Two mesh-api replicas apply conflicting updates to one Mesh at the same moment, round after round: each
+ * update either wins (200) or is told it lost (409); what both replicas serve after a round is exactly one
+ * of its winners, never a mix, and it is newer (modificationTime) than what they served after the round
+ * before: an update of an earlier round, answered before this round's were sent, never comes back over it.
  */
 describe('conflicting updates through two replicas', () => {
   let topology: Topology;
@@ -18,6 +19,10 @@ describe('conflicting updates through two replicas', () => {
     });
     return { status: response.status, text: await response.text() };
   };
+  /** A Mesh as served: one of `mesh(n)` (or, before any update, the Mesh without mTLS). */
+  type Stored = Partial<ReturnType<typeof mesh>> & { modificationTime: string };
+  const get = async (api: Replica) => (await (await fetch(`${api.url}/meshes/m`)).json()) as Stored;
+  const numberOf = (stored: Stored) => Number(stored.mtls?.enabledBackend.slice(3));
   const mesh = (n: number) => ({
     type: 'Mesh',
     name: 'm',
@@ -45,6 +50,8 @@ describe('conflicting updates through two replicas', () => {
     const others: string[] = [];
     const unclear: string[] = [];
     const badRounds: string[] = [];
+    const wentBack: string[] = [];
+    let previous: Stored | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       const attempts = Array.from({ length: WRITERS }, (_, i) => round * 100 + i);
       const results = await Promise.all(attempts.map((n, i) => put(apis[i % 2]!, mesh(n))));
@@ -56,13 +63,27 @@ describe('conflicting updates through two replicas', () => {
       const winners = attempts.filter((_, i) => results[i]!.status === 200);
       wins += winners.length;
       if (winners.length === 0) badRounds.push(`round ${round}: no winner`);
-      // What both replicas now serve is one whole winner: backend name and validity belong together.
-      for (const api of apis) {
-        const stored = (await (await fetch(`${api.url}/meshes/m`)).json()) as ReturnType<typeof mesh>;
-        const n = Number(stored.mtls.enabledBackend.slice(3));
-        const whole = JSON.stringify(stored.mtls.backends) === JSON.stringify(mesh(n).mtls.backends);
-        if (!winners.includes(n) || !whole) badRounds.push(`round ${round}: ${api.instanceId} serves ${n}`);
-      }
+      // Both replicas come to serve the same Mesh (the other replica's writes arrive through NATS).
+      let served!: Stored;
+      await eventually(async () => {
+        const [a, b] = await Promise.all(apis.map(get));
+        expect(b).toEqual(a);
+        served = a!;
+      }, 15_000).catch(async () => {
+        badRounds.push(`round ${round}: the replicas serve different meshes`);
+        served = await get(apis[0]!);
+      });
+      // What they serve is one whole winner: backend name and validity belong together.
+      const n = numberOf(served);
+      const whole = JSON.stringify(served.mtls?.backends) === JSON.stringify(mesh(n).mtls.backends);
+      if (!winners.includes(n) || !whole) badRounds.push(`round ${round}: the replicas serve ${n}`);
+      // Every update of this round was sent after the previous round's were answered.
+      if (previous && served.modificationTime <= previous.modificationTime)
+        wentBack.push(
+          `round ${round}: ${n} (${served.modificationTime}) is not newer than round ${round - 1}'s ` +
+            `${numberOf(previous)} (${previous.modificationTime})`,
+        );
+      previous = served;
     }
     reportDrill('6: conflicting updates of one Mesh through two replicas', {
       'racing rounds': ROUNDS,
@@ -71,10 +92,12 @@ describe('conflicting updates through two replicas', () => {
       'answered 409 with the reason': conflicts - unclear.length,
       'other answers': others.length,
       'rounds serving a mix or a loser (lost or corrupted)': badRounds.length,
+      'rounds serving an update older than the round before': wentBack.length,
     });
     expect(others).toEqual([]);
     expect(unclear).toEqual([]);
     expect(badRounds).toEqual([]);
+    expect(wentBack).toEqual([]);
     // Racing writers did collide (otherwise this checked nothing about conflicts).
     expect(conflicts).toBeGreaterThan(0);
   }, 120_000);
