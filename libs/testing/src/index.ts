@@ -18,6 +18,6 @@ export { eventually } from './eventually';
 export { DataplaneProcess } from './dataplane-process';
 export type { AdminView, IdentityView } from './dataplane-process';
 export { startPrometheus } from './prometheus-server';
-export type { PrometheusHandle } from './prometheus-server';
+export type { PrometheusAlert, PrometheusAlertingRule, PrometheusHandle } from './prometheus-server';
 export { dataplaneToken, startStandaloneControlPlane } from './standalone-control-plane';
 export type { StandaloneControlPlane } from './standalone-control-plane';
