@@ -1,11 +1,13 @@
 /**
  * What the fleet benchmark and the soak run share: tokens, admin calls, the forked workers simulating the
- * fleet (fleet-worker.ts), a process's RSS, waiting for a condition.
+ * fleet (fleet-worker.ts) and their certificate-validity reports, a process's RSS, waiting for a condition.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Replica, Topology } from '@meshtls/testing';
+import { mergeValidityReports, type ValidityReport } from './certificate-validity';
+import type { FleetWorkerMessage, FleetWorkerValidityRequest } from './fleet-worker';
 
 /** Dataplane tokens for `dp-0` … `dp-{size-1}` of `mesh`, minted 32 at a time. */
 export async function mintTokens(
@@ -78,5 +80,51 @@ export async function stopWorkers(workers: readonly ChildProcess[]): Promise<voi
           w.send({ type: 'stop' });
         }),
     ),
+  );
+}
+
+/**
+ * Every worker's validity report, each worker checking its dataplanes once more now: whether each
+ * dataplane held a valid certificate (by the certificate's own notBefore/notAfter) at every check since
+ * its first one.
+ */
+export async function validityOf(
+  workers: readonly ChildProcess[],
+  timeoutMs = 30_000,
+): Promise<ValidityReport> {
+  const reports = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<ValidityReport>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            w.off('message', onMessage);
+            reject(new Error(`worker ${w.pid} sent no validity report within ${timeoutMs} ms`));
+          }, timeoutMs);
+          const onMessage = (message: FleetWorkerMessage) => {
+            if (message.type !== 'validity') return;
+            clearTimeout(timer);
+            w.off('message', onMessage);
+            resolve(message.report);
+          };
+          w.on('message', onMessage);
+          w.send({ type: 'validity' } satisfies FleetWorkerValidityRequest);
+        }),
+    ),
+  );
+  return mergeValidityReports(reports);
+}
+
+/** One line on a validity report: checks, moments without a valid certificate, dataplanes concerned. */
+export function describeValidity(r: ValidityReport, name = (i: number) => `dp-${i}`): string {
+  const examples = r.invalid
+    .slice(0, 3)
+    .map(
+      (d) =>
+        `${name(d.index)} ${d.moments}× from ${new Date(d.firstAt).toISOString()} to ${new Date(d.lastAt).toISOString()}`,
+    );
+  return (
+    `${r.invalidMoments} of ${r.checks} checks found a dataplane without a valid certificate ` +
+    `(${r.invalid.length} dataplanes${examples.length > 0 ? `: ${examples.join('; ')}` : ''}); ` +
+    `without one at the end: ${r.invalidAtEnd.length}`
   );
 }

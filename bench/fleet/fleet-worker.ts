@@ -1,8 +1,11 @@
 /**
  * A share of the simulated fleet, in its own process (forked by fleet.bench.ts): real DataplaneAgents
- * multiplexed over one connection per replica, reporting each identity they receive to the parent.
+ * multiplexed over one connection per replica, reporting each identity they receive to the parent, and
+ * watching that each dataplane holds a valid certificate (sampled every VALIDITY_SAMPLE_MS, checked at
+ * every certificate change and when the parent asks for the report).
  */
 import { DataplaneAgent, grpcCredentials } from '@meshtls/dataplane-agent';
+import { ValidityWatch, type ValidityReport } from './certificate-validity';
 
 export interface FleetWorkerStart {
   readonly type: 'start';
@@ -14,21 +17,37 @@ export interface FleetWorkerStart {
   readonly ownConnections: boolean;
 }
 
-/** One identity received: which dataplane, from which replica, why, and ms since its agent started. */
+/** Asks a worker for its {@link ValidityReport}, checking every dataplane once more first. */
+export interface FleetWorkerValidityRequest {
+  readonly type: 'validity';
+}
+
+/**
+ * One identity received: which dataplane, from which replica, why, when, ms since its agent started, and
+ * the certificate's serial and validity (read from the certificate).
+ */
 export interface FleetIdentityEvent {
   readonly index: number;
   readonly connectedTo: string;
   readonly reason: string;
   readonly at: number;
   readonly sinceStartMs: number;
+  readonly serial: string;
+  readonly notBefore: number;
+  readonly notAfter: number;
 }
 
 export type FleetWorkerMessage =
   | { readonly type: 'identities'; readonly events: FleetIdentityEvent[] }
   | { readonly type: 'failures'; readonly count: number; readonly sample: string[] }
+  | { readonly type: 'validity'; readonly report: ValidityReport }
   | { readonly type: 'stopped' };
 
+/** How often every dataplane's certificate is checked against the clock. */
+const VALIDITY_SAMPLE_MS = 100;
+
 const agents: DataplaneAgent[] = [];
+let watch: ValidityWatch | undefined;
 let pending: FleetIdentityEvent[] = [];
 /** Streams that ended or failed to open (each costs the dataplane a backoff before it tries again). */
 let failures = 0;
@@ -42,6 +61,9 @@ function flush(): void {
 
 function start(message: FleetWorkerStart): void {
   const shared = grpcCredentials.createSsl(Buffer.from(message.caCertPem));
+  const holders: { index: number; current(): string | undefined }[] = [];
+  watch = new ValidityWatch(holders);
+  setInterval(() => watch!.sample(), VALIDITY_SAMPLE_MS).unref();
   for (const { index, token } of message.dataplanes) {
     const agent = new DataplaneAgent({
       cpAddresses: index % 2 === 0 ? message.addresses : [message.addresses[1], message.addresses[0]],
@@ -60,15 +82,24 @@ function start(message: FleetWorkerStart): void {
       ...(message.ownConnections ? {} : { credentials: shared }),
     });
     const startedAt = performance.now();
-    agent.on('identity', (id) =>
+    /** The certificate the dataplane held before the one just received. */
+    let held: string | undefined;
+    holders.push({ index, current: () => agent.identity?.certPem });
+    agent.on('identity', (id) => {
+      const at = Date.now();
+      watch!.changed(index, held, id.certPem, at);
+      held = id.certPem;
       pending.push({
         index,
         connectedTo: agent.connectedTo ?? '',
         reason: id.reason,
-        at: Date.now(),
+        at,
         sinceStartMs: performance.now() - startedAt,
-      }),
-    );
+        serial: id.serial,
+        ...watch!.windowOf(id.certPem),
+      });
+    });
+    agent.on('withdrawn', () => (held = undefined));
     agent.on('disconnected', (e) => {
       failures++;
       if (failureSample.size < 5) failureSample.add(e.details);
@@ -79,9 +110,12 @@ function start(message: FleetWorkerStart): void {
 }
 
 setInterval(flush, 50).unref();
-process.on('message', (message: FleetWorkerStart | { type: 'stop' }) => {
+process.on('message', (message: FleetWorkerStart | FleetWorkerValidityRequest | { type: 'stop' }) => {
   if (message.type === 'start') start(message);
-  else {
+  else if (message.type === 'validity') {
+    const report = watch?.report() ?? { checks: 0, invalidMoments: 0, invalid: [], invalidAtEnd: [] };
+    process.send?.({ type: 'validity', report } satisfies FleetWorkerMessage);
+  } else {
     for (const agent of agents) agent.stop();
     flush();
     process.send?.({

@@ -3,7 +3,10 @@
  * gRPC protocol) against two mesh-api replicas, two ca-signer replicas, a rotation scheduler, NATS and
  * Redis, all real processes on 127.0.0.1. For each fleet size it prints time to first identity,
  * convergence after SIGKILL of one mesh-api replica, control-plane memory per dataplane and Redis bytes
- * per lease, next to the targets and to the issuance floor measured in the same run.
+ * per lease, next to the targets and to the issuance floor measured in the same run; and whether every
+ * dataplane held a valid certificate throughout, from its first one until convergence after the kill:
+ * each certificate's notBefore/notAfter (read from the certificate) against the clock, for every
+ * dataplane every 100 ms, at each certificate change and at the end.
  *
  *   FLEET_SIZES=2000,10000   fleet sizes, run one after the other (fresh topology each)
  *   FLEET_CONNECTIONS=shared shared: simulated dataplanes share one HTTP/2 connection per replica (default);
@@ -17,7 +20,17 @@ import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { Topology, type Replica } from '@meshtls/testing';
 import type { FleetIdentityEvent, FleetWorkerMessage, FleetWorkerStart } from './fleet-worker';
-import { adminCall, mintTokens, rssOf, startWorkers, stopWorkers, until } from './fleet-harness';
+import type { ValidityReport } from './certificate-validity';
+import {
+  adminCall,
+  describeValidity,
+  mintTokens,
+  rssOf,
+  startWorkers,
+  stopWorkers,
+  until,
+  validityOf,
+} from './fleet-harness';
 
 /** Processes simulating the fleet: dataplanes are processes of their own in real life, not one loop. */
 const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
@@ -37,6 +50,8 @@ interface FleetResult {
   readonly redisPerLease: number;
   /** Share of one core each process used during convergence. */
   readonly convergenceCpu: Record<string, number>;
+  /** From each dataplane's first certificate until convergence after the kill. */
+  readonly validity: ValidityReport;
 }
 
 async function main(): Promise<void> {
@@ -54,6 +69,9 @@ async function main(): Promise<void> {
     }
   }
   printResults(results);
+  // Not a target but a promise: a dataplane without a valid certificate fails the run.
+  if (results.some((r) => r.validity.invalidMoments + r.validity.invalidAtEnd.length > 0))
+    process.exitCode = 1;
 }
 
 async function runFleet(size: number, connections: 'shared' | 'own'): Promise<FleetResult> {
@@ -147,6 +165,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     );
     const convergenceMs = performance.now() - killedAtMono;
     const cpuAfter = cpuSnapshot(cpuPids, workers);
+    const validity = await validityOf(workers);
     const convergenceCpu = Object.fromEntries(
       Object.keys(cpuAfter).map((k) => [k, (cpuAfter[k]! - cpuBefore[k]!) / convergenceMs]),
     );
@@ -163,6 +182,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       memoryPerDataplane,
       redisPerLease,
       convergenceCpu,
+      validity,
     };
   } finally {
     await stopWorkers(workers);
@@ -218,6 +238,10 @@ function printResults(results: readonly FleetResult[]): void {
     );
     console.log(
       `  Redis                       ${r.redisPerLease.toFixed(0)} bytes per lease (used_memory); target ${TARGETS.redisPerLease} (${verdict(r.redisPerLease < TARGETS.redisPerLease)})`,
+    );
+    const lapsed = r.validity.invalidMoments + r.validity.invalidAtEnd.length;
+    console.log(
+      `  valid certificate           ${describeValidity(r.validity)}; target none (${verdict(lapsed === 0)})`,
     );
   }
 }
