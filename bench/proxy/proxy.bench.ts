@@ -7,7 +7,9 @@
  * compared in the same run, round after round, with (a) the server called directly and (b) HAProxy (the
  * Debian package) doing the same two hops with the same certificates (taken from the sidecars' cert
  * dirs), one thread per process like each Node sidecar. Prints requests/s and p99 for each, the ratios
- * to HAProxy, and new handshakes/s (every request on a new connection, so a new mTLS handshake).
+ * to HAProxy, and new handshakes/s (every request on a new connection, so a new mTLS handshake). Every
+ * error wrk counts in a measured round (socket errors: connect, read, write, timeout; answers other than
+ * 2xx/3xx) is printed and fails the run (exit code 1); a target is met only by rounds without errors.
  *
  *   PROXY_ROUNDS=3           rounds (medians are printed)
  *   PROXY_DURATION_S=5       seconds per keep-alive measurement
@@ -22,7 +24,7 @@ import { DataplaneProcess, freePort, startStandaloneControlPlane, tempDir } from
 import { median } from '../issuance/bench-harness';
 import { startHaproxyTwoHop } from './haproxy-two-hop';
 import { startHttpTarget } from './http-target';
-import { runWrk, wrkAvailable, type WrkResult } from './wrk';
+import { describeWrkErrors, runWrk, sumWrkErrors, wrkAvailable, type WrkResult } from './wrk';
 
 const ROUNDS = Number(process.env.PROXY_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.PROXY_DURATION_S ?? 5);
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     );
     const keepAlive = await measure(url, ['direct', 'haproxy', 'mesh'], false);
     const handshakes = await measure(url, ['haproxy', 'mesh'], true);
-    report(keepAlive, handshakes);
+    if (!report(keepAlive, handshakes)) process.exitCode = 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await dir.remove();
@@ -127,14 +129,16 @@ async function measure(
       results.get(v)!.push(result);
       console.log(
         `  round ${round + 1} ${closeEach ? 'new connection per request' : 'keep-alive'} ${v.padEnd(8)} ` +
-          `${fmt(result.requestsPerSecond)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}`,
+          `${fmt(result.requestsPerSecond)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ` +
+          `errors ${describeWrkErrors(result.errorsByKind)}`,
       );
     }
   }
   return results;
 }
 
-function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, WrkResult[]>): void {
+/** Prints the medians, the targets and every error; true when no measured round had an error. */
+function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, WrkResult[]>): boolean {
   const rps = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.requestsPerSecond));
   const p99 = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.p99Ms));
   const p50 = (m: Map<Variant, WrkResult[]>, v: Variant) => median(m.get(v)!.map((r) => r.p50Ms));
@@ -148,9 +152,12 @@ function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, W
   }
   const share = rps(keepAlive, 'mesh') / rps(keepAlive, 'haproxy');
   const factor = p99(keepAlive, 'mesh') / p99(keepAlive, 'haproxy');
+  // Failed requests are no throughput, and a fast error no latency: a target is met by clean rounds only.
+  const clean = errors(keepAlive, 'mesh') === 0 && errors(keepAlive, 'haproxy') === 0;
+  const target = (ok: boolean) => (!clean ? 'missed (errors)' : ok ? 'met' : 'missed');
   console.log(
-    `  mesh / HAProxy: ${(share * 100).toFixed(1)} % of req/s (target ≥ ${TARGETS.throughputShare * 100} %: ${share >= TARGETS.throughputShare ? 'met' : 'missed'}), ` +
-      `p99 ×${factor.toFixed(2)} (target ≤ ×${TARGETS.p99Factor}: ${factor <= TARGETS.p99Factor ? 'met' : 'missed'}); ` +
+    `  mesh / HAProxy: ${(share * 100).toFixed(1)} % of req/s (target ≥ ${TARGETS.throughputShare * 100} %: ${target(share >= TARGETS.throughputShare)}), ` +
+      `p99 ×${factor.toFixed(2)} (target ≤ ×${TARGETS.p99Factor}: ${target(factor <= TARGETS.p99Factor)}); ` +
       `mesh / direct: ${((rps(keepAlive, 'mesh') / rps(keepAlive, 'direct')) * 100).toFixed(1)} %`,
   );
   console.log('\nmedians, a new connection (new mTLS handshake between the proxies) per request:');
@@ -162,6 +169,22 @@ function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, W
   console.log(
     `  mesh / HAProxy: ${((rps(handshakes, 'mesh') / rps(handshakes, 'haproxy')) * 100).toFixed(1)} % of handshakes/s`,
   );
+  const failed = [
+    ...[...keepAlive].map(([v, results]) => [`keep-alive ${label(v)}`, results] as const),
+    ...[...handshakes].map(([v, results]) => [`new connection per request ${label(v)}`, results] as const),
+  ].filter(([, results]) => results.some((r) => r.errors > 0));
+  console.log(
+    failed.length === 0
+      ? '\nverdict: no errors in any measured round'
+      : `\nverdict: FAILED — wrk counted errors: ${failed
+          .map(([what, results]) => {
+            const n = results.reduce((sum, r) => sum + r.errors, 0);
+            const of = results.reduce((sum, r) => sum + r.requests, 0);
+            return `${what}: ${n} (${describeWrkErrors(sumWrkErrors(results))}) in ${of} requests`;
+          })
+          .join('; ')}`,
+  );
+  return failed.length === 0;
 }
 
 function label(v: Variant): string {

@@ -12,13 +12,42 @@ export interface WrkOptions {
   readonly closeEach?: boolean;
 }
 
+/** What wrk counts as errors: socket errors by kind, and answers other than 2xx/3xx. */
+export interface WrkErrors {
+  readonly connect: number;
+  readonly read: number;
+  readonly write: number;
+  readonly timeout: number;
+  readonly non2xx3xx: number;
+}
+
 export interface WrkResult {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Socket errors (connect, read, write, timeout) plus non-2xx/3xx responses. */
   readonly errors: number;
+  readonly errorsByKind: WrkErrors;
+  /** Every request wrk counted, failed ones (non-2xx/3xx) included. */
   readonly requests: number;
+}
+
+/** `connect 0, read 2, …`: the kinds that occurred, or `none`. */
+export function describeWrkErrors(e: WrkErrors): string {
+  const kinds = Object.entries(e).filter(([, n]) => n > 0);
+  return kinds.length === 0 ? 'none' : kinds.map(([kind, n]) => `${kind} ${n}`).join(', ');
+}
+
+/** Sums the error counts of several runs, kind by kind. */
+export function sumWrkErrors(results: readonly WrkResult[]): WrkErrors {
+  const sum = (k: keyof WrkErrors) => results.reduce((n, r) => n + r.errorsByKind[k], 0);
+  return {
+    connect: sum('connect'),
+    read: sum('read'),
+    write: sum('write'),
+    timeout: sum('timeout'),
+    non2xx3xx: sum('non2xx3xx'),
+  };
 }
 
 /** Whether `wrk` can be started here (it exits 1 on `--version`, so only a spawn failure counts). */
@@ -82,16 +111,22 @@ export function parseWrkOutput(output: string): WrkResult {
     );
     return Number(value) * MS_PER_UNIT[unit];
   };
+  // wrk prints these lines only when the count is not zero.
   const socket = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const non2xx = output.match(/Non-2xx or 3xx responses: (\d+)/);
-  const errors =
-    (socket === null ? 0 : socket.slice(1, 5).reduce((sum, n) => sum + Number(n), 0)) +
-    (non2xx === null ? 0 : Number(non2xx[1]));
+  const errorsByKind: WrkErrors = {
+    connect: Number(socket?.[1] ?? 0),
+    read: Number(socket?.[2] ?? 0),
+    write: Number(socket?.[3] ?? 0),
+    timeout: Number(socket?.[4] ?? 0),
+    non2xx3xx: Number(non2xx?.[1] ?? 0),
+  };
   return {
     requestsPerSecond: Number(find(/^Requests\/sec:\s+([\d.]+)/m, 'Requests/sec')[1]),
     p50Ms: latency('50'),
     p99Ms: latency('99'),
-    errors,
+    errors: Object.values(errorsByKind).reduce((a, b) => a + b, 0),
+    errorsByKind,
     requests: Number(find(/^\s*(\d+) requests in /m, 'request count')[1]),
   };
 }
