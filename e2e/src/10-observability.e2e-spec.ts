@@ -248,9 +248,9 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
     }, 30_000);
     expect((await evaluatedAfter(name, Date.now())).state).toBe('inactive');
 
-    // A rotation missed since 6 minutes cannot happen in a test's time (the overdue mark is 5 minutes
-    // past rotateAt, so certificates of more than 25 minutes), so its lease is put in the control
-    // plane's Redis: a 1-hour certificate issued 54 minutes ago (rotateAt 6 minutes ago, valid 6 more),
+    // A rotation overdue by 6 minutes cannot come about in a test's time (the overdue mark is 5 minutes
+    // past rotateAt, so it takes certificates of more than 25 minutes), so its lease is put in the
+    // control plane's Redis (under its default MESH_REDIS_PREFIX): a 1-hour certificate issued 54 minutes ago (rotateAt 6 minutes ago, valid 6 more),
     // its rotation claimed by a scheduler that died. The running scheduler cannot claim it and leaves it
     // due; its overdue gauge, scraped by Prometheus, is what the rule watches.
     const leases = await RedisLeaseStore.connect({
