@@ -23,7 +23,9 @@ export interface RecordingApiOptions {
 
 /**
  * A test double of the REST API, speaking real HTTP on 127.0.0.1: it stores documents by path and
- * records every request. It exists only until the real server can be started in these tests.
+ * records every request, so tests can check exactly what the CLI sent, and answer with warnings, errors
+ * and page sizes the real API gives only in rare cases. control-plane.int-spec.ts covers the same
+ * commands against the real control plane.
  * Its `next` links name another host on purpose: the CLI must follow only their path.
  */
 export class RecordingApiServer {
