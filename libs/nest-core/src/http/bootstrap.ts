@@ -23,7 +23,8 @@ export interface BootstrapOptions {
 
 /**
  * Starts one HTTP process: Fastify with a 1 MiB body limit, JSON and YAML bodies, Kuma-shaped errors,
- * graceful shutdown on SIGTERM/SIGINT, and one line on stdout saying where it listens.
+ * graceful shutdown on SIGTERM/SIGINT (exit code 0 once done), and one line on stdout saying where it
+ * listens.
  */
 export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 512 } });
@@ -35,7 +36,9 @@ export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestF
   registerYamlParser(app);
   keepFrameworkErrors(app.getHttpAdapter().getInstance());
   drainRefusedBodies(app.getHttpAdapter().getInstance());
-  app.enableShutdownHooks();
+  // Once the shutdown hooks have run, exit 0 (1 if one failed) instead of re-raising the signal: a stop
+  // that finished its work then reads as a success, told apart from a process killed mid-way.
+  app.enableShutdownHooks([], { useProcessExit: true });
   const { address, port } = options.config.http;
   await app.listen(port, address);
   const url = await app.getUrl();
