@@ -1,7 +1,13 @@
-/** Unit tests (*.spec.ts) and integration tests against real servers (*.int-spec.ts). */
+/**
+ * main.int-spec.ts starts the built process from dist (`npm run build` first; `npm test` builds before
+ * it) against real NATS and Redis servers started for the suite. Unit tests (*.spec.ts) would sit beside
+ * the code.
+ */
 module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'stats-collector',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
+  // Generous: the int-specs start real processes and servers on a machine that may be busy.
+  testTimeout: 30_000,
 };
