@@ -1,7 +1,7 @@
-/** Unit tests (*.spec.ts) and integration tests against real servers (*.int-spec.ts). */
+/** Unit tests (*.spec.ts, no I/O): every contract's schemas, the subject rule and the stream codec. */
 module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'contracts',
   rootDir: __dirname,
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
 };
