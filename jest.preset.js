@@ -9,6 +9,9 @@ for (const [alias, [target]] of Object.entries(tsconfig.compilerOptions.paths)) 
 
 module.exports = {
   testEnvironment: 'node',
+  // A bound for a test that hangs, not a speed check: tests against real servers run beside each other
+  // (nx runs projects in parallel) on loaded 2-core machines. Time limits belong in the benchmarks.
+  testTimeout: 30_000,
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

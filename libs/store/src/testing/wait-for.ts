@@ -1,5 +1,5 @@
 /** Polls `check` until it stops throwing (or returns true), for changes that arrive asynchronously. */
-export async function waitFor(check: () => unknown, timeoutMs = 5000): Promise<void> {
+export async function waitFor(check: () => unknown, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
