@@ -35,7 +35,10 @@ describe('distributed control plane (NATS, Redis, two replicas of every role)', 
   });
 
   it('shares each role ping between its two replicas (queue groups)', async () => {
-    const nc: NatsConnection = await connect({ servers: topology.nats.url });
+    const nc: NatsConnection = await connect({
+      servers: topology.nats.url,
+      ...topology.natsUser('ca-signer'),
+    });
     try {
       const seen = new Set<string>();
       for (let i = 0; i < 20; i++) {

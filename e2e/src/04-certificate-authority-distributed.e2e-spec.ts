@@ -15,7 +15,11 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
 
   beforeAll(async () => {
     topology = await Topology.start(2);
-    bus = await NatsBus.connect({ servers: [topology.nats.url], name: 'e2e-client' });
+    bus = await NatsBus.connect({
+      servers: [topology.nats.url],
+      name: 'e2e-client',
+      ...topology.natsClient('mesh-api'),
+    });
     openssl = new OpensslWorkspace();
   }, 90_000);
 

@@ -3,8 +3,8 @@ import { ErrorCode, connect as natsConnect } from 'nats';
 import { Topology, type Replica } from '@meshtls/testing';
 
 /** Every message JetStream keeps, in every stream: its subject, and its headers and payload as text. */
-async function jetStreamMessages(servers: string[]): Promise<{ subject: string; text: string }[]> {
-  const nc = await natsConnect({ servers });
+async function jetStreamMessages(topology: Topology): Promise<{ subject: string; text: string }[]> {
+  const nc = await natsConnect({ servers: topology.natsUrls, ...topology.natsObserver() });
   try {
     const jsm = await nc.jetstreamManager();
     const messages: { subject: string; text: string }[] = [];
@@ -222,7 +222,7 @@ describe('hostile input (REST)', () => {
     // Where a Secret lives in distributed mode: the resource bucket. Every message JetStream keeps (every
     // stream, every revision) is read raw; the Secret's own record is there, encrypted.
     const leaks = (text: string) => SECRET_FORMS.some((form) => text.includes(form));
-    const stored = await jetStreamMessages(topology.natsUrls);
+    const stored = await jetStreamMessages(topology);
     expect(stored.filter((m) => leaks(m.text)).map((m) => m.subject)).toEqual([]);
     const record = stored.filter((m) => m.subject === '$KV.mesh-resources.Secret.m.db-password');
     expect(record).toHaveLength(1);

@@ -83,7 +83,7 @@ describe('drill 5: stop one NATS node of three, then restart the whole NATS', ()
     await fleet.until(() => fleet.holding === FLEET, 60_000, 'first identities');
 
     // The node leading the resource bucket's stream.
-    const nc = await connect({ servers: topology.natsUrls });
+    const nc = await connect({ servers: topology.natsUrls, ...topology.natsUser('mesh-api') });
     const info = await (await nc.jetstreamManager()).streams.info('KV_mesh-resources');
     await nc.close();
     expect(info.config.num_replicas).toBe(3);

@@ -22,4 +22,4 @@ export { NatsBus } from './adapters/nats.bus';
 export type { NatsBusOptions } from './adapters/nats.bus';
 export type { BusErrorHandler } from './adapters/bus-envelope';
 export { connectNats } from './adapters/nats-connection';
-export type { ConnectNatsOptions } from './adapters/nats-connection';
+export type { ConnectNatsOptions, NatsClientCredentials } from './adapters/nats-connection';

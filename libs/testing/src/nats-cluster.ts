@@ -1,5 +1,5 @@
 import { connect } from 'nats';
-import { startNatsServer, type NatsServerHandle } from './nats-server';
+import { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 import { freePort, retryOnPortRace } from './ports';
 import { ServerStartError } from './server-process';
 
@@ -16,13 +16,20 @@ export interface NatsClusterHandle {
  * Starts `size` (default 3) clustered nats-servers with JetStream and resolves once JetStream answers,
  * i.e. once the members have elected a meta leader and streams with replicas can be created.
  */
-export async function startNatsCluster(
-  options: { size?: number; readyTimeoutMs?: number } = {},
-): Promise<NatsClusterHandle> {
+export interface NatsClusterOptions {
+  readonly size?: number;
+  readonly readyTimeoutMs?: number;
+  /** Users and permissions of every member (see NatsServerOptions.auth). */
+  readonly auth?: NatsServerOptions['auth'];
+  /** Who checks that JetStream answers, when `auth` allows no anonymous client. */
+  readonly probeUser?: { readonly user: string; readonly pass: string };
+}
+
+export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
   return retryOnPortRace(() => startOnce(options));
 }
 
-async function startOnce(options: { size?: number; readyTimeoutMs?: number }): Promise<NatsClusterHandle> {
+async function startOnce(options: NatsClusterOptions): Promise<NatsClusterHandle> {
   const size = options.size ?? 3;
   const name = `test-cluster-${process.pid}-${Date.now().toString(36)}`;
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
@@ -32,6 +39,7 @@ async function startOnce(options: { size?: number; readyTimeoutMs?: number }): P
       startNatsServer({
         serverName: `${name}-n${i + 1}`,
         cluster: { name, port, routes: routes.filter((_, j) => j !== i) },
+        ...(options.auth ? { auth: options.auth } : {}),
       }),
     ),
   );
@@ -45,6 +53,7 @@ async function startOnce(options: { size?: number; readyTimeoutMs?: number }): P
     await waitForJetStream(
       servers.map((s) => s.url),
       options.readyTimeoutMs ?? 20_000,
+      options.probeUser,
     );
   } catch (err) {
     await stop();
@@ -53,8 +62,12 @@ async function startOnce(options: { size?: number; readyTimeoutMs?: number }): P
   return { servers, urls: servers.map((s) => s.url), stop };
 }
 
-async function waitForJetStream(urls: string[], timeoutMs: number): Promise<void> {
-  const nc = await connect({ servers: urls });
+async function waitForJetStream(
+  urls: string[],
+  timeoutMs: number,
+  user?: { user: string; pass: string },
+): Promise<void> {
+  const nc = await connect({ servers: urls, ...(user ?? {}) });
   try {
     const jsm = await nc.jetstreamManager({ checkAPI: false });
     const deadline = Date.now() + timeoutMs;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, retryOnPortRace, tempDir } from './ports';
 import {
   findBinary,
@@ -31,6 +33,11 @@ export interface NatsServerOptions {
   readonly cluster?: NatsClusterOptions;
   /** How long to wait for the server to accept clients (default 10 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * Users and permissions: an authorization file (as `deploy/nats/auth.conf`) included by the server's
+   * configuration, and the environment its `$VARIABLES` come from. Without it, anyone may connect.
+   */
+  readonly auth?: { readonly file: string; readonly env: Record<string, string> };
 }
 
 /** A running nats-server of a test. `pid` changes after `restart()`. */
@@ -41,6 +48,8 @@ export interface NatsServerHandle {
   readonly storeDir: string;
   /** The name it reports (JetStream names stream leaders by it). */
   readonly serverName: string;
+  /** With `auth`: the server's log, where it writes every refused connection and permission violation. */
+  readonly logFile?: string;
   /** Stops it (SIGTERM, then SIGKILL) and removes the store dir if it was made here. Idempotent. */
   stop(): Promise<void>;
   /** Stops it gracefully and starts it again on the same port and store. */
@@ -64,11 +73,20 @@ async function startOnce(options: NatsServerOptions): Promise<NatsServerHandle> 
   const storeDir = options.storeDir ?? ownDir!.path;
   // A unique name lets the readiness probe tell this server from any other that holds the port.
   const serverName = options.serverName ?? `test-${port}-${randomBytes(4).toString('hex')}`;
+  const confDir = await tempDir('meshtls-nats-conf-');
+  const logFile = options.auth ? join(confDir.path, 'nats.log') : undefined;
   const args = natsArgs(port, storeDir, serverName, options);
+  if (options.auth) {
+    args.push('-l', logFile!);
+    // Includes are read relative to the including file: the authorization file goes beside it.
+    copyFileSync(options.auth.file, join(confDir.path, 'auth.conf'));
+    writeFileSync(join(confDir.path, 'nats.conf'), 'include auth.conf\n');
+    args.push('-c', join(confDir.path, 'nats.conf'));
+  }
   const timeoutMs = options.startTimeoutMs ?? 10_000;
 
   const launch = async (): Promise<ServerProcess> => {
-    const server = spawnServer(binary, args);
+    const server = spawnServer(binary, args, options.auth?.env);
     await waitUntilReady(
       server,
       'nats-server',
@@ -83,6 +101,7 @@ async function startOnce(options: NatsServerOptions): Promise<NatsServerHandle> 
     current = await launch();
   } catch (err) {
     await ownDir?.remove();
+    await confDir.remove();
     throw err;
   }
   let stopped = false;
@@ -94,11 +113,13 @@ async function startOnce(options: NatsServerOptions): Promise<NatsServerHandle> 
     },
     storeDir,
     serverName,
+    logFile,
     async stop() {
       if (stopped) return;
       stopped = true;
       await stopProcess(current, 5000);
       await ownDir?.remove();
+      await confDir.remove();
     },
     async restart() {
       await stopProcess(current, 5000);

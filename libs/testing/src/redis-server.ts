@@ -3,7 +3,12 @@ import { findBinary, probeGreeting, spawnServer, stopProcess, waitUntilReady } f
 
 /** A running redis-server of a test, keeping nothing on disk. */
 export interface RedisServerHandle {
+  /** With the password when there is one: what a test's own client connects with. */
   readonly url: string;
+  /** `redis://127.0.0.1:port`, without credentials. */
+  readonly address: string;
+  /** Set with `requirePassword`: every client must authenticate. */
+  readonly password?: string;
   readonly port: number;
   /** The PID spawned here (Redis removes its own pidfile on shutdown, so this is the one to trust); changes with restartEmpty(). */
   readonly pid: number;
@@ -17,13 +22,17 @@ export interface RedisServerHandle {
  * Starts `redis-server` (from PATH) on 127.0.0.1 and a free port, without persistence, and resolves once
  * it answers PING.
  */
-export async function startRedisServer(
-  options: { startTimeoutMs?: number } = {},
-): Promise<RedisServerHandle> {
+export interface RedisServerOptions {
+  readonly startTimeoutMs?: number;
+  /** Requires this password of every client (`requirepass`). */
+  readonly password?: string;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   return retryOnPortRace(() => startOnce(options));
 }
 
-async function startOnce(options: { startTimeoutMs?: number }): Promise<RedisServerHandle> {
+async function startOnce(options: RedisServerOptions): Promise<RedisServerHandle> {
   const binary = findBinary('redis-server', 'apt-get install redis-server');
   const port = await freePort();
   const launch = async () => {
@@ -41,11 +50,13 @@ async function startOnce(options: { startTimeoutMs?: number }): Promise<RedisSer
       'no',
       '--dir',
       dir.path,
+      ...(options.password ? ['--requirepass', options.password] : []),
     ];
     const server = spawnServer(binary, args);
     try {
       // INFO names the process: a Redis that already held the port cannot pass for this one.
-      const probe = (p: number) => probeGreeting(p, `process_id:${server.pid}`, 'INFO server\r\n');
+      const auth = options.password ? `AUTH ${options.password}\r\n` : '';
+      const probe = (p: number) => probeGreeting(p, `process_id:${server.pid}`, `${auth}INFO server\r\n`);
       await waitUntilReady(server, 'redis-server', port, probe, options.startTimeoutMs ?? 10_000);
     } catch (err) {
       await dir.remove();
@@ -56,7 +67,11 @@ async function startOnce(options: { startTimeoutMs?: number }): Promise<RedisSer
   let current = await launch();
   let stopped = false;
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password
+      ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`
+      : `redis://127.0.0.1:${port}`,
+    address: `redis://127.0.0.1:${port}`,
+    ...(options.password ? { password: options.password } : {}),
     port,
     get pid() {
       return current.server.pid;

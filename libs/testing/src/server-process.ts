@@ -58,8 +58,15 @@ export interface ServerProcess {
   readonly exited: Promise<string>;
 }
 
-export function spawnServer(binary: string, args: readonly string[]): ServerProcess {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServer(
+  binary: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+): ServerProcess {
+  const child = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   const lines: string[] = [];
   // Always drain the pipes: a full pipe would block the server's logging and so the server itself.
   const keep = (chunk: Buffer) => {

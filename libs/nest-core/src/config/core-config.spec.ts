@@ -48,6 +48,8 @@ describe('loadCoreConfig', () => {
       servers: ['nats://127.0.0.1:4222', 'nats://127.0.0.1:4223'],
       bucket: 'mesh-resources',
       replicas: 3,
+      credentials: { kind: 'none' },
+      inboxPrefix: '_INBOX_mesh-api',
     });
     expect(config.instanceId).toBe('mesh-api-2');
     expect(config.http.port).toBe(7001);
@@ -67,5 +69,36 @@ describe('loadCoreConfig', () => {
 
   it('never puts a rejected secret value in the message', () => {
     expect(messageOf({ MESH_ADMIN_TOKEN: 'tiny' })).not.toContain('tiny');
+  });
+
+  it('reads one kind of NATS credentials, and Redis credentials', () => {
+    const nats = { MESH_NATS_URL: 'nats://127.0.0.1:4222', MESH_REDIS_URL: 'redis://127.0.0.1:6379' };
+    const user = loadCoreConfig(
+      { ...nats, MESH_NATS_USER: 'ca-signer', MESH_NATS_PASSWORD: 'pw', MESH_REDIS_PASSWORD: 'rpw' },
+      { ...defaults, role: 'ca-signer' },
+    );
+    expect(user.nats?.credentials).toEqual({ kind: 'user', user: 'ca-signer', password: 'pw' });
+    expect(user.nats?.inboxPrefix).toBe('_INBOX_ca-signer');
+    expect(user.redis).toMatchObject({ password: 'rpw' });
+    expect(loadCoreConfig({ ...nats, MESH_NATS_TOKEN: 't0ken' }, defaults).nats?.credentials).toEqual({
+      kind: 'token',
+      token: 't0ken',
+    });
+    expect(loadCoreConfig({ ...nats, MESH_NATS_CREDS_FILE: __filename }, defaults).nats?.credentials).toEqual(
+      { kind: 'creds', credsFile: __filename },
+    );
+  });
+
+  it('refuses credentials that cannot work, naming the variables and never their values', () => {
+    expect(messageOf({ MESH_NATS_USER: 'mesh-api' })).toContain(
+      'MESH_NATS_PASSWORD: required with MESH_NATS_USER',
+    );
+    const both = messageOf({ MESH_NATS_USER: 'u', MESH_NATS_PASSWORD: 'secret-pw', MESH_NATS_TOKEN: 'tok' });
+    expect(both).toContain('MESH_NATS_USER, MESH_NATS_TOKEN: give one kind of NATS credentials');
+    expect(both).not.toContain('secret-pw');
+    expect(messageOf({ MESH_NATS_NKEY_SEED_FILE: '/nonexistent/seed' })).toContain(
+      'MESH_NATS_NKEY_SEED_FILE: must name a file this process can read',
+    );
+    expect(messageOf({ MESH_NATS_TLS_CERT_FILE: __filename })).toContain('a client certificate needs both');
   });
 });

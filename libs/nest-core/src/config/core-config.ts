@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
 import { parseEnvironment } from './environment';
@@ -17,9 +18,38 @@ export interface CoreConfig {
   readonly secretKey?: string;
   /** Bearer token of the admin user; required when distributed. */
   readonly adminToken?: string;
-  readonly nats?: { readonly servers: readonly string[]; readonly bucket: string; readonly replicas: number };
-  readonly redis?: { readonly url: string; readonly keyPrefix: string };
+  readonly nats?: {
+    readonly servers: readonly string[];
+    readonly bucket: string;
+    readonly replicas: number;
+    /** How this role proves who it is to NATS; the server's permissions for that user decide the rest. */
+    readonly credentials: NatsCredentials;
+    /** Files of a TLS connection (CA to verify the server; certificate and key when it asks for one). */
+    readonly tls?: NatsTlsFiles;
+    /** Replies to this role's requests come on `{inboxPrefix}.>`, a subject only this role may read. */
+    readonly inboxPrefix: string;
+  };
+  readonly redis?: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    readonly username?: string;
+    readonly password?: string;
+  };
 }
+
+export interface NatsTlsFiles {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+/** The kinds of NATS credentials, as NATS users know them; at most one is given. */
+export type NatsCredentials =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'user'; readonly user: string; readonly password: string }
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'nkey'; readonly seedFile: string }
+  | { readonly kind: 'creds'; readonly credsFile: string };
 
 const port = z.coerce.number().int().min(0).max(65535);
 const base64Key = z
@@ -27,6 +57,18 @@ const base64Key = z
   .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
     message: 'must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)',
   });
+
+const readableFile = z.string().refine(
+  (path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must name a file this process can read' },
+);
 
 const envSchema = z.object({
   MESH_MODE: z.enum(RUN_MODES).optional(),
@@ -57,6 +99,16 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\/\S+$/, 'must be redis://host:port')
     .optional(),
   MESH_REDIS_PREFIX: z.string().default('mesh:'),
+  MESH_REDIS_USERNAME: z.string().min(1).optional(),
+  MESH_REDIS_PASSWORD: z.string().min(1).optional(),
+  MESH_NATS_USER: z.string().min(1).optional(),
+  MESH_NATS_PASSWORD: z.string().min(1).optional(),
+  MESH_NATS_TOKEN: z.string().min(1).optional(),
+  MESH_NATS_NKEY_SEED_FILE: readableFile.optional(),
+  MESH_NATS_CREDS_FILE: readableFile.optional(),
+  MESH_NATS_TLS_CA_FILE: readableFile.optional(),
+  MESH_NATS_TLS_CERT_FILE: readableFile.optional(),
+  MESH_NATS_TLS_KEY_FILE: readableFile.optional(),
 });
 
 /**
@@ -69,11 +121,14 @@ export function loadCoreConfig(
 ): CoreConfig {
   const e = parseEnvironment(envSchema, env);
   const mode = e.MESH_MODE ?? defaults.mode;
-  const missing = mode === 'distributed' ? requiredWhenDistributed(e) : [];
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `invalid configuration:\n  ${missing.map((v) => `${v}: required in distributed mode`).join('\n  ')}`,
-    );
+  const problems = [
+    ...(mode === 'distributed' ? requiredWhenDistributed(e) : []).map(
+      (v) => `${v}: required in distributed mode`,
+    ),
+    ...credentialProblems(e),
+  ];
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   return Object.freeze({
     mode,
@@ -88,10 +143,18 @@ export function loadCoreConfig(
           servers: e.MESH_NATS_URL.split(','),
           bucket: e.MESH_KV_BUCKET,
           replicas: e.MESH_KV_REPLICAS,
+          credentials: Object.freeze(natsCredentials(e)),
+          tls: natsTls(e),
+          inboxPrefix: `_INBOX_${defaults.role}`,
         })
       : undefined,
     redis: e.MESH_REDIS_URL
-      ? Object.freeze({ url: e.MESH_REDIS_URL, keyPrefix: e.MESH_REDIS_PREFIX })
+      ? Object.freeze({
+          url: e.MESH_REDIS_URL,
+          keyPrefix: e.MESH_REDIS_PREFIX,
+          username: e.MESH_REDIS_USERNAME,
+          password: e.MESH_REDIS_PASSWORD,
+        })
       : undefined,
   });
 }
@@ -104,4 +167,59 @@ function requiredWhenDistributed(e: z.infer<typeof envSchema>): string[] {
     ['MESH_ADMIN_TOKEN', e.MESH_ADMIN_TOKEN],
   ];
   return required.filter(([, v]) => v === undefined).map(([k]) => k);
+}
+
+type Env = z.infer<typeof envSchema>;
+
+function credentialProblems(e: Env): string[] {
+  const given = (
+    [
+      ['MESH_NATS_USER', e.MESH_NATS_USER],
+      ['MESH_NATS_TOKEN', e.MESH_NATS_TOKEN],
+      ['MESH_NATS_NKEY_SEED_FILE', e.MESH_NATS_NKEY_SEED_FILE],
+      ['MESH_NATS_CREDS_FILE', e.MESH_NATS_CREDS_FILE],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  const problems: string[] = [];
+  if (given.length > 1) {
+    problems.push(`${given.map(([k]) => k).join(', ')}: give one kind of NATS credentials, not several`);
+  }
+  if (e.MESH_NATS_USER !== undefined && e.MESH_NATS_PASSWORD === undefined) {
+    problems.push('MESH_NATS_PASSWORD: required with MESH_NATS_USER');
+  }
+  if (e.MESH_NATS_PASSWORD !== undefined && e.MESH_NATS_USER === undefined) {
+    problems.push('MESH_NATS_USER: required with MESH_NATS_PASSWORD');
+  }
+  if ((e.MESH_NATS_TLS_CERT_FILE === undefined) !== (e.MESH_NATS_TLS_KEY_FILE === undefined)) {
+    problems.push('MESH_NATS_TLS_CERT_FILE, MESH_NATS_TLS_KEY_FILE: a client certificate needs both');
+  }
+  if (e.MESH_REDIS_USERNAME !== undefined && e.MESH_REDIS_PASSWORD === undefined) {
+    problems.push('MESH_REDIS_PASSWORD: required with MESH_REDIS_USERNAME');
+  }
+  return problems;
+}
+
+function natsCredentials(e: Env): NatsCredentials {
+  if (e.MESH_NATS_USER !== undefined && e.MESH_NATS_PASSWORD !== undefined) {
+    return { kind: 'user', user: e.MESH_NATS_USER, password: e.MESH_NATS_PASSWORD };
+  }
+  if (e.MESH_NATS_TOKEN !== undefined) return { kind: 'token', token: e.MESH_NATS_TOKEN };
+  if (e.MESH_NATS_NKEY_SEED_FILE !== undefined) return { kind: 'nkey', seedFile: e.MESH_NATS_NKEY_SEED_FILE };
+  if (e.MESH_NATS_CREDS_FILE !== undefined) return { kind: 'creds', credsFile: e.MESH_NATS_CREDS_FILE };
+  return { kind: 'none' };
+}
+
+function natsTls(e: Env): NatsTlsFiles | undefined {
+  if (
+    e.MESH_NATS_TLS_CA_FILE === undefined &&
+    e.MESH_NATS_TLS_CERT_FILE === undefined &&
+    e.MESH_NATS_TLS_KEY_FILE === undefined
+  ) {
+    return undefined;
+  }
+  return Object.freeze({
+    caFile: e.MESH_NATS_TLS_CA_FILE,
+    certFile: e.MESH_NATS_TLS_CERT_FILE,
+    keyFile: e.MESH_NATS_TLS_KEY_FILE,
+  });
 }

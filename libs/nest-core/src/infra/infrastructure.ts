@@ -15,7 +15,7 @@ import {
   type ResourceStore,
 } from '@meshtls/store';
 import { Logger } from '@nestjs/common';
-import type { Clock } from '@meshtls/util';
+import { ConfigError, type Clock } from '@meshtls/util';
 import type { CoreConfig } from '../config/core-config';
 
 /** The adapters behind the ports, chosen by run mode; one set per process, closed on shutdown. */
@@ -63,7 +63,15 @@ function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
 async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
   const nats = config.nats!;
   const redis = config.redis!;
-  const nc = await connectNats({ servers: [...nats.servers], name: config.instanceId });
+  const nc = await connectNats({
+    servers: [...nats.servers],
+    name: config.instanceId,
+    credentials: nats.credentials,
+    tls: nats.tls,
+    inboxPrefix: nats.inboxPrefix,
+  }).catch((error: unknown) => {
+    throw natsConnectError(error);
+  });
   const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
   const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), {
     onWatchError: logWatchError,
@@ -71,9 +79,13 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
   const bus = new NatsBus(nc, { onHandlerError: logBusError, eventStream: { replicas: nats.replicas } });
   const leases = await RedisLeaseStore.connect({
     url: redis.url,
+    username: redis.username,
+    password: redis.password,
     keyPrefix: redis.keyPrefix,
     clock,
     onError: (error: Error) => logger.warn(`redis: ${error.message}`),
+  }).catch((error: unknown) => {
+    throw redisConnectError(error);
   });
   return {
     resources,
@@ -87,6 +99,32 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A connection NATS refused for its credentials stops the process with the variables to check, never
+ * the credentials themselves.
+ */
+function natsConnectError(error: unknown): Error {
+  const text = String((error as Error)?.message ?? error);
+  if (/authorization|authentication|permissions/i.test(text)) {
+    return new ConfigError(
+      `NATS refused this process's credentials (${text}): check MESH_NATS_USER / MESH_NATS_PASSWORD, ` +
+        'MESH_NATS_TOKEN, MESH_NATS_NKEY_SEED_FILE or MESH_NATS_CREDS_FILE, and the TLS files',
+    );
+  }
+  return error as Error;
+}
+
+function redisConnectError(error: unknown): Error {
+  const text = String((error as Error)?.message ?? error);
+  if (/WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test(text)) {
+    return new ConfigError(
+      `Redis refused this process's credentials (${text}): check MESH_REDIS_USERNAME / MESH_REDIS_PASSWORD ` +
+        'or the credentials in MESH_REDIS_URL',
+    );
+  }
+  return error as Error;
 }
 
 /** Standalone only: the at-rest key is generated once and kept beside the data, readable by its owner only. */

@@ -1,4 +1,19 @@
-import { connect, type NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from 'nats';
+
+/** How a client proves who it is to NATS (the server's permissions for that user decide the rest). */
+export type NatsClientCredentials =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'user'; readonly user: string; readonly password: string }
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'nkey'; readonly seedFile: string }
+  | { readonly kind: 'creds'; readonly credsFile: string };
 
 export interface ConnectNatsOptions {
   /** One URL or several (any member of a cluster), e.g. `nats://127.0.0.1:4222`. */
@@ -9,6 +24,12 @@ export interface ConnectNatsOptions {
   readonly waitOnFirstConnect?: boolean;
   /** Pause between reconnect attempts (default 500 ms; the client adds jitter). */
   readonly reconnectTimeWaitMs?: number;
+  /** Default: none (a server that requires authentication refuses the connection). */
+  readonly credentials?: NatsClientCredentials;
+  /** TLS files: the CA that signed the server's certificate, and this client's certificate and key. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** Subject prefix of this client's reply inboxes (default `_INBOX`); lets permissions keep replies private. */
+  readonly inboxPrefix?: string;
 }
 
 /**
@@ -25,5 +46,29 @@ export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection
     // nats.js otherwise builds an Error (a stack trace) per request, for async traces: measurable CPU on
     // the issuance hot path of a replica serving thousands of dataplanes.
     noAsyncTraces: true,
+    ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
+    ...(options.tls ? { tls: { ...options.tls } } : {}),
+    ...credentialOptions(options.credentials ?? { kind: 'none' }),
   });
+}
+
+function credentialOptions(credentials: NatsClientCredentials): Partial<ConnectionOptions> {
+  switch (credentials.kind) {
+    case 'none':
+      return {};
+    case 'user':
+      return { user: credentials.user, pass: credentials.password };
+    case 'token':
+      return { token: credentials.token };
+    case 'nkey':
+      // Read again at every (re)connect, so a rotated seed file is picked up.
+      return { authenticator: nkeyAuthenticator(() => seedOf(credentials.seedFile)) };
+    case 'creds':
+      return { authenticator: credsAuthenticator(() => readFileSync(credentials.credsFile)) };
+  }
+}
+
+/** An nkey seed file holds the seed (`SU...`) alone, maybe with surrounding whitespace. */
+function seedOf(file: string): Uint8Array {
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }

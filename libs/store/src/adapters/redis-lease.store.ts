@@ -7,12 +7,18 @@ export interface RedisLeaseStoreOptions {
   readonly url: string;
   /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
   readonly keyPrefix?: string;
+  /** ACL user and password (Redis 6+); a password alone authenticates as the `default` user. */
+  readonly username?: string;
+  readonly password?: string;
   readonly clock: Clock;
   /** Told about connection errors; the client keeps reconnecting on its own. */
   readonly onError?: (error: Error) => void;
 }
 
 type Client = ReturnType<typeof createClient>;
+
+/** Redis's answers to credentials it does not accept. */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|NOPERM|invalid username-password/i;
 
 /** Removes a due-set member only if its lease is gone, so a lease put meanwhile is not lost from the set. */
 const REMOVE_IF_GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.call('ZREM', KEYS[2], ARGV[1]) end return 0`;
@@ -52,7 +58,16 @@ export class RedisLeaseStore implements LeaseStore {
   ) {}
 
   static async connect(options: RedisLeaseStoreOptions): Promise<RedisLeaseStore> {
-    const client: Client = createClient({ url: options.url });
+    const client: Client = createClient({
+      // Refused credentials do not get better by reconnecting: connect() fails with the reason instead.
+      socket: {
+        reconnectStrategy: (retries: number, cause: Error) =>
+          AUTH_REFUSED.test(cause?.message ?? '') ? cause : Math.min(50 * 2 ** retries, 2000),
+      },
+      url: options.url,
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+    });
     // Without a listener an 'error' event would crash the process; the client reconnects by itself.
     client.on('error', (err: Error) => options.onError?.(err));
     await client.connect();
