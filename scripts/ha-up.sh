@@ -6,7 +6,9 @@
 #   scripts/ha-down.sh          # stop exactly the processes started here (by PID)
 #
 # Environment: HA_DIR (state, logs, pids; default .meshtls/ha), HA_BASE_PORT (default 15000),
-# MESH_ADMIN_TOKEN and MESH_SECRET_KEY (generated into $HA_DIR/env when absent).
+# MESH_ADMIN_TOKEN, MESH_SECRET_KEY, MESH_REDIS_PASSWORD and one NATS password per role
+# (MESH_NATS_PASSWORD_<ROLE>) (generated into $HA_DIR/env when absent). NATS runs with
+# deploy/nats/auth.conf (one user per role, no anonymous clients), Redis with a password.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin"
@@ -27,6 +29,12 @@ if [ ! -f "$HA_DIR/env" ]; then
   {
     echo "MESH_ADMIN_TOKEN=${MESH_ADMIN_TOKEN:-$(openssl rand -hex 24)}"
     echo "MESH_SECRET_KEY=${MESH_SECRET_KEY:-$(openssl rand -base64 32)}"
+    echo "MESH_REDIS_PASSWORD=${MESH_REDIS_PASSWORD:-$(openssl rand -hex 24)}"
+    # NATS reads these as config values: a leading letter keeps them strings.
+    for var in MESH_NATS_PASSWORD_MESH_API MESH_NATS_PASSWORD_CA_SIGNER \
+      MESH_NATS_PASSWORD_ROTATION_SCHEDULER MESH_NATS_PASSWORD_STATS_COLLECTOR; do
+      echo "$var=${!var:-p$(openssl rand -hex 24)}"
+    done
   } > "$HA_DIR/env"
 fi
 set -a; . "$HA_DIR/env"; set +a
@@ -39,10 +47,10 @@ start() { # name, command...
 
 routes="nats://127.0.0.1:$((BASE+11)),nats://127.0.0.1:$((BASE+12)),nats://127.0.0.1:$((BASE+13))"
 for i in 1 2 3; do
-  start "nats-$i" nats-server -a 127.0.0.1 -p $((BASE+i)) -n "nats-$i" -js -sd "$HA_DIR/nats/$i" \
+  start "nats-$i" nats-server -c deploy/nats/nats.conf -a 127.0.0.1 -p $((BASE+i)) -n "nats-$i" -js -sd "$HA_DIR/nats/$i" \
     --cluster_name meshtls --cluster "nats://127.0.0.1:$((BASE+10+i))" --routes "$routes"
 done
-start redis redis-server --port $((BASE+20)) --bind 127.0.0.1 --save '' --appendonly no
+start redis redis-server --port $((BASE+20)) --bind 127.0.0.1 --save '' --appendonly no --requirepass "$MESH_REDIS_PASSWORD"
 export MESH_MODE=distributed
 export MESH_NATS_URL="nats://127.0.0.1:$((BASE+1)),nats://127.0.0.1:$((BASE+2)),nats://127.0.0.1:$((BASE+3))"
 export MESH_REDIS_URL="redis://127.0.0.1:$((BASE+20))"
@@ -58,6 +66,8 @@ port=$((BASE+80))
 for role in mesh-api ca-signer rotation-scheduler stats-collector; do
   for r in 1 2; do
     # mesh-api replicas share one data directory: one generated dataplane-server CA for all of them.
+    password_var="MESH_NATS_PASSWORD_$(echo "$role" | tr 'a-z-' 'A-Z_')"
+    MESH_NATS_USER="$role" MESH_NATS_PASSWORD="${!password_var}" \
     MESH_INSTANCE_ID="$role-$r" MESH_HTTP_PORT=$port MESH_DP_SERVER_PORT=$((BASE+60+r)) \
       MESH_DATA_DIR="$HA_DIR/mesh-api-data" start "$role-$r" node "dist/apps/$role/src/main.js"
     echo "$role-$r: http://127.0.0.1:$port"
@@ -75,4 +85,4 @@ for p in $(seq $((BASE+80)) $((port-1))); do
 done
 echo "ready. mesh-api replicas: http://127.0.0.1:$((BASE+80)) http://127.0.0.1:$((BASE+81))"
 echo "dataplanes: --cp-address https://127.0.0.1:$((BASE+61)) --cp-address https://127.0.0.1:$((BASE+62)) --ca-cert-file $HA_DIR/mesh-api-data/dp-server/ca.pem"
-echo "admin token and at-rest key: $HA_DIR/env (mode 0600)"
+echo "admin token, at-rest key, Redis and NATS passwords: $HA_DIR/env (mode 0600)"

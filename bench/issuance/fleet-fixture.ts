@@ -2,7 +2,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { BuiltinCaManager } from '@meshtls/application';
 import { ResourceType, builtinCaKeySecretName, secretBytes, type SecretSpec } from '@meshtls/domain';
 import { createCsr, selfSignedCaCertificate } from '@meshtls/pki';
-import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher, connectNats } from '@meshtls/store';
+import {
+  EncryptedResourceStore,
+  NatsKvResourceStore,
+  SecretCipher,
+  connectNats,
+  type ConnectNatsOptions,
+} from '@meshtls/store';
 import { systemClock } from '@meshtls/util';
 
 const DAY_MS = 86_400_000;
@@ -23,8 +29,10 @@ export async function seedMeshes(
   natsUrl: string,
   secretKey: string,
   dataplanes: number,
+  /** Who writes the resources (the deployment's NATS refuses anonymous clients): mesh-api's user. */
+  client: Pick<ConnectNatsOptions, 'credentials' | 'inboxPrefix'> = {},
 ): Promise<SeededMesh[]> {
-  const nc = await connectNats({ servers: [natsUrl], name: 'bench-seed' });
+  const nc = await connectNats({ servers: [natsUrl], name: 'bench-seed', ...client });
   const kv = await NatsKvResourceStore.connect({
     nc,
     bucket: 'mesh-resources',

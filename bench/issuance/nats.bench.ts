@@ -24,9 +24,19 @@ async function main(): Promise<void> {
   const csrs = ecCsrPool(2000);
   for (const replicas of [1, 2]) {
     const topology = await Topology.start({ 'ca-signer': replicas }, OPEN_ADMISSION);
-    const bus = await NatsBus.connect({ servers: [topology.nats.url], name: 'bench-client' });
+    // The benchmark asks for certificates as mesh-api does, with its NATS user.
+    const bus = await NatsBus.connect({
+      servers: [topology.nats.url],
+      name: 'bench-client',
+      ...topology.natsClient('mesh-api'),
+    });
     try {
-      const meshes = await seedMeshes(topology.nats.url, topology.secretKey, 100);
+      const meshes = await seedMeshes(
+        topology.nats.url,
+        topology.secretKey,
+        100,
+        topology.natsClient('mesh-api'),
+      );
       for (const mesh of meshes) {
         await saturate(bus, mesh, csrs, IN_FLIGHT, 1); // warm-up: JIT, CA loading, caches
         const full = await saturate(bus, mesh, csrs, IN_FLIGHT, SECONDS);

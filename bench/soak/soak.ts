@@ -347,7 +347,11 @@ async function soak(topology: Topology, workers: ChildProcess[], state: RunState
     '  progress: heap MB/open fds per control-plane process (api mesh-api, ca ca-signer, rot rotation-scheduler, col stats-collector)',
   );
 
-  const nc = await connectNats({ servers: topology.natsUrls, name: 'soak-observer' });
+  const nc = await connectNats({
+    servers: topology.natsUrls,
+    name: 'soak-observer',
+    ...topology.natsObserver(),
+  });
   const redis = createClient({ url: topology.redis.url });
   await redis.connect();
   try {

@@ -3,12 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '@meshtls/testing';
-import { CONTROL_PLANE_ROLES } from '@meshtls/testing';
+import { CONTROL_PLANE_ROLES, natsPasswordVariable } from '@meshtls/testing';
 
 interface Compose {
   services: Record<
     string,
-    { command?: string[]; environment?: Record<string, string>; healthcheck?: unknown; restart?: string }
+    {
+      command?: string[];
+      environment?: Record<string, string>;
+      healthcheck?: unknown;
+      restart?: string;
+      volumes?: string[];
+    }
   >;
 }
 
@@ -64,17 +70,45 @@ describe('docker-compose.yml', () => {
   };
 
   it('is accepted by `docker compose config`, and refused without the admin token and at-rest key', () => {
-    const ok = composeConfig({
+    const secrets = {
       MESH_ADMIN_TOKEN: 'x'.repeat(24),
       MESH_SECRET_KEY: Buffer.alloc(32).toString('base64'),
-    });
+      MESH_REDIS_PASSWORD: 'redis-pw',
+      ...Object.fromEntries(
+        CONTROL_PLANE_ROLES.map((role) => [natsPasswordVariable(role), `nats-pw-${role}`]),
+      ),
+    };
+    const ok = composeConfig(secrets);
     expect(ok.stderr).not.toMatch(/invalid|error/i);
     expect(ok.status).toBe(0);
     const resolved = parse(ok.stdout) as Compose;
     expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(compose.services).sort());
-    const missing = composeConfig({ MESH_SECRET_KEY: Buffer.alloc(32).toString('base64') });
-    expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toContain('set MESH_ADMIN_TOKEN in .env');
+    for (const variable of ['MESH_ADMIN_TOKEN', 'MESH_REDIS_PASSWORD', natsPasswordVariable('ca-signer')]) {
+      const missing = composeConfig({ ...secrets, [variable]: '' });
+      expect({ variable, status: missing.status }).not.toEqual({ variable, status: 0 });
+      expect(missing.stderr).toContain(`set ${variable} in .env`);
+    }
+  });
+
+  it('runs NATS with the shipped users, each role with its own, and Redis with a password', () => {
+    for (const n of [1, 2, 3]) {
+      const nats = compose.services[`nats-${n}`];
+      expect(nats.command).toEqual(expect.arrayContaining(['-c', '/etc/nats/meshtls/nats.conf']));
+      expect(nats.volumes).toContain('./deploy/nats:/etc/nats/meshtls:ro');
+    }
+    expect(readFileSync(join(REPO_ROOT, 'deploy', 'nats', 'nats.conf'), 'utf8')).toMatch(
+      /^include auth\.conf$/m,
+    );
+    expect(compose.services.redis.command).toContain('--requirepass');
+    for (const role of CONTROL_PLANE_ROLES) {
+      for (const r of [1, 2]) {
+        expect(compose.services[`${role}-${r}`].environment).toMatchObject({
+          MESH_NATS_USER: role,
+          MESH_NATS_PASSWORD: expect.stringContaining(natsPasswordVariable(role)),
+          MESH_REDIS_PASSWORD: expect.stringContaining('MESH_REDIS_PASSWORD'),
+        });
+      }
+    }
   });
 });
 

@@ -12,7 +12,7 @@ export { OpensslWorkspace, CA_EXTENSIONS } from './openssl-workspace';
 export type { TestCa, TestKeyType } from './openssl-workspace';
 export { AppProcess, appEntry, REPO_ROOT } from './app-process';
 export type { ExitStatus } from './app-process';
-export { Topology, CONTROL_PLANE_ROLES } from './topology';
+export { Topology, CONTROL_PLANE_ROLES, natsPasswordVariable } from './topology';
 export type { Replica, Role } from './topology';
 export { eventually } from './eventually';
 export { DataplaneProcess } from './dataplane-process';
