@@ -22,7 +22,7 @@ export interface NatsClusterOptions {
   /** Users and permissions of every member (see NatsServerOptions.auth). */
   readonly auth?: NatsServerOptions['auth'];
   /** Who checks that JetStream answers, when `auth` allows no anonymous client. */
-  readonly probeUser?: { readonly user: string; readonly pass: string };
+  readonly probeUser?: { readonly user: string; readonly pass: string; readonly inboxPrefix?: string };
 }
 
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
@@ -65,7 +65,7 @@ async function startOnce(options: NatsClusterOptions): Promise<NatsClusterHandle
 async function waitForJetStream(
   urls: string[],
   timeoutMs: number,
-  user?: { user: string; pass: string },
+  user?: { user: string; pass: string; inboxPrefix?: string },
 ): Promise<void> {
   const nc = await connect({ servers: urls, ...(user ?? {}) });
   try {

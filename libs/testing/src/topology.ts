@@ -111,7 +111,7 @@ export class Topology {
         [OBSERVER_PASSWORD_VARIABLE]: passwords[OBSERVER],
       },
     };
-    const probeUser = { user: 'mesh-api', pass: passwords['mesh-api'] };
+    const probeUser = { user: 'mesh-api', pass: passwords['mesh-api'], inboxPrefix: '_INBOX_mesh-api' };
     const startNats = async () =>
       nodes === 1
         ? [await startNatsServer({ auth })]
