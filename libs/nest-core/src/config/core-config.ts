@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import type { NatsClientCredentials } from '@meshtls/store';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
 import { parseEnvironment } from './environment';
@@ -44,12 +45,7 @@ export interface NatsTlsFiles {
 }
 
 /** The kinds of NATS credentials, as NATS users know them; at most one is given. */
-export type NatsCredentials =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'user'; readonly user: string; readonly password: string }
-  | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'nkey'; readonly seedFile: string }
-  | { readonly kind: 'creds'; readonly credsFile: string };
+export type NatsCredentials = NatsClientCredentials;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const base64Key = z
