@@ -7,6 +7,4 @@ module.exports = {
   displayName: 'dataplane',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
-  // Generous: the int-specs start real processes and servers on a machine that may be busy.
-  testTimeout: 30_000,
 };

@@ -8,6 +8,4 @@ module.exports = {
   displayName: 'mesh-api',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
-  // Generous: the int-specs start real processes and servers on a machine that may be busy.
-  testTimeout: 30_000,
 };

@@ -11,6 +11,4 @@ module.exports = {
   displayName: 'meshctl',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts'],
-  // Generous: the int-specs start real processes and servers on a machine that may be busy.
-  testTimeout: 30_000,
 };

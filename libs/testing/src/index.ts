@@ -21,3 +21,5 @@ export { startPrometheus } from './prometheus-server';
 export type { PrometheusAlert, PrometheusAlertingRule, PrometheusHandle } from './prometheus-server';
 export { dataplaneToken, startStandaloneControlPlane } from './standalone-control-plane';
 export type { StandaloneControlPlane } from './standalone-control-plane';
+export { describeRoleProcess } from './role-process.spec-support';
+export type { RoleProcessChecks } from './role-process.spec-support';

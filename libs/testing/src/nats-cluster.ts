@@ -16,7 +16,7 @@ export interface NatsClusterHandle {
  * Starts `size` (default 3) clustered nats-servers with JetStream and resolves once JetStream answers,
  * i.e. once the members have elected a meta leader and streams with replicas can be created.
  */
-export interface NatsClusterOptions {
+export interface StartNatsClusterOptions {
   readonly size?: number;
   readonly readyTimeoutMs?: number;
   /** Users and permissions of every member (see NatsServerOptions.auth). */
@@ -25,11 +25,11 @@ export interface NatsClusterOptions {
   readonly probeUser?: { readonly user: string; readonly pass: string; readonly inboxPrefix?: string };
 }
 
-export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
+export async function startNatsCluster(options: StartNatsClusterOptions = {}): Promise<NatsClusterHandle> {
   return retryOnPortRace(() => startOnce(options));
 }
 
-async function startOnce(options: NatsClusterOptions): Promise<NatsClusterHandle> {
+async function startOnce(options: StartNatsClusterOptions): Promise<NatsClusterHandle> {
   const size = options.size ?? 3;
   const name = `test-cluster-${process.pid}-${Date.now().toString(36)}`;
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
