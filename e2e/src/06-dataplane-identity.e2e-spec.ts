@@ -14,7 +14,14 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { call, meshExchange, metricSum, startHttpApp, type CallResult } from '../support/traffic';
+import {
+  allowAllPermission,
+  call,
+  meshExchange,
+  metricSum,
+  startHttpApp,
+  type CallResult,
+} from '../support/traffic';
 
 const meshDoc = (name: string, mtls?: object) =>
   JSON.stringify({ type: 'Mesh', name, ...(mtls ? { mtls } : {}) });
@@ -178,15 +185,7 @@ describe('dataplane identity (standalone)', () => {
     // a permission for every call of the mesh.
     await putMesh('m', { enabledBackend: 'ca-1', backends: [builtin('ca-1', '1h')] });
     const permission = await http('PUT', `${base}/meshes/m/meshtrafficpermissions/allow-all`, {
-      body: JSON.stringify({
-        type: 'MeshTrafficPermission',
-        mesh: 'm',
-        name: 'allow-all',
-        spec: {
-          targetRef: { kind: 'Mesh' },
-          from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
-        },
-      }),
+      body: JSON.stringify(allowAllPermission('m')),
       contentType: 'application/json',
     });
     expect(permission.status).toBe(201);

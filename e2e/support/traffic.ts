@@ -131,3 +131,14 @@ export function metricSum(text: string, name: string, labels = ''): number {
   }
   return sum;
 }
+
+/** A MeshTrafficPermission letting every service of `mesh` call every other. */
+export const allowAllPermission = (mesh: string, name = 'allow-all') => ({
+  type: 'MeshTrafficPermission',
+  mesh,
+  name,
+  spec: {
+    targetRef: { kind: 'Mesh' },
+    from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
+  },
+});

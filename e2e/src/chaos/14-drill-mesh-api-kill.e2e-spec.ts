@@ -8,7 +8,7 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import { SimulatedFleet, adminPut, builtinMesh, reportDrill, sized } from '../../support/chaos';
-import { call, startHttpApp, type CallResult } from '../../support/traffic';
+import { allowAllPermission, call, startHttpApp, type CallResult } from '../../support/traffic';
 
 /**
  * Drill 1: SIGKILL of a mesh-api replica while dataplanes are connected to it and two real sidecars carry
@@ -40,15 +40,11 @@ describe('drill 1: kill -9 a mesh-api replica with traffic flowing', () => {
     ];
     expect(await adminPut(topology, `${killed.url}/meshes/m`, builtinMesh('m', '1h'))).toBe(201);
     expect(
-      await adminPut(topology, `${killed.url}/meshes/m/meshtrafficpermissions/allow-all`, {
-        type: 'MeshTrafficPermission',
-        mesh: 'm',
-        name: 'allow-all',
-        spec: {
-          targetRef: { kind: 'Mesh' },
-          from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
-        },
-      }),
+      await adminPut(
+        topology,
+        `${killed.url}/meshes/m/meshtrafficpermissions/allow-all`,
+        allowAllPermission('m'),
+      ),
     ).toBe(201);
 
     // Two real sidecars, both on the replica that will be killed: web calls backend through them.

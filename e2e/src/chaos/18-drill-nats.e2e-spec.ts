@@ -2,6 +2,7 @@ import { connect } from 'nats';
 import { Topology, eventually } from '@meshtls/testing';
 import { http } from '../../support/cli';
 import { SimulatedFleet, adminPut, builtinMesh, reportDrill, sized } from '../../support/chaos';
+import { allowAllPermission } from '../../support/traffic';
 
 /**
  * Drill 5: NATS, a three-node JetStream cluster holding the resources (replicated on every node). First
@@ -34,15 +35,7 @@ describe('drill 5: stop one NATS node of three, then restart the whole NATS', ()
         const status = await adminPut(
           topology,
           `${apis[w % apis.length]!.url}/meshes/m/meshtrafficpermissions/${name}`,
-          {
-            type: 'MeshTrafficPermission',
-            mesh: 'm',
-            name,
-            spec: {
-              targetRef: { kind: 'Mesh' },
-              from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
-            },
-          },
+          allowAllPermission('m', name),
         ).catch(() => 0);
         results.push({ name, status, startedAt: started, ms: Date.now() - started });
         await new Promise((r) => setTimeout(r, 20));
