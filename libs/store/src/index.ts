@@ -22,4 +22,5 @@ export { NatsBus } from './adapters/nats.bus';
 export type { NatsBusOptions } from './adapters/nats.bus';
 export type { BusErrorHandler } from './adapters/bus-envelope';
 export { connectNats } from './adapters/nats-connection';
+export { CredentialsRefusedError } from './adapters/credentials-refused.error';
 export type { ConnectNatsOptions, NatsClientCredentials } from './adapters/nats-connection';

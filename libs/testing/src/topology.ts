@@ -189,9 +189,6 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
-    if (process.env.MESH_TEST_PRINT_NATS_VIOLATIONS) {
-      process.stderr.write(`NATS violations:\n${this.natsViolations().join('\n')}\n`);
-    }
     await Promise.all(this.replicas.map((r) => r.process.stop()));
     await Promise.all([...this.natsServers.map((s) => s.stop()), this.redis.stop()]);
     await this.dataDir.remove();

@@ -10,6 +10,7 @@ import {
   SecretCipher,
   SqliteResourceStore,
   connectNats,
+  CredentialsRefusedError,
   type LeaseStore,
   type MessageBus,
   type ResourceStore,
@@ -69,9 +70,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     credentials: nats.credentials,
     tls: nats.tls,
     inboxPrefix: nats.inboxPrefix,
-  }).catch((error: unknown) => {
-    throw natsConnectError(error);
-  });
+  }).catch(refusedCredentials);
   const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
   const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), {
     onWatchError: logWatchError,
@@ -84,9 +83,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     keyPrefix: redis.keyPrefix,
     clock,
     onError: (error: Error) => logger.warn(`redis: ${error.message}`),
-  }).catch((error: unknown) => {
-    throw redisConnectError(error);
-  });
+  }).catch(refusedCredentials);
   return {
     resources,
     leases,
@@ -101,30 +98,23 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
   };
 }
 
+/** Which variables hold the credentials a server refused: what the operator must check. */
+const CREDENTIAL_VARIABLES = {
+  nats:
+    'MESH_NATS_USER / MESH_NATS_PASSWORD, MESH_NATS_TOKEN, MESH_NATS_NKEY_SEED_FILE or MESH_NATS_CREDS_FILE, ' +
+    'and the TLS files',
+  redis: 'MESH_REDIS_USERNAME / MESH_REDIS_PASSWORD or the credentials in MESH_REDIS_URL',
+} as const;
+
 /**
- * A connection NATS refused for its credentials stops the process with the variables to check, never
+ * Refused credentials stop the process as bad configuration, naming the variables to check and never
  * the credentials themselves.
  */
-function natsConnectError(error: unknown): Error {
-  const text = String((error as Error)?.message ?? error);
-  if (/authorization|authentication|permissions/i.test(text)) {
-    return new ConfigError(
-      `NATS refused this process's credentials (${text}): check MESH_NATS_USER / MESH_NATS_PASSWORD, ` +
-        'MESH_NATS_TOKEN, MESH_NATS_NKEY_SEED_FILE or MESH_NATS_CREDS_FILE, and the TLS files',
-    );
+function refusedCredentials(error: unknown): never {
+  if (error instanceof CredentialsRefusedError) {
+    throw new ConfigError(`${error.message}: check ${CREDENTIAL_VARIABLES[error.server]}`);
   }
-  return error as Error;
-}
-
-function redisConnectError(error: unknown): Error {
-  const text = String((error as Error)?.message ?? error);
-  if (/WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test(text)) {
-    return new ConfigError(
-      `Redis refused this process's credentials (${text}): check MESH_REDIS_USERNAME / MESH_REDIS_PASSWORD ` +
-        'or the credentials in MESH_REDIS_URL',
-    );
-  }
-  return error as Error;
+  throw error;
 }
 
 /** Standalone only: the at-rest key is generated once and kept beside the data, readable by its owner only. */

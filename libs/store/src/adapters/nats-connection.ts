@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import {
+  ErrorCode,
   connect,
   credsAuthenticator,
   nkeyAuthenticator,
   type ConnectionOptions,
   type NatsConnection,
 } from 'nats';
+import { CredentialsRefusedError } from './credentials-refused.error';
 
 /** How a client proves who it is to NATS (the server's permissions for that user decide the rest). */
 export type NatsClientCredentials =
@@ -36,7 +38,7 @@ export interface ConnectNatsOptions {
  * The one NATS connection a process shares between its stores and its bus. Once connected it reconnects
  * forever: a control plane must ride out a NATS restart or the loss of one cluster member, never give up.
  */
-export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
+export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
   return connect({
     servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
     name: options.name,
@@ -49,6 +51,12 @@ export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection
     ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
     ...(options.tls ? { tls: { ...options.tls } } : {}),
     ...credentialOptions(options.credentials ?? { kind: 'none' }),
+  }).catch((error: unknown) => {
+    const code = (error as { code?: unknown })?.code;
+    if (code === ErrorCode.AuthorizationViolation || code === ErrorCode.AuthenticationExpired) {
+      throw new CredentialsRefusedError('nats', (error as Error).message, { cause: error });
+    }
+    throw error;
   });
 }
 

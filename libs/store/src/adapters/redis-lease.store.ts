@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { CredentialsRefusedError } from './credentials-refused.error';
 import type { Clock } from '@meshtls/util';
 import type { Lease, LeaseStore } from '../ports/lease.store';
 
@@ -60,9 +61,12 @@ export class RedisLeaseStore implements LeaseStore {
   static async connect(options: RedisLeaseStoreOptions): Promise<RedisLeaseStore> {
     const client: Client = createClient({
       // Refused credentials do not get better by reconnecting: connect() fails with the reason instead.
+      // Anything else is retried as the client does by default (doubling from 50 ms to 2 s, with jitter).
       socket: {
         reconnectStrategy: (retries: number, cause: Error) =>
-          AUTH_REFUSED.test(cause?.message ?? '') ? cause : Math.min(50 * 2 ** retries, 2000),
+          AUTH_REFUSED.test(cause?.message ?? '')
+            ? new CredentialsRefusedError('redis', cause.message, { cause })
+            : Math.min(2 ** retries * 50, 2000) + Math.floor(Math.random() * 200),
       },
       url: options.url,
       ...(options.username ? { username: options.username } : {}),
@@ -70,7 +74,11 @@ export class RedisLeaseStore implements LeaseStore {
     });
     // Without a listener an 'error' event would crash the process; the client reconnects by itself.
     client.on('error', (err: Error) => options.onError?.(err));
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      // The client wraps what the strategy returned (a ReconnectStrategyError): give the refusal itself.
+      const refusal = (error as { originalError?: unknown })?.originalError;
+      throw refusal instanceof CredentialsRefusedError ? refusal : error;
+    });
     return new RedisLeaseStore(client, options.keyPrefix ?? 'meshtls:', options.clock);
   }
 
