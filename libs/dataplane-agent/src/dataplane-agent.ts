@@ -176,7 +176,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       const { csrPem } = this.newKey(message.requestId);
       call.write({ type: 'csr', requestId: message.requestId, csrPem });
     } else if (message.type === 'identity') {
-      const key = message.keyPem ?? this.keyFor(message.certPem, message.requestId);
+      // This agent always makes its key and sends a CSR: a key in the message is never taken, whoever sent it.
+      const key = this.keyFor(message.certPem, message.requestId);
       if (key === undefined) {
         call.write({
           type: 'ack',
@@ -222,15 +223,20 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   }
 
   /**
-   * The private key of a certificate: the one made for the request it answers (named by `requestId`),
-   * else, for a control plane that does not say, the pending key whose public key the certificate holds.
+   * The private key of a certificate: a pending key made here whose public key the certificate holds,
+   * looked up by the request it answers (`requestId`) first. A certificate for any other key has none.
    */
   private keyFor(certPem: string, requestId: string | undefined): string | undefined {
-    let pending = requestId === undefined ? undefined : this.pendingKeys.get(requestId);
-    if (!pending) {
-      const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-      pending = [...this.pendingKeys.values()].find((k) => k.spki.equals(spki));
+    let spki: Buffer;
+    try {
+      spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+    } catch {
+      return undefined;
     }
+    const named = requestId === undefined ? undefined : this.pendingKeys.get(requestId);
+    const pending = named?.spki.equals(spki)
+      ? named
+      : [...this.pendingKeys.values()].find((k) => k.spki.equals(spki));
     if (!pending) return undefined;
     this.pendingKeys.delete(pending.requestId);
     return pending.key.export({ type: 'pkcs8', format: 'pem' }).toString();
