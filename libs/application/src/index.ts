@@ -45,9 +45,10 @@ export type {
   DataplaneTokenVerifier,
   TokenRefusal,
 } from './dataplanes/dataplane-token.port';
-export { BusIdentityIssuer, IssueDeadlineError } from './dataplanes/identity-issuer';
+export { BusIdentityIssuer, IssueDeadlineError, issueWithCsr } from './dataplanes/identity-issuer';
 export type {
   IdentityIssuer,
+  IssuedIdentity,
   IssueIdentityCommand,
   BusIdentityIssuerOptions,
 } from './dataplanes/identity-issuer';

@@ -50,8 +50,6 @@ const issuedCertificate = z.object({
   certPem: z.string(),
   /** PEM of the intermediates between the leaf and the trust anchor, leaf-most first; empty for a root CA. */
   chainPem: z.string(),
-  /** Only when the control plane made the key (no CSR); never stored anywhere. */
-  keyPem: z.string().optional(),
   serial: z.string(),
   notBefore: z.string(),
   notAfter: z.string(),
@@ -65,7 +63,7 @@ export type TrustAnchorDto = z.infer<typeof trustAnchor>;
 
 /**
  * A dataplane certificate from ca-signer. The identity comes from the stored Dataplane, never from the
- * request; a CSR only contributes its public key. When ca-signer is saturated it answers `shed` with
+ * request; the CSR (always sent: no private key ever crosses the bus) only contributes its public key. When ca-signer is saturated it answers `shed` with
  * how long to wait, instead of queueing without bound.
  */
 export const issueCertificate = defineRequest({
@@ -73,10 +71,7 @@ export const issueCertificate = defineRequest({
   request: z.object({
     mesh: z.string(),
     dataplane: z.string(),
-    csrPem: z
-      .string()
-      .max(16 * 1024)
-      .optional(),
+    csrPem: z.string().max(16 * 1024),
     reason: issueReason,
     /** Correlates one request across retries and logs. */
     requestId: z.string().min(1).max(128),

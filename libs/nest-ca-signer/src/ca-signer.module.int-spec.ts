@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   ensureCaBackends,
@@ -8,6 +8,7 @@ import {
   type ReplyOf,
 } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
+import { createCsr } from '@meshtls/pki';
 import { CoreModule, MESSAGE_BUS, METRICS, RESOURCE_STORE, loadCoreConfig } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import { tempDir, type TempDir } from '@meshtls/testing';
@@ -81,8 +82,16 @@ describe('CaSignerModule', () => {
 
   it('signs dataplane certificates under admission control, and counts them on /metrics', async () => {
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, web);
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const csrPem = createCsr(keys);
     const issue = (requestId: string) =>
-      bus.request(issueCertificate, { mesh: 'default', dataplane: 'web-1', reason: 'new', requestId });
+      bus.request(issueCertificate, {
+        mesh: 'default',
+        dataplane: 'web-1',
+        reason: 'new',
+        requestId,
+        csrPem,
+      });
     const replies = await Promise.all([issue('r-1'), issue('r-2'), issue('r-3')]);
     expect(replies.map((r) => r.status)).toEqual(['issued', 'issued', 'shed']);
     expect(replies[2]).toMatchObject({ reason: 'overloaded: queue full' });

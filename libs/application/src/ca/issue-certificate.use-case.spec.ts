@@ -6,6 +6,7 @@ import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from './builtin-ca.manager';
 import { CaRegistry } from './ca-registry';
 import { DataSourceReader } from './data-source.reader';
+import { issueWithCsr } from '../dataplanes/identity-issuer';
 import { IssueCertificateUseCase } from './issue-certificate.use-case';
 import { ProvidedCaManager } from './provided-ca.manager';
 
@@ -25,6 +26,12 @@ const dataplane = {
       { port: 8081, tags: { 'kuma.io/service': 'web-admin' } },
     ],
   },
+};
+
+/** A valid CSR of a fresh P-256 key, for the tests about everything but the key. */
+const anyCsr = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return createCsr({ privateKey, publicKey });
 };
 
 describe('IssueCertificateUseCase', () => {
@@ -55,7 +62,7 @@ describe('IssueCertificateUseCase', () => {
       'URI:spiffe://default/web, URI:spiffe://default/web-admin, URI:kuma://version/v2',
     );
     expect(cert.checkPrivateKey(privateKey)).toBe(true);
-    expect(result.certificate.keyPem).toBeUndefined();
+    expect(Object.keys(result.certificate)).not.toContain('keyPem');
     const anchor = new X509Certificate(result.trustBundle.find((a) => a.backend === 'ca-1')!.certPem);
     expect(cert.verify(anchor.publicKey)).toBe(true);
     expect(cert.ca).toBe(false);
@@ -73,9 +80,17 @@ describe('IssueCertificateUseCase', () => {
     expect(result.trustBundle.map((a) => a.backend)).toEqual(['ca-1', 'ca-2']);
   });
 
-  it("makes an RSA-2048 key when no CSR is sent (Kuma's way)", async () => {
-    const result = await issue.execute({ mesh: 'default', dataplane: 'web-1' });
-    const key = createPrivateKey(result.certificate.keyPem!);
+  it("signs, for a dataplane that sends no CSR, the RSA-2048 key and CSR mesh-api made (Kuma's way)", async () => {
+    const sent: string[] = [];
+    const result = await issueWithCsr({ mesh: 'default', dataplane: 'web-1', reason: 'new' }, (csrPem) => {
+      sent.push(csrPem);
+      return issue.execute({ mesh: 'default', dataplane: 'web-1', csrPem });
+    });
+    // What goes to ca-signer is a CSR, never a key; the key stays with the caller.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    expect(sent[0]).not.toContain('PRIVATE KEY');
+    const key = createPrivateKey(result.keyPem!);
     expect(key.asymmetricKeyType).toBe('rsa');
     expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(new X509Certificate(result.certificate.certPem).checkPrivateKey(key)).toBe(true);
@@ -95,16 +110,20 @@ describe('IssueCertificateUseCase', () => {
   it('gives clear errors: mTLS disabled, unknown dataplane, unknown mesh', async () => {
     await store.create({ type: ResourceType.Mesh, name: 'plain' }, {});
     await store.create({ type: ResourceType.Dataplane, mesh: 'plain', name: 'dp' }, dataplane);
-    await expect(issue.execute({ mesh: 'plain', dataplane: 'dp' })).rejects.toMatchObject({
+    await expect(issue.execute({ mesh: 'plain', dataplane: 'dp', csrPem: anyCsr() })).rejects.toMatchObject({
       code: 'ca.mtls-disabled',
       message: 'mTLS is disabled on mesh "plain": set mtls.enabledBackend to issue certificates',
     });
-    await expect(issue.execute({ mesh: 'default', dataplane: 'nope' })).rejects.toMatchObject({
+    await expect(
+      issue.execute({ mesh: 'default', dataplane: 'nope', csrPem: anyCsr() }),
+    ).rejects.toMatchObject({
       code: 'ca.dataplane-not-found',
     });
-    await expect(issue.execute({ mesh: 'nope', dataplane: 'web-1' })).rejects.toMatchObject({
-      code: 'ca.mesh-not-found',
-    });
+    await expect(issue.execute({ mesh: 'nope', dataplane: 'web-1', csrPem: anyCsr() })).rejects.toMatchObject(
+      {
+        code: 'ca.mesh-not-found',
+      },
+    );
   });
 
   it('waits a moment for a Dataplane its store has not seen yet (registered by mesh-api just before)', async () => {
@@ -119,7 +138,7 @@ describe('IssueCertificateUseCase', () => {
     });
     // A wait no loaded machine outlasts: the test asserts the record is found, not how fast.
     const patient = new IssueCertificateUseCase(store, registry, clock, undefined, 60_000);
-    const pending = patient.execute({ mesh: 'default', dataplane: 'late-1' });
+    const pending = patient.execute({ mesh: 'default', dataplane: 'late-1', csrPem: anyCsr() });
     await watching;
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'late-1' }, dataplane);
     const result = await pending;

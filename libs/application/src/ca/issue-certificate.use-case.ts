@@ -8,10 +8,9 @@ import {
   type DataplaneSpec,
   type MeshSpec,
 } from '@meshtls/domain';
-import { LeafKeyType, generateLeafKey, verifyCsr } from '@meshtls/pki';
+import { verifyCsr } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import type { KeyObject } from 'node:crypto';
 import type { CaRegistry } from './ca-registry';
 import { TrustBundleQuery } from './trust-bundle.query';
 import { recordOrWait } from '../resources/record-awaiter';
@@ -20,8 +19,8 @@ import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './
 export interface IssueCertificateCommand {
   readonly mesh: string;
   readonly dataplane: string;
-  /** The dataplane's CSR: only its public key is used. Without one, a key is made here (Kuma's way). */
-  readonly csrPem?: string;
+  /** The CSR (the dataplane's, or mesh-api's for a dataplane that sends none): only its public key is used. */
+  readonly csrPem: string;
 }
 
 export interface IssueCertificateResult {
@@ -65,10 +64,10 @@ export class IssueCertificateUseCase {
     if (!dataplane) throw new DataplaneNotFoundError(command.mesh, command.dataplane);
     const uris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
 
-    const key = await this.publicKeyFor(command.csrPem);
+    const publicKey = verifyCsr(command.csrPem);
     const signing = await this.registry.signingCa(command.mesh, backend);
     const issued = await signing.issueAsync({
-      publicKey: key.publicKey,
+      publicKey,
       uris,
       validityMs: dpCertValidityMs(backend),
       now: this.clock.now(),
@@ -77,7 +76,6 @@ export class IssueCertificateUseCase {
       certificate: {
         certPem: issued.certPem,
         chainPem: issued.chainPem,
-        ...(key.privateKeyPem === undefined ? {} : { keyPem: key.privateKeyPem }),
         serial: issued.serial,
         notBefore: issued.notBefore.toISOString(),
         notAfter: issued.notAfter.toISOString(),
@@ -86,13 +84,5 @@ export class IssueCertificateUseCase {
       },
       trustBundle: await this.trust.forSpec(command.mesh, meshSpec),
     };
-  }
-
-  private async publicKeyFor(
-    csrPem: string | undefined,
-  ): Promise<{ publicKey: KeyObject; privateKeyPem?: string }> {
-    if (csrPem !== undefined) return { publicKey: verifyCsr(csrPem) };
-    const generated = await generateLeafKey(LeafKeyType.Rsa2048);
-    return { publicKey: generated.publicKey, privateKeyPem: generated.privateKeyPem };
   }
 }

@@ -13,7 +13,7 @@ import { TrustBundleQuery } from '../ca/trust-bundle.query';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
-import type { IdentityIssuer } from './identity-issuer';
+import { issueWithCsr, type IdentityIssuer } from './identity-issuer';
 
 /** Test support for the hub's specs: real stores, bus and CAs in memory, fake dataplanes. */
 export const clock = new FakeClock('2026-06-01T00:00:00Z');
@@ -99,7 +99,7 @@ export class HubWorld {
     const issuer: IdentityIssuer = {
       issue: async (command) => {
         this.issued.push(command.reason);
-        return issue.execute(command);
+        return issueWithCsr(command, (csrPem) => issue.execute({ ...command, csrPem }));
       },
     };
     const query = new TrustBundleQuery(this.store, registry);

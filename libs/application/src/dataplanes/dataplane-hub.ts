@@ -289,7 +289,7 @@ export class DataplaneHub {
       (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
     // A certificate from another backend than the one this replica saw enabled means ca-signer has not
     // seen the change yet: the same CSR is signed again shortly.
-    const { certificate, trustBundle } = await untilCurrent(
+    const { certificate, trustBundle, keyPem } = await untilCurrent(
       () =>
         this.deps.issuer.issue({ mesh: session.mesh, dataplane: session.name, csrPem: csr?.csrPem, reason }),
       (issued) => issued.certificate.backend === session.view.enabledBackend,
@@ -310,6 +310,7 @@ export class DataplaneHub {
       type: 'identity',
       reason,
       ...certificate,
+      ...(keyPem === undefined ? {} : { keyPem }),
       ...(csr?.requestId ? { requestId: csr.requestId } : {}),
       rotateAt,
       supportedBackends,

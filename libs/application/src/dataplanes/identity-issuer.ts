@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate, type IssueReason } from '@meshtls/contracts';
 import type { MessageBus } from '@meshtls/store';
+import { LeafKeyType, createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError } from '@meshtls/util';
 import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
 
@@ -11,9 +12,28 @@ export interface IssueIdentityCommand {
   readonly reason: IssueReason;
 }
 
+export interface IssuedIdentity extends IssueCertificateResult {
+  /** Only for a dataplane that sent no CSR: the key made for it here, which never crossed the bus. */
+  readonly keyPem?: string;
+}
+
 /** Gets a dataplane certificate, wherever it is signed. */
 export interface IdentityIssuer {
-  issue(command: IssueIdentityCommand): Promise<IssueCertificateResult>;
+  issue(command: IssueIdentityCommand): Promise<IssuedIdentity>;
+}
+
+/**
+ * Signs with the dataplane's CSR; for a dataplane that sends none (Kuma's way), makes an RSA-2048 key
+ * and its CSR here, in mesh-api, so ca-signer signs a CSR like any other and no private key is ever
+ * on the bus.
+ */
+export async function issueWithCsr(
+  command: IssueIdentityCommand,
+  sign: (csrPem: string) => Promise<IssueCertificateResult>,
+): Promise<IssuedIdentity> {
+  if (command.csrPem !== undefined) return sign(command.csrPem);
+  const key = await generateLeafKey(LeafKeyType.Rsa2048);
+  return { ...(await sign(createCsr(key))), keyPem: key.privateKeyPem };
 }
 
 export class IssueDeadlineError extends MeshError {
@@ -69,7 +89,11 @@ export class BusIdentityIssuer implements IdentityIssuer {
     this.onRetry = options.onRetry ?? (() => undefined);
   }
 
-  async issue(command: IssueIdentityCommand): Promise<IssueCertificateResult> {
+  issue(command: IssueIdentityCommand): Promise<IssuedIdentity> {
+    return issueWithCsr(command, (csrPem) => this.signed({ ...command, csrPem }));
+  }
+
+  private async signed(command: IssueIdentityCommand & { csrPem: string }): Promise<IssueCertificateResult> {
     const requestId = randomUUID();
     const deadline = this.now() + this.deadlineMs;
     const timeout = this.attemptTimeoutMs === undefined ? undefined : { timeoutMs: this.attemptTimeoutMs };
