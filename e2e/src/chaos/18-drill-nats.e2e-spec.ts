@@ -88,6 +88,12 @@ describe('drill 5: stop one NATS node of three, then restart the whole NATS', ()
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
     await new Promise((r) => setTimeout(r, sized(5_000, 15_000)));
+    // Writes in flight at the kill may wait out the election: the node loss is tried with writes that
+    // started (and finished) after it, however long the election took on this machine.
+    await eventually(
+      () => expect(writes1.results.filter((w) => w.startedAt >= killedAt).length).toBeGreaterThan(0),
+      60_000,
+    );
     const duringNodeLoss = await SimulatedFleet.start(topology, 'm', 3, { names: (i) => `node-down-${i}` });
     extra.push(duringNodeLoss);
     const nodeLossIssueMs = await duringNodeLoss.until(
