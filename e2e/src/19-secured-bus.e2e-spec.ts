@@ -10,6 +10,9 @@ import {
   tempDir,
   type TempDir,
 } from '@meshtls/testing';
+import { issueCertificate } from '@meshtls/contracts';
+import { SigningCa, createBuiltinCa, verifyCsr } from '@meshtls/pki';
+import { NatsBus } from '@meshtls/store';
 import { http } from '../support/cli';
 
 /**
@@ -145,6 +148,88 @@ describe('secured bus: NATS users per role, Redis with a password', () => {
       });
     }
   });
+
+  it('does not forward a certificate from a compromised ca-signer, and heals once a real one answers', async () => {
+    // The real ca-signer goes; a process with ca-signer's credentials answers instead, with a certificate
+    // for the right key and names from a CA of its own, and its CA slipped into the trust bundle.
+    const real = topology.of('ca-signer')[0]!;
+    await real.process.stop();
+    const rogue = await createBuiltinCa({
+      mesh: 'prod',
+      backend: 'ca-1',
+      rsaBits: 2048,
+      validityMs: 86_400_000,
+      now: new Date(),
+    });
+    const rogueCa = SigningCa.load({ certChainPem: rogue.certPem, keyPem: rogue.keyPem });
+    const fake = await NatsBus.connect({
+      servers: topology.natsUrls,
+      name: 'fake-ca-signer',
+      ...topology.natsClient('ca-signer'),
+    });
+    let answered = 0;
+    fake.serve(
+      issueCertificate,
+      async (request) => {
+        answered++;
+        const cert = rogueCa.issue({
+          publicKey: verifyCsr(request.csrPem),
+          uris: ['spiffe://prod/payments'],
+          validityMs: 30 * 86_400_000,
+          now: new Date(),
+        });
+        return {
+          status: 'issued' as const,
+          certificate: {
+            certPem: cert.certPem,
+            chainPem: cert.chainPem,
+            serial: cert.serial,
+            notBefore: cert.notBefore.toISOString(),
+            notAfter: cert.notAfter.toISOString(),
+            backend: 'ca-1',
+            uris: ['spiffe://prod/payments'],
+          },
+          trustBundle: [{ backend: 'ca-1', certPem: rogue.certPem }],
+        };
+      },
+      { queue: 'ca-signer' },
+    );
+    const api = topology.of('mesh-api')[0]!;
+    const late = await DataplaneProcess.start({
+      dir: dir.path,
+      mesh: 'prod',
+      name: 'pay-2',
+      service: 'payments',
+      token: await dataplaneToken(api.url, 'prod', 'pay-2', topology.adminToken),
+      cpAddresses: [api.dpAddress!],
+      caFile: topology.dpCaFile,
+    });
+    try {
+      const rejected = async () => {
+        const text = await (await fetch(`${api.url}/metrics`)).text();
+        return Number(
+          /^mesh_dataplane_certificates_rejected_total\{mesh="prod"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0,
+        );
+      };
+      await eventually(async () => expect(await rejected()).toBeGreaterThan(0), 30_000);
+      expect(answered).toBeGreaterThan(0);
+      expect((await late.view()).identity).toBeNull();
+      expect(api.process.logs).toMatch(
+        /certificate for prod\/pay-2 rejected: issued certificate \S+ does not verify/,
+      );
+
+      await fake.close();
+      await topology.startReplica('ca-signer', 'ca-signer-again');
+      const view = await late.waitFor((v) => v.identity !== null, 60_000);
+      const cert = new X509Certificate(readFileSync(`${late.certDir}/cert.pem`));
+      expect(cert.serialNumber.toLowerCase()).toBe(view.identity!.serial.toLowerCase());
+      expect(cert.verify(new X509Certificate(rogue.certPem).publicKey)).toBe(false);
+      expect(readFileSync(`${late.certDir}/ca.pem`, 'utf8')).not.toContain(rogue.certPem.trim());
+    } finally {
+      await late.stop();
+      await fake.close().catch(() => undefined);
+    }
+  }, 120_000);
 
   it('stops a role given a wrong NATS password, naming the variables to check and not the password', async () => {
     const start = topology.startReplica('ca-signer', 'ca-signer-wrong', {

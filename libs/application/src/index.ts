@@ -46,6 +46,11 @@ export type {
   TokenRefusal,
 } from './dataplanes/dataplane-token.port';
 export { BusIdentityIssuer, IssueDeadlineError, issueWithCsr } from './dataplanes/identity-issuer';
+export {
+  IssuedIdentityRejectedError,
+  IssuedIdentityVerifier,
+  VerifyingIdentityIssuer,
+} from './dataplanes/issued-identity.verifier';
 export type {
   IdentityIssuer,
   IssuedIdentity,

@@ -90,10 +90,11 @@ export class BusIdentityIssuer implements IdentityIssuer {
   }
 
   issue(command: IssueIdentityCommand): Promise<IssuedIdentity> {
-    return issueWithCsr(command, (csrPem) => this.signed({ ...command, csrPem }));
+    return issueWithCsr(command, (csrPem) => this.sign({ ...command, csrPem }));
   }
 
-  private async signed(command: IssueIdentityCommand & { csrPem: string }): Promise<IssueCertificateResult> {
+  /** ca-signer's answer for a CSR, as it came (see VerifyingIdentityIssuer for the checked one). */
+  async sign(command: IssueIdentityCommand & { csrPem: string }): Promise<IssueCertificateResult> {
     const requestId = randomUUID();
     const deadline = this.now() + this.deadlineMs;
     const timeout = this.attemptTimeoutMs === undefined ? undefined : { timeoutMs: this.attemptTimeoutMs };

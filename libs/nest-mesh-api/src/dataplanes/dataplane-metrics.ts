@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export function dataplaneMetrics(
   registry: Registry,
   connected: () => number,
-): HubObserver & { retried(cause: 'unanswered' | 'shed'): void } {
+): HubObserver & { retried(cause: 'unanswered' | 'shed'): void; rejected(mesh: string): void } {
   const issued = new Counter({
     name: 'mesh_dataplane_certificates_issued_total',
     help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
@@ -34,6 +34,12 @@ export function dataplaneMetrics(
     labelNames: ['cause'],
     registers: [registry],
   });
+  const rejected = new Counter({
+    name: 'mesh_dataplane_certificates_rejected_total',
+    help: 'Certificates ca-signer answered that mesh-api refused to forward (wrong CA, key, names, validity or stated facts)',
+    labelNames: ['mesh'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -44,6 +50,7 @@ export function dataplaneMetrics(
   });
   return {
     retried: (cause) => retries.inc({ cause }),
+    rejected: (mesh: string) => rejected.inc({ mesh }),
     issued: (e) => {
       issued.inc({ mesh: e.mesh, backend: e.backend, reason: e.reason });
       duration.observe({ reason: e.reason }, e.seconds);

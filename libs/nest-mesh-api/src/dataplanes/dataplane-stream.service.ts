@@ -3,7 +3,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import {
   BusIdentityIssuer,
   DataplaneHub,
+  IssuedIdentityVerifier,
+  VerifyingIdentityIssuer,
   type DataplaneAuthorizer,
+  type IdentityIssuer,
   type DataplaneTokenVerifier,
 } from '@meshtls/application';
 import {
@@ -60,6 +63,23 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     this.instance = `${core.instanceId}@${randomBytes(6).toString('hex')}`;
   }
 
+  /** ca-signer over the bus, each answer checked against this replica's store before it is forwarded. */
+  private verifiedIssuer(metrics: ReturnType<typeof dataplaneMetrics>): IdentityIssuer {
+    const bus = new BusIdentityIssuer(this.bus, {
+      maxInFlight: this.config.maxIssuesInFlight,
+      attemptTimeoutMs: this.config.issueAttemptTimeoutMs,
+      onRetry: (cause) => metrics.retried(cause),
+    });
+    return new VerifyingIdentityIssuer(
+      (command) => bus.sign(command),
+      new IssuedIdentityVerifier(this.store, this.clock),
+      (error) => {
+        this.logger.warn(error.message);
+        metrics.rejected(error.mesh);
+      },
+    );
+  }
+
   async onModuleInit(): Promise<void> {
     // What the stats-collector builds insights from is kept by the bus from the first event on, also
     // while no collector runs, and each announcement is confirmed (retried while NATS is away).
@@ -71,11 +91,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       store: this.store,
       leases: this.leases,
       bus: this.bus,
-      issuer: new BusIdentityIssuer(this.bus, {
-        maxInFlight: this.config.maxIssuesInFlight,
-        attemptTimeoutMs: this.config.issueAttemptTimeoutMs,
-        onRetry: (cause) => metrics.retried(cause),
-      }),
+      issuer: this.verifiedIssuer(metrics),
       tokens: this.tokens,
       authorize: this.authorize,
       clock: this.clock,

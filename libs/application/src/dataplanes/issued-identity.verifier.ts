@@ -1,0 +1,208 @@
+import { X509Certificate } from 'node:crypto';
+import {
+  MtlsBackendType,
+  ResourceType,
+  builtinCaCertSecretName,
+  dataplaneIdentity,
+  dpCertValidityMs,
+  identityUris,
+  secretBytes,
+  type DataplaneSpec,
+  type MeshSpec,
+  type MtlsBackend,
+  type SecretSpec,
+} from '@meshtls/domain';
+import { BACKDATE_MS, checkIssued, pemBlocks, verifyCsr } from '@meshtls/pki';
+import type { ResourceStore } from '@meshtls/store';
+import { MeshError, type Clock } from '@meshtls/util';
+import { DataSourceReader } from '../ca/data-source.reader';
+import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
+import {
+  issueWithCsr,
+  type IdentityIssuer,
+  type IssueIdentityCommand,
+  type IssuedIdentity,
+} from './identity-issuer';
+
+/** An answer from the bus that does not hold what was asked for: never forwarded to a dataplane. */
+export class IssuedIdentityRejectedError extends MeshError {
+  readonly code = 'dataplane.issued-identity-rejected';
+
+  constructor(
+    readonly mesh: string,
+    readonly dataplane: string,
+    reason: string,
+  ) {
+    super(`certificate for ${mesh}/${dataplane} rejected: ${reason}`);
+  }
+}
+
+/** A backend's CA certificates as this process's store has them. */
+interface BackendCa {
+  /** The CA that signs dataplane certificates (the first certificate of the chain). */
+  readonly issuing: X509Certificate;
+  /** Between the leaf and the anchor, leaf-most first (empty for a root CA). */
+  readonly chainPem: string;
+  readonly anchorPem: string;
+}
+
+/** X.509 times have whole seconds; notBefore is backdated by BACKDATE_MS. */
+const SECOND_MS = 1000;
+
+/**
+ * Checks a certificate ca-signer answered before mesh-api forwards it (an answer on the bus is an
+ * input like any other): it chains to the backend's CA as mesh-api's own store has it, its key is the
+ * CSR's, its SAN URIs are exactly what the stored Dataplane's tags give, its validity is the backend's
+ * policy, and the facts the answer states beside it (serial, times, URIs, chain) are the certificate's
+ * own. The trust bundle forwarded is the one mesh-api reads from its store, not the answer's.
+ */
+export class IssuedIdentityVerifier {
+  /** Parsed CA certificates by PEM: a CA is parsed once, not at every issuance. */
+  private readonly parsed = new Map<string, X509Certificate>();
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly clock: Clock,
+    private readonly sources = new DataSourceReader(store),
+  ) {}
+
+  async verify(
+    command: IssueIdentityCommand & { csrPem: string },
+    answer: IssueCertificateResult,
+  ): Promise<IssueCertificateResult> {
+    const reject = (reason: string): never => {
+      throw new IssuedIdentityRejectedError(command.mesh, command.dataplane, reason);
+    };
+    const mesh = await this.store.get({ type: ResourceType.Mesh, name: command.mesh });
+    const dataplane = await this.store.get({
+      type: ResourceType.Dataplane,
+      mesh: command.mesh,
+      name: command.dataplane,
+    });
+    if (!mesh || !dataplane) return reject('the Mesh or Dataplane is not in this replica’s store');
+    const backends = (mesh.spec as MeshSpec).mtls?.backends ?? [];
+    const claimed = answer.certificate;
+    const backend = backends.find((b) => b.name === claimed.backend);
+    if (!backend) return reject(`backend "${claimed.backend}" is not a backend of the mesh`);
+    const ca = await this.backendCa(command.mesh, backend);
+    if (!ca) return reject(`the CA of backend "${backend.name}" cannot be read here`);
+
+    const expectedUris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
+    let cert: X509Certificate;
+    try {
+      cert = checkIssued({
+        certPem: claimed.certPem,
+        ca: { certificate: ca.issuing, publicKey: ca.issuing.publicKey },
+        expectedUris,
+        now: this.clock.now(),
+      });
+    } catch (error) {
+      return reject((error as Error).message);
+    }
+    const spki = (key: X509Certificate['publicKey']) => key.export({ type: 'spki', format: 'der' });
+    if (!spki(cert.publicKey).equals(spki(verifyCsr(command.csrPem)))) {
+      reject('its public key is not the CSR’s');
+    }
+    const notBefore = Date.parse(cert.validFrom);
+    const notAfter = Date.parse(cert.validTo);
+    const validity = dpCertValidityMs(backend) + BACKDATE_MS.leaf;
+    if (Math.abs(notAfter - notBefore - validity) > SECOND_MS) {
+      reject(`it is valid for ${notAfter - notBefore} ms, not the backend's ${validity} ms`);
+    }
+    if (
+      BigInt(`0x${cert.serialNumber}`) !== BigInt(`0x${claimed.serial}`) ||
+      Math.abs(Date.parse(claimed.notBefore) - notBefore) >= SECOND_MS ||
+      Math.abs(Date.parse(claimed.notAfter) - notAfter) >= SECOND_MS ||
+      claimed.uris.join(' ') !== expectedUris.join(' ') ||
+      claimed.chainPem !== ca.chainPem
+    ) {
+      reject('the serial, times, URIs or chain stated beside it are not the certificate’s');
+    }
+    return { certificate: claimed, trustBundle: await this.trustBundle(command.mesh, backends) };
+  }
+
+  /** Every backend's anchor as this store has it, in the Mesh's order; one that cannot be read is left out. */
+  async trustBundle(
+    mesh: string,
+    backends: readonly MtlsBackend[],
+  ): Promise<IssueCertificateResult['trustBundle']> {
+    const anchors = await Promise.all(
+      backends.map(async (b) => {
+        const ca = await this.backendCa(mesh, b);
+        return ca ? { backend: b.name, certPem: ca.anchorPem } : undefined;
+      }),
+    );
+    return anchors.filter((a): a is NonNullable<typeof a> => a !== undefined);
+  }
+
+  private async backendCa(mesh: string, backend: MtlsBackend): Promise<BackendCa | undefined> {
+    const pem = await this.caChainPem(mesh, backend).catch(() => undefined);
+    if (pem === undefined) return undefined;
+    const blocks = pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
+    if (blocks.length === 0) return undefined;
+    try {
+      const certs = blocks.map((b) => this.parse(b.pem));
+      const last = certs.length - 1;
+      const selfSigned = certs[last]!.checkIssued(certs[last]!);
+      return {
+        issuing: certs[0]!,
+        chainPem: certs
+          .slice(0, selfSigned ? last : last + 1)
+          .map((c) => c.toString())
+          .join(''),
+        anchorPem: certs[last]!.toString(),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async caChainPem(mesh: string, backend: MtlsBackend): Promise<string | undefined> {
+    if (backend.type === MtlsBackendType.Builtin) {
+      const secret = await this.store.get({
+        type: ResourceType.Secret,
+        mesh,
+        name: builtinCaCertSecretName(mesh, backend.name),
+      });
+      return secret ? secretBytes(secret.spec as SecretSpec).toString('utf8') : undefined;
+    }
+    const bytes = await this.sources.read(mesh, backend.conf.cert, 'cert');
+    return bytes.toString('utf8');
+  }
+
+  private parse(pem: string): X509Certificate {
+    let cert = this.parsed.get(pem);
+    if (!cert) {
+      cert = new X509Certificate(pem);
+      if (this.parsed.size >= 256) this.parsed.clear();
+      this.parsed.set(pem, cert);
+    }
+    return cert;
+  }
+}
+
+/**
+ * An issuer whose answers are checked by `verifier` before they go anywhere; a rejected answer is
+ * reported to `onRejected` (logged and counted by the caller) and fails the issuance.
+ */
+export class VerifyingIdentityIssuer implements IdentityIssuer {
+  constructor(
+    private readonly sign: (
+      command: IssueIdentityCommand & { csrPem: string },
+    ) => Promise<IssueCertificateResult>,
+    private readonly verifier: IssuedIdentityVerifier,
+    private readonly onRejected: (error: IssuedIdentityRejectedError) => void = () => undefined,
+  ) {}
+
+  issue(command: IssueIdentityCommand): Promise<IssuedIdentity> {
+    return issueWithCsr(command, async (csrPem) => {
+      const signed = { ...command, csrPem };
+      try {
+        return await this.verifier.verify(signed, await this.sign(signed));
+      } catch (error) {
+        if (error instanceof IssuedIdentityRejectedError) this.onRejected(error);
+        throw error;
+      }
+    });
+  }
+}
