@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import {
   MtlsBackendType,
   ResourceType,
@@ -12,7 +12,7 @@ import {
   type MtlsBackend,
   type SecretSpec,
 } from '@meshtls/domain';
-import { BACKDATE_MS, checkIssued, pemBlocks, verifyCsr } from '@meshtls/pki';
+import { BACKDATE_MS, checkAnswered, csrPublicKeyDer, pemBlocks, readCertificateFields } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
 import { DataSourceReader } from '../ca/data-source.reader';
@@ -41,6 +41,10 @@ export class IssuedIdentityRejectedError extends MeshError {
 interface BackendCa {
   /** The CA that signs dataplane certificates (the first certificate of the chain). */
   readonly issuing: X509Certificate;
+  /** Its public key, made once (X509Certificate.publicKey makes a new KeyObject at every read). */
+  readonly publicKey: KeyObject;
+  /** Its subject, exactly as encoded: the issuer name of what it signs. */
+  readonly subjectNameDer: Buffer;
   /** Between the leaf and the anchor, leaf-most first (empty for a root CA). */
   readonly chainPem: string;
   readonly anchorPem: string;
@@ -57,8 +61,8 @@ const SECOND_MS = 1000;
  * own. The trust bundle forwarded is the one mesh-api reads from its store, not the answer's.
  */
 export class IssuedIdentityVerifier {
-  /** Parsed CA certificates by PEM: a CA is parsed once, not at every issuance. */
-  private readonly parsed = new Map<string, X509Certificate>();
+  /** Parsed CA chains by their PEM: a CA is parsed once, not at every issuance. */
+  private readonly parsed = new Map<string, BackendCa | undefined>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -88,29 +92,31 @@ export class IssuedIdentityVerifier {
     if (!ca) return reject(`the CA of backend "${backend.name}" cannot be read here`);
 
     const expectedUris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
-    let cert: X509Certificate;
+    let cert: ReturnType<typeof checkAnswered>;
     try {
-      cert = checkIssued({
+      // Read from the DER by the project's reader, signature checked natively with the CA's key: an
+      // X509Certificate parse would cost more than the rest of the check together.
+      cert = checkAnswered({
         certPem: claimed.certPem,
-        ca: { certificate: ca.issuing, publicKey: ca.issuing.publicKey },
+        caPublicKey: ca.publicKey,
+        caNameDer: ca.subjectNameDer,
         expectedUris,
         now: this.clock.now(),
       });
     } catch (error) {
       return reject((error as Error).message);
     }
-    const spki = (key: X509Certificate['publicKey']) => key.export({ type: 'spki', format: 'der' });
-    if (!spki(cert.publicKey).equals(spki(verifyCsr(command.csrPem)))) {
+    if (!cert.spkiDer.equals(csrPublicKeyDer(command.csrPem))) {
       reject('its public key is not the CSR’s');
     }
-    const notBefore = Date.parse(cert.validFrom);
-    const notAfter = Date.parse(cert.validTo);
+    const notBefore = cert.notBefore.getTime();
+    const notAfter = cert.notAfter.getTime();
     const validity = dpCertValidityMs(backend) + BACKDATE_MS.leaf;
     if (Math.abs(notAfter - notBefore - validity) > SECOND_MS) {
       reject(`it is valid for ${notAfter - notBefore} ms, not the backend's ${validity} ms`);
     }
     if (
-      BigInt(`0x${cert.serialNumber}`) !== BigInt(`0x${claimed.serial}`) ||
+      BigInt(`0x${cert.serialHex}`) !== BigInt(`0x${claimed.serial}`) ||
       Math.abs(Date.parse(claimed.notBefore) - notBefore) >= SECOND_MS ||
       Math.abs(Date.parse(claimed.notAfter) - notAfter) >= SECOND_MS ||
       claimed.uris.join(' ') !== expectedUris.join(' ') ||
@@ -138,23 +144,11 @@ export class IssuedIdentityVerifier {
   private async backendCa(mesh: string, backend: MtlsBackend): Promise<BackendCa | undefined> {
     const pem = await this.caChainPem(mesh, backend).catch(() => undefined);
     if (pem === undefined) return undefined;
-    const blocks = pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
-    if (blocks.length === 0) return undefined;
-    try {
-      const certs = blocks.map((b) => this.parse(b.pem));
-      const last = certs.length - 1;
-      const selfSigned = certs[last]!.checkIssued(certs[last]!);
-      return {
-        issuing: certs[0]!,
-        chainPem: certs
-          .slice(0, selfSigned ? last : last + 1)
-          .map((c) => c.toString())
-          .join(''),
-        anchorPem: certs[last]!.toString(),
-      };
-    } catch {
-      return undefined;
+    if (!this.parsed.has(pem)) {
+      if (this.parsed.size >= 256) this.parsed.clear();
+      this.parsed.set(pem, parseChain(pem));
     }
+    return this.parsed.get(pem);
   }
 
   private async caChainPem(mesh: string, backend: MtlsBackend): Promise<string | undefined> {
@@ -169,15 +163,28 @@ export class IssuedIdentityVerifier {
     const bytes = await this.sources.read(mesh, backend.conf.cert, 'cert');
     return bytes.toString('utf8');
   }
+}
 
-  private parse(pem: string): X509Certificate {
-    let cert = this.parsed.get(pem);
-    if (!cert) {
-      cert = new X509Certificate(pem);
-      if (this.parsed.size >= 256) this.parsed.clear();
-      this.parsed.set(pem, cert);
-    }
-    return cert;
+/** The signing CA first, up to the root: what a leaf chains through, and its anchor. */
+function parseChain(pem: string): BackendCa | undefined {
+  const blocks = pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
+  if (blocks.length === 0) return undefined;
+  try {
+    const certs = blocks.map((b) => new X509Certificate(b.pem));
+    const last = certs.length - 1;
+    const selfSigned = certs[last]!.checkIssued(certs[last]!);
+    return {
+      issuing: certs[0]!,
+      publicKey: certs[0]!.publicKey,
+      subjectNameDer: readCertificateFields(certs[0]!.raw).subjectNameDer,
+      chainPem: certs
+        .slice(0, selfSigned ? last : last + 1)
+        .map((c) => c.toString())
+        .join(''),
+      anchorPem: certs[last]!.toString(),
+    };
+  } catch {
+    return undefined;
   }
 }
 

@@ -34,6 +34,18 @@ export function verifyCsr(csrPem: string): KeyObject {
   return publicKey;
 }
 
+/**
+ * The DER SubjectPublicKeyInfo a CSR carries, without checking its signature: for comparing with the
+ * key of a certificate issued for it (the signer checked the proof of possession). Throws CsrInvalidError.
+ */
+export function csrPublicKeyDer(csrPem: string): Buffer {
+  const der = singlePemDer(csrPem, PemLabel.CertificateRequest);
+  if (der === undefined) {
+    throw new CsrInvalidError('the CSR is not one PEM "CERTIFICATE REQUEST" block');
+  }
+  return readCsr(der).spkiDer;
+}
+
 function readCsr(der: Buffer): { infoDer: Buffer; spkiDer: Buffer; algorithmOid: string; signature: Buffer } {
   try {
     // CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }

@@ -31,6 +31,10 @@ export interface CertificateFields {
   readonly keyUsage: KeyUsageFlags | undefined;
   /** The subjectKeyIdentifier, or the RFC 5280 method-1 key id (SHA-1 of the key bits) when absent. */
   readonly subjectKeyId: Buffer;
+  /** The SubjectPublicKeyInfo exactly as encoded. */
+  readonly spkiDer: Buffer;
+  /** The serial number's content octets, as hex (a leading 00 kept when the encoding has one). */
+  readonly serialHex: string;
 }
 
 /** Reads the fields; throws DerFormatError (or a TypeError on a missing part) when the DER is malformed. */
@@ -53,6 +57,8 @@ export function readCertificateFields(certDer: Buffer): CertificateFields {
     basicConstraintsCa: decodeBasicConstraints(found.get(Oid.basicConstraints)),
     keyUsage: decodeKeyUsage(found.get(Oid.keyUsage)),
     subjectKeyId: ski ? derContents(ski, readDer(ski)) : keyIdOfSpki(derBytes(certDer, spki)),
+    spkiDer: derBytes(certDer, spki),
+    serialHex: derContents(certDer, parts[first]).toString('hex'),
   };
 }
 

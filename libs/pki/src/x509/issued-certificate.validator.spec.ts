@@ -4,7 +4,7 @@ import { selfSignedCaCertificate } from '../ca/self-signed-ca';
 import { SigningCa } from '../ca/signing-ca';
 import { PemLabel, singlePemDer } from './pem';
 import { checkIssued, sanUris } from './issued-certificate.validator';
-import { checkMinted } from './minted-certificate.validator';
+import { checkAnswered, checkMinted } from './minted-certificate.validator';
 import { readCertificateFields } from './certificate-fields.reader';
 
 const DAY_MS = 86_400_000;
@@ -119,5 +119,44 @@ describe('sanUris', () => {
       'kuma://t/a,b',
     ]);
     expect(sanUris(undefined)).toEqual([]);
+  });
+});
+
+describe('checkAnswered: a certificate from elsewhere, read by the project reader', () => {
+  const ca = makeCa('ca');
+  const caCert = new X509Certificate(ca.trustAnchorPem);
+  const caInput = {
+    caPublicKey: caCert.publicKey,
+    caNameDer: readCertificateFields(caCert.raw).subjectNameDer,
+    expectedUris: URIS,
+    now: new Date(),
+  };
+  const leafKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const issued = ca.issue({ publicKey: leafKey.publicKey, uris: URIS, validityMs: DAY_MS, now: new Date() });
+
+  it('returns the fields of a genuine certificate, its key and serial among them', () => {
+    const fields = checkAnswered({ ...caInput, certPem: issued.certPem });
+    const x509 = new X509Certificate(issued.certPem);
+    expect(fields.spkiDer.equals(leafKey.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+    expect(BigInt(`0x${fields.serialHex}`)).toBe(BigInt(`0x${x509.serialNumber}`));
+    expect(fields.notAfter.getTime()).toBe(Date.parse(x509.validTo));
+  });
+
+  it('refuses garbage, another CA’s certificate and other names with a coded error', () => {
+    const other = makeCa('other').issue({
+      publicKey: leafKey.publicKey,
+      uris: URIS,
+      validityMs: DAY_MS,
+      now: new Date(),
+    });
+    expect(() => checkAnswered({ ...caInput, certPem: 'not a certificate' })).toThrow(
+      IssuedCertificateInvalidError,
+    );
+    expect(() => checkAnswered({ ...caInput, certPem: other.certPem })).toThrow(
+      /does not verify with the CA public key/,
+    );
+    expect(() =>
+      checkAnswered({ ...caInput, certPem: issued.certPem, expectedUris: ['spiffe://m/db'] }),
+    ).toThrow(/carries SAN URIs/);
   });
 });

@@ -1,7 +1,9 @@
 import { verify, type KeyObject } from 'node:crypto';
-import { derBytes, derChildren, derContents, readDer } from '../der/der.reader';
+import { derBytes, derChildren, derContents, derOidText, readDer } from '../der/der.reader';
+import { SIGNATURE_HASHES } from './oids';
+import { PemLabel, singlePemDer } from './pem';
 import { IssuedCertificateInvalidError } from '../pki.errors';
-import { readCertificateFields } from './certificate-fields.reader';
+import { readCertificateFields, type CertificateFields } from './certificate-fields.reader';
 
 /** What a minted certificate is checked against. */
 export interface MintedCheckInput {
@@ -19,9 +21,10 @@ export interface MintedCheckInput {
  * through OpenSSL 3.0's generic decoder (~150 µs, more than the RSA verification and several ECDSA
  * signatures). The signature is verified natively over the exact TBS bytes with the CA key, and the
  * fields are read back from the DER by the reader (not the writer that encoded them): issuer, SAN URIs
- * exactly as intended, CA:FALSE written, valid now. Throws IssuedCertificateInvalidError.
+ * exactly as intended, CA:FALSE written, valid now. Returns the fields read; throws
+ * IssuedCertificateInvalidError.
  */
-export function checkMinted(input: MintedCheckInput): void {
+export function checkMinted(input: MintedCheckInput): CertificateFields {
   const fail = (reason: string, cause?: unknown): never => {
     throw new IssuedCertificateInvalidError(`minted certificate ${reason}`, { cause });
   };
@@ -52,4 +55,33 @@ export function checkMinted(input: MintedCheckInput): void {
   if (fields.notBefore.getTime() > now || fields.notAfter.getTime() <= now) {
     fail(`is not valid now (${fields.notBefore.toISOString()} to ${fields.notAfter.toISOString()})`);
   }
+  return fields;
+}
+
+/**
+ * checkMinted for a certificate that came from elsewhere (an answer on the bus): the hash is the one its
+ * own signature algorithm names, the CA is given by its key and subject. Returns the fields read; throws
+ * IssuedCertificateInvalidError.
+ */
+export function checkAnswered(input: {
+  readonly certPem: string;
+  readonly caPublicKey: KeyObject;
+  readonly caNameDer: Buffer;
+  readonly expectedUris: readonly string[];
+  readonly now: Date;
+}): CertificateFields {
+  const certDer = singlePemDer(input.certPem, PemLabel.Certificate);
+  let hash: string | undefined;
+  try {
+    const [, algorithm] = derChildren(certDer!, readDer(certDer!));
+    hash = SIGNATURE_HASHES[derOidText(certDer!, derChildren(certDer!, algorithm!)[0]!)];
+  } catch {
+    hash = undefined;
+  }
+  if (certDer === undefined || hash === undefined) {
+    throw new IssuedCertificateInvalidError(
+      'answered certificate is not one PEM certificate of a known algorithm',
+    );
+  }
+  return checkMinted({ ...input, certDer, hash });
 }

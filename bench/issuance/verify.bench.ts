@@ -1,0 +1,88 @@
+/**
+ * What mesh-api's check of an answered certificate costs, against what signing it cost ca-signer: the
+ * issuance use case (CSR proof-of-possession, template, RSA-2048 signature, self-check) and
+ * IssuedIdentityVerifier.verify on its answers, both in-process, one at a time, rounds interleaved.
+ * Build and run: `npm run bench:issuance` (this is its last part).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  BuiltinCaManager,
+  CaRegistry,
+  DataSourceReader,
+  IssueCertificateUseCase,
+  IssuedIdentityVerifier,
+  ProvidedCaManager,
+  type IssueCertificateResult,
+} from '@meshtls/application';
+import { ResourceType } from '@meshtls/domain';
+import { createCsr } from '@meshtls/pki';
+import { MemoryResourceStore } from '@meshtls/store';
+import { systemClock } from '@meshtls/util';
+import { formatRate, formatRatio, measureRoundAsync, median } from './bench-harness';
+
+const ROUNDS = Number(process.argv[2] ?? 7);
+const ROUND_MS = Number(process.argv[3] ?? 500);
+
+async function main(): Promise<void> {
+  const store = new MemoryResourceStore(systemClock);
+  const builtin = new BuiltinCaManager(store, systemClock);
+  const registry = new CaRegistry({
+    builtin,
+    provided: new ProvidedCaManager(new DataSourceReader(store), systemClock),
+  });
+  const backend = { name: 'ca-1', type: 'builtin', conf: { caCert: { RSAbits: 2048 } } };
+  await store.create(
+    { type: ResourceType.Mesh, name: 'default' },
+    { mtls: { enabledBackend: 'ca-1', backends: [backend] } },
+  );
+  await store.create(
+    { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' },
+    {
+      networking: {
+        address: '10.0.0.1',
+        inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web', version: 'v2' } }],
+      },
+    },
+  );
+  await builtin.ensure('default', backend as never);
+  const issue = new IssueCertificateUseCase(store, registry, systemClock);
+  const verifier = new IssuedIdentityVerifier(store, systemClock);
+
+  const csrs = Array.from({ length: 64 }, () =>
+    createCsr(generateKeyPairSync('ec', { namedCurve: 'P-256' })),
+  );
+  const command = (i: number) => ({
+    mesh: 'default',
+    dataplane: 'web-1',
+    reason: 'new' as const,
+    csrPem: csrs[i % csrs.length]!,
+  });
+  const answers: IssueCertificateResult[] = [];
+  for (let i = 0; i < csrs.length; i++) answers.push(await issue.execute(command(i)));
+
+  let s = 0;
+  let v = 0;
+  const sign = () => issue.execute(command(s++));
+  const verify = () => verifier.verify(command(v), answers[v++ % answers.length]!);
+  await measureRoundAsync(sign, 200);
+  await measureRoundAsync(verify, 200);
+  const signRates: number[] = [];
+  const verifyRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    signRates.push(await measureRoundAsync(sign, ROUND_MS));
+    verifyRates.push(await measureRoundAsync(verify, ROUND_MS));
+  }
+  const signRate = median(signRates);
+  const verifyRate = median(verifyRates);
+  console.log('\nmesh-api check of an answered certificate, RSA-2048 builtin CA, EC P-256 CSR, one core');
+  console.log(`  sign (ca-signer's use case)   ${formatRate(signRate)}   reference`);
+  console.log(`  verify (mesh-api)             ${formatRate(verifyRate)}`);
+  console.log(
+    `  verify time / sign time       ${formatRatio(signRate / verifyRate)}   (${ROUNDS} rounds, medians)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
