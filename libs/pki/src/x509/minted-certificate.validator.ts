@@ -14,6 +14,8 @@ export interface MintedCheckInput {
   readonly hash: string;
   readonly expectedUris: readonly string[];
   readonly now: Date;
+  /** How errors name it (default `minted certificate`). */
+  readonly what?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface MintedCheckInput {
  */
 export function checkMinted(input: MintedCheckInput): CertificateFields {
   const fail = (reason: string, cause?: unknown): never => {
-    throw new IssuedCertificateInvalidError(`minted certificate ${reason}`, { cause });
+    throw new IssuedCertificateInvalidError(`${input.what ?? 'minted certificate'} ${reason}`, { cause });
   };
   let fields: ReturnType<typeof readCertificateFields> | undefined;
   let signed = false;
@@ -83,5 +85,5 @@ export function checkAnswered(input: {
       'answered certificate is not one PEM certificate of a known algorithm',
     );
   }
-  return checkMinted({ ...input, certDer, hash });
+  return checkMinted({ ...input, certDer, hash, what: 'answered certificate' });
 }
