@@ -163,8 +163,44 @@ describe('deploy/k8s', () => {
     expect(of('Service', 'redis')).toBeDefined();
     expect(
       Object.keys((of('Secret', 'meshtls') as unknown as { stringData: object }).stringData).sort(),
-    ).toEqual(['MESH_ADMIN_TOKEN', 'MESH_SECRET_KEY']);
+    ).toEqual(['MESH_ADMIN_TOKEN', 'MESH_REDIS_PASSWORD', 'MESH_SECRET_KEY']);
     for (const doc of docs.filter((d) => d.kind !== 'Namespace'))
       expect(doc.metadata.namespace).toBe('meshtls');
+  });
+
+  it('runs NATS with the shipped users, each role with its own, Redis with a password, both fenced off', () => {
+    const nats = of('StatefulSet', 'nats')!.spec!.template.spec;
+    expect(nats.containers[0].args).toContain('-c=/etc/nats/meshtls/nats.conf');
+    expect(nats.volumes).toContainEqual({ name: 'auth', configMap: { name: 'nats-auth' } });
+    const natsEnv = nats.containers[0].env.map((e: { name: string }) => e.name);
+    for (const role of CONTROL_PLANE_ROLES) {
+      expect(natsEnv).toContain(natsPasswordVariable(role));
+      const [container] = of('Deployment', role)!.spec!.template.spec.containers;
+      expect(container.env).toEqual(
+        expect.arrayContaining([
+          { name: 'MESH_NATS_USER', value: role },
+          { name: 'MESH_NATS_PASSWORD', valueFrom: { secretKeyRef: { name: 'meshtls-nats', key: role } } },
+        ]),
+      );
+    }
+    expect(of('Deployment', 'redis')!.spec!.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--requirepass', '$(MESH_REDIS_PASSWORD)']),
+    );
+    // Only the control plane's pods (app.kubernetes.io/name: meshtls) reach the clients' ports.
+    for (const [name, port] of [
+      ['nats', 4222],
+      ['redis', 6379],
+    ] as const) {
+      const policy = of('NetworkPolicy', name)!.spec!;
+      expect(policy.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
+      expect(policy.ingress[0]).toEqual({
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'meshtls' } } }],
+        ports: [{ port }],
+      });
+      const clientRules = policy.ingress.filter((r: { ports: { port: number }[] }) =>
+        r.ports.some((p) => p.port === port),
+      );
+      expect(clientRules).toHaveLength(1);
+    }
   });
 });
