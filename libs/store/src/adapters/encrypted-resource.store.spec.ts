@@ -39,13 +39,28 @@ describe('EncryptedResourceStore', () => {
     expect(updated.spec).toEqual({ data: 'bmV3' });
   });
 
-  it('passes other types and plaintext values written before encryption through', async () => {
+  it('passes other types through, and refuses a plaintext value where a Secret should be', async () => {
     await store.create({ type: 'Mesh', name: 'default' }, { data: 'not a secret' });
     expect((await inner.get({ type: 'Mesh', name: 'default' }))?.spec).toEqual({ data: 'not a secret' });
-    await inner.create({ type: 'Secret', mesh: 'default', name: 'legacy' }, { data: 'cGxhaW4=' });
-    expect((await store.get({ type: 'Secret', mesh: 'default', name: 'legacy' }))?.spec).toEqual({
-      data: 'cGxhaW4=',
+    // Written straight into the store (the KV bucket), around the encryption: never honoured.
+    const forged = {
+      type: 'Secret',
+      mesh: 'default',
+      name: 'dataplane-token-signing-key-default-1',
+    } as const;
+    await inner.create(forged, { data: 'cGxhaW4=' });
+    await expect(store.get(forged)).rejects.toMatchObject({ code: 'secret.decrypt-failed' });
+    await expect(store.get(forged)).rejects.not.toThrow(/cGxhaW4=/);
+    const errors: Error[] = [];
+    const watching = new EncryptedResourceStore(inner, new SecretCipher(key), {
+      onWatchError: (e) => errors.push(e),
     });
+    const seen: ResourceChange[] = [];
+    const stop = watching.watch((c) => seen.push(c));
+    await inner.update(forged, { data: 'b3RoZXI=' }, (await inner.get(forged))!.meta.version);
+    stop();
+    expect(seen).toEqual([]);
+    expect(errors.map((e) => (e as SecretDecryptionError).code)).toEqual(['secret.decrypt-failed']);
   });
 
   it('fails with a coded error, not garbage, under another key or for a moved value', async () => {

@@ -16,9 +16,9 @@ export interface EncryptedResourceStoreOptions {
 
 /**
  * Encrypts `spec.data` of Secret and GlobalSecret resources before they reach `inner` and decrypts it on
- * the way out; other types and other fields pass through. Values not in the encrypted format are returned
- * as stored, so a store written before encryption was turned on stays readable (and is encrypted on its
- * next write). A value that is encrypted but does not decrypt raises `SecretDecryptionError`.
+ * the way out; other types and other fields pass through. A stored Secret must be authenticated
+ * ciphertext: a value that is not (plaintext written straight into the store, data of another type) or
+ * that does not decrypt raises `SecretDecryptionError`, and is never returned as if it were the Secret.
  */
 export class EncryptedResourceStore implements ResourceStore {
   constructor(
@@ -74,9 +74,9 @@ export class EncryptedResourceStore implements ResourceStore {
 
   private open(record: ResourceRecord): ResourceRecord {
     const spec = record.spec;
-    if (!SECRET_TYPES.has(record.meta.type) || !hasStringData(spec) || !this.cipher.isEncrypted(spec.data)) {
-      return record;
-    }
+    // Nothing to protect without string data (seal leaves such a spec as it is, too); string data must
+    // be ciphertext, which decrypt checks.
+    if (!SECRET_TYPES.has(record.meta.type) || !hasStringData(spec)) return record;
     return {
       meta: record.meta,
       spec: { ...spec, data: this.cipher.decrypt(spec.data, formatKey(record.meta)) },
