@@ -35,8 +35,11 @@ export interface ResourceStore {
   /** Deletes; with `expectedVersion`, only if it is still the current version. */
   delete(key: ResourceKey, expectedVersion?: number): Promise<void>;
   /**
-   * Calls `listener` for every change made after the call, by this client or any other (another replica
-   * writing to the same NATS bucket). Returns a function that stops the watch.
+   * Calls `listener` for changes made after the call, by this client or any other (another replica
+   * writing to the same NATS bucket), in version order. A key's latest state is always delivered; a
+   * version superseded before it was delivered may be skipped (a NATS KV bucket keeps one revision per
+   * key), so a listener must act on the state it is told, not count changes. Returns a function that
+   * stops the watch.
    */
   watch(listener: (change: ResourceChange) => void): () => void;
   close(): Promise<void>;

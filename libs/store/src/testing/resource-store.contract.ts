@@ -163,8 +163,12 @@ export function describeResourceStoreContract(
       await store.create(meshKey('before'), {});
       const changes: ResourceChange[] = [];
       const stop = store.watch((c) => changes.push(c));
+      // Each write waits for the previous one to be seen: a version superseded before it is delivered may
+      // be skipped (see the next test), so only then is every change promised.
       const created = await store.create(mesh('default', 'w.1'), { v: 1 });
+      await waitFor(() => expect(changes).toHaveLength(1));
       const updated = await store.update(mesh('default', 'w.1'), { v: 2 }, created.meta.version);
+      await waitFor(() => expect(changes).toHaveLength(2));
       await store.delete(mesh('default', 'w.1'));
       await waitFor(() => expect(changes).toHaveLength(3));
       expect(changes[0]).toEqual({ kind: 'upsert', record: created });
@@ -184,6 +188,26 @@ export function describeResourceStoreContract(
       await waitFor(() => expect(probe).toHaveLength(1));
       stopProbe();
       expect(changes).toHaveLength(3);
+    });
+
+    it('tells watchers the latest state of a key after fast writes, never an older one after a newer', async () => {
+      const changes: ResourceChange[] = [];
+      const stop = store.watch((c) => changes.push(c));
+      const key = mesh('default', 'fast');
+      const versions = [(await store.create(key, { v: 0 })).meta.version];
+      for (let v = 1; v <= 20; v++)
+        versions.push((await store.update(key, { v }, versions.at(-1)!)).meta.version);
+      const last = await store.update(key, { v: 'last' }, versions.at(-1)!);
+      await waitFor(() => expect(changes.at(-1)).toEqual({ kind: 'upsert', record: last }));
+      await store.delete(key);
+      await waitFor(() => expect(changes.at(-1)).toMatchObject({ kind: 'delete', key }));
+      stop();
+      const seen = changes.map((c) => (c.kind === 'upsert' ? c.record.meta.version : c.version));
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const c of changes) {
+        if (c.kind === 'upsert') expect(versions.concat(last.meta.version)).toContain(c.record.meta.version);
+      }
     });
 
     it('keeps writing when a watcher throws', async () => {
