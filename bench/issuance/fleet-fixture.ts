@@ -17,6 +17,10 @@ export interface SeededMesh {
   readonly mesh: string;
   readonly label: string;
   readonly dataplanes: readonly string[];
+  /** What mesh-api names in its requests: the Mesh's revision, its enabled backend, each Dataplane's revision. */
+  readonly meshVersion: number;
+  readonly backend: string;
+  readonly dataplaneVersions: readonly number[];
   /** The signing CA's key, for the reference measurement (`crypto.sign` with the same key). */
   readonly caKeyPem: string;
 }
@@ -42,7 +46,7 @@ export async function seedMeshes(
   const store = new EncryptedResourceStore(kv, new SecretCipher(secretKey));
   try {
     const rsa = { mesh: 'bench-rsa', label: 'builtin RSA-2048 CA' };
-    await store.create(
+    const rsaMesh = await store.create(
       { type: ResourceType.Mesh, name: rsa.mesh },
       {
         mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] },
@@ -66,7 +70,7 @@ export async function seedMeshes(
       now: new Date(),
     });
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    await store.create(
+    const ecMesh = await store.create(
       { type: ResourceType.Mesh, name: ec.mesh },
       {
         mtls: {
@@ -83,9 +87,10 @@ export async function seedMeshes(
     );
 
     const names = Array.from({ length: dataplanes }, (_, i) => `dp-${i}`);
+    const versions: Record<string, number[]> = { [rsa.mesh]: [], [ec.mesh]: [] };
     for (const mesh of [rsa.mesh, ec.mesh]) {
       for (const [i, name] of names.entries()) {
-        await store.create(
+        const created = await store.create(
           { type: ResourceType.Dataplane, mesh, name },
           {
             networking: {
@@ -94,11 +99,26 @@ export async function seedMeshes(
             },
           },
         );
+        versions[mesh]!.push(created.meta.version);
       }
     }
     return [
-      { ...rsa, dataplanes: names, caKeyPem: secretBytes(rsaKey!.spec as SecretSpec).toString('utf8') },
-      { ...ec, dataplanes: names, caKeyPem: keyPem },
+      {
+        ...rsa,
+        dataplanes: names,
+        meshVersion: rsaMesh.meta.version,
+        backend: 'ca-1',
+        dataplaneVersions: versions[rsa.mesh]!,
+        caKeyPem: secretBytes(rsaKey!.spec as SecretSpec).toString('utf8'),
+      },
+      {
+        ...ec,
+        dataplanes: names,
+        meshVersion: ecMesh.meta.version,
+        backend: 'ec',
+        dataplaneVersions: versions[ec.mesh]!,
+        caKeyPem: keyPem,
+      },
     ];
   } finally {
     await store.close();

@@ -30,11 +30,14 @@ function issuer(bus: MessageBus, mesh: SeededMesh, csrs: readonly string[]) {
       const reply = await bus.request(issueCertificate, {
         mesh: mesh.mesh,
         dataplane: mesh.dataplanes[i % mesh.dataplanes.length],
+        meshVersion: mesh.meshVersion,
+        dataplaneVersion: mesh.dataplaneVersions[i % mesh.dataplanes.length],
+        backend: mesh.backend,
         csrPem: csrs[i % csrs.length],
         reason: 'new',
         requestId: randomUUID(),
       });
-      return reply.status;
+      return reply.status === 'stale' ? 'failed' : reply.status;
     } catch {
       return 'failed';
     }

@@ -51,11 +51,15 @@ async function main(): Promise<void> {
   const csrs = Array.from({ length: 64 }, () =>
     createCsr(generateKeyPairSync('ec', { namedCurve: 'P-256' })),
   );
+  const facts = await verifier.facts('default', 'web-1');
   const command = (i: number) => ({
     mesh: 'default',
     dataplane: 'web-1',
     reason: 'new' as const,
     csrPem: csrs[i % csrs.length]!,
+    meshVersion: facts.mesh.meta.version,
+    dataplaneVersion: facts.dataplane.meta.version,
+    backend: facts.backend.name,
   });
   const answers: IssueCertificateResult[] = [];
   for (let i = 0; i < csrs.length; i++) answers.push(await issue.execute(command(i)));
@@ -63,7 +67,9 @@ async function main(): Promise<void> {
   let s = 0;
   let v = 0;
   const sign = () => issue.execute(command(s++));
-  const verify = () => verifier.verify(command(v), answers[v++ % answers.length]!);
+  // mesh-api's whole side: reading what it asks for from its store, then checking the answer against it.
+  const verify = async () =>
+    verifier.verify(command(v), await verifier.facts('default', 'web-1'), answers[v++ % answers.length]!);
   await measureRoundAsync(sign, 200);
   await measureRoundAsync(verify, 200);
   const signRates: number[] = [];

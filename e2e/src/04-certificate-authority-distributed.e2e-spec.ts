@@ -1,8 +1,10 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { issueCertificate } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
-import { NatsBus } from '@meshtls/store';
-import { OpensslWorkspace } from '@meshtls/testing';
+import type { MeshSpec, ResourceRecord } from '@meshtls/domain';
+import { NatsBus, NatsKvResourceStore, connectNats } from '@meshtls/store';
+import { systemClock } from '@meshtls/util';
+import { OpensslWorkspace, eventually } from '@meshtls/testing';
 import { http } from '../support/cli';
 import { Topology } from '@meshtls/testing';
 
@@ -12,6 +14,26 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
   let topology: Topology;
   let bus: NatsBus;
   let openssl: OpensslWorkspace;
+  let kv: NatsKvResourceStore;
+  let kvConnection: Awaited<ReturnType<typeof connectNats>>;
+
+  /** What mesh-api names in a request for `dataplane`: the revisions and backend the bucket holds. */
+  const facts = async (mesh: string, dataplane: string) => {
+    // This reader learns of mesh-api's writes from its watch, a moment after the PUT was answered.
+    let m: ResourceRecord | undefined;
+    let d: ResourceRecord | undefined;
+    await eventually(async () => {
+      m = await kv.get({ type: 'Mesh', name: mesh });
+      d = await kv.get({ type: 'Dataplane', mesh, name: dataplane });
+      expect([m, d]).not.toContain(undefined);
+    });
+    if (!m || !d) throw new Error(`${mesh}/${dataplane} not in the bucket`);
+    return {
+      meshVersion: m.meta.version,
+      dataplaneVersion: d.meta.version,
+      backend: (m.spec as MeshSpec).mtls!.enabledBackend!,
+    };
+  };
 
   beforeAll(async () => {
     topology = await Topology.start(2);
@@ -21,9 +43,21 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
       ...topology.natsClient('mesh-api'),
     });
     openssl = new OpensslWorkspace();
+    kvConnection = await connectNats({
+      servers: [topology.nats.url],
+      name: 'e2e-kv-reader',
+      ...topology.natsClient('mesh-api'),
+    });
+    kv = await NatsKvResourceStore.connect({
+      nc: kvConnection,
+      bucket: 'mesh-resources',
+      clock: systemClock,
+    });
   }, 90_000);
 
   afterAll(async () => {
+    await kv?.close();
+    await kvConnection?.close();
     await bus?.close();
     await topology?.stop();
     openssl?.close();
@@ -97,11 +131,12 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
     const reply = await bus.request(issueCertificate, {
       mesh: 'race-1',
       dataplane: 'web-1',
+      ...(await facts('race-1', 'web-1')),
       csrPem,
       reason: 'new',
       requestId: randomUUID(),
     });
-    if (reply.status !== 'issued') throw new Error(`shed: ${reply.reason}`);
+    if (reply.status !== 'issued') throw new Error(`${reply.status}: ${reply.reason}`);
     const anchor = reply.trustBundle.find((t) => t.backend === 'ca-1')!;
     const caFile = openssl.write('ca.pem', anchor.certPem);
     const leafFile = openssl.write('leaf.pem', reply.certificate.certPem);
@@ -153,11 +188,12 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
     const reply = await bus.request(issueCertificate, {
       mesh: 'corp',
       dataplane: 'api-1',
+      ...(await facts('corp', 'api-1')),
       csrPem: createCsr({ privateKey, publicKey }),
       reason: 'new',
       requestId: randomUUID(),
     });
-    if (reply.status !== 'issued') throw new Error(`shed: ${reply.reason}`);
+    if (reply.status !== 'issued') throw new Error(`${reply.status}: ${reply.reason}`);
     expect(reply.trustBundle).toEqual([
       { backend: 'corp', certPem: new X509Certificate(root.certPem).toString() },
     ]);

@@ -23,7 +23,7 @@ export {
 } from './ca/ca.errors';
 export { ValidateMtlsUseCase } from './ca/validate-mtls.use-case';
 export { EnsureCaBackendsUseCase } from './ca/ensure-ca-backends.use-case';
-export { IssueCertificateUseCase } from './ca/issue-certificate.use-case';
+export { IssueCertificateUseCase, StaleIssueRequestError } from './ca/issue-certificate.use-case';
 export type { IssueCertificateCommand, IssueCertificateResult } from './ca/issue-certificate.use-case';
 export { BusMeshCaGateway } from './ca/mesh-ca.gateway';
 export type { MeshCaGateway } from './ca/mesh-ca.gateway';

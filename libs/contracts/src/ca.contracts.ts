@@ -63,8 +63,11 @@ export type TrustAnchorDto = z.infer<typeof trustAnchor>;
 
 /**
  * A dataplane certificate from ca-signer. The identity comes from the stored Dataplane, never from the
- * request; the CSR (always sent: no private key ever crosses the bus) only contributes its public key. When ca-signer is saturated it answers `shed` with
- * how long to wait, instead of queueing without bound.
+ * request; the CSR (always sent: no private key ever crosses the bus) only contributes its public key.
+ * The request names the Mesh and Dataplane revisions mesh-api acted on and the backend it chose from
+ * that Mesh: ca-signer signs exactly those (waiting, bounded, for its store to hold them), or answers
+ * `stale` and signs nothing. When ca-signer is saturated it answers `shed` with how long to wait,
+ * instead of queueing without bound.
  */
 export const issueCertificate = defineRequest({
   subject: 'mesh.ca.issue.v1',
@@ -73,6 +76,9 @@ export const issueCertificate = defineRequest({
     dataplane: z.string(),
     csrPem: z.string().max(16 * 1024),
     reason: issueReason,
+    meshVersion: z.number().int().positive(),
+    dataplaneVersion: z.number().int().positive(),
+    backend: z.string().min(1),
     /** Correlates one request across retries and logs. */
     requestId: z.string().min(1).max(128),
   }),
@@ -83,6 +89,7 @@ export const issueCertificate = defineRequest({
       trustBundle: z.array(trustAnchor),
     }),
     z.object({ status: z.literal('shed'), retryAfterMs: z.number().int().nonnegative(), reason: z.string() }),
+    z.object({ status: z.literal('stale'), reason: z.string() }),
   ]),
   timeoutMs: 10_000,
 });

@@ -81,16 +81,21 @@ describe('CaSignerModule', () => {
   });
 
   it('signs dataplane certificates under admission control, and counts them on /metrics', async () => {
-    await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, web);
+    const dp = await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, web);
+    const mesh = (await store.get({ type: ResourceType.Mesh, name: 'default' }))!;
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const csrPem = createCsr(keys);
-    const issue = (requestId: string) =>
+    const issue = (requestId: string, over: object = {}) =>
       bus.request(issueCertificate, {
         mesh: 'default',
         dataplane: 'web-1',
         reason: 'new',
         requestId,
         csrPem,
+        meshVersion: mesh.meta.version,
+        dataplaneVersion: dp.meta.version,
+        backend: 'ca-1',
+        ...over,
       });
     const replies = await Promise.all([issue('r-1'), issue('r-2'), issue('r-3')]);
     expect(replies.map((r) => r.status)).toEqual(['issued', 'issued', 'shed']);
@@ -107,6 +112,13 @@ describe('CaSignerModule', () => {
     // Asked again (its answer lost): the same certificate, not a new one.
     const repeated = await issue('r-1');
     expect(repeated).toEqual(issued);
+
+    // Naming a revision it does not hold, or another backend than the enabled one: stale, nothing signed.
+    expect(await issue('r-4', { dataplaneVersion: dp.meta.version - 1 })).toEqual({
+      status: 'stale',
+      reason: expect.stringContaining('the Dataplane of default/web-1 is at revision'),
+    });
+    expect(await issue('r-5', { backend: 'ca-9' })).toMatchObject({ status: 'stale' });
 
     const text = await metrics.metrics();
     expect(text).toMatch(

@@ -5,6 +5,7 @@ import {
   IssueCertificateUseCase,
   IssuePriority,
   IssueRequestLedger,
+  StaleIssueRequestError,
   TrustBundleQuery,
   ValidateMtlsUseCase,
   type CaRegistry,
@@ -73,7 +74,14 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
               // A dataplane that is new or restarted holds no certificate; every other one still has a valid one.
               const first = request.reason === 'new' || request.reason === 'restart';
               const priority = first ? IssuePriority.First : IssuePriority.Renewal;
-              const result = await this.admission.run(priority, () => this.issue.execute(request));
+              let result;
+              try {
+                result = await this.admission.run(priority, () => this.issue.execute(request));
+              } catch (error) {
+                if (!(error instanceof StaleIssueRequestError)) throw error;
+                this.logger.log(`not signed (request ${request.requestId}): ${error.message}`);
+                return { status: 'stale', reason: error.message };
+              }
               if (!result.admitted) {
                 return { status: 'shed', retryAfterMs: result.retryAfterMs, reason: result.reason };
               }

@@ -39,6 +39,22 @@ describe('IssueCertificateUseCase', () => {
   let issue: IssueCertificateUseCase;
   let registry: CaRegistry;
 
+  /** A request naming what the store holds now (as mesh-api does), with `over` changed. */
+  const asked = async (mesh: string, dataplane: string, csrPem: string, over: object = {}) => {
+    const m = await store.get({ type: ResourceType.Mesh, name: mesh });
+    const d = await store.get({ type: ResourceType.Dataplane, mesh, name: dataplane });
+    const spec = m?.spec as { mtls?: { enabledBackend?: string } } | undefined;
+    return {
+      mesh,
+      dataplane,
+      csrPem,
+      meshVersion: m?.meta.version ?? 1,
+      dataplaneVersion: d?.meta.version ?? 1,
+      backend: spec?.mtls?.enabledBackend ?? 'ca-1',
+      ...over,
+    };
+  };
+
   beforeEach(async () => {
     store = new MemoryResourceStore(clock);
     const builtin = new BuiltinCaManager(store, clock);
@@ -56,7 +72,7 @@ describe('IssueCertificateUseCase', () => {
   it('signs the CSR key with the identity of the stored Dataplane, not of the CSR', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const csrPem = createCsr({ privateKey, publicKey });
-    const result = await issue.execute({ mesh: 'default', dataplane: 'web-1', csrPem });
+    const result = await issue.execute(await asked('default', 'web-1', csrPem));
     const cert = new X509Certificate(result.certificate.certPem);
     expect(cert.subjectAltName).toBe(
       'URI:spiffe://default/web, URI:spiffe://default/web-admin, URI:kuma://version/v2',
@@ -72,19 +88,15 @@ describe('IssueCertificateUseCase', () => {
 
   it('puts every backend of the mesh in the trust bundle', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const result = await issue.execute({
-      mesh: 'default',
-      dataplane: 'web-1',
-      csrPem: createCsr({ privateKey, publicKey }),
-    });
+    const result = await issue.execute(await asked('default', 'web-1', createCsr({ privateKey, publicKey })));
     expect(result.trustBundle.map((a) => a.backend)).toEqual(['ca-1', 'ca-2']);
   });
 
   it("signs, for a dataplane that sends no CSR, the RSA-2048 key and CSR mesh-api made (Kuma's way)", async () => {
     const sent: string[] = [];
-    const result = await issueWithCsr({ mesh: 'default', dataplane: 'web-1', reason: 'new' }, (csrPem) => {
+    const result = await issueWithCsr({}, async (csrPem) => {
       sent.push(csrPem);
-      return issue.execute({ mesh: 'default', dataplane: 'web-1', csrPem });
+      return issue.execute(await asked('default', 'web-1', csrPem));
     });
     // What goes to ca-signer is a CSR, never a key; the key stays with the caller.
     expect(sent).toHaveLength(1);
@@ -100,9 +112,7 @@ describe('IssueCertificateUseCase', () => {
     const a = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const b = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const forged = createCsr({ privateKey: a.privateKey, publicKey: b.publicKey });
-    await expect(
-      issue.execute({ mesh: 'default', dataplane: 'web-1', csrPem: forged }),
-    ).rejects.toMatchObject({
+    await expect(issue.execute(await asked('default', 'web-1', forged))).rejects.toMatchObject({
       code: 'csr.invalid',
     });
   });
@@ -110,25 +120,28 @@ describe('IssueCertificateUseCase', () => {
   it('gives clear errors: mTLS disabled, unknown dataplane, unknown mesh', async () => {
     await store.create({ type: ResourceType.Mesh, name: 'plain' }, {});
     await store.create({ type: ResourceType.Dataplane, mesh: 'plain', name: 'dp' }, dataplane);
-    await expect(issue.execute({ mesh: 'plain', dataplane: 'dp', csrPem: anyCsr() })).rejects.toMatchObject({
+    await expect(issue.execute(await asked('plain', 'dp', anyCsr()))).rejects.toMatchObject({
       code: 'ca.mtls-disabled',
       message: 'mTLS is disabled on mesh "plain": set mtls.enabledBackend to issue certificates',
     });
-    await expect(
-      issue.execute({ mesh: 'default', dataplane: 'nope', csrPem: anyCsr() }),
-    ).rejects.toMatchObject({
+    await expect(issue.execute(await asked('default', 'nope', anyCsr()))).rejects.toMatchObject({
       code: 'ca.dataplane-not-found',
     });
-    await expect(issue.execute({ mesh: 'nope', dataplane: 'web-1', csrPem: anyCsr() })).rejects.toMatchObject(
-      {
-        code: 'ca.mesh-not-found',
-      },
-    );
+    await expect(issue.execute(await asked('nope', 'web-1', anyCsr()))).rejects.toMatchObject({
+      code: 'ca.mesh-not-found',
+    });
   });
 
-  it('waits a moment for a Dataplane its store has not seen yet (registered by mesh-api just before)', async () => {
-    // Written only once the use case watches for it, so the waiting path (not the first read) finds it.
-    const watching = new Promise<void>((resolve) => {
+  /** The version the memory store gives its next write: it numbers every write of the store in turn. */
+  const nextVersion = async () => {
+    const types = [ResourceType.Mesh, ResourceType.Dataplane, ResourceType.Secret];
+    const lists = await Promise.all(types.map((t) => store.list(t)));
+    return 1 + Math.max(...lists.flatMap((l) => l.items.map((r) => r.meta.version)));
+  };
+
+  /** Resolves once the use case watches the store: what it waits for is written after, on the waiting path. */
+  const watched = () =>
+    new Promise<void>((resolve) => {
       const watch = store.watch.bind(store);
       store.watch = (listener) => {
         const stop = watch(listener);
@@ -136,12 +149,58 @@ describe('IssueCertificateUseCase', () => {
         return stop;
       };
     });
+
+  it('waits a moment for a Dataplane its store has not seen yet (registered by mesh-api just before)', async () => {
+    const watching = watched();
     // A wait no loaded machine outlasts: the test asserts the record is found, not how fast.
     const patient = new IssueCertificateUseCase(store, registry, clock, undefined, 60_000);
-    const pending = patient.execute({ mesh: 'default', dataplane: 'late-1', csrPem: anyCsr() });
+    // The memory store numbers every write of the store in turn: the next one is the Dataplane's.
+    const next = await nextVersion();
+    const pending = patient.execute(await asked('default', 'late-1', anyCsr(), { dataplaneVersion: next }));
     await watching;
-    await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'late-1' }, dataplane);
+    const created = await store.create(
+      { type: ResourceType.Dataplane, mesh: 'default', name: 'late-1' },
+      dataplane,
+    );
+    expect(created.meta.version).toBe(next);
     const result = await pending;
     expect(new X509Certificate(result.certificate.certPem).subjectAltName).toContain('spiffe://default/web');
+  });
+
+  it('signs exactly the revisions the request names: waits for a newer one, answers stale for another', async () => {
+    const request = await asked('default', 'web-1', anyCsr());
+    const dpKey = { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' } as const;
+    // Named a revision this store has not caught up with: waited for, then signed from it.
+    const watching = watched();
+    const patient = new IssueCertificateUseCase(store, registry, clock, undefined, 60_000);
+    const renamed = {
+      networking: { ...dataplane.networking, inbound: [{ port: 8080, tags: { 'kuma.io/service': 'api' } }] },
+    };
+    const next = await nextVersion();
+    const pending = patient.execute({ ...request, dataplaneVersion: next });
+    await watching;
+    const updated = await store.update(dpKey, renamed, request.dataplaneVersion);
+    expect(updated.meta.version).toBe(next);
+    expect(new X509Certificate((await pending).certificate.certPem).subjectAltName).toBe(
+      'URI:spiffe://default/api',
+    );
+
+    // Named an older revision than the store holds (mesh-api behind): nothing is signed.
+    await expect(issue.execute(request)).rejects.toMatchObject({
+      code: 'ca.stale-request',
+      message: expect.stringContaining(
+        `the Dataplane of default/web-1 is at revision ${updated.meta.version}`,
+      ),
+    });
+    // A backend that is not the one enabled at the named revision: nothing is signed.
+    const current = await asked('default', 'web-1', anyCsr());
+    await expect(issue.execute({ ...current, backend: 'ca-2' })).rejects.toMatchObject({
+      code: 'ca.stale-request',
+      message: expect.stringContaining('the request names backend "ca-2"'),
+    });
+    // A revision that never comes: after the wait, stale rather than signed from another one.
+    await expect(issue.execute({ ...current, meshVersion: current.meshVersion + 100 })).rejects.toMatchObject(
+      { code: 'ca.stale-request' },
+    );
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@meshtls/domain';
 import { verifyCsr } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
-import type { Clock } from '@meshtls/util';
+import { MeshError, type Clock } from '@meshtls/util';
 import type { CaRegistry } from './ca-registry';
 import { TrustBundleQuery } from './trust-bundle.query';
 import { recordOrWait } from '../resources/record-awaiter';
@@ -21,6 +21,12 @@ export interface IssueCertificateCommand {
   readonly dataplane: string;
   /** The CSR (the dataplane's, or mesh-api's for a dataplane that sends none): only its public key is used. */
   readonly csrPem: string;
+  /** The revision of the Mesh the requester acted on. */
+  readonly meshVersion: number;
+  /** The revision of the Dataplane the requester acted on: its names come from it. */
+  readonly dataplaneVersion: number;
+  /** The backend the requester found enabled in that Mesh: the one that signs. */
+  readonly backend: string;
 }
 
 export interface IssueCertificateResult {
@@ -30,8 +36,19 @@ export interface IssueCertificateResult {
 }
 
 /**
- * Issues a dataplane certificate from the mesh's enabled backend. The names come from the stored
- * Dataplane (never from the CSR); the certificate is checked before it leaves (SigningCa.issue).
+ * The request names a Mesh or Dataplane revision this store does not hold (after waiting for it), or a
+ * backend that is not the one enabled at that revision: the requester and this signer disagree on the
+ * facts, and nothing is signed. The requester reads its own store again and asks with what it holds.
+ */
+export class StaleIssueRequestError extends MeshError {
+  readonly code = 'ca.stale-request';
+}
+
+/**
+ * Issues a dataplane certificate from exactly the revisions the requester acted on: the Mesh and
+ * Dataplane it names (waited for while this store catches up, up to `catchUpMs`), and the backend it
+ * chose from that Mesh. The names come from the stored Dataplane (never from the CSR); the certificate
+ * is checked before it leaves (SigningCa.issue).
  */
 export class IssueCertificateUseCase {
   constructor(
@@ -51,17 +68,32 @@ export class IssueCertificateUseCase {
       this.store,
       { type: ResourceType.Mesh, name: command.mesh },
       this.catchUpMs,
+      command.meshVersion,
     );
     if (!mesh) throw new MeshNotFoundError(command.mesh);
-    const meshSpec = mesh.spec as MeshSpec;
-    const backend = enabledBackendOf(meshSpec);
-    if (!backend) throw new MtlsDisabledError(command.mesh);
     const dataplane = await recordOrWait(
       this.store,
       { type: ResourceType.Dataplane, mesh: command.mesh, name: command.dataplane },
       this.catchUpMs,
+      command.dataplaneVersion,
     );
     if (!dataplane) throw new DataplaneNotFoundError(command.mesh, command.dataplane);
+    const stale = (what: string, held: number, asked: number) =>
+      new StaleIssueRequestError(
+        `${what} of ${command.mesh}/${command.dataplane} is at revision ${held} here, the request names ${asked}`,
+      );
+    if (mesh.meta.version !== command.meshVersion)
+      throw stale('the Mesh', mesh.meta.version, command.meshVersion);
+    if (dataplane.meta.version !== command.dataplaneVersion)
+      throw stale('the Dataplane', dataplane.meta.version, command.dataplaneVersion);
+    const meshSpec = mesh.spec as MeshSpec;
+    const backend = enabledBackendOf(meshSpec);
+    if (!backend) throw new MtlsDisabledError(command.mesh);
+    if (backend.name !== command.backend) {
+      throw new StaleIssueRequestError(
+        `the request names backend "${command.backend}", mesh ${command.mesh} at revision ${mesh.meta.version} enables "${backend.name}"`,
+      );
+    }
     const uris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
 
     const publicKey = verifyCsr(command.csrPem);

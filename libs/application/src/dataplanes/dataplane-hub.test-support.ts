@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { trustBundle, type DataplaneServerMessage, type IssueReason } from '@meshtls/contracts';
+import type { DataplaneServerMessage, IssueReason } from '@meshtls/contracts';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { InProcessBus, MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
@@ -9,11 +9,11 @@ import { CaRegistry } from '../ca/ca-registry';
 import { DataSourceReader } from '../ca/data-source.reader';
 import { IssueCertificateUseCase } from '../ca/issue-certificate.use-case';
 import { ProvidedCaManager } from '../ca/provided-ca.manager';
-import { TrustBundleQuery } from '../ca/trust-bundle.query';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
-import { issueWithCsr, type IdentityIssuer } from './identity-issuer';
+import type { IdentityIssuer } from './identity-issuer';
+import { IssuedIdentityVerifier, VerifyingIdentityIssuer } from './issued-identity.verifier';
 
 /** Test support for the hub's specs: real stores, bus and CAs in memory, fake dataplanes. */
 export const clock = new FakeClock('2026-06-01T00:00:00Z');
@@ -96,18 +96,18 @@ export class HubWorld {
       provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
     });
     const issue = new IssueCertificateUseCase(this.store, registry, clock);
+    const verified = new VerifyingIdentityIssuer(
+      (command) => issue.execute(command),
+      new IssuedIdentityVerifier(this.store, clock),
+    );
     const issuer: IdentityIssuer = {
       issue: async (command) => {
         this.issued.push(command.reason);
-        return issueWithCsr(command, (csrPem) => issue.execute({ ...command, csrPem }));
+        return verified.issue(command);
       },
+      trustBundle: (mesh, spec) => verified.trustBundle(mesh, spec),
     };
-    const query = new TrustBundleQuery(this.store, registry);
     this.stops.push(registry.followChanges(this.store));
-    const sub = this.bus.serve(trustBundle, async (r) => ({ trustBundle: await query.execute(r.mesh) }), {
-      queue: 'ca-signer',
-    });
-    this.stops.push(() => void sub.unsubscribe());
     const hub = new DataplaneHub({
       store: this.store,
       leases: this.leases,

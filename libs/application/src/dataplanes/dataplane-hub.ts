@@ -1,5 +1,4 @@
 import {
-  trustBundle as trustBundleContract,
   type DataplaneClientMessage,
   type DataplaneHello,
   type IssueReason,
@@ -206,10 +205,11 @@ export class DataplaneHub {
         for (const s of mine) this.end(s, StreamStatus.NotFound, `mesh "${key.name}" was deleted`);
         return;
       }
-      // One view and at most one bundle request per change, however many dataplanes of the mesh are here.
-      const view = meshMtlsView(change.record.spec as MeshSpec);
+      // One view and at most one bundle read per change, however many dataplanes of the mesh are here.
+      const spec = change.record.spec as MeshSpec;
+      const view = meshMtlsView(spec);
       let bundle: Promise<TrustAnchorDto[]> | undefined;
-      const bundleOnce = () => (bundle ??= this.currentBundle(key.name, view.supportedBackends));
+      const bundleOnce = () => (bundle ??= this.deps.issuer.trustBundle(key.name, spec));
       await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
       this.traffic.meshChanged(key.name);
     } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
@@ -246,10 +246,15 @@ export class DataplaneHub {
           return;
         }
         if (action === 'trust') {
+          const trustBundle = await bundleOnce();
+          const missing = view.supportedBackends.filter((b) => !trustBundle.some((a) => a.backend === b));
+          if (missing.length > 0) {
+            this.deps.log?.('warn', `${session.key}: no CA readable for backends ${missing.join(', ')}`);
+          }
           session.channel.send({
             type: 'trust',
             supportedBackends: [...view.supportedBackends],
-            trustBundle: await bundleOnce(),
+            trustBundle,
           });
           session.view = view;
           return;
@@ -287,13 +292,14 @@ export class DataplaneHub {
     const csr =
       given ??
       (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.csrTimeoutMs) : undefined);
-    // A certificate from another backend than the one this replica saw enabled means ca-signer has not
-    // seen the change yet: the same CSR is signed again shortly.
-    const { certificate, trustBundle, keyPem } = await untilCurrent(
-      () =>
-        this.deps.issuer.issue({ mesh: session.mesh, dataplane: session.name, csrPem: csr?.csrPem, reason }),
-      (issued) => issued.certificate.backend === session.view.enabledBackend,
-    );
+    // The issuer signs from this replica's store as it is now (Mesh, Dataplane, enabled backend): at least
+    // as new as the session's view, which the same store's watch feeds.
+    const { certificate, trustBundle, keyPem } = await this.deps.issuer.issue({
+      mesh: session.mesh,
+      dataplane: session.name,
+      csrPem: csr?.csrPem,
+      reason,
+    });
     if (session.closed) return;
     this.deps.observer?.issued({
       mesh: session.mesh,
@@ -334,17 +340,6 @@ export class DataplaneHub {
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
   }
 
-  /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */
-  private async currentBundle(mesh: string, expected: readonly string[]): Promise<TrustAnchorDto[]> {
-    const { trustBundle } = await untilCurrent(
-      () => this.deps.bus.request(trustBundleContract, { mesh }),
-      (reply) =>
-        reply.trustBundle.length === expected.length &&
-        reply.trustBundle.every((anchor, i) => anchor.backend === expected[i]),
-    );
-    return trustBundle;
-  }
-
   private async reasonFor(hello: DataplaneHello): Promise<IssueReason> {
     const lease = await this.deps.leases.get(hello.mesh, hello.name);
     if (!lease) return 'new';
@@ -362,17 +357,5 @@ export class DataplaneHub {
 
   private failed(session: DataplaneSession, error: Error): void {
     this.deps.log?.('warn', `${session.key}: ${error.message}`);
-  }
-}
-
-/**
- * ca-signer follows the store on its own and may answer from just before a change this replica has
- * seen: asks again every 250 ms while the answer is not `current`, at most 20 times (then takes it).
- */
-async function untilCurrent<T>(ask: () => Promise<T>, current: (answer: T) => boolean): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const answer = await ask();
-    if (current(answer) || attempt >= 20) return answer;
-    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -1,5 +1,6 @@
 import { issueCertificate, type RequestOf } from '@meshtls/contracts';
 import { InProcessBus } from '@meshtls/store';
+import { StaleIssueRequestError } from '../ca/issue-certificate.use-case';
 import { BusIdentityIssuer, IssueDeadlineError } from './identity-issuer';
 
 const certificate = (serial: string) => ({
@@ -20,7 +21,15 @@ describe('BusIdentityIssuer', () => {
     seen.length = 0;
   });
   afterEach(() => bus.close());
-  const command = { mesh: 'm', dataplane: 'web-1', reason: 'new' as const };
+  const command = {
+    mesh: 'm',
+    dataplane: 'web-1',
+    reason: 'new' as const,
+    csrPem: 'csr',
+    meshVersion: 4,
+    dataplaneVersion: 9,
+    backend: 'ca-1',
+  };
   const noSleep = async () => undefined;
 
   it('asks again, under the same request id, when an attempt gets no answer (its ca-signer died)', async () => {
@@ -35,7 +44,7 @@ describe('BusIdentityIssuer', () => {
       { queue: 'ca-signer' },
     );
     const issuer = new BusIdentityIssuer(bus, { attemptTimeoutMs: 50, sleep: noSleep });
-    const result = await issuer.issue(command);
+    const result = await issuer.sign(command);
     expect(result.certificate.serial).toBe('02');
     expect(seen).toHaveLength(2);
     expect(seen[1]!.requestId).toBe(seen[0]!.requestId);
@@ -54,7 +63,7 @@ describe('BusIdentityIssuer', () => {
       { queue: 'ca-signer' },
     );
     const issuer = new BusIdentityIssuer(bus, { sleep: async (ms) => void waits.push(ms) });
-    expect((await issuer.issue(command)).certificate.serial).toBe('03');
+    expect((await issuer.sign(command)).certificate.serial).toBe('03');
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThanOrEqual(400);
     expect(waits[0]).toBeLessThanOrEqual(500);
@@ -67,7 +76,21 @@ describe('BusIdentityIssuer', () => {
       now: () => now,
       sleep: async (ms) => void (now += ms),
     });
-    await expect(issuer.issue(command)).rejects.toThrow(IssueDeadlineError);
-    await expect(issuer.issue(command)).rejects.toThrow(/m\/web-1 within 1000 ms: no responder/);
+    await expect(issuer.sign(command)).rejects.toThrow(IssueDeadlineError);
+    await expect(issuer.sign(command)).rejects.toThrow(/m\/web-1 within 1000 ms: no responder/);
+  });
+
+  it('sends the revisions and backend it is given, and turns a stale answer into an error', async () => {
+    bus.serve(
+      issueCertificate,
+      async (request) => {
+        seen.push(request);
+        return { status: 'stale' as const, reason: 'the Mesh is at revision 5 here' };
+      },
+      { queue: 'ca-signer' },
+    );
+    const issuer = new BusIdentityIssuer(bus, { sleep: noSleep });
+    await expect(issuer.sign(command)).rejects.toThrow(StaleIssueRequestError);
+    expect(seen).toEqual([expect.objectContaining({ meshVersion: 4, dataplaneVersion: 9, backend: 'ca-1' })]);
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { issueCertificate, type IssueReason } from '@meshtls/contracts';
+import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtls/contracts';
+import type { MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
 import { LeafKeyType, createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError } from '@meshtls/util';
-import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
+import { StaleIssueRequestError, type IssueCertificateResult } from '../ca/issue-certificate.use-case';
 
 export interface IssueIdentityCommand {
   readonly mesh: string;
@@ -17,9 +18,19 @@ export interface IssuedIdentity extends IssueCertificateResult {
   readonly keyPem?: string;
 }
 
-/** Gets a dataplane certificate, wherever it is signed. */
+/** What is signed: a CSR, and the facts mesh-api acted on (see `issueCertificate`). */
+export type SignCommand = IssueIdentityCommand & {
+  readonly csrPem: string;
+  readonly meshVersion: number;
+  readonly dataplaneVersion: number;
+  readonly backend: string;
+};
+
+/** Gets a dataplane certificate, wherever it is signed, and the trust bundle that goes with it. */
 export interface IdentityIssuer {
   issue(command: IssueIdentityCommand): Promise<IssuedIdentity>;
+  /** The anchors of every backend of `mesh` as `spec` names them, for a bundle that changes alone. */
+  trustBundle(mesh: string, spec: MeshSpec): Promise<TrustAnchorDto[]>;
 }
 
 /**
@@ -28,7 +39,7 @@ export interface IdentityIssuer {
  * on the bus.
  */
 export async function issueWithCsr(
-  command: IssueIdentityCommand,
+  command: { readonly csrPem?: string },
   sign: (csrPem: string) => Promise<IssueCertificateResult>,
 ): Promise<IssuedIdentity> {
   if (command.csrPem !== undefined) return sign(command.csrPem);
@@ -61,13 +72,13 @@ const UNANSWERED_BACKOFF_MS = 100;
 const UNANSWERED_BACKOFF_CAP_MS = 2000;
 
 /**
- * Asks ca-signer (over the bus) for certificates. When ca-signer sheds a request it says how long to
+ * Asks ca-signer (over the bus) to sign; `VerifyingIdentityIssuer` decides what to ask and checks the answer. When ca-signer sheds a request it says how long to
  * wait; this waits that long (with jitter, so a fleet does not come back in step) and asks again, until
  * the deadline. An attempt nobody answers (the ca-signer that took it died, or none is up) is asked again
  * under the same request id, which ca-signer answers with the certificate it already made for it, if it
  * made one: one request, one certificate. A bounded number of requests are in flight per replica.
  */
-export class BusIdentityIssuer implements IdentityIssuer {
+export class BusIdentityIssuer {
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly maxInFlight: number;
@@ -89,12 +100,11 @@ export class BusIdentityIssuer implements IdentityIssuer {
     this.onRetry = options.onRetry ?? (() => undefined);
   }
 
-  issue(command: IssueIdentityCommand): Promise<IssuedIdentity> {
-    return issueWithCsr(command, (csrPem) => this.sign({ ...command, csrPem }));
-  }
-
-  /** ca-signer's answer for a CSR, as it came (see VerifyingIdentityIssuer for the checked one). */
-  async sign(command: IssueIdentityCommand & { csrPem: string }): Promise<IssueCertificateResult> {
+  /**
+   * ca-signer's answer for a CSR, as it came (see VerifyingIdentityIssuer for the checked one). An answer
+   * `stale` is a StaleIssueRequestError.
+   */
+  async sign(command: SignCommand): Promise<IssueCertificateResult> {
     const requestId = randomUUID();
     const deadline = this.now() + this.deadlineMs;
     const timeout = this.attemptTimeoutMs === undefined ? undefined : { timeoutMs: this.attemptTimeoutMs };
@@ -118,6 +128,7 @@ export class BusIdentityIssuer implements IdentityIssuer {
       }
       if (reply.status === 'issued')
         return { certificate: reply.certificate, trustBundle: reply.trustBundle };
+      if (reply.status === 'stale') throw new StaleIssueRequestError(reply.reason);
       const wait = reply.retryAfterMs * (1 + Math.random() * 0.25);
       if (this.now() + wait > deadline) {
         throw new IssueDeadlineError(

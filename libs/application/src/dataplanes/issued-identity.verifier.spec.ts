@@ -6,9 +6,29 @@ import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../ca/builtin-ca.manager';
 import { CaRegistry } from '../ca/ca-registry';
 import { DataSourceReader } from '../ca/data-source.reader';
-import { IssueCertificateUseCase, type IssueCertificateResult } from '../ca/issue-certificate.use-case';
+import {
+  IssueCertificateUseCase,
+  StaleIssueRequestError,
+  type IssueCertificateResult,
+} from '../ca/issue-certificate.use-case';
 import { ProvidedCaManager } from '../ca/provided-ca.manager';
-import { IssuedIdentityRejectedError, IssuedIdentityVerifier } from './issued-identity.verifier';
+import type { SignCommand } from './identity-issuer';
+import {
+  IssuedIdentityRejectedError,
+  IssuedIdentityVerifier,
+  VerifyingIdentityIssuer,
+  type IssuanceFacts,
+} from './issued-identity.verifier';
+
+const signCommand = (
+  base: { mesh: string; dataplane: string; reason: 'new'; csrPem: string },
+  f: IssuanceFacts,
+): SignCommand => ({
+  ...base,
+  meshVersion: f.mesh.meta.version,
+  dataplaneVersion: f.dataplane.meta.version,
+  backend: f.backend.name,
+});
 
 const clock = new FakeClock('2026-06-01T00:00:00Z');
 const backend = { name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } } } as MtlsBackend;
@@ -26,6 +46,9 @@ describe('IssuedIdentityVerifier', () => {
   let registry: CaRegistry;
   let issue: IssueCertificateUseCase;
   let verifier: IssuedIdentityVerifier;
+  let facts: IssuanceFacts;
+  /** The request mesh-api makes for web-1: the revisions and backend its store holds. */
+  let asked: SignCommand;
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const csrPem = createCsr(key);
   const command = { mesh: 'default', dataplane: 'web-1', reason: 'new' as const, csrPem };
@@ -43,10 +66,12 @@ describe('IssuedIdentityVerifier', () => {
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, inbound('web'));
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'db-1' }, inbound('db'));
     for (const b of mtls.backends) await builtin.ensure('default', b as never);
+    facts = await verifier.facts('default', 'web-1');
+    asked = signCommand(command, facts);
   });
 
-  const rejection = (answer: IssueCertificateResult, asked = command) =>
-    verifier.verify(asked, answer).then(
+  const rejection = async (answer: IssueCertificateResult, dataplane = 'web-1') =>
+    verifier.verify({ ...asked, dataplane }, await verifier.facts('default', dataplane), answer).then(
       () => undefined,
       (error: unknown) => {
         expect(error).toBeInstanceOf(IssuedIdentityRejectedError);
@@ -56,7 +81,7 @@ describe('IssuedIdentityVerifier', () => {
 
   /** A certificate the mesh's real CA signs, with whatever key, names and validity the forger picks. */
   const forged = async (over: { publicKey?: typeof key.publicKey; uris?: string[]; validityMs?: number }) => {
-    const genuine = await issue.execute(command);
+    const genuine = await issue.execute(asked);
     const ca = await registry.signingCa('default', backend);
     const cert = ca.issue({
       publicKey: over.publicKey ?? key.publicKey,
@@ -78,15 +103,15 @@ describe('IssuedIdentityVerifier', () => {
   };
 
   it('forwards a genuine answer, with the trust bundle of its own store', async () => {
-    const genuine = await issue.execute(command);
-    const checked = await verifier.verify(command, genuine);
+    const genuine = await issue.execute(asked);
+    const checked = await verifier.verify(asked, facts, genuine);
     expect(checked.certificate).toEqual(genuine.certificate);
     expect(checked.trustBundle).toEqual(genuine.trustBundle);
     expect(checked.trustBundle.map((a) => a.backend)).toEqual(['ca-1', 'ca-2']);
   });
 
   it('replaces an anchor slipped into the answer’s trust bundle by its own', async () => {
-    const genuine = await issue.execute(command);
+    const genuine = await issue.execute(asked);
     const rogue = await createBuiltinCa({
       mesh: 'default',
       backend: 'ca-2',
@@ -98,13 +123,13 @@ describe('IssuedIdentityVerifier', () => {
       ...genuine,
       trustBundle: [genuine.trustBundle[0]!, { backend: 'ca-2', certPem: rogue.certPem }],
     };
-    const checked = await verifier.verify(command, answer);
+    const checked = await verifier.verify(asked, facts, answer);
     expect(checked.trustBundle).toEqual(genuine.trustBundle);
     expect(checked.trustBundle[1]!.certPem).not.toBe(rogue.certPem);
   });
 
   it('refuses a certificate of another CA, even one named like the mesh’s', async () => {
-    const genuine = await issue.execute(command);
+    const genuine = await issue.execute(asked);
     const rogue = await createBuiltinCa({
       mesh: 'default',
       backend: 'ca-1',
@@ -135,7 +160,7 @@ describe('IssuedIdentityVerifier', () => {
   it('refuses names the Dataplane’s tags do not give', async () => {
     expect(await rejection(await forged({ uris: ['spiffe://default/db'] }))).toMatch(/carries SAN URIs/);
     // A genuine web-1 certificate answered for db-1.
-    expect(await rejection(await issue.execute(command), { ...command, dataplane: 'db-1' })).toMatch(
+    expect(await rejection(await issue.execute(asked), 'db-1')).toMatch(
       /carries SAN URIs \[spiffe:\/\/default\/web\] instead of \[spiffe:\/\/default\/db\]/,
     );
   });
@@ -145,7 +170,7 @@ describe('IssuedIdentityVerifier', () => {
   });
 
   it('refuses facts stated beside the certificate that are not the certificate’s', async () => {
-    const genuine = await issue.execute(command);
+    const genuine = await issue.execute(asked);
     const later = new Date(Date.parse(genuine.certificate.notAfter) + 86_400_000).toISOString();
     for (const certificate of [
       { ...genuine.certificate, serial: '01' },
@@ -157,12 +182,67 @@ describe('IssuedIdentityVerifier', () => {
     }
   });
 
-  it('refuses a backend the mesh does not have, or whose CA it cannot read', async () => {
-    const genuine = await issue.execute(command);
-    expect(await rejection({ ...genuine, certificate: { ...genuine.certificate, backend: 'ca-9' } })).toMatch(
-      /backend "ca-9" is not a backend of the mesh/,
-    );
+  it('refuses another backend than the enabled one it asked for, or one whose CA it cannot read', async () => {
+    const genuine = await issue.execute(asked);
+    for (const other of ['ca-9', 'ca-2']) {
+      expect(
+        await rejection({ ...genuine, certificate: { ...genuine.certificate, backend: other } }),
+      ).toMatch(`it comes from backend "${other}", not the enabled "ca-1" asked for`);
+    }
     await store.delete({ type: ResourceType.Secret, mesh: 'default', name: 'default.ca-builtin-cert-ca-1' });
     expect(await rejection(genuine)).toMatch(/CA of backend "ca-1" cannot be read here/);
+  });
+
+  describe('VerifyingIdentityIssuer', () => {
+    it('asks for the revisions and backend of its own store and forwards the checked answer', async () => {
+      const sent: SignCommand[] = [];
+      const issuer = new VerifyingIdentityIssuer(async (c) => {
+        sent.push(c);
+        return issue.execute(c);
+      }, verifier);
+      const issued = await issuer.issue(command);
+      expect(sent).toEqual([asked]);
+      expect(issued.certificate.backend).toBe('ca-1');
+    });
+
+    it('after a stale answer, waits for its own store to catch up and asks with what it then holds', async () => {
+      const sent: SignCommand[] = [];
+      const dpKey = { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' } as const;
+      // ca-signer already holds a newer Dataplane than this store: it answers stale until asked for it.
+      let newer: number | undefined;
+      const issuer = new VerifyingIdentityIssuer(async (c) => {
+        sent.push(c);
+        if (newer === undefined) {
+          newer = (await store.update(dpKey, inbound('api'), c.dataplaneVersion)).meta.version;
+        }
+        if (c.dataplaneVersion !== newer) throw new StaleIssueRequestError('the Dataplane is newer here');
+        return issue.execute(c);
+      }, verifier);
+      const issued = await issuer.issue(command);
+      expect(sent.map((c) => c.dataplaneVersion)).toEqual([asked.dataplaneVersion, newer]);
+      expect(issued.certificate.uris).toEqual(['spiffe://default/api']);
+    });
+
+    it('gives up after a few stale answers, and asks nothing of a mesh without mTLS', async () => {
+      let asks = 0;
+      const stale = new VerifyingIdentityIssuer(async () => {
+        asks++;
+        // Each stale answer comes with a change here, so the wait for this store ends at once.
+        const m = (await store.get({ type: ResourceType.Mesh, name: 'default' }))!;
+        await store.update(m.meta, m.spec, m.meta.version);
+        throw new StaleIssueRequestError('never current');
+      }, verifier);
+      await expect(stale.issue(command)).rejects.toBeInstanceOf(StaleIssueRequestError);
+      expect(asks).toBe(3);
+
+      await store.create({ type: ResourceType.Mesh, name: 'plain' }, {});
+      await store.create({ type: ResourceType.Dataplane, mesh: 'plain', name: 'dp' }, inbound('web'));
+      const never = new VerifyingIdentityIssuer(async () => {
+        throw new Error('asked');
+      }, verifier);
+      await expect(never.issue({ ...command, mesh: 'plain', dataplane: 'dp' })).rejects.toMatchObject({
+        code: 'ca.mtls-disabled',
+      });
+    });
   });
 });

@@ -1,15 +1,18 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { TrustAnchorDto } from '@meshtls/contracts';
 import {
   MtlsBackendType,
   ResourceType,
   builtinCaCertSecretName,
   dataplaneIdentity,
   dpCertValidityMs,
+  enabledBackendOf,
   identityUris,
   secretBytes,
   type DataplaneSpec,
   type MeshSpec,
   type MtlsBackend,
+  type ResourceRecord,
   type SecretSpec,
 } from '@meshtls/domain';
 import { BACKDATE_MS, checkAnswered, csrPublicKeyDer, pemBlocks, readCertificateFields } from '@meshtls/pki';
@@ -22,7 +25,18 @@ import {
   type IdentityIssuer,
   type IssueIdentityCommand,
   type IssuedIdentity,
+  type SignCommand,
 } from './identity-issuer';
+import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../ca/ca.errors';
+import { StaleIssueRequestError } from '../ca/issue-certificate.use-case';
+import { recordOrWait } from '../resources/record-awaiter';
+
+/** The records an issuance acts on, as this replica's store holds them, and the backend that signs. */
+export interface IssuanceFacts {
+  readonly mesh: ResourceRecord;
+  readonly dataplane: ResourceRecord;
+  readonly backend: MtlsBackend;
+}
 
 /** An answer from the bus that does not hold what was asked for: never forwarded to a dataplane. */
 export class IssuedIdentityRejectedError extends MeshError {
@@ -70,28 +84,51 @@ export class IssuedIdentityVerifier {
     private readonly sources = new DataSourceReader(store),
   ) {}
 
+  /**
+   * The Mesh and Dataplane an issuance acts on and the backend that signs, as this replica's store holds
+   * them: what the request to ca-signer names, and what its answer is checked against.
+   */
+  async facts(mesh: string, dataplane: string): Promise<IssuanceFacts> {
+    const meshRecord = await this.store.get({ type: ResourceType.Mesh, name: mesh });
+    if (!meshRecord) throw new MeshNotFoundError(mesh);
+    const dataplaneRecord = await this.store.get({ type: ResourceType.Dataplane, mesh, name: dataplane });
+    if (!dataplaneRecord) throw new DataplaneNotFoundError(mesh, dataplane);
+    const backend = enabledBackendOf(meshRecord.spec as MeshSpec);
+    if (!backend) throw new MtlsDisabledError(mesh);
+    return { mesh: meshRecord, dataplane: dataplaneRecord, backend };
+  }
+
+  /**
+   * Resolves once this store holds a newer Mesh or Dataplane than `facts` (or after `timeoutMs`): what
+   * to wait for after ca-signer said the request was stale, being ahead of this replica.
+   */
+  async newerThan(facts: IssuanceFacts, timeoutMs: number): Promise<void> {
+    await Promise.race([
+      recordOrWait(this.store, facts.mesh.meta, timeoutMs, facts.mesh.meta.version + 1),
+      recordOrWait(this.store, facts.dataplane.meta, timeoutMs, facts.dataplane.meta.version + 1),
+    ]);
+  }
+
   async verify(
-    command: IssueIdentityCommand & { csrPem: string },
+    command: SignCommand,
+    facts: IssuanceFacts,
     answer: IssueCertificateResult,
   ): Promise<IssueCertificateResult> {
     const reject = (reason: string): never => {
       throw new IssuedIdentityRejectedError(command.mesh, command.dataplane, reason);
     };
-    const mesh = await this.store.get({ type: ResourceType.Mesh, name: command.mesh });
-    const dataplane = await this.store.get({
-      type: ResourceType.Dataplane,
-      mesh: command.mesh,
-      name: command.dataplane,
-    });
-    if (!mesh || !dataplane) return reject('the Mesh or Dataplane is not in this replica’s store');
-    const backends = (mesh.spec as MeshSpec).mtls?.backends ?? [];
+    const backends = (facts.mesh.spec as MeshSpec).mtls?.backends ?? [];
     const claimed = answer.certificate;
-    const backend = backends.find((b) => b.name === claimed.backend);
-    if (!backend) return reject(`backend "${claimed.backend}" is not a backend of the mesh`);
+    const backend = facts.backend;
+    if (claimed.backend !== backend.name) {
+      return reject(
+        `it comes from backend "${claimed.backend}", not the enabled "${backend.name}" asked for`,
+      );
+    }
     const ca = await this.backendCa(command.mesh, backend);
     if (!ca) return reject(`the CA of backend "${backend.name}" cannot be read here`);
 
-    const expectedUris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
+    const expectedUris = identityUris(dataplaneIdentity(command.mesh, facts.dataplane.spec as DataplaneSpec));
     let cert: ReturnType<typeof checkAnswered>;
     try {
       // Read from the DER by the project's reader, signature checked natively with the CA's key: an
@@ -188,28 +225,55 @@ function parseChain(pem: string): BackendCa | undefined {
   }
 }
 
+/** How many times a request ca-signer found stale is asked again with what this store then holds. */
+const STALE_ATTEMPTS = 3;
+/** How long this store is given to catch up with what ca-signer already holds. */
+const CATCH_UP_MS = 5_000;
+
 /**
- * An issuer whose answers are checked by `verifier` before they go anywhere; a rejected answer is
- * reported to `onRejected` (logged and counted by the caller) and fails the issuance.
+ * mesh-api's issuer: decides what is signed from its own store (the Mesh and Dataplane revisions and the
+ * enabled backend), has it signed by `sign` (ca-signer over the bus), and checks the answer with
+ * `verifier` before it goes anywhere; a rejected answer is reported to `onRejected` (logged and counted
+ * by the caller) and fails the issuance. When ca-signer holds newer revisions than this store (it answers
+ * `stale`), this store is given a moment to catch up and the request is made again with what it holds.
  */
 export class VerifyingIdentityIssuer implements IdentityIssuer {
   constructor(
-    private readonly sign: (
-      command: IssueIdentityCommand & { csrPem: string },
-    ) => Promise<IssueCertificateResult>,
+    private readonly sign: (command: SignCommand) => Promise<IssueCertificateResult>,
     private readonly verifier: IssuedIdentityVerifier,
     private readonly onRejected: (error: IssuedIdentityRejectedError) => void = () => undefined,
   ) {}
 
   issue(command: IssueIdentityCommand): Promise<IssuedIdentity> {
     return issueWithCsr(command, async (csrPem) => {
-      const signed = { ...command, csrPem };
-      try {
-        return await this.verifier.verify(signed, await this.sign(signed));
-      } catch (error) {
-        if (error instanceof IssuedIdentityRejectedError) this.onRejected(error);
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        const facts = await this.verifier.facts(command.mesh, command.dataplane);
+        const signed: SignCommand = {
+          ...command,
+          csrPem,
+          meshVersion: facts.mesh.meta.version,
+          dataplaneVersion: facts.dataplane.meta.version,
+          backend: facts.backend.name,
+        };
+        let answer: IssueCertificateResult;
+        try {
+          answer = await this.sign(signed);
+        } catch (error) {
+          if (!(error instanceof StaleIssueRequestError) || attempt >= STALE_ATTEMPTS) throw error;
+          await this.verifier.newerThan(facts, CATCH_UP_MS);
+          continue;
+        }
+        try {
+          return await this.verifier.verify(signed, facts, answer);
+        } catch (error) {
+          if (error instanceof IssuedIdentityRejectedError) this.onRejected(error);
+          throw error;
+        }
       }
     });
+  }
+
+  trustBundle(mesh: string, spec: MeshSpec): Promise<TrustAnchorDto[]> {
+    return this.verifier.trustBundle(mesh, spec.mtls?.backends ?? []);
   }
 }
