@@ -13,7 +13,7 @@ import {
 } from '@meshtls/domain';
 import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
-import { authenticate, authorize, type AccessSettings } from '../access/access-policy';
+import { authenticate, authorize, credentialsOf, type AccessSettings } from '../access/access-policy';
 
 export interface ListPage {
   readonly total: number;
@@ -70,10 +70,7 @@ export class ResourceHttpService {
   }
 
   private check(request: FastifyRequest, descriptor: ResourceDescriptor): void {
-    const principal = authenticate(this.access, {
-      remoteAddress: request.socket.remoteAddress,
-      authorization: request.headers.authorization,
-    });
+    const principal = authenticate(this.access, credentialsOf(request));
     authorize(principal, request.method, descriptor);
   }
 }
