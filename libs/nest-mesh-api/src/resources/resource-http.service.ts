@@ -13,7 +13,13 @@ import {
 } from '@meshtls/domain';
 import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
-import { authenticate, authorize, credentialsOf, type AccessSettings } from '../access/access-policy';
+import {
+  authenticate,
+  authorize,
+  credentialsOf,
+  type AccessSettings,
+  type Principal,
+} from '../access/access-policy';
 
 export interface ListPage {
   readonly total: number;
@@ -56,9 +62,13 @@ export class ResourceHttpService {
     request: FastifyRequest,
     key: ResourceKey,
   ): Promise<{ status: number; body: { warnings: readonly string[] } }> {
-    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
     refuseReadOnly(RESOURCE_DESCRIPTORS[key.type]);
-    const result = await this.applyResource.execute({ target: key, document: request.body });
+    const result = await this.applyResource.execute({
+      target: key,
+      document: request.body,
+      caller: principal.kind,
+    });
     return { status: result.created ? 201 : 200, body: { warnings: result.warnings } };
   }
 
@@ -69,9 +79,10 @@ export class ResourceHttpService {
     return {};
   }
 
-  private check(request: FastifyRequest, descriptor: ResourceDescriptor): void {
+  private check(request: FastifyRequest, descriptor: ResourceDescriptor): Principal {
     const principal = authenticate(this.access, credentialsOf(request));
     authorize(principal, request.method, descriptor);
+    return principal;
   }
 }
 
