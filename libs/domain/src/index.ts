@@ -73,6 +73,8 @@ export {
 } from './identity/builtin-ca-secrets.rules';
 export { MissingServiceTagError } from './identity/identity.errors';
 export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
+export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
+export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';
 export type { SecretReference } from './mesh/secret-references.rules';
 export {
   ROTATION_FRACTION,

@@ -8,8 +8,10 @@ import {
   RESOURCE_DESCRIPTORS,
   ResourceType,
   toUniversal,
+  withoutPrivateKeys,
   type ResourceDescriptor,
   type ResourceKey,
+  type ResourceRecord,
 } from '@meshtls/domain';
 import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
@@ -37,7 +39,7 @@ export class ResourceHttpService {
   ) {}
 
   async list(request: FastifyRequest, descriptor: ResourceDescriptor, mesh?: string): Promise<ListPage> {
-    this.check(request, descriptor);
+    const principal = this.check(request, descriptor);
     const page = parsePageRequest(request.query as Record<string, unknown>);
     if (mesh !== undefined)
       await this.queries.get({ type: ResourceType.Mesh, name: mesh }).catch(() => {
@@ -47,14 +49,14 @@ export class ResourceHttpService {
     const nextOffset = page.offset + page.size;
     return {
       total: result.total,
-      items: result.items.map(toUniversal),
+      items: result.items.map((record) => render(record, principal)),
       next: nextOffset < result.total ? nextPageUrl(request, nextOffset, page.size) : null,
     };
   }
 
   async get(request: FastifyRequest, key: ResourceKey): Promise<Record<string, unknown>> {
-    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
-    return toUniversal(await this.queries.get(key));
+    const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    return render(await this.queries.get(key), principal);
   }
 
   /** Returns the status (201 created, 200 updated) and Kuma's PUT body. */
@@ -84,6 +86,11 @@ export class ResourceHttpService {
     authorize(principal, request.method, descriptor);
     return principal;
   }
+}
+
+/** A record in universal format as `principal` may read it: private keys are the admin's only. */
+function render(record: ResourceRecord, principal: Principal): Record<string, unknown> {
+  return toUniversal(principal.kind === 'admin' ? record : withoutPrivateKeys(record));
 }
 
 function refuseReadOnly(descriptor: ResourceDescriptor): void {
