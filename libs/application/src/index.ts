@@ -8,8 +8,14 @@ export {
   MAX_PAGE_SIZE,
 } from './resources/resource-queries';
 export type { PageRequest } from './resources/resource-queries';
-export { DataSourceReader, nodeFileReader } from './ca/data-source.reader';
-export type { FileReader } from './ca/data-source.reader';
+export {
+  DataSourceReader,
+  FileSourceError,
+  MAX_FILE_SOURCE_BYTES,
+  nodeFileReader,
+  readBoundedFile,
+} from './ca/data-source.reader';
+export type { FileReader, FileRefusal, ReadContext } from './ca/data-source.reader';
 export type { CaManager, BackendReport } from './ca/ca-manager';
 export { BuiltinCaManager } from './ca/builtin-ca.manager';
 export type { BuiltinCaManagerOptions } from './ca/builtin-ca.manager';

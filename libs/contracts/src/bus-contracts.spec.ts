@@ -47,9 +47,9 @@ const SAMPLES: Record<string, Samples> = {
   },
   'mesh.ca.validate-mtls.v1': {
     request: {
-      valid: { mesh: 'default', mtls: { enabledBackend: 'ca-1' } },
-      malformed: { mtls: {} },
-      refusedAt: ['mesh'],
+      valid: { mesh: 'default', mtls: { enabledBackend: 'ca-1' }, caller: 'admin' },
+      malformed: { mesh: 'default', mtls: {}, caller: 'root' },
+      refusedAt: ['caller'],
     },
     reply: {
       valid: { violations: [{ field: 'mtls.backends[0].name', message: 'must be set' }], warnings: [] },

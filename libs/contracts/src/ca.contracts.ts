@@ -3,14 +3,20 @@ import { defineRequest } from './contract';
 
 const violation = z.object({ field: z.string(), message: z.string() });
 
+/** Who made the API request a bus request serves, as mesh-api authenticated it. */
+export const apiCaller = z.enum(['admin', 'anonymous']);
+export type ApiCaller = z.infer<typeof apiCaller>;
+
 /**
  * mesh-api → ca-signer, before a Mesh is stored: checks every backend of `mtls` (provided CAs are read
  * from their data sources and validated; builtin ones only by shape). Violations use the Mesh's field
- * paths (`mtls.backends[1].conf.cert[0]`); warnings do not block.
+ * paths (`mtls.backends[1].conf.cert[0]`); warnings do not block. `caller` is who asked mesh-api: only
+ * for `admin` does a violation say why a `file` source could not be read (missing, unreadable, not a
+ * regular file, too large); without it the caller is taken as anonymous.
  */
 export const validateMtls = defineRequest({
   subject: 'mesh.ca.validate-mtls.v1',
-  request: z.object({ mesh: z.string(), mtls: z.unknown() }),
+  request: z.object({ mesh: z.string(), mtls: z.unknown(), caller: apiCaller.optional() }),
   reply: z.object({ violations: z.array(violation), warnings: z.array(z.string()) }),
   timeoutMs: 10_000,
 });

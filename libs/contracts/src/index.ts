@@ -10,6 +10,7 @@ export type {
 export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
 export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
 export {
+  apiCaller,
   validateMtls,
   ensureCaBackends,
   issueCertificate,
@@ -17,7 +18,7 @@ export {
   ISSUE_REASONS,
   issueReason,
 } from './ca.contracts';
-export type { IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
+export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
 export {
   DATAPLANE_STREAM_PATH,
   DATAPLANE_KEY_TYPES,

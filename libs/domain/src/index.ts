@@ -22,6 +22,7 @@ export type { ParsedResource } from './universal/parse-resource';
 export { toUniversal } from './universal/to-universal';
 export { parseDuration, formatDuration } from './duration';
 export { FieldPath } from './validation/field-path';
+export { FORBIDDEN_KEYS, forbiddenKeyViolations } from './validation/forbidden-keys';
 export { ValidationContext } from './validation/validation-context';
 export { NameLimits, isValidResourceName, validateResourceName } from './validation/resource-name.validator';
 export { SERVICE_TAG, PROTOCOL_TAG, SUPPORTED_PROTOCOLS } from './validation/tags.validator';
@@ -72,6 +73,8 @@ export {
 } from './identity/builtin-ca-secrets.rules';
 export { MissingServiceTagError } from './identity/identity.errors';
 export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
+export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
+export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';
 export type { SecretReference } from './mesh/secret-references.rules';
 export {
   ROTATION_FRACTION,

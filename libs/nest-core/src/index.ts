@@ -10,7 +10,7 @@ export type { ApiCause, ApiErrorBody } from './http/api-error';
 export { ApiErrorFilter } from './http/api-error.filter';
 export type { AllowedMethods } from './http/api-error.filter';
 export { toApiError } from './http/error-mapping';
-export { bootstrapHttpApp, MAX_BODY_BYTES } from './http/bootstrap';
+export { bootstrapHttpApp, configureHttpApp, HTTP_APP_OPTIONS, MAX_BODY_BYTES } from './http/bootstrap';
 export { runProcess } from './http/run-process';
 export type { ProcessSpec } from './http/run-process';
 export type { BootstrapOptions } from './http/bootstrap';

@@ -1,11 +1,12 @@
-import { ensureCaBackends, validateMtls } from '@meshtls/contracts';
+import { ensureCaBackends, validateMtls, type ApiCaller } from '@meshtls/contracts';
 import type { MtlsSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
 import type { BackendReport } from './ca-manager';
 
 /** What mesh-api needs from ca-signer when a Mesh is applied. */
 export interface MeshCaGateway {
-  validate(mesh: string, mtls: MtlsSpec | undefined): Promise<BackendReport>;
+  /** `caller`: who asked; only an admin is told why a file data source could not be read. */
+  validate(mesh: string, mtls: MtlsSpec | undefined, caller?: ApiCaller): Promise<BackendReport>;
   ensure(mesh: string, mtls: MtlsSpec | undefined): Promise<void>;
 }
 
@@ -13,8 +14,12 @@ export interface MeshCaGateway {
 export class BusMeshCaGateway implements MeshCaGateway {
   constructor(private readonly bus: MessageBus) {}
 
-  validate(mesh: string, mtls: MtlsSpec | undefined): Promise<BackendReport> {
-    return this.bus.request(validateMtls, { mesh, mtls });
+  validate(
+    mesh: string,
+    mtls: MtlsSpec | undefined,
+    caller: ApiCaller = 'anonymous',
+  ): Promise<BackendReport> {
+    return this.bus.request(validateMtls, { mesh, mtls, caller });
   }
 
   async ensure(mesh: string, mtls: MtlsSpec | undefined): Promise<void> {

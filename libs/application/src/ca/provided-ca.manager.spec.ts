@@ -55,20 +55,41 @@ describe('ProvidedCaManager', () => {
     }
   });
 
-  it('reports unreadable sources on their field, all at once', async () => {
+  it('reports unreadable sources on their field, all at once; why a file failed only to an admin', async () => {
+    const backend = provided({ secret: 'missing' }, { file: '/nonexistent/key.pem' });
+    const missingSecret = {
+      field: 'mtls.backends[1].conf.cert.secret',
+      message: 'could not load data: secret "missing" not found in mesh "default"',
+    };
+    expect((await manager.validate('default', backend, 1, { admin: true })).violations).toEqual([
+      missingSecret,
+      {
+        field: 'mtls.backends[1].conf.key.file',
+        message: 'could not load data: cannot read file "/nonexistent/key.pem": no such file (ENOENT)',
+      },
+    ]);
+    expect((await manager.validate('default', backend, 1)).violations).toEqual([
+      missingSecret,
+      {
+        field: 'mtls.backends[1].conf.key.file',
+        message:
+          'could not load data: cannot read file "/nonexistent/key.pem" (it must be a regular file of at most ' +
+          '1 MiB that the control plane can read)',
+      },
+    ]);
+  });
+
+  it('refuses /dev/zero as a key file at once', async () => {
     const report = await manager.validate(
       'default',
-      provided({ secret: 'missing' }, { file: '/nonexistent/key.pem' }),
-      1,
+      provided({ inlineString: ca.certPem }, { file: '/dev/zero' }),
+      0,
+      { admin: true },
     );
     expect(report.violations).toEqual([
       {
-        field: 'mtls.backends[1].conf.cert.secret',
-        message: 'could not load data: secret "missing" not found in mesh "default"',
-      },
-      {
-        field: 'mtls.backends[1].conf.key.file',
-        message: 'could not load data: cannot read file "/nonexistent/key.pem": ENOENT',
+        field: 'mtls.backends[0].conf.key.file',
+        message: 'could not load data: cannot read file "/dev/zero": not a regular file',
       },
     ]);
   });

@@ -2,7 +2,7 @@ import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@me
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
 import type { BackendReport, CaManager } from './ca-manager';
-import type { DataSourceReader } from './data-source.reader';
+import type { DataSourceReader, ReadContext } from './data-source.reader';
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
 export class ProvidedCaManager implements CaManager {
@@ -11,11 +11,16 @@ export class ProvidedCaManager implements CaManager {
     private readonly clock: Clock,
   ) {}
 
-  async validate(mesh: string, backend: MtlsBackend, index: number): Promise<BackendReport> {
+  async validate(
+    mesh: string,
+    backend: MtlsBackend,
+    index: number,
+    context: ReadContext = {},
+  ): Promise<BackendReport> {
     const prefix = `mtls.backends[${index}].conf`;
     let material: { certPem: string; keyPem: string };
     try {
-      material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix);
+      material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix, context);
     } catch (error) {
       if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
       throw error;
@@ -28,6 +33,7 @@ export class ProvidedCaManager implements CaManager {
     return 'existing'; // nothing to create: the user brings the CA
   }
 
+  /** Errors of a load reach dataplanes' requests, so they never say why a file could not be read. */
   async load(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
     const material = await this.read(
       mesh,
@@ -42,10 +48,10 @@ export class ProvidedCaManager implements CaManager {
     }
   }
 
-  private async read(mesh: string, backend: ProvidedMtlsBackend, prefix: string) {
+  private async read(mesh: string, backend: ProvidedMtlsBackend, prefix: string, context: ReadContext = {}) {
     const [cert, key] = await Promise.allSettled([
-      this.sources.read(mesh, backend.conf.cert, `${prefix}.cert`),
-      this.sources.read(mesh, backend.conf.key, `${prefix}.key`),
+      this.sources.read(mesh, backend.conf.cert, `${prefix}.cert`, context),
+      this.sources.read(mesh, backend.conf.key, `${prefix}.key`, context),
     ]);
     const violations = [cert, key].flatMap((r) =>
       r.status === 'rejected' && r.reason instanceof ValidationError ? r.reason.violations : [],

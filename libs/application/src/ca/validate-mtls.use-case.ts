@@ -1,3 +1,4 @@
+import type { ApiCaller } from '@meshtls/contracts';
 import { ValidationError } from '@meshtls/domain';
 import type { BackendReport } from './ca-manager';
 import type { CaRegistry } from './ca-registry';
@@ -7,7 +8,9 @@ import { parseMtls } from './mesh-mtls';
 export class ValidateMtlsUseCase {
   constructor(private readonly registry: CaRegistry) {}
 
-  async execute(request: { mesh: string; mtls: unknown }): Promise<BackendReport> {
+  /** `caller`: who asked mesh-api; only an admin is told why a file data source could not be read. */
+  async execute(request: { mesh: string; mtls: unknown; caller?: ApiCaller }): Promise<BackendReport> {
+    const context = { admin: request.caller === 'admin' };
     let backends;
     try {
       backends = parseMtls(request.mesh, request.mtls).backends ?? [];
@@ -17,7 +20,7 @@ export class ValidateMtlsUseCase {
     }
     const reports = await Promise.all(
       backends.map((backend, index) =>
-        this.registry.managerFor(backend).validate(request.mesh, backend, index),
+        this.registry.managerFor(backend).validate(request.mesh, backend, index, context),
       ),
     );
     return {

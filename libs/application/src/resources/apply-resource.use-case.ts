@@ -7,6 +7,7 @@ import {
   type ResourceRecord,
   type Violation,
 } from '@meshtls/domain';
+import type { ApiCaller } from '@meshtls/contracts';
 import type { ResourceStore } from '@meshtls/store';
 import type { MeshCaGateway } from '../ca/mesh-ca.gateway';
 
@@ -18,6 +19,8 @@ export interface ApplyResourceCommand {
   readonly target: ResourceKey;
   /** The decoded body (JSON or YAML). */
   readonly document: unknown;
+  /** Who asked (anonymous unless said): only an admin is told why a file data source could not be read. */
+  readonly caller?: ApiCaller;
 }
 
 export interface ApplyResourceResult {
@@ -46,7 +49,7 @@ export class ApplyResourceUseCase {
     const existing = await this.store.get(parsed.key);
     const warnings =
       parsed.key.type === ResourceType.Mesh
-        ? await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec)
+        ? await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, command.caller)
         : [];
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
@@ -57,9 +60,9 @@ export class ApplyResourceUseCase {
   }
 
   /** Validates the mTLS backends (provided CAs in full) and makes sure each has its CA before the Mesh is stored. */
-  private async prepareMesh(mesh: string, spec: MeshSpec): Promise<readonly string[]> {
+  private async prepareMesh(mesh: string, spec: MeshSpec, caller?: ApiCaller): Promise<readonly string[]> {
     if (!this.ca || !spec.mtls?.backends?.length) return [];
-    const report = await this.ca.validate(mesh, spec.mtls);
+    const report = await this.ca.validate(mesh, spec.mtls, caller);
     if (report.violations.length > 0) throw new ValidationError(report.violations);
     await this.ca.ensure(mesh, spec.mtls);
     return report.warnings;

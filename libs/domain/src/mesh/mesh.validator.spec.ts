@@ -232,6 +232,18 @@ describe('Mesh validation', () => {
       ]);
     });
 
+    it('refuses the redaction marker a non-admin read shows instead of a key, saying what it is', () => {
+      const message =
+        'is "[redacted]", what is shown instead of a private key to readers without the admin token: ' +
+        'give the key itself';
+      expect(confViolations({ cert: { inline: '[redacted]' }, key: { inlineString: '[redacted]' } })).toEqual(
+        [
+          { field: 'mtls.backends[0].conf.cert.inline', message },
+          { field: 'mtls.backends[0].conf.key.inlineString', message },
+        ],
+      );
+    });
+
     it('checks skipValidation is a boolean and refuses builtin fields', () => {
       expect(
         confViolations({ cert: { secret: 'c' }, key: { secret: 'k' }, skipValidation: 'yes', caCert: {} }),

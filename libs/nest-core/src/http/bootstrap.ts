@@ -2,16 +2,21 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { QuietFrameworkLogger } from './quiet-framework.logger';
-import { parse as parseYaml } from 'yaml';
 import type { CoreConfig } from '../config/core-config';
 import { ApiErrorFilter, type AllowedMethods } from './api-error.filter';
-import { ApiError } from './api-error';
+import { registerBodyParsers } from './body-parsers';
 import { keepFrameworkErrors } from './framework-errors';
+import { listeningUrl } from './listening-url';
 import { drainRefusedBodies } from './refused-body';
 
 /** Request bodies above this are refused with 413; the rest of such a body is read and discarded first. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+/**
+ * Options every HTTP application is created with: Nest's own body parsers (JSON, and URL-encoded forms)
+ * are off, replaced by registerBodyParsers in configureHttpApp.
+ */
+export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 
 export interface BootstrapOptions {
   readonly module: unknown;
@@ -22,49 +27,37 @@ export interface BootstrapOptions {
 }
 
 /**
- * Starts one HTTP process: Fastify with a 1 MiB body limit, JSON and YAML bodies, Kuma-shaped errors,
- * graceful shutdown on SIGTERM/SIGINT (exit code 0 once done), and one line on stdout saying where it
- * listens.
+ * Starts one HTTP process: Fastify with a 1 MiB body limit, JSON and YAML bodies only, Kuma-shaped
+ * errors, graceful shutdown on SIGTERM/SIGINT (exit code 0 once done), and one line on stdout naming the
+ * address it is bound to.
  */
 export async function bootstrapHttpApp(options: BootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, routerOptions: { maxParamLength: 512 } });
   const app = await NestFactory.create<NestFastifyApplication>(options.module as never, adapter, {
+    ...HTTP_APP_OPTIONS,
     bufferLogs: true,
   });
   app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
-  app.useGlobalFilters(new ApiErrorFilter(options.allowedMethods));
-  registerYamlParser(app);
-  keepFrameworkErrors(app.getHttpAdapter().getInstance());
-  drainRefusedBodies(app.getHttpAdapter().getInstance());
+  configureHttpApp(app, options.allowedMethods);
   // Once the shutdown hooks have run, exit 0 (1 if one failed) instead of re-raising the signal: a stop
   // that finished its work then reads as a success, told apart from a process killed mid-way.
   app.enableShutdownHooks([], { useProcessExit: true });
   const { address, port } = options.config.http;
   await app.listen(port, address);
-  const url = await app.getUrl();
-  process.stdout.write(
-    `${options.label} listening on ${url.replace('[::1]', 'localhost')} (instance ${options.config.instanceId})\n`,
-  );
+  // The address the socket is bound to (0.0.0.0 when every interface), not a loopback name for it.
+  const url = listeningUrl(app.getHttpServer().address());
+  process.stdout.write(`${options.label} listening on ${url} (instance ${options.config.instanceId})\n`);
   return app;
 }
 
-function registerYamlParser(app: NestFastifyApplication): void {
+/**
+ * What every HTTP application gets before it starts (created with HTTP_APP_OPTIONS): Kuma-shaped errors,
+ * JSON and YAML bodies only, and refused bodies drained before the answer.
+ */
+export function configureHttpApp(app: NestFastifyApplication, allowedMethods?: AllowedMethods): void {
   const fastify = app.getHttpAdapter().getInstance();
-  // Resources are JSON or YAML; a text/plain body is refused (415) rather than parsed as a string.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(
-    YAML_TYPES,
-    { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
-    (_req, body, done) => {
-      try {
-        // Aliases are capped so a small "billion laughs" document cannot expand into a huge one.
-        done(null, parseYaml(body as string, { maxAliasCount: 100, uniqueKeys: true }));
-      } catch (error) {
-        done(
-          new ApiError(400, 'Bad Request', `invalid YAML: ${(error as Error).message.split('\n')[0]}`),
-          undefined,
-        );
-      }
-    },
-  );
+  app.useGlobalFilters(new ApiErrorFilter(allowedMethods));
+  registerBodyParsers(fastify, { bodyLimit: MAX_BODY_BYTES });
+  keepFrameworkErrors(fastify);
+  drainRefusedBodies(fastify);
 }

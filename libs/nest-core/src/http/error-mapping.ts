@@ -6,6 +6,7 @@ import {
 } from '@meshtls/domain';
 import { TimeoutError } from '@meshtls/util';
 import { ApiError } from './api-error';
+import { ACCEPTED_BODY_TYPES_DETAIL } from './body-parsers';
 
 /** Titles by HTTP method, as Kuma titles its errors. */
 const TITLES: Readonly<Record<string, string>> = {
@@ -24,7 +25,7 @@ const FASTIFY_ERRORS: Readonly<Record<string, { status: number; title: string; d
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported Media Type',
-    detail: 'Content-Type must be application/json or application/yaml',
+    detail: ACCEPTED_BODY_TYPES_DETAIL,
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, title: 'Bad Request', detail: 'request body is empty' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, title: 'Bad Request', detail: 'invalid Content-Length' },

@@ -34,6 +34,10 @@ const logger = new Logger('infrastructure');
 const logBusError = (error: unknown, subject: string) =>
   logger.error(`handler of ${subject} failed: ${(error as Error)?.stack ?? String(error)}`);
 const logWatchError = (error: Error) => logger.error(`resource watch: ${error.message}`);
+const storeOptions = {
+  onWatchError: logWatchError,
+  onPlaintextKey: (message: string) => logger.warn(message),
+};
 
 export async function createInfrastructure(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
   return config.mode === 'standalone' ? createStandalone(config, clock) : createDistributed(config, clock);
@@ -43,9 +47,11 @@ function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const cipher = new SecretCipher(config.secretKey ?? loadOrCreateKey(config.dataDir));
   const file = join(config.dataDir, 'resources.db');
-  const resources = new EncryptedResourceStore(new SqliteResourceStore({ file, clock }), cipher, {
-    onWatchError: logWatchError,
-  });
+  const resources = new EncryptedResourceStore(
+    new SqliteResourceStore({ file, clock }),
+    cipher,
+    storeOptions,
+  );
   const leases = new MemoryLeaseStore(clock);
   const bus = new InProcessBus({ onHandlerError: logBusError });
   return {
@@ -72,9 +78,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     inboxPrefix: nats.inboxPrefix,
   }).catch(refusedCredentials);
   const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
-  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), {
-    onWatchError: logWatchError,
-  });
+  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), storeOptions);
   const bus = new NatsBus(nc, { onHandlerError: logBusError, eventStream: { replicas: nats.replicas } });
   const leases = await RedisLeaseStore.connect({
     url: redis.url,

@@ -1,6 +1,6 @@
 import { RESOURCE_DESCRIPTORS } from '@meshtls/domain';
 import { ApiError } from '@meshtls/nest-core';
-import { authenticate, authorize, type AccessSettings } from './access-policy';
+import { authenticate, authorize, isLoopbackHost, type AccessSettings } from './access-policy';
 
 const TOKEN = 'admin-token-0123456789';
 const standalone: AccessSettings = { mode: 'standalone', adminToken: TOKEN };
@@ -23,52 +23,143 @@ function statusOf(fn: () => unknown): number | undefined {
 describe('authenticate', () => {
   it('treats a caller on this host as admin in standalone mode, as Kuma does', () => {
     for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
-      expect(authenticate(standalone, { remoteAddress, authorization: undefined })).toEqual({
+      expect(
+        authenticate(standalone, { remoteAddress, authorization: undefined, host: 'localhost:5681' }),
+      ).toEqual({
         kind: 'admin',
       });
     }
   });
 
+  it('treats a local caller as admin only when its Host header names a loopback name or address', () => {
+    for (const host of [
+      'localhost',
+      'localhost:5681',
+      '127.0.0.1',
+      '127.0.0.1:5681',
+      '127.1.2.3:80',
+      '[::1]:5681',
+      '[::1]',
+      '::1',
+      'LOCALHOST:5681',
+    ]) {
+      expect({
+        host,
+        kind: authenticate(standalone, { remoteAddress: '127.0.0.1', authorization: undefined, host }).kind,
+      }).toEqual({ host, kind: 'admin' });
+    }
+  });
+
+  it('treats a local caller with another Host (a browser after DNS rebinding) as anonymous', () => {
+    for (const host of [
+      'evil.example',
+      'evil.example:5681',
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '127.0.0.256',
+      '128.0.0.1',
+      '0.0.0.0:5681',
+      '[::2]:5681',
+      '[::1]x',
+      'localhost:5681:1',
+      '',
+      undefined,
+    ]) {
+      expect({
+        host,
+        kind: authenticate(standalone, { remoteAddress: '127.0.0.1', authorization: undefined, host }).kind,
+      }).toEqual({ host, kind: 'anonymous' });
+    }
+  });
+
+  it('still gives the admin token holder admin whatever the Host', () => {
+    expect(
+      authenticate(standalone, {
+        remoteAddress: '127.0.0.1',
+        authorization: `Bearer ${TOKEN}`,
+        host: 'evil.example',
+      }).kind,
+    ).toBe('admin');
+  });
+
   it('never treats a local caller as admin without a token in distributed mode', () => {
-    expect(authenticate(distributed, { remoteAddress: '127.0.0.1', authorization: undefined })).toEqual({
+    expect(
+      authenticate(distributed, {
+        remoteAddress: '127.0.0.1',
+        authorization: undefined,
+        host: 'localhost:5681',
+      }),
+    ).toEqual({
       kind: 'anonymous',
     });
   });
 
   it('treats a remote caller without a token as anonymous', () => {
-    expect(authenticate(standalone, { remoteAddress: '10.0.0.7', authorization: undefined }).kind).toBe(
-      'anonymous',
-    );
+    expect(
+      authenticate(standalone, {
+        remoteAddress: '10.0.0.7',
+        authorization: undefined,
+        host: 'localhost:5681',
+      }).kind,
+    ).toBe('anonymous');
   });
 
   it('accepts the admin token', () => {
     expect(
-      authenticate(distributed, { remoteAddress: '10.0.0.7', authorization: `Bearer ${TOKEN}` }).kind,
+      authenticate(distributed, {
+        remoteAddress: '10.0.0.7',
+        authorization: `Bearer ${TOKEN}`,
+        host: 'localhost:5681',
+      }).kind,
     ).toBe('admin');
   });
 
   it('answers 401 for a wrong token, a malformed header, or a token when none is configured', () => {
     expect(
-      statusOf(() => authenticate(distributed, { remoteAddress: '1.2.3.4', authorization: 'Bearer nope' })),
-    ).toBe(401);
-    expect(
-      statusOf(() => authenticate(distributed, { remoteAddress: '1.2.3.4', authorization: TOKEN })),
+      statusOf(() =>
+        authenticate(distributed, {
+          remoteAddress: '1.2.3.4',
+          authorization: 'Bearer nope',
+          host: 'localhost:5681',
+        }),
+      ),
     ).toBe(401);
     expect(
       statusOf(() =>
-        authenticate({ mode: 'standalone' }, { remoteAddress: '::1', authorization: `Bearer ${TOKEN}` }),
+        authenticate(distributed, { remoteAddress: '1.2.3.4', authorization: TOKEN, host: 'localhost:5681' }),
+      ),
+    ).toBe(401);
+    expect(
+      statusOf(() =>
+        authenticate(
+          { mode: 'standalone' },
+          { remoteAddress: '::1', authorization: `Bearer ${TOKEN}`, host: 'localhost:5681' },
+        ),
       ),
     ).toBe(401);
   });
 
   it('does not echo the presented token in the error', () => {
     const error = errorOf(() =>
-      authenticate(distributed, { remoteAddress: '1.2.3.4', authorization: 'Bearer s3cr3t-guess' }),
+      authenticate(distributed, {
+        remoteAddress: '1.2.3.4',
+        authorization: 'Bearer s3cr3t-guess',
+        host: 'localhost:5681',
+      }),
     );
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
     expect(JSON.stringify(error)).not.toContain('s3cr3t-guess');
     expect((error as Error).message).not.toContain('s3cr3t-guess');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('accepts localhost, 127.0.0.0/8 and ::1 with an optional port, nothing else', () => {
+    expect(isLoopbackHost('127.255.255.254:1')).toBe(true);
+    expect(isLoopbackHost('127.00.0.1')).toBe(false);
+    expect(isLoopbackHost('localhost:')).toBe(false);
+    expect(isLoopbackHost('[::ffff:127.0.0.1]:5681')).toBe(false);
   });
 });
 

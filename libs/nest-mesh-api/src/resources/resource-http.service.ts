@@ -8,12 +8,20 @@ import {
   RESOURCE_DESCRIPTORS,
   ResourceType,
   toUniversal,
+  withoutPrivateKeys,
   type ResourceDescriptor,
   type ResourceKey,
+  type ResourceRecord,
 } from '@meshtls/domain';
 import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
-import { authenticate, authorize, type AccessSettings } from '../access/access-policy';
+import {
+  authenticate,
+  authorize,
+  credentialsOf,
+  type AccessSettings,
+  type Principal,
+} from '../access/access-policy';
 
 export interface ListPage {
   readonly total: number;
@@ -31,7 +39,7 @@ export class ResourceHttpService {
   ) {}
 
   async list(request: FastifyRequest, descriptor: ResourceDescriptor, mesh?: string): Promise<ListPage> {
-    this.check(request, descriptor);
+    const principal = this.check(request, descriptor);
     const page = parsePageRequest(request.query as Record<string, unknown>);
     if (mesh !== undefined)
       await this.queries.get({ type: ResourceType.Mesh, name: mesh }).catch(() => {
@@ -41,14 +49,14 @@ export class ResourceHttpService {
     const nextOffset = page.offset + page.size;
     return {
       total: result.total,
-      items: result.items.map(toUniversal),
+      items: result.items.map((record) => render(record, principal)),
       next: nextOffset < result.total ? nextPageUrl(request, nextOffset, page.size) : null,
     };
   }
 
   async get(request: FastifyRequest, key: ResourceKey): Promise<Record<string, unknown>> {
-    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
-    return toUniversal(await this.queries.get(key));
+    const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    return render(await this.queries.get(key), principal);
   }
 
   /** Returns the status (201 created, 200 updated) and Kuma's PUT body. */
@@ -56,9 +64,13 @@ export class ResourceHttpService {
     request: FastifyRequest,
     key: ResourceKey,
   ): Promise<{ status: number; body: { warnings: readonly string[] } }> {
-    this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
     refuseReadOnly(RESOURCE_DESCRIPTORS[key.type]);
-    const result = await this.applyResource.execute({ target: key, document: request.body });
+    const result = await this.applyResource.execute({
+      target: key,
+      document: request.body,
+      caller: principal.kind,
+    });
     return { status: result.created ? 201 : 200, body: { warnings: result.warnings } };
   }
 
@@ -69,13 +81,16 @@ export class ResourceHttpService {
     return {};
   }
 
-  private check(request: FastifyRequest, descriptor: ResourceDescriptor): void {
-    const principal = authenticate(this.access, {
-      remoteAddress: request.socket.remoteAddress,
-      authorization: request.headers.authorization,
-    });
+  private check(request: FastifyRequest, descriptor: ResourceDescriptor): Principal {
+    const principal = authenticate(this.access, credentialsOf(request));
     authorize(principal, request.method, descriptor);
+    return principal;
   }
+}
+
+/** A record in universal format as `principal` may read it: private keys are the admin's only. */
+function render(record: ResourceRecord, principal: Principal): Record<string, unknown> {
+  return toUniversal(principal.kind === 'admin' ? record : withoutPrivateKeys(record));
 }
 
 function refuseReadOnly(descriptor: ResourceDescriptor): void {

@@ -5,7 +5,7 @@ import { ApiError, CLOCK, CORE_CONFIG, RESOURCE_STORE, type CoreConfig } from '@
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { FastifyRequest } from 'fastify';
-import { authenticate, authorize, type AccessSettings } from '../access/access-policy';
+import { authenticate, authorize, credentialsOf, type AccessSettings } from '../access/access-policy';
 
 const TITLE = 'Could not generate a token';
 
@@ -20,10 +20,7 @@ export class TokenHttpService {
   ) {}
 
   async issueDataplaneToken(request: FastifyRequest): Promise<string> {
-    const principal = authenticate(this.access, {
-      remoteAddress: request.socket.remoteAddress,
-      authorization: request.headers.authorization,
-    });
+    const principal = authenticate(this.access, credentialsOf(request));
     // Tokens grant identities: only the admin may mint them, as for any change.
     authorize(principal, 'POST', undefined);
     try {

@@ -32,7 +32,7 @@ async function startApi(access: AccessSettings) {
   app.useGlobalFilters(new ApiErrorFilter(allowedMethods));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  const post = (body: unknown, options: { remoteAddress?: string; token?: string } = {}) =>
+  const post = (body: unknown, options: { remoteAddress?: string; token?: string; host?: string } = {}) =>
     app.inject({
       method: 'POST',
       url: '/tokens/dataplane',
@@ -40,6 +40,7 @@ async function startApi(access: AccessSettings) {
       remoteAddress: options.remoteAddress ?? '127.0.0.1',
       headers: {
         'content-type': 'application/json',
+        ...(options.host ? { host: options.host } : {}),
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       },
     });
@@ -96,6 +97,12 @@ describe('POST /tokens/dataplane', () => {
       const res = await api.post({ mesh: 'default', name: 'dp-1' }, { remoteAddress: '10.1.2.3' });
       expect(res.statusCode).toBe(403);
       expect(res.json()).toMatchObject({ type: '/std-errors', status: 403 });
+    });
+
+    it('refuses a local caller that names another host (DNS rebinding) without the admin token (403)', async () => {
+      const res = await api.post({ mesh: 'default', name: 'dp-1' }, { host: 'rebound.example:5681' });
+      expect(res.statusCode).toBe(403);
+      expect(res.body).not.toMatch(/^ey/);
     });
 
     it('answers 405 with Allow: POST for other methods', async () => {

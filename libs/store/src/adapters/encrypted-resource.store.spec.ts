@@ -88,4 +88,88 @@ describe('EncryptedResourceStore', () => {
     expect(seen[0]).toMatchObject({ kind: 'upsert', record: { spec: { data: 'd2F0Y2g=' } } });
     expect(errors.map((e) => (e as SecretDecryptionError).code)).toEqual(['secret.decrypt-failed']);
   });
+
+  describe('private keys held inline by a Mesh', () => {
+    const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nUFJJVkFURS1LRVktTUFURVJJQUw=\n-----END PRIVATE KEY-----\n';
+    const KEY_B64 = Buffer.from(KEY_PEM).toString('base64');
+    const CERT_PEM = '-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n';
+    const meshKey = { type: 'Mesh', name: 'default' } as const;
+    const provided = (name: string, key: object) => ({
+      name,
+      type: 'provided',
+      conf: { cert: { inlineString: CERT_PEM }, key },
+    });
+    const meshSpec = (
+      backends = [provided('corp', { inlineString: KEY_PEM }), provided('b64', { inline: KEY_B64 })],
+    ) => ({
+      mtls: { enabledBackend: 'corp', backends },
+    });
+    type Spec = ReturnType<typeof meshSpec>;
+    const keyOf = (spec: unknown, index: number) =>
+      (spec as Spec).mtls.backends[index]!.conf.key as Record<string, string>;
+
+    it('are stored encrypted, certificates as they are, and read back decrypted everywhere', async () => {
+      const seen: ResourceChange[] = [];
+      const stop = store.watch((c) => seen.push(c));
+      const created = await store.create(meshKey, meshSpec());
+      stop();
+      const raw = (await inner.get(meshKey))!.spec;
+      expect(JSON.stringify(raw)).not.toContain('UFJJVkFURS1LRVktTUFURVJJQUw=');
+      expect(JSON.stringify(raw)).not.toContain(KEY_B64);
+      expect(keyOf(raw, 0).inlineString).toMatch(/^enc:v1:/);
+      expect(keyOf(raw, 1).inline).toMatch(/^enc:v1:/);
+      expect((raw as Spec).mtls.backends[0]!.conf.cert).toEqual({ inlineString: CERT_PEM });
+      expect(created.spec).toEqual(meshSpec());
+      expect((await store.get(meshKey))!.spec).toEqual(meshSpec());
+      expect((await store.list('Mesh')).items[0]!.spec).toEqual(meshSpec());
+      expect(seen).toMatchObject([{ kind: 'upsert', record: { spec: meshSpec() } }]);
+      const updated = await store.update(
+        meshKey,
+        meshSpec([provided('corp', { inlineString: 'NEW' })]),
+        created.meta.version,
+      );
+      expect(keyOf(updated.spec, 0)).toEqual({ inlineString: 'NEW' });
+      expect(keyOf((await inner.get(meshKey))!.spec, 0).inlineString).toMatch(/^enc:v1:/);
+    });
+
+    it('do not decrypt when moved to another backend or another Mesh', async () => {
+      await store.create(meshKey, meshSpec());
+      const sealed = keyOf((await inner.get(meshKey))!.spec, 0).inlineString!;
+      await inner.create(
+        { type: 'Mesh', name: 'other' },
+        meshSpec([provided('corp', { inlineString: sealed })]),
+      );
+      await expect(store.get({ type: 'Mesh', name: 'other' })).rejects.toMatchObject({
+        code: 'secret.decrypt-failed',
+      });
+      await inner.create(
+        { type: 'Mesh', name: 'renamed' },
+        meshSpec([provided('renamed', { inlineString: sealed })]),
+      );
+      await expect(store.get({ type: 'Mesh', name: 'renamed' })).rejects.toThrow(
+        /Mesh\/renamed mtls\.backends\[name="renamed"\]\.conf\.key\.inlineString: cannot decrypt/,
+      );
+      const wrongKey = new EncryptedResourceStore(inner, new SecretCipher(SecretCipher.generateKey()));
+      await expect(wrongKey.get(meshKey)).rejects.toBeInstanceOf(SecretDecryptionError);
+    });
+
+    it('stored in plaintext before they were encrypted keep working, are reported once, and are sealed by the next write', async () => {
+      const reports: string[] = [];
+      const reporting = new EncryptedResourceStore(inner, new SecretCipher(key), {
+        onPlaintextKey: (m) => reports.push(m),
+      });
+      const legacy = await inner.create(meshKey, meshSpec([provided('corp', { inlineString: KEY_PEM })]));
+      expect(keyOf((await reporting.get(meshKey))!.spec, 0)).toEqual({ inlineString: KEY_PEM });
+      await reporting.list('Mesh');
+      expect(reports).toEqual([
+        'Mesh/default: the private key of backend "corp" (mtls.backends[0].conf.key.inlineString) is stored in ' +
+          'plaintext, written before Mesh keys were encrypted at rest; apply the Mesh again to encrypt it',
+      ]);
+      expect(reports.join()).not.toContain('UFJJVkFURS1LRVktTUFURVJJQUw=');
+      await reporting.update(meshKey, (await reporting.get(meshKey))!.spec, legacy.meta.version);
+      expect(keyOf((await inner.get(meshKey))!.spec, 0).inlineString).toMatch(/^enc:v1:/);
+      expect(keyOf((await reporting.get(meshKey))!.spec, 0)).toEqual({ inlineString: KEY_PEM });
+      expect(reports).toHaveLength(1);
+    });
+  });
 });
