@@ -32,6 +32,7 @@ export { EnsureCaBackendsUseCase } from './ca/ensure-ca-backends.use-case';
 export { IssueCertificateUseCase, StaleIssueRequestError } from './ca/issue-certificate.use-case';
 export type { IssueCertificateCommand, IssueCertificateResult } from './ca/issue-certificate.use-case';
 export { BusMeshCaGateway } from './ca/mesh-ca.gateway';
+export { MtlsKeySeal, UnsealedKeyError } from './ca/mtls-key-seal';
 export type { MeshCaGateway } from './ca/mesh-ca.gateway';
 export {
   AdmissionController,

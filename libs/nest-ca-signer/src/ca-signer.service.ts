@@ -5,6 +5,8 @@ import {
   IssueCertificateUseCase,
   IssuePriority,
   IssueRequestLedger,
+  MtlsKeySeal,
+  UnsealedKeyError,
   StaleIssueRequestError,
   TrustBundleQuery,
   ValidateMtlsUseCase,
@@ -17,10 +19,10 @@ import {
   validateMtls,
   type ReplyOf,
 } from '@meshtls/contracts';
-import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '@meshtls/nest-core';
+import { MESSAGE_BUS, METRICS, RESOURCE_STORE, SECRET_CIPHER } from '@meshtls/nest-core';
 import type { Registry } from 'prom-client';
 import { caSignerMetrics } from './ca-signer.metrics';
-import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import type { MessageBus, ResourceStore, SecretCipher, Subscription } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
 
 const QUEUE = 'ca-signer';
@@ -45,10 +47,12 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
     @Inject(ENSURE_CA) private readonly ensure: EnsureCaBackendsUseCase,
     @Inject(ISSUE_CERTIFICATE) private readonly issue: IssueCertificateUseCase,
     @Inject(METRICS) private readonly metrics: Registry,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
   onModuleInit(): void {
     const queue = { queue: QUEUE };
+    const keys = new MtlsKeySeal(this.cipher);
     const trust = new TrustBundleQuery(this.store, this.registry);
     const metrics = caSignerMetrics(this.metrics, {
       admission: this.admission,
@@ -57,8 +61,27 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
       repeats: () => this.ledger.repeats,
     });
     this.subscriptions.push(
-      this.bus.serve(validateMtls, (request) => this.validate.execute(request), queue),
-      this.bus.serve(ensureCaBackends, (request) => this.ensure.execute(request), queue),
+      // A provided CA's inline key comes sealed by mesh-api; one that does not is refused, never used.
+      this.bus.serve(
+        validateMtls,
+        async (request) => {
+          let mtls: unknown;
+          try {
+            mtls = keys.open(request.mesh, request.mtls);
+          } catch (error) {
+            if (!(error instanceof UnsealedKeyError)) throw error;
+            this.logger.warn(`validate-mtls for mesh ${request.mesh}: ${error.message}`);
+            return { violations: [{ field: 'mtls', message: error.message }], warnings: [] };
+          }
+          return this.validate.execute({ ...request, mtls });
+        },
+        queue,
+      ),
+      this.bus.serve(
+        ensureCaBackends,
+        (request) => this.ensure.execute({ ...request, mtls: keys.open(request.mesh, request.mtls) }),
+        queue,
+      ),
       this.bus.serve(
         trustBundle,
         async (request) => ({ trustBundle: await trust.execute(request.mesh) }),

@@ -24,6 +24,7 @@ import {
   MESSAGE_BUS,
   METRICS,
   RESOURCE_STORE,
+  SECRET_CIPHER,
   type InstanceInfo,
 } from './tokens';
 
@@ -67,6 +68,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
         { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
         { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
+        { provide: SECRET_CIPHER, useFactory: (i: Infrastructure) => i.cipher, inject: [INFRASTRUCTURE] },
         { provide: METRICS, useFactory: () => processRegistry(options.roles) },
       ],
       exports: [
@@ -77,6 +79,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         RESOURCE_STORE,
         LEASE_STORE,
         MESSAGE_BUS,
+        SECRET_CIPHER,
         METRICS,
       ],
     };

@@ -21,6 +21,7 @@ export {
   RESOURCE_STORE,
   LEASE_STORE,
   MESSAGE_BUS,
+  SECRET_CIPHER,
   INSTANCE_INFO,
   METRICS,
 } from './tokens';

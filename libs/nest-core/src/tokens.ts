@@ -5,6 +5,8 @@ export const INFRASTRUCTURE = Symbol('Infrastructure');
 export const RESOURCE_STORE = Symbol('ResourceStore');
 export const LEASE_STORE = Symbol('LeaseStore');
 export const MESSAGE_BUS = Symbol('MessageBus');
+/** The at-rest SecretCipher (see Infrastructure.cipher). */
+export const SECRET_CIPHER = Symbol('SecretCipher');
 export const INSTANCE_INFO = Symbol('InstanceInfo');
 /** The process's prom-client Registry: every role registers its metrics there; served at /metrics. */
 export const METRICS = Symbol('Metrics');

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import {
   ApplyResourceUseCase,
   BusMeshCaGateway,
+  MtlsKeySeal,
   DeleteResourceUseCase,
   InsightQueries,
   ResourceQueries,
 } from '@meshtls/application';
-import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
-import type { MessageBus, ResourceStore } from '@meshtls/store';
+import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, SECRET_CIPHER, type CoreConfig } from '@meshtls/nest-core';
+import type { MessageBus, ResourceStore, SecretCipher } from '@meshtls/store';
 import { InsightsController } from './insights/insights.controller';
 import { ResourceHttpService } from './resources/resource-http.service';
 import { ResourcesController } from './resources/resources.controller';
@@ -20,12 +21,12 @@ import { TokensController } from './tokens/tokens.controller';
   providers: [
     {
       provide: ResourceHttpService,
-      inject: [CORE_CONFIG, RESOURCE_STORE, MESSAGE_BUS],
-      useFactory: (config: CoreConfig, store: ResourceStore, bus: MessageBus) =>
+      inject: [CORE_CONFIG, RESOURCE_STORE, MESSAGE_BUS, SECRET_CIPHER],
+      useFactory: (config: CoreConfig, store: ResourceStore, bus: MessageBus, cipher: SecretCipher) =>
         new ResourceHttpService(
           { mode: config.mode, adminToken: config.adminToken },
           new ResourceQueries(store),
-          new ApplyResourceUseCase(store, new BusMeshCaGateway(bus)),
+          new ApplyResourceUseCase(store, new BusMeshCaGateway(bus, new MtlsKeySeal(cipher))),
           new DeleteResourceUseCase(store),
         ),
     },

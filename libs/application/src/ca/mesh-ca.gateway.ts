@@ -2,6 +2,7 @@ import { ensureCaBackends, validateMtls, type ApiCaller } from '@meshtls/contrac
 import type { MtlsSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
 import type { BackendReport } from './ca-manager';
+import type { MtlsKeySeal } from './mtls-key-seal';
 
 /** What mesh-api needs from ca-signer when a Mesh is applied. */
 export interface MeshCaGateway {
@@ -10,19 +11,25 @@ export interface MeshCaGateway {
   ensure(mesh: string, mtls: MtlsSpec | undefined): Promise<void>;
 }
 
-/** The gateway over the bus: ca-signer replicas answer in their queue group (in-process when standalone). */
+/**
+ * The gateway over the bus: ca-signer replicas answer in their queue group (in-process when standalone).
+ * A provided CA's inline key goes sealed (`MtlsKeySeal`), never as a key.
+ */
 export class BusMeshCaGateway implements MeshCaGateway {
-  constructor(private readonly bus: MessageBus) {}
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly keys: MtlsKeySeal,
+  ) {}
 
   validate(
     mesh: string,
     mtls: MtlsSpec | undefined,
     caller: ApiCaller = 'anonymous',
   ): Promise<BackendReport> {
-    return this.bus.request(validateMtls, { mesh, mtls, caller });
+    return this.bus.request(validateMtls, { mesh, mtls: this.keys.seal(mesh, mtls), caller });
   }
 
   async ensure(mesh: string, mtls: MtlsSpec | undefined): Promise<void> {
-    await this.bus.request(ensureCaBackends, { mesh, mtls });
+    await this.bus.request(ensureCaBackends, { mesh, mtls: this.keys.seal(mesh, mtls) });
   }
 }

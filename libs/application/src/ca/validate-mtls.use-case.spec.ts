@@ -1,12 +1,16 @@
-import { validateMtls } from '@meshtls/contracts';
+import { ensureCaBackends, validateMtls } from '@meshtls/contracts';
 import { ValidationError } from '@meshtls/domain';
-import { InProcessBus, MemoryResourceStore } from '@meshtls/store';
+import { generateKeyPairSync } from 'node:crypto';
+import { selfSignedCaCertificate } from '@meshtls/pki';
+import { InProcessBus, MemoryResourceStore, SecretCipher } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { ApplyResourceUseCase } from '../resources/apply-resource.use-case';
 import { BuiltinCaManager } from './builtin-ca.manager';
 import { CaRegistry } from './ca-registry';
 import { DataSourceReader } from './data-source.reader';
+import { EnsureCaBackendsUseCase } from './ensure-ca-backends.use-case';
 import { BusMeshCaGateway } from './mesh-ca.gateway';
+import { MtlsKeySeal } from './mtls-key-seal';
 import { ProvidedCaManager } from './provided-ca.manager';
 import { ValidateMtlsUseCase } from './validate-mtls.use-case';
 
@@ -29,8 +33,24 @@ describe('who is told why a file data source could not be read', () => {
     provided: new ProvidedCaManager(new DataSourceReader(store), clock),
   });
   const validate = new ValidateMtlsUseCase(registry);
-  bus.serve(validateMtls, (request) => validate.execute(request), { queue: 'ca-signer' });
-  const apply = new ApplyResourceUseCase(store, new BusMeshCaGateway(bus));
+  // mesh-api seals inline keys with the at-rest key, ca-signer opens them (as CaSignerService does).
+  const keys = new MtlsKeySeal(new SecretCipher(SecretCipher.generateKey()));
+  const sent: string[] = [];
+  bus.serve(
+    validateMtls,
+    (request) => {
+      sent.push(JSON.stringify(request));
+      return validate.execute({ ...request, mtls: keys.open(request.mesh, request.mtls) });
+    },
+    { queue: 'ca-signer' },
+  );
+  const ensure = new EnsureCaBackendsUseCase(registry);
+  bus.serve(
+    ensureCaBackends,
+    (request) => ensure.execute({ ...request, mtls: keys.open(request.mesh, request.mtls) }),
+    { queue: 'ca-signer' },
+  );
+  const apply = new ApplyResourceUseCase(store, new BusMeshCaGateway(bus, keys));
 
   afterAll(() => bus.close());
 
@@ -67,5 +87,55 @@ describe('who is told why a file data source could not be read', () => {
           'that the control plane can read)',
       );
     }
+  });
+
+  it('an inline CA key crosses the bus sealed, and is validated as it was applied', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const certPem = selfSignedCaCertificate({
+      privateKey,
+      publicKey,
+      subject: { commonName: 'inline' },
+      uris: ['spiffe://inline'],
+      validityMs: 86_400_000,
+      now: clock.now(),
+    });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const inline = (key: string) => ({
+      type: 'Mesh',
+      name: 'inline',
+      mtls: {
+        enabledBackend: 'corp',
+        backends: [
+          {
+            name: 'corp',
+            type: 'provided',
+            conf: { cert: { inlineString: certPem }, key: { inlineString: key } },
+          },
+        ],
+      },
+    });
+    sent.length = 0;
+    const applied = await apply.execute({
+      target: { type: 'Mesh', name: 'inline' },
+      document: inline(keyPem),
+      caller: 'admin',
+    });
+    expect(applied).toBeDefined();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).not.toContain('PRIVATE KEY');
+    expect(sent[0]).toContain('"inlineString":"enc:v1:');
+    // What ca-signer opened is the key that was applied: another key fails the key/certificate check.
+    const mismatch = await apply
+      .execute({
+        target: { type: 'Mesh', name: 'inline' },
+        document: inline(other.export({ type: 'pkcs8', format: 'pem' }) as string),
+        caller: 'admin',
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(mismatch).toBeInstanceOf(ValidationError);
   });
 });

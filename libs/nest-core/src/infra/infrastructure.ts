@@ -24,6 +24,8 @@ export interface Infrastructure {
   readonly resources: ResourceStore;
   readonly leases: LeaseStore;
   readonly bus: MessageBus;
+  /** The at-rest cipher (MESH_SECRET_KEY): Secrets in the store, and provided-CA keys on their way to ca-signer. */
+  readonly cipher: SecretCipher;
   /** A short description for the start-up line, never containing credentials. */
   readonly description: string;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
     resources,
     leases,
     bus,
+    cipher,
     description: `embedded store ${file}, in-process bus, in-memory leases`,
     close: async () => {
       await bus.close();
@@ -78,7 +81,8 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     inboxPrefix: nats.inboxPrefix,
   }).catch(refusedCredentials);
   const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
-  const resources = new EncryptedResourceStore(kv, new SecretCipher(config.secretKey!), storeOptions);
+  const cipher = new SecretCipher(config.secretKey!);
+  const resources = new EncryptedResourceStore(kv, cipher, storeOptions);
   const bus = new NatsBus(nc, { onHandlerError: logBusError, eventStream: { replicas: nats.replicas } });
   const leases = await RedisLeaseStore.connect({
     url: redis.url,
@@ -92,6 +96,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     resources,
     leases,
     bus,
+    cipher,
     description: `NATS ${nats.servers.join(',')} (KV bucket ${nats.bucket}), Redis leases`,
     close: async () => {
       await bus.close();
