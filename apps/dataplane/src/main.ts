@@ -127,6 +127,14 @@ program
     agent.on('disconnected', (e) =>
       process.stderr.write(`dataplane ${key}: lost ${e.address}: ${e.details}; reconnecting\n`),
     );
+    agent.on('replaced', (e) =>
+      process.stderr.write(
+        `dataplane ${key}: ${e.details} (${e.times} times: another process runs with this dataplane's name); trying again in ${(e.retryInMs / 1000).toFixed(1)} s\n`,
+      ),
+    );
+    agent.on('csrRefused', (e) =>
+      process.stderr.write(`dataplane ${key}: ${e.details}; connecting again with a new key\n`),
+    );
     agent.on('refused', (e) => {
       process.stderr.write(`dataplane ${key}: refused by ${e.address}: ${e.details}\n`);
       // Without an identity nothing is served, and retrying cannot fix a token or a resource.

@@ -68,7 +68,14 @@ export { DataplaneSession, CsrTimeoutError, SessionClosedError } from './datapla
 export { admitDataplane } from './dataplanes/connect-dataplane';
 export type { DataplaneAuthorizer, AdmittedDataplane } from './dataplanes/connect-dataplane';
 export { DataplaneHub } from './dataplanes/dataplane-hub';
-export type { DataplaneHubDeps, HubObserver, RotateOutcome } from './dataplanes/dataplane-hub';
+export type {
+  DataplaneHubDeps,
+  HubObserver,
+  LimitedIssuance,
+  RotateOutcome,
+} from './dataplanes/dataplane-hub';
+export { IssuanceRateLimiter, IssuanceLimitError } from './dataplanes/issuance-rate-limiter';
+export type { IssuanceDecision } from './dataplanes/issuance-rate-limiter';
 export { DataplaneTokenService } from './tokens/dataplane-token.service';
 export { tokenAllows } from './tokens/dataplane-token.rules';
 export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';

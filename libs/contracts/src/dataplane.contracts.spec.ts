@@ -1,5 +1,8 @@
 import {
   DATAPLANE_STREAM_PATH,
+  MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
+  MAX_TRAFFIC_PERMISSIONS,
+  dataplaneServerMessageProblem,
   dataplaneIdentityService,
   dataplaneStreamMethod,
   type DataplaneClientMessage,
@@ -70,5 +73,32 @@ describe('the dataplane stream method', () => {
         bytes({ type: 'trust', supportedBackends: ['ca-1'], trustBundle: [{ backend: 'ca-1' }] }),
       ),
     ).toThrow(/certPem/);
+  });
+});
+
+describe('dataplaneServerMessageProblem', () => {
+  const traffic = (permissions: number, specBytes = 10): DataplaneServerMessage => ({
+    type: 'traffic',
+    dataplane: { networking: {} },
+    permissions: Array.from({ length: permissions }, (_, i) => ({
+      name: `p-${i}`,
+      spec: { pad: 'x'.repeat(specBytes) },
+    })),
+    endpoints: [],
+  });
+
+  it('passes a message the stream carries', () => {
+    expect(dataplaneServerMessageProblem(csrRequest)).toBeUndefined();
+    expect(dataplaneServerMessageProblem(traffic(MAX_TRAFFIC_PERMISSIONS))).toBeUndefined();
+  });
+
+  it('names what the stream would refuse: one permission too many, or too many bytes', () => {
+    expect(dataplaneServerMessageProblem(traffic(MAX_TRAFFIC_PERMISSIONS + 1))).toMatch(
+      /^does not match its schema \(permissions: .*10000/,
+    );
+    const big = traffic(100, Math.ceil(MAX_DATAPLANE_SERVER_MESSAGE_BYTES / 100));
+    expect(dataplaneServerMessageProblem(big)).toMatch(
+      /^is \d+ bytes, above the 4194304 a dataplane accepts$/,
+    );
   });
 });

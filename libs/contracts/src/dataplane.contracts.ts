@@ -18,9 +18,36 @@ import { issueReason } from './ca.contracts';
  *                                     dataplane's inbounds/outbounds, permissions or upstream endpoints)
  *
  * Refusals end the stream with a gRPC status (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
- * INVALID_ARGUMENT, FAILED_PRECONDITION) and a message that says why.
+ * INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, ABORTED) and a message that says why; the
+ * ends a dataplane must act on in a particular way also carry the trailer {@link STREAM_END_TRAILER}.
  */
 export const DATAPLANE_STREAM_PATH = '/meshtls.dataplane.v1.DataplaneIdentity/Stream';
+
+/**
+ * Trailer (gRPC metadata sent with the status) naming why the control plane ended a stream, when the
+ * dataplane must do something particular about it:
+ * - `replaced` (ABORTED): a newer stream of the same dataplane took over; reconnecting at once would only
+ *   take it back, so the dataplane backs off, longer each time it is replaced.
+ * - `csr-refused` (INVALID_ARGUMENT): its CSR was refused (its signature does not verify, or it cannot be
+ *   read); the dataplane makes a new key and CSR before it connects again, never sends the same one.
+ * - `rate-limited` (RESOURCE_EXHAUSTED): the dataplane was given as many certificates as it may be for
+ *   now; it connects again after a backoff.
+ */
+export const STREAM_END_TRAILER = 'meshtls-end-reason';
+export const STREAM_END_REASONS = ['replaced', 'csr-refused', 'rate-limited'] as const;
+export type StreamEndReason = (typeof STREAM_END_REASONS)[number];
+
+/**
+ * At most this many MeshTrafficPermissions in one traffic message: the most that may select one
+ * dataplane (the REST API refuses a permission that would select a dataplane more often).
+ */
+export const MAX_TRAFFIC_PERMISSIONS = 10_000;
+
+/**
+ * The largest message a dataplane is sent, encoded (4 MiB: what gRPC clients accept by default). A
+ * message above it, or one failing its schema, is never written to the stream.
+ */
+export const MAX_DATAPLANE_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** A dataplane's own key: ECDSA P-256 by default, RSA-2048 where an application needs it. */
 export const DATAPLANE_KEY_TYPES = ['ec-p256', 'rsa-2048'] as const;
@@ -126,7 +153,9 @@ const trafficMessage = z.object({
   type: z.literal('traffic'),
   /** The Dataplane's spec (`networking`), already validated by the control plane. */
   dataplane: z.record(z.string(), z.unknown()),
-  permissions: z.array(z.object({ name: z.string(), spec: z.record(z.string(), z.unknown()) })).max(10_000),
+  permissions: z
+    .array(z.object({ name: z.string(), spec: z.record(z.string(), z.unknown()) }))
+    .max(MAX_TRAFFIC_PERMISSIONS),
   endpoints: z
     .array(z.object({ service: z.string(), endpoints: z.array(upstreamEndpoint).max(100_000) }))
     .max(10_000),
@@ -155,6 +184,24 @@ const clientCodec = codec(dataplaneClientMessage);
 const serverCodec = codec(dataplaneServerMessage);
 
 /**
+ * What the stream would refuse to carry in `message`: schema violations (paths and zod's messages, no
+ * value quoted) or its encoded size above {@link MAX_DATAPLANE_SERVER_MESSAGE_BYTES}; undefined when
+ * it may be sent. For checking a message before it is written, so a bad one is reported, not a broken
+ * stream.
+ */
+export function dataplaneServerMessageProblem(message: DataplaneServerMessage): string | undefined {
+  const result = dataplaneServerMessage.safeParse(message);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    return `does not match its schema (${issues.slice(0, 3).join('; ')}${issues.length > 3 ? '; …' : ''})`;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(result.data));
+  return bytes > MAX_DATAPLANE_SERVER_MESSAGE_BYTES
+    ? `is ${bytes} bytes, above the ${MAX_DATAPLANE_SERVER_MESSAGE_BYTES} a dataplane accepts`
+    : undefined;
+}
+
+/**
  * The gRPC method, in the shape `@grpc/grpc-js` takes for a service definition (structurally typed, so
  * this library needs no gRPC dependency).
  */
@@ -172,21 +219,27 @@ export const dataplaneStreamMethod = Object.freeze({
 export const dataplaneIdentityService = Object.freeze({ stream: dataplaneStreamMethod });
 
 /**
- * rotation-scheduler (or anyone) → the mesh-api replica holding a dataplane's stream: re-issue its
- * certificate. Addressed to one instance with {@link addressedTo}. `serial` is the certificate to
- * replace: a stale request (the dataplane already has another) answers `stale` and does nothing.
+ * rotation-scheduler → the mesh-api replica holding a dataplane's stream: re-issue its certificate.
+ * Addressed to one instance with {@link addressedTo}. `serial` names the lease's certificate, the one to
+ * replace; the holder rotates only that certificate, only once its lease is due, and only within the
+ * dataplane's issuance rate, so a replayed or forged request re-issues nothing:
+ * - `stale`: the dataplane holds another certificate (already rotated, or reconnected);
+ * - `not-due`: the certificate's rotation time has not come;
+ * - `rate-limited`: the dataplane was issued as many certificates as it may be for now; ask again after
+ *   `retryAfterMs`.
  */
 export const rotateDataplane = defineRequest({
   subject: 'mesh.dataplane.rotate.v1',
   request: z.object({
     mesh: z.string(),
     dataplane: z.string(),
-    serial: z.string(),
+    serial: z.string().min(1).max(128),
     reason: issueReason,
   }),
   reply: z.object({
-    status: z.enum(['rotated', 'not-connected', 'stale', 'failed']),
+    status: z.enum(['rotated', 'not-connected', 'stale', 'not-due', 'rate-limited', 'failed']),
     detail: z.string().optional(),
+    retryAfterMs: z.number().int().nonnegative().optional(),
   }),
   timeoutMs: 30_000,
 });
@@ -241,5 +294,7 @@ export const dataplaneConnection = defineEvent({
     connectTime: z.string(),
     /** When it ended (`disconnected` only). */
     disconnectTime: z.string().optional(),
+    /** Why it ended, when the control plane ended it for a reason insights show (`disconnected` only). */
+    endReason: z.enum(['replaced']).optional(),
   }),
 });

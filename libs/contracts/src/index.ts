@@ -32,8 +32,14 @@ export {
   addressedTo,
   dataplaneCertificateIssued,
   dataplaneConnection,
+  dataplaneServerMessageProblem,
+  STREAM_END_TRAILER,
+  STREAM_END_REASONS,
+  MAX_TRAFFIC_PERMISSIONS,
+  MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
 } from './dataplane.contracts';
 export type {
+  StreamEndReason,
   DataplaneKeyType,
   DataplaneClientMessage,
   DataplaneHello,

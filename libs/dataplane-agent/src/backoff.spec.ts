@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff';
+import { backoffDelay, replacedBackoffDelay } from './backoff';
 
 describe('backoffDelay', () => {
   it('grows exponentially up to the cap, scaled by jitter', () => {
@@ -13,5 +13,15 @@ describe('backoffDelay', () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThanOrEqual(15_000);
     }
+  });
+});
+
+describe('replacedBackoffDelay', () => {
+  it('doubles with every replacement, never below half of it, up to the cap', () => {
+    expect(replacedBackoffDelay(0, 1000, 300_000, () => 0)).toBe(500);
+    expect(replacedBackoffDelay(0, 1000, 300_000, () => 0.999)).toBe(999);
+    expect(replacedBackoffDelay(3, 1000, 300_000, () => 0)).toBe(4000);
+    expect(replacedBackoffDelay(30, 1000, 300_000, () => 0)).toBe(150_000);
+    expect(replacedBackoffDelay(30, 1000, 300_000, () => 0.999)).toBe(299_850);
   });
 });

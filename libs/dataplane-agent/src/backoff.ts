@@ -3,3 +3,19 @@ export function backoffDelay(attempt: number, baseMs = 250, capMs = 15_000, rand
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16));
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * How long a dataplane whose stream was replaced by a newer one of the same name waits before it tries
+ * again: doubling with each replacement from `baseMs` up to `capMs`, never less than half of that (equal
+ * jitter), so two sidecars running with one name stop taking the identity from each other within a few
+ * rounds instead of flapping.
+ */
+export function replacedBackoffDelay(
+  replaced: number,
+  baseMs = 1_000,
+  capMs = 300_000,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(replaced, 20));
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,13 +1,16 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import {
+  Metadata,
   Server,
   ServerCredentials,
   credentials,
+  status as GrpcStatus,
   type ServerDuplexStream,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import {
+  STREAM_END_TRAILER,
   dataplaneIdentityService,
   type DataplaneClientMessage,
   type DataplaneServerMessage,
@@ -118,5 +121,117 @@ describe('DataplaneAgent against a control plane that hands out keys', () => {
     expect(acks.at(-1)).toEqual({ serial: agent.identity!.serial, error: undefined });
     const cert = new X509Certificate(agent.identity!.certPem);
     expect(cert.checkPrivateKey(createPrivateKey(agent.identity!.keyPem))).toBe(true);
+  });
+});
+
+/** Ends a stream as mesh-api does: a status, a message, and the trailer naming why. */
+function endStream(call: Call, code: GrpcStatus, details: string, reason: string): void {
+  const metadata = new Metadata();
+  metadata.set(STREAM_END_TRAILER, reason);
+  call.emit('error', Object.assign(new Error(details), { code, details, metadata }));
+}
+
+/** The sidecar told by the control plane why its stream ended, where that asks for something particular. */
+describe('DataplaneAgent told why its stream ended', () => {
+  let server: Server;
+  let port: number;
+  let agent: DataplaneAgent | undefined;
+  const hellos: Extract<DataplaneClientMessage, { type: 'hello' }>[] = [];
+  let answer: (call: Call, hello: Extract<DataplaneClientMessage, { type: 'hello' }>, n: number) => void;
+
+  beforeAll(async () => {
+    server = new Server();
+    server.addService(
+      dataplaneIdentityService as unknown as ServiceDefinition,
+      {
+        stream: (call: Call) =>
+          call.on('data', (message: DataplaneClientMessage) => {
+            if (message.type === 'hello') {
+              hellos.push(message);
+              answer(call, message, hellos.length);
+            }
+          }),
+      } as UntypedServiceImplementation,
+    );
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+  });
+
+  beforeEach(() => {
+    hellos.length = 0;
+  });
+
+  afterEach(() => agent?.stop());
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  });
+
+  const start = (extra: Partial<ConstructorParameters<typeof DataplaneAgent>[0]> = {}) => {
+    agent = new DataplaneAgent({
+      cpAddresses: [`127.0.0.1:${port}`],
+      caCertPem: '',
+      credentials: credentials.createInsecure(),
+      mesh: 'm',
+      name: 'web-1',
+      token: 'not-checked-here',
+      ...extra,
+    });
+    const events: string[] = [];
+    for (const name of ['refused', 'disconnected', 'replaced', 'csrRefused'] as const)
+      agent.on(name, () => events.push(name));
+    agent.start();
+    return { agent, events };
+  };
+
+  it('backs off longer every time a newer stream of its name replaces it, not reconnecting at once', async () => {
+    answer = (call, hello, n) =>
+      n <= 3
+        ? endStream(call, GrpcStatus.ABORTED, 'replaced by a newer stream of the same dataplane', 'replaced')
+        : call.write(identityFor(verifyCsr(hello.csrPem!), { requestId: hello.requestId }));
+    const waits: number[] = [];
+    const backoff = jest.fn(() => 0);
+    const { agent, events } = start({
+      backoff,
+      replacedBackoff: (n) => {
+        waits.push(n);
+        return 20 * 2 ** n;
+      },
+    });
+    const replaced: { times: number; retryInMs: number }[] = [];
+    agent.on('replaced', (e) => replaced.push({ times: e.times, retryInMs: e.retryInMs }));
+    await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
+    expect(waits).toEqual([0, 1, 2]);
+    expect(replaced).toEqual([
+      { times: 1, retryInMs: 20 },
+      { times: 2, retryInMs: 40 },
+      { times: 3, retryInMs: 80 },
+    ]);
+    expect(events).toEqual(['replaced', 'replaced', 'replaced']);
+    expect(backoff).not.toHaveBeenCalled();
+  });
+
+  it('makes a new key and CSR when its CSR is refused, and is not stopped by the refusal', async () => {
+    answer = (call, hello, n) =>
+      n === 1
+        ? endStream(
+            call,
+            GrpcStatus.INVALID_ARGUMENT,
+            'CSR refused: the CSR signature does not verify with its public key',
+            'csr-refused',
+          )
+        : call.write(identityFor(verifyCsr(hello.csrPem!), { requestId: hello.requestId }));
+    const { agent, events } = start({ backoff: () => 10 });
+    await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
+    expect(events).toEqual(['csrRefused']);
+    expect(hellos).toHaveLength(2);
+    const [refused, next] = hellos.map((h) => verifyCsr(h.csrPem!).export({ type: 'spki', format: 'der' }));
+    expect(next!.equals(refused!)).toBe(false);
+    expect(
+      new X509Certificate(agent.identity!.certPem).publicKey.export({ type: 'spki', format: 'der' }),
+    ).toEqual(next);
   });
 });

@@ -10,6 +10,7 @@ import {
   type ClientDuplexStream,
 } from '@grpc/grpc-js';
 import {
+  STREAM_END_TRAILER,
   dataplaneStreamMethod,
   type DataplaneClientMessage,
   type DataplaneKeyType,
@@ -17,7 +18,7 @@ import {
   type DataplaneTrafficMessage,
 } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
-import { backoffDelay } from './backoff';
+import { backoffDelay, replacedBackoffDelay } from './backoff';
 import { clearCertDir, writeCertDir, writeTrustBundle } from './cert-dir.writer';
 import { bundlePem, type DataplaneIdentity } from './identity';
 
@@ -45,6 +46,8 @@ export interface DataplaneAgentOptions {
    */
   readonly credentials?: ChannelCredentials;
   readonly backoff?: (attempt: number) => number;
+  /** The wait after the `n`th time (from 0) a newer stream of the same dataplane replaced this one's. */
+  readonly replacedBackoff?: (n: number) => number;
 }
 
 /** Status codes after which reconnecting cannot help until an operator acts. */
@@ -62,6 +65,10 @@ export interface AgentEvents {
   connected: [string];
   disconnected: [{ address: string; code: number; details: string }];
   refused: [{ address: string; code: number; details: string }];
+  /** Another process with this dataplane's name connected: this one waits `retryInMs` before it tries again. */
+  replaced: [{ address: string; details: string; times: number; retryInMs: number }];
+  /** The control plane refused a CSR: a new key and CSR are made for the next attempt. */
+  csrRefused: [{ address: string; details: string }];
 }
 
 /**
@@ -86,6 +93,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   private timer?: ReturnType<typeof setTimeout>;
   private attempt = 0;
   private next = 0;
+  /** How often a newer stream of the same dataplane replaced this one's. */
+  private replaced = 0;
   /** Keys made for CSRs (by request id), until their certificate arrives; the newest few only. */
   private readonly pendingKeys = new Map<string, PendingKey>();
 
@@ -152,8 +161,14 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       }
       this.onMessage(call, message);
     });
-    call.on('error', (error: Error & { code?: number; details?: string }) =>
-      this.onEnd(call, address, error.code ?? GrpcStatus.UNKNOWN, error.details ?? error.message),
+    call.on('error', (error: Error & { code?: number; details?: string; metadata?: Metadata }) =>
+      this.onEnd(
+        call,
+        address,
+        error.code ?? GrpcStatus.UNKNOWN,
+        error.details ?? error.message,
+        error.metadata?.get(STREAM_END_TRAILER)[0]?.toString(),
+      ),
     );
     call.on('end', () => this.onEnd(call, address, GrpcStatus.UNAVAILABLE, 'stream ended'));
     call.write({
@@ -247,13 +262,25 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     address: string,
     code: number,
     details: string,
+    reason?: string,
   ): void {
     if (call !== this.call) return;
     this.call = undefined;
     this.connectedTo = undefined;
     if (this.stopped) return;
+    if (reason === 'replaced' || code === GrpcStatus.ABORTED) {
+      // Coming straight back would take the identity from the newer one, which would do the same.
+      const retryInMs = (this.options.replacedBackoff ?? replacedBackoffDelay)(this.replaced);
+      this.emit('replaced', { address, details, times: ++this.replaced, retryInMs });
+      this.timer = setTimeout(() => this.connect(), retryInMs);
+      return;
+    }
     const event = { address, code, details };
-    if (FATAL.has(code)) this.emit('refused', event);
+    if (reason === 'csr-refused') {
+      // The same CSR would be refused again: its key is dropped, the next hello carries a new one.
+      this.pendingKeys.clear();
+      this.emit('csrRefused', { address, details });
+    } else if (FATAL.has(code)) this.emit('refused', event);
     else this.emit('disconnected', event);
     this.next++;
     const delay = (this.options.backoff ?? backoffDelay)(this.attempt++);

@@ -83,12 +83,23 @@ export {
   meshMtlsView,
   meshChangeAction,
   dataplaneIdentityChanged,
+  rotationRequestVerdict,
+  issuanceRatePerMinute,
+  ISSUANCE_LIMIT_DEFAULTS,
+  MIN_ISSUANCES_PER_ROTATION,
 } from './rotation/rotation.rules';
-export type { MeshMtlsView, MeshChangeAction } from './rotation/rotation.rules';
+export type {
+  MeshMtlsView,
+  MeshChangeAction,
+  RotationRequestVerdict,
+  IssuanceLimit,
+} from './rotation/rotation.rules';
 export {
   clientIdentityOf,
   decideTraffic,
   permissionsFor,
+  permissionSelects,
+  dataplanesOverPermissionLimit,
   serverInboundsOf,
 } from './mesh-traffic-permission/traffic-permission.rules';
 export { endpointsOf, outboundServicesOf } from './dataplane/dataplane-endpoints.rules';
@@ -115,6 +126,7 @@ export type {
   DataplaneInsightSpec,
   DataplaneMtlsInsight,
   DataplaneSubscription,
+  StreamEndedReason,
   MeshInsightSummary,
   OnlineCounts,
 } from './insights/dataplane-insight.rules';

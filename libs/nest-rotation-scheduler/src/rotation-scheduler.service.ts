@@ -64,12 +64,13 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     this.rotations.inc({ result: 'stale' }, r.stale);
     this.rotations.inc({ result: 'not-connected' }, r.notConnected);
     this.rotations.inc({ result: 'unreachable' }, r.unreachable);
+    this.rotations.inc({ result: 'refused' }, r.refused);
     this.rotations.inc({ result: 'failed' }, r.failed);
     if (r.claimed === 0 && r.failed === 0) return;
     const line =
       `rotation pass: ${r.due} due, ${r.claimed} claimed, ${r.rotated} rotated, ${r.stale} stale, ` +
-      `${r.notConnected} not connected, ${r.unreachable} unreachable, ${r.failed} failed in ${r.durationMs} ms`;
-    if (r.unreachable > 0 || r.failed > 0) this.logger.log(line);
+      `${r.notConnected} not connected, ${r.unreachable} unreachable, ${r.refused} refused, ${r.failed} failed in ${r.durationMs} ms`;
+    if (r.unreachable > 0 || r.refused > 0 || r.failed > 0) this.logger.log(line);
     else this.logger.debug(line);
   }
 }
@@ -100,7 +101,7 @@ function rotationMetrics(registry: Registry, leases: LeaseStore, clock: Clock): 
   });
   return new Counter({
     name: 'mesh_rotations_total',
-    help: 'Rotations this scheduler asked for, by result (rotated, stale, not-connected, unreachable, failed)',
+    help: 'Rotations this scheduler asked for, by result (rotated, stale, not-connected, unreachable, refused, failed)',
     labelNames: ['result'],
     registers: [registry],
   });

@@ -1,6 +1,7 @@
 export {
   CaValidationError,
   CsrInvalidError,
+  CSR_INVALID,
   IssuedCertificateInvalidError,
   UnsupportedKeyError,
 } from './pki.errors';

@@ -13,9 +13,15 @@ export class CaValidationError extends MeshError {
   }
 }
 
-/** A certificate signing request is malformed, uses an unsupported key, or its signature does not verify. */
+/** The code of {@link CsrInvalidError}, kept when the error crosses the bus (`RemoteError`). */
+export const CSR_INVALID = 'csr.invalid';
+
+/**
+ * A certificate signing request is malformed, uses an unsupported key, or its signature does not verify
+ * (no proof of possession of the key): asking again with the same CSR cannot succeed.
+ */
 export class CsrInvalidError extends MeshError {
-  readonly code = 'csr.invalid';
+  readonly code = CSR_INVALID;
 }
 
 /** A public key of a type the certificate profile does not cover (RSA and EC only). */

@@ -18,8 +18,11 @@ export class DataplaneAnnouncer {
     },
   ) {}
 
-  /** A stream opened or ended (each stream's end is told once, however it ended). */
-  connection(session: DataplaneSession, kind: 'connected' | 'disconnected'): void {
+  /**
+   * A stream opened or ended (each stream's end is told once, however it ended); `endReason`: it was
+   * ended because a newer stream of the dataplane took over.
+   */
+  connection(session: DataplaneSession, kind: 'connected' | 'disconnected', endReason?: 'replaced'): void {
     if (kind === 'disconnected') {
       if (session.endAnnounced) return;
       session.endAnnounced = true;
@@ -33,6 +36,7 @@ export class DataplaneAnnouncer {
         kind,
         connectTime: session.connectTime,
         ...(kind === 'disconnected' ? { disconnectTime: this.deps.clock.now().toISOString() } : {}),
+        ...(kind === 'disconnected' && endReason ? { endReason } : {}),
       })
       .catch((error: Error) =>
         this.deps.log?.('warn', `${session.key}: ${kind} not announced: ${error.message}`),

@@ -53,17 +53,22 @@ describe('DataplaneHub', () => {
     const again = new FakeDataplane();
     await restarted.connect(again, w.hello('web-1', 'session-bbbb'));
     expect(again.identities()[0]!.reason).toBe('restart');
-    // The older stream of the same dataplane on this replica is ended.
-    expect(back.closed?.status).toBe(StreamStatus.Unavailable);
+    // The older stream of the same dataplane on this replica is ended: replaced.
+    expect(back.closed).toEqual({
+      status: StreamStatus.Aborted,
+      message: 'replaced by a newer stream of the same dataplane',
+      reason: 'replaced',
+    });
   });
 
-  it('rotates on request with a fresh CSR, and answers stale and not-connected without issuing', async () => {
+  it('rotates on request with a fresh CSR once due, and answers stale and not-connected without issuing', async () => {
     const hub = w.makeHub('cp-1@boot-1');
     const dp = new FakeDataplane();
     const session = await hub.connect(dp, w.hello());
     dp.onCsrRequest = (requestId) =>
       setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
     const serial = dp.identities()[0]!.serial;
+    clock.set(dp.identities()[0]!.rotateAt);
     expect(
       await hub.rotate({ mesh: 'default', dataplane: 'web-1', serial: 'other', reason: 'rotation' }),
     ).toEqual({
@@ -90,6 +95,7 @@ describe('DataplaneHub', () => {
     const dp = new FakeDataplane(); // never answers a CSR request
     await hub.connect(dp, w.hello());
     const serial = dp.identities()[0]!.serial;
+    clock.set(dp.identities()[0]!.rotateAt);
     const outcome = await hub.rotate({ mesh: 'default', dataplane: 'web-1', serial, reason: 'rotation' });
     expect(outcome.status).toBe('failed');
     expect(outcome.detail).toMatch(/sent no CSR within 50 ms/);

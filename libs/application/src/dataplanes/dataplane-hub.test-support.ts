@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { DataplaneServerMessage, IssueReason } from '@meshtls/contracts';
+import type { DataplaneServerMessage, IssueReason, StreamEndReason } from '@meshtls/contracts';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { InProcessBus, MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
@@ -10,7 +10,7 @@ import { DataSourceReader } from '../ca/data-source.reader';
 import { IssueCertificateUseCase } from '../ca/issue-certificate.use-case';
 import { ProvidedCaManager } from '../ca/provided-ca.manager';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
-import { DataplaneHub } from './dataplane-hub';
+import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
 import type { IdentityIssuer } from './identity-issuer';
 import { IssuedIdentityVerifier, VerifyingIdentityIssuer } from './issued-identity.verifier';
@@ -45,7 +45,7 @@ const tokens: DataplaneTokenVerifier = {
 /** A dataplane's end of a stream: records what it is sent and answers CSR requests with a fresh key. */
 export class FakeDataplane implements DataplaneChannel {
   readonly received: DataplaneServerMessage[] = [];
-  closed?: { status: StreamStatus; message: string };
+  closed?: { status: StreamStatus; message: string; reason?: StreamEndReason };
   onCsrRequest?: (requestId: string) => void;
 
   send(message: DataplaneServerMessage): void {
@@ -53,8 +53,8 @@ export class FakeDataplane implements DataplaneChannel {
     if (message.type === 'csr-request') this.onCsrRequest?.(message.requestId);
   }
 
-  close(status: StreamStatus, message: string): void {
-    this.closed = { status, message };
+  close(status: StreamStatus, message: string, reason?: StreamEndReason): void {
+    this.closed = { status, message, ...(reason ? { reason } : {}) };
   }
 
   identities() {
@@ -90,7 +90,12 @@ export class HubWorld {
     return world;
   }
 
-  makeHub(instance: string, csrTimeoutMs?: number, trafficDebounceMs?: number): DataplaneHub {
+  makeHub(
+    instance: string,
+    csrTimeoutMs?: number,
+    trafficDebounceMs?: number,
+    extra: Partial<DataplaneHubDeps> = {},
+  ): DataplaneHub {
     const registry = new CaRegistry({
       builtin: this.builtinCas,
       provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
@@ -119,6 +124,7 @@ export class HubWorld {
       instance,
       ...(csrTimeoutMs ? { csrTimeoutMs } : {}),
       ...(trafficDebounceMs ? { trafficDebounceMs } : {}),
+      ...extra,
     });
     this.stops.push(hub.followChanges());
     this.hubs.push(hub);

@@ -7,22 +7,28 @@ import {
 import {
   ResourceType,
   dataplaneIdentityChanged,
+  issuanceRatePerMinute,
   meshChangeAction,
   meshMtlsView,
   rotateAtOf,
+  rotationRequestVerdict,
   type DataplaneSpec,
+  type IssuanceLimit,
   type MeshMtlsView,
   type MeshSpec,
 } from '@meshtls/domain';
+import { CSR_INVALID } from '@meshtls/pki';
 import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
-import type { Clock } from '@meshtls/util';
+import { MeshError, type Clock } from '@meshtls/util';
 import { admitDataplane, type DataplaneAuthorizer } from './connect-dataplane';
-import { StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
+import { StreamRefusedError, StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
 import type { DataplaneTokenVerifier } from './dataplane-token.port';
-import { DataplaneSession, sessionKey } from './dataplane-session';
+import { DataplaneSession, SessionClosedError, sessionKey } from './dataplane-session';
 import type { IdentityIssuer } from './identity-issuer';
 import { DataplaneAnnouncer } from './dataplane-announcer';
+import { IssuanceRateLimiter, type IssuanceDecision } from './issuance-rate-limiter';
 import { restoreLostLeases } from './lease-restorer';
+import { ThrottledLog } from './throttled-log';
 import { TrafficDistributor } from './traffic-distributor';
 
 export interface DataplaneHubDeps {
@@ -41,14 +47,39 @@ export interface DataplaneHubDeps {
   readonly log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
   /** Told of every issuance (for metrics). */
   readonly observer?: HubObserver;
+  /**
+   * How many certificates one dataplane may be issued, whatever asks (rotation, reconnects, restarts,
+   * mesh and tag changes); unlimited without. Per replica.
+   */
+  readonly issuanceLimit?: IssuanceLimit;
+  /** Waits (a change's issuance waiting for the dataplane's rate); tests move a fake clock instead. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** What asked for a certificate beyond the dataplane's rate, and what became of it. */
+export type LimitedIssuance = {
+  mesh: string;
+  reason: IssueReason;
+  /** `refused`: connect and rotate requests (asked again later); `delayed`: mesh and tag changes. */
+  outcome: 'refused' | 'delayed';
+};
 
 export interface HubObserver {
   issued(event: { mesh: string; backend: string; reason: IssueReason; seconds: number }): void;
   failed(event: { mesh: string; reason: IssueReason; error: Error }): void;
+  /** A rotate request was refused: it named another certificate than the one held, or one not due yet. */
+  rotationRefused?(event: { mesh: string; reason: 'stale' | 'not-due' }): void;
+  /** An issuance asked beyond the dataplane's issuance rate. */
+  issuanceLimited?(event: LimitedIssuance): void;
+  /** A traffic message was not sent: the stream could not carry it (too large for its schema). */
+  trafficRefused?(event: { mesh: string }): void;
 }
 
-export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'failed'; detail?: string };
+export type RotateOutcome = {
+  status: 'rotated' | 'not-connected' | 'stale' | 'not-due' | 'rate-limited' | 'failed';
+  detail?: string;
+  retryAfterMs?: number;
+};
 
 /**
  * The dataplanes connected to this replica: admits each stream, gets its certificate, keeps its lease,
@@ -60,15 +91,29 @@ export class DataplaneHub {
   private readonly csrTimeoutMs: number;
   private readonly traffic: TrafficDistributor;
   private readonly announce: DataplaneAnnouncer;
+  private readonly limiter?: IssuanceRateLimiter;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Refusals a peer can cause at will are logged at most every 10 s per dataplane and kind. */
+  private readonly refusals: ThrottledLog;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
+    this.limiter = deps.issuanceLimit && new IssuanceRateLimiter(deps.issuanceLimit, deps.clock);
+    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.refusals = new ThrottledLog((m) => deps.log?.('warn', m), deps.clock);
     this.traffic = new TrafficDistributor({
       store: deps.store,
       leases: deps.leases,
       sessions: () => this.sessions.values(),
       debounceMs: deps.trafficDebounceMs,
       onError: (session, error) => this.failed(session, error),
+      onRefused: (session, problem) => {
+        this.deps.log?.(
+          'warn',
+          `${session.key}: traffic message not sent: it ${problem}; the dataplane keeps the last one it was sent`,
+        );
+        this.deps.observer?.trafficRefused?.({ mesh: session.mesh });
+      },
     });
     this.announce = new DataplaneAnnouncer({
       bus: deps.bus,
@@ -89,6 +134,19 @@ export class DataplaneHub {
     onAdmitted?: (session: DataplaneSession) => void,
   ): Promise<DataplaneSession> {
     const admitted = await admitDataplane(hello, this.deps);
+    const view = meshMtlsView(admitted.mesh);
+    const reason = await this.reasonFor(hello);
+    // Refused before it takes anything over: a stream beyond the rate leaves the current one alone.
+    if (view.enabledBackend !== undefined) {
+      const decision = this.takeIssuance(hello.mesh, hello.name, view, reason);
+      if (!decision.granted) {
+        throw new StreamRefusedError(
+          StreamStatus.ResourceExhausted,
+          `${this.limitText(hello.mesh, hello.name, view)}: connect again in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+          'rate-limited',
+        );
+      }
+    }
     const session = new DataplaneSession(
       hello.mesh,
       hello.name,
@@ -96,7 +154,7 @@ export class DataplaneHub {
       channel,
       hello.csrPem !== undefined,
       admitted.spec,
-      meshMtlsView(admitted.mesh),
+      view,
       this.deps.clock.now().toISOString(),
     );
     const previous = this.sessions.get(session.key);
@@ -104,11 +162,15 @@ export class DataplaneHub {
     onAdmitted?.(session);
     this.announce.connection(session, 'connected');
     if (previous) {
+      // The newer stream wins; the older one is told so, and its dataplane backs off before trying again.
       previous.markClosed();
-      this.announce.connection(previous, 'disconnected');
-      previous.channel.close(StreamStatus.Unavailable, 'replaced by a newer stream of the same dataplane');
+      this.announce.connection(previous, 'disconnected', 'replaced');
+      previous.channel.close(
+        StreamStatus.Aborted,
+        'replaced by a newer stream of the same dataplane',
+        'replaced',
+      );
     }
-    const reason = await this.reasonFor(hello);
     await session.serialize(async () => {
       if (session.view.enabledBackend === undefined) {
         channel.send({ type: 'withdrawn', reason: `mTLS is disabled on mesh "${hello.mesh}"` });
@@ -142,7 +204,11 @@ export class DataplaneHub {
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 
-  /** A rotation asked for by the scheduler. */
+  /**
+   * A rotation asked for by the scheduler: done only for the certificate the dataplane holds, once its
+   * lease is due, and within the dataplane's issuance rate. Anything else is refused (logged, counted)
+   * and changes nothing, so replaying or forging requests re-issues nothing.
+   */
   async rotate(request: {
     mesh: string;
     dataplane: string;
@@ -151,14 +217,33 @@ export class DataplaneHub {
   }): Promise<RotateOutcome> {
     const session = this.sessions.get(sessionKey(request.mesh, request.dataplane));
     if (!session) return { status: 'not-connected' };
-    return session.serialize(async () => {
-      if (session.closed) return { status: 'not-connected' as const };
-      if (session.serial !== request.serial) return { status: 'stale' as const };
+    return session.serialize(async (): Promise<RotateOutcome> => {
+      if (session.closed) return { status: 'not-connected' };
+      const verdict = rotationRequestVerdict(session.lease, request.serial, this.deps.clock.now());
+      if (verdict !== 'rotate') {
+        this.deps.observer?.rotationRefused?.({ mesh: session.mesh, reason: verdict });
+        this.refusals.log(
+          `${session.key} rotation ${verdict}`,
+          verdict === 'stale'
+            ? `${session.key}: rotation of certificate ${request.serial} refused: the dataplane holds ${session.serial ?? 'none'}`
+            : `${session.key}: rotation of certificate ${request.serial} refused: not due before ${session.lease!.rotateAt}`,
+        );
+        return { status: verdict };
+      }
+      const decision = this.takeIssuance(session.mesh, session.name, session.view, 'rotation');
+      if (!decision.granted) {
+        return {
+          status: 'rate-limited',
+          detail: this.limitText(session.mesh, session.name, session.view),
+          retryAfterMs: decision.retryAfterMs,
+        };
+      }
       try {
         await this.issueTo(session, request.reason);
-        return { status: 'rotated' as const };
+        return { status: 'rotated' };
       } catch (error) {
-        return { status: 'failed' as const, detail: (error as Error).message };
+        if (error instanceof StreamRefusedError) this.end(session, error.status, error.message, error.reason);
+        return { status: 'failed', detail: (error as Error).message };
       }
     });
   }
@@ -184,6 +269,13 @@ export class DataplaneHub {
   /** Streams connected to this replica now. */
   get connected(): number {
     return this.sessions.size;
+  }
+
+  /** Connected dataplanes whose latest traffic message could not be sent (they keep the previous one). */
+  get trafficWithheld(): number {
+    let n = 0;
+    for (const session of this.sessions.values()) if (session.trafficProblem !== undefined) n++;
+    return n;
   }
 
   /** Ends every stream (shutdown): dataplanes reconnect to another replica. */
@@ -222,7 +314,10 @@ export class DataplaneHub {
       session.spec = spec;
       if (changed && session.view.enabledBackend !== undefined) {
         await session
-          .serialize(() => this.issueTo(session, 'dataplane-change'))
+          .serialize(async () => {
+            await this.awaitIssuance(session, 'dataplane-change');
+            await this.issueTo(session, 'dataplane-change');
+          })
           .catch((e: Error) => this.failed(session, e));
       }
     }
@@ -260,6 +355,7 @@ export class DataplaneHub {
           return;
         }
         session.view = view;
+        await this.awaitIssuance(session, 'mesh-change');
         await this.issueTo(session, 'mesh-change');
       })
       .catch((e: Error) => this.failed(session, e));
@@ -279,8 +375,52 @@ export class DataplaneHub {
       await this.issueOnce(session, reason, given, started);
     } catch (error) {
       this.deps.observer?.failed({ mesh: session.mesh, reason, error: error as Error });
-      throw error;
+      throw csrRefusal(error) ?? error;
     }
+  }
+
+  /**
+   * Takes one certificate from the dataplane's issuance rate (see `issuanceRatePerMinute`), counting
+   * and logging a refusal (unless `report` is false: a wait already reported).
+   */
+  private takeIssuance(
+    mesh: string,
+    name: string,
+    view: MeshMtlsView,
+    reason: IssueReason,
+    report = true,
+  ): IssuanceDecision {
+    if (!this.limiter) return { granted: true };
+    const decision = this.limiter.take(
+      sessionKey(mesh, name),
+      issuanceRatePerMinute(this.limiter.limit.perMinute, view.validityMs),
+    );
+    if (!decision.granted && report) {
+      const outcome = reason === 'mesh-change' || reason === 'dataplane-change' ? 'delayed' : 'refused';
+      this.deps.observer?.issuanceLimited?.({ mesh, reason, outcome });
+      this.refusals.log(
+        `${mesh}/${name} limited ${reason}`,
+        `${mesh}/${name}: ${reason} certificate ${outcome}: ${this.limitText(mesh, name, view)}`,
+      );
+    }
+    return decision;
+  }
+
+  /** Waits until the dataplane's issuance rate allows one more certificate (a mesh or tag change). */
+  private async awaitIssuance(session: DataplaneSession, reason: IssueReason): Promise<void> {
+    for (let waited = false; ; waited = true) {
+      if (session.closed) throw new SessionClosedError(`stream of ${session.key} closed`);
+      const decision = this.takeIssuance(session.mesh, session.name, session.view, reason, !waited);
+      if (decision.granted) return;
+      await this.sleep(decision.retryAfterMs);
+    }
+  }
+
+  private limitText(mesh: string, name: string, view: MeshMtlsView): string {
+    const limit = this.limiter!.limit;
+    const rate = issuanceRatePerMinute(limit.perMinute, view.validityMs);
+    const perMinute = Number.isInteger(rate) ? String(rate) : rate.toFixed(1);
+    return `dataplane "${name}" of mesh "${mesh}" was issued as many certificates as it may be for now (${perMinute} a minute, ${limit.burst} at once)`;
   }
 
   private async issueOnce(
@@ -350,12 +490,29 @@ export class DataplaneHub {
     return 'reconnect';
   }
 
-  private end(session: DataplaneSession, status: StreamStatus, message: string): void {
+  private end(
+    session: DataplaneSession,
+    status: StreamStatus,
+    message: string,
+    reason?: StreamRefusedError['reason'],
+  ): void {
     this.disconnect(session);
-    session.channel.close(status, message);
+    session.channel.close(status, message, reason);
   }
 
+  /** Work on a session failed: logged; a refusal (a CSR that cannot be signed) ends its stream with why. */
   private failed(session: DataplaneSession, error: Error): void {
     this.deps.log?.('warn', `${session.key}: ${error.message}`);
+    if (error instanceof StreamRefusedError) this.end(session, error.status, error.message, error.reason);
   }
+}
+
+/**
+ * A CSR refused by the issuance path (its proof of possession does not verify, or it cannot be read)
+ * cannot be signed however often it is sent again: the dataplane is told so (INVALID_ARGUMENT), and
+ * makes a new key and CSR.
+ */
+function csrRefusal(error: unknown): StreamRefusedError | undefined {
+  if (!(error instanceof MeshError) || error.code !== CSR_INVALID) return undefined;
+  return new StreamRefusedError(StreamStatus.InvalidArgument, `CSR refused: ${error.message}`, 'csr-refused');
 }

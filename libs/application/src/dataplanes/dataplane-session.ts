@@ -26,8 +26,10 @@ export class DataplaneSession {
   readonly streamId = randomUUID();
   /** Whether the end of this stream was told. */
   endAnnounced = false;
-  /** Digest of the traffic message last sent, so an unchanged one is not sent again. */
+  /** Digest of the traffic message last sent (or refused), so an unchanged one is not sent again. */
   lastTraffic?: string;
+  /** Why the latest traffic message could not be sent (the dataplane keeps the one before), if so. */
+  trafficProblem?: string;
   private outbound?: { spec: DataplaneSpec; services: ReadonlySet<string> };
   private readonly csrWaiters = new Map<
     string,

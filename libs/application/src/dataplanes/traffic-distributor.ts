@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dataplaneCertificateIssued } from '@meshtls/contracts';
+import { dataplaneCertificateIssued, dataplaneServerMessageProblem } from '@meshtls/contracts';
 import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
 import type { DataplaneSession } from './dataplane-session';
 import { MeshTrafficIndex, type TrafficChange } from './mesh-traffic.index';
@@ -12,6 +12,11 @@ export interface TrafficDistributorDeps {
   /** How long changes are gathered before traffic messages go out (default 50 ms). */
   readonly debounceMs?: number;
   readonly onError: (session: DataplaneSession, error: Error) => void;
+  /**
+   * A traffic message the stream could not carry (too many permissions or bytes for its schema): not
+   * sent, told once per distinct message. The dataplane keeps the previous one and its stream.
+   */
+  readonly onRefused: (session: DataplaneSession, problem: string) => void;
 }
 
 /**
@@ -68,6 +73,14 @@ export class TrafficDistributor {
     const fingerprint = createHash('sha1').update(JSON.stringify(message)).digest('base64');
     if (fingerprint === session.lastTraffic) return;
     session.lastTraffic = fingerprint;
+    // Written as it is, a message the schema refuses would end the stream, and the dataplane's reconnect
+    // would be issued a certificate and fail again: it is reported instead, once.
+    const problem = dataplaneServerMessageProblem(message);
+    if (problem !== undefined) {
+      session.trafficProblem = problem;
+      return this.deps.onRefused(session, problem);
+    }
+    session.trafficProblem = undefined;
     session.channel.send(message);
   }
 

@@ -52,7 +52,11 @@ export class DataplaneInsightRecorder {
     await this.update(event.mesh, event.dataplane, (insight) =>
       event.kind === 'connected' || event.disconnectTime === undefined
         ? withConnected(insight, subscription)
-        : withDisconnected(insight, { ...subscription, disconnectTime: event.disconnectTime }),
+        : withDisconnected(insight, {
+            ...subscription,
+            disconnectTime: event.disconnectTime,
+            ...(event.endReason ? { reason: event.endReason } : {}),
+          }),
     );
   }
 

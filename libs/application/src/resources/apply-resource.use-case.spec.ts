@@ -1,4 +1,4 @@
-import { ResourceConflictError, ValidationError } from '@meshtls/domain';
+import { ResourceConflictError, ValidationError, type ResourceType } from '@meshtls/domain';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { ApplyResourceUseCase } from './apply-resource.use-case';
@@ -73,6 +73,68 @@ describe('ApplyResourceUseCase', () => {
       })
       .catch((e: unknown) => e);
     expect(violationsOf(error)).toEqual([{ field: 'mesh', message: 'mesh of name "nowhere" is not found' }]);
+  });
+
+  describe('the MeshTrafficPermissions one dataplane may be selected by', () => {
+    const mtpDoc = (name: string, service: string) => ({
+      type: 'MeshTrafficPermission',
+      mesh: 'default',
+      name,
+      spec: {
+        targetRef: { kind: 'MeshService', name: service },
+        from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
+      },
+    });
+    const put = (doc: { type: string; mesh: string; name: string }) =>
+      apply.execute({
+        target: { type: doc.type as ResourceType, mesh: doc.mesh, name: doc.name },
+        document: doc,
+      });
+
+    beforeEach(async () => {
+      apply = new ApplyResourceUseCase(store, undefined, 3);
+      await apply.execute({ target: { type: 'Mesh', name: 'default' }, document: meshDoc('default') });
+      await put(dpDoc('default', 'web-1'));
+      for (let i = 0; i < 3; i++) await put(mtpDoc(`to-web-${i}`, 'web'));
+    });
+
+    it('refuses one more permission selecting a dataplane at the limit, naming the dataplane and the limit', async () => {
+      const error = await put(mtpDoc('to-web-3', 'web')).catch((e: unknown) => e);
+      expect(violationsOf(error)).toEqual([
+        {
+          field: 'spec.targetRef',
+          message:
+            'selects dataplane "web-1", which would then be selected by 4 MeshTrafficPermissions: at most 3 MeshTrafficPermissions may select one dataplane (they are all sent to it in one message)',
+        },
+      ]);
+      expect(
+        await store.get({ type: 'MeshTrafficPermission', mesh: 'default', name: 'to-web-3' }),
+      ).toBeUndefined();
+    });
+
+    it('accepts permissions selecting other dataplanes, and updates of those already counted', async () => {
+      await expect(put(mtpDoc('to-api', 'api'))).resolves.toMatchObject({ created: true });
+      await expect(put(mtpDoc('to-web-0', 'web'))).resolves.toMatchObject({ created: false });
+    });
+
+    it('refuses a Dataplane that more permissions than the limit would select', async () => {
+      for (let i = 0; i < 3; i++) await put(mtpDoc(`to-api-${i}`, 'api'));
+      const dp = (name: string, ...services: string[]) => ({
+        ...dpDoc('default', name),
+        networking: {
+          address: '10.0.0.2',
+          inbound: services.map((service, i) => ({ port: 80 + i, tags: { 'kuma.io/service': service } })),
+        },
+      });
+      await expect(put(dp('api-1', 'api'))).resolves.toMatchObject({ created: true });
+      const error = await put(dp('both-1', 'api', 'web')).catch((e: unknown) => e);
+      expect(violationsOf(error)).toEqual([
+        {
+          field: 'networking.inbound',
+          message: expect.stringMatching(/^would be selected by 6 MeshTrafficPermissions: at most 3 /),
+        },
+      ]);
+    });
   });
 
   it('turns a concurrent update into a conflict, never a lost update', async () => {

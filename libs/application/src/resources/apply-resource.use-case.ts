@@ -1,8 +1,14 @@
+import { MAX_TRAFFIC_PERMISSIONS } from '@meshtls/contracts';
 import {
   ResourceType,
   ValidationError,
+  dataplanesOverPermissionLimit,
   parseResource,
+  permissionSelects,
+  type DataplaneSpec,
   type MeshSpec,
+  type MeshTrafficPermissionSpec,
+  type NamedPermission,
   type ResourceKey,
   type ResourceRecord,
   type Violation,
@@ -34,16 +40,22 @@ export interface ApplyResourceResult {
  * exists, then writes with optimistic concurrency: a concurrent writer makes this a conflict, never a lost update.
  */
 export class ApplyResourceUseCase {
-  /** `ca`: checks and prepares the CA backends of a Mesh (ca-signer); without it Meshes are stored as given. */
+  /**
+   * `ca`: checks and prepares the CA backends of a Mesh (ca-signer); without it Meshes are stored as
+   * given. `maxPermissionsPerDataplane`: how many MeshTrafficPermissions may select one dataplane (all of
+   * them travel in one message to it); the protocol's limit unless a test says otherwise.
+   */
   constructor(
     private readonly store: ResourceStore,
     private readonly ca?: MeshCaGateway,
+    private readonly maxPermissionsPerDataplane = MAX_TRAFFIC_PERMISSIONS,
   ) {}
 
   async execute(command: ApplyResourceCommand): Promise<ApplyResourceResult> {
     const parsed = parseResource(withoutReadOnlyFields(command.document));
     assertMatchesTarget(parsed.key, command.target);
     await this.assertMeshExists(parsed.key);
+    await this.assertPermissionLimit(parsed.key, parsed.spec);
     // Read before the (slow) preparation: a writer that changes it meanwhile makes this a conflict,
     // so of two updates racing from two replicas one wins and the other is told.
     const existing = await this.store.get(parsed.key);
@@ -66,6 +78,49 @@ export class ApplyResourceUseCase {
     if (report.violations.length > 0) throw new ValidationError(report.violations);
     await this.ca.ensure(mesh, spec.mtls);
     return report.warnings;
+  }
+
+  /**
+   * A MeshTrafficPermission (or a Dataplane) that would make more permissions than the limit select a
+   * dataplane is refused: the dataplane could not be sent them. Only counted once the mesh holds more
+   * permissions than the limit at all.
+   */
+  private async assertPermissionLimit(key: ResourceKey, spec: unknown): Promise<void> {
+    const mesh = key.mesh;
+    if (mesh === undefined) return;
+    if (key.type !== ResourceType.MeshTrafficPermission && key.type !== ResourceType.Dataplane) return;
+    const limit = this.maxPermissionsPerDataplane;
+    const { total } = await this.store.list(ResourceType.MeshTrafficPermission, { mesh, limit: 0 });
+    if (total + 1 <= limit) return;
+    const stored = await this.store.list(ResourceType.MeshTrafficPermission, { mesh });
+    const permissions: NamedPermission[] = stored.items
+      .filter((r) => !(key.type === ResourceType.MeshTrafficPermission && r.meta.name === key.name))
+      .map((r) => ({ name: r.meta.name, spec: r.spec as MeshTrafficPermissionSpec }));
+    let candidates: { name: string; spec: DataplaneSpec }[];
+    if (key.type === ResourceType.MeshTrafficPermission) {
+      const permission = spec as MeshTrafficPermissionSpec;
+      permissions.push({ name: key.name, spec: permission });
+      const dataplanes = await this.store.list(ResourceType.Dataplane, { mesh });
+      candidates = dataplanes.items
+        .map((r) => ({ name: r.meta.name, spec: r.spec as DataplaneSpec }))
+        .filter((d) => permissionSelects(permission, d.name, d.spec));
+    } else {
+      candidates = [{ name: key.name, spec: spec as DataplaneSpec }];
+    }
+    const over = dataplanesOverPermissionLimit(permissions, candidates, limit, 1)[0];
+    if (over === undefined) return;
+    const why = `at most ${limit} MeshTrafficPermissions may select one dataplane (they are all sent to it in one message)`;
+    throw new ValidationError([
+      key.type === ResourceType.MeshTrafficPermission
+        ? {
+            field: 'spec.targetRef',
+            message: `selects dataplane "${over.dataplane}", which would then be selected by ${over.permissions} MeshTrafficPermissions: ${why}`,
+          }
+        : {
+            field: 'networking.inbound',
+            message: `would be selected by ${over.permissions} MeshTrafficPermissions: ${why}`,
+          },
+    ]);
   }
 
   private async assertMeshExists(key: ResourceKey): Promise<void> {

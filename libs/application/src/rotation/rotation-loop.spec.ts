@@ -51,6 +51,7 @@ const EMPTY: RotationTickReport = {
   stale: 0,
   notConnected: 0,
   unreachable: 0,
+  refused: 0,
   failed: 0,
   durationMs: 0,
 };

@@ -112,6 +112,7 @@ describe('RotationScheduler', () => {
       stale: 0,
       notConnected: 0,
       unreachable: 0,
+      refused: 0,
       failed: 0,
       durationMs: expect.any(Number),
     });
@@ -232,6 +233,27 @@ describe('RotationScheduler', () => {
     clock.advance(CLAIM_TTL);
     expect(await rotation.tick()).toMatchObject({ claimed: 1, rotated: 1 });
     expect(received).toHaveLength(2);
+  });
+
+  it('asks again a rotation the holder refused, after the claim, or later when the holder says so', async () => {
+    let answer: RotateReply = { status: 'not-due' };
+    const received = holder('cp-a', async () => answer);
+    await leases.put(leaseOf('dp-1'));
+    clock.advance(0.8 * DAY);
+    const rotation = scheduler({ claimTtlMs: CLAIM_TTL });
+    expect(await rotation.tick()).toMatchObject({ claimed: 1, refused: 1, failed: 0 });
+    clock.advance(CLAIM_TTL - 1);
+    expect(await rotation.tick()).toMatchObject({ due: 0 });
+    clock.advance(1);
+    answer = { status: 'rate-limited', retryAfterMs: 4 * CLAIM_TTL };
+    expect(await rotation.tick()).toMatchObject({ claimed: 1, refused: 1 });
+    clock.advance(4 * CLAIM_TTL - 1);
+    expect(await rotation.tick()).toMatchObject({ due: 0 });
+    clock.advance(1);
+    answer = { status: 'rotated' };
+    expect(await rotation.tick()).toMatchObject({ claimed: 1, rotated: 1 });
+    expect(received).toHaveLength(3);
+    expect(await leases.get('default', 'dp-1')).toBeDefined();
   });
 
   it('counts an error of the holder or of the store as a failure and goes on', async () => {

@@ -42,6 +42,11 @@ export interface RotationTickReport {
   readonly notConnected: number;
   /** No answer from the holder: retried once the claim expires. */
   readonly unreachable: number;
+  /**
+   * The holder refused: by its clock the lease is not due yet, or the dataplane's issuance rate is used
+   * up. Retried once the claim expires (or later, when the holder says so).
+   */
+  readonly refused: number;
   /** The holder could not rotate, or something else went wrong: retried once the claim expires. */
   readonly failed: number;
   readonly durationMs: number;
@@ -52,7 +57,15 @@ export class RotationOptionsError extends MeshError {
   readonly code = 'rotation.invalid-options';
 }
 
-type Outcome = 'unclaimed' | 'claimFailed' | 'rotated' | 'stale' | 'notConnected' | 'unreachable' | 'failed';
+type Outcome =
+  | 'unclaimed'
+  | 'claimFailed'
+  | 'rotated'
+  | 'stale'
+  | 'notConnected'
+  | 'unreachable'
+  | 'refused'
+  | 'failed';
 
 /**
  * Finds certificates whose rotation time has passed and asks the mesh-api replica holding each
@@ -93,6 +106,7 @@ export class RotationScheduler {
       stale: 0,
       notConnected: 0,
       unreachable: 0,
+      refused: 0,
       failed: 0,
     };
     await forEachLimited(due, this.concurrency, async (lease) => {
@@ -129,29 +143,32 @@ export class RotationScheduler {
     }
     if (!claimed) return 'unclaimed';
     let outcome: Outcome;
+    let retryAfterMs = 0;
     try {
-      outcome = await this.request(lease);
+      ({ outcome, retryAfterMs = 0 } = await this.request(lease));
     } catch (error) {
       outcome = error instanceof TimeoutError ? 'unreachable' : 'failed';
       if (outcome === 'failed')
         this.log('warn', `${describe(lease)}: rotation failed: ${(error as Error).message}`);
     }
-    if (outcome === 'unreachable' || outcome === 'failed') await this.postpone(lease);
+    if (outcome === 'unreachable' || outcome === 'failed' || outcome === 'refused')
+      await this.postpone(lease, Math.max(this.claimTtlMs, retryAfterMs));
     return outcome;
   }
 
   /**
-   * Retried after the claim TTL, out of the way meanwhile: leases nobody can rotate (a holder that
-   * restarted under a new boot id) must not fill every batch ahead of live leases.
+   * Retried after the claim TTL (or `forMs`), out of the way meanwhile: leases nobody can rotate (a
+   * holder that restarted under a new boot id) must not fill every batch ahead of live leases.
    */
-  private async postpone(lease: Lease): Promise<void> {
-    const until = new Date(this.options.clock.now().getTime() + this.claimTtlMs);
+  private async postpone(lease: Lease, forMs: number): Promise<void> {
+    const until = new Date(this.options.clock.now().getTime() + forMs);
     await this.options.leases
       .postpone(lease.mesh, lease.dataplane, lease.serial, until)
       .catch((error: Error) => this.log('warn', `${describe(lease)}: could not postpone: ${error.message}`));
   }
 
-  private async request(lease: Lease): Promise<Outcome> {
+  /** Asks the holder to rotate the lease's certificate, naming it by its serial. */
+  private async request(lease: Lease): Promise<{ outcome: Outcome; retryAfterMs?: number }> {
     const { mesh, dataplane, serial } = lease;
     const reply = await this.options.bus.request(
       addressedTo(rotateDataplane, lease.controlPlaneInstance),
@@ -160,16 +177,20 @@ export class RotationScheduler {
     );
     switch (reply.status) {
       case 'rotated':
-        return 'rotated';
+        return { outcome: 'rotated' };
       case 'stale':
-        return 'stale';
+        return { outcome: 'stale' };
       case 'not-connected':
         // Gone from its holder: had it reconnected elsewhere, its lease would name a new serial.
         await this.options.leases.deleteIf(mesh, dataplane, serial);
-        return 'notConnected';
+        return { outcome: 'notConnected' };
+      case 'not-due':
+      case 'rate-limited':
+        this.log('debug', `${describe(lease)}: holder refused the rotation (${reply.status})`);
+        return { outcome: 'refused', retryAfterMs: reply.retryAfterMs };
       case 'failed':
         this.log('debug', `${describe(lease)}: holder could not rotate: ${reply.detail ?? 'no detail'}`);
-        return 'failed';
+        return { outcome: 'failed' };
     }
   }
 

@@ -106,6 +106,37 @@ describe('dataplane insight', () => {
     expect(isOnline(insight)).toBe(true);
   });
 
+  it('counts each stream replaced by a newer one of the dataplane once, in any order, with its time', () => {
+    const older = { id: 'a', controlPlaneInstanceId: 'cp-1', connectTime: '2026-11-28T10:00:00.000Z' };
+    const newer = { id: 'b', controlPlaneInstanceId: 'cp-1', connectTime: '2026-11-28T10:01:00.000Z' };
+    const replaced = { ...older, disconnectTime: '2026-11-28T10:01:00.010Z', reason: 'replaced' as const };
+    // The newer stream's connect is announced first and already ends the older one.
+    const inOrder = apply(
+      (i) => withConnected(i, older),
+      (i) => withConnected(i, newer),
+      (i) => withDisconnected(i, replaced),
+      (i) => withDisconnected(i, replaced), // redelivered
+    );
+    const reordered = apply(
+      (i) => withDisconnected(i, replaced),
+      (i) => withConnected(i, newer),
+      (i) => withConnected(i, older),
+      (i) => withDisconnected(i, replaced),
+    );
+    for (const insight of [inOrder, reordered]) {
+      expect(insight).toMatchObject({ replacedStreams: 1, lastReplacedTime: replaced.disconnectTime });
+      expect(insight.subscriptions).toEqual([
+        { ...older, disconnectTime: replaced.disconnectTime, disconnectReason: 'replaced' },
+        newer,
+      ]);
+      expect(isOnline(insight)).toBe(true);
+    }
+    // A stream that simply ended is not counted.
+    const ended = withDisconnected(inOrder, { ...newer, disconnectTime: '2026-11-28T10:05:00.000Z' })!;
+    expect(ended).toMatchObject({ replacedStreams: 1 });
+    expect(ended.subscriptions[1]!.disconnectReason).toBeUndefined();
+  });
+
   it('summarises a mesh by backend, online and offline', () => {
     const online = apply(
       (i) => withConnected(i, { id: 'x', controlPlaneInstanceId: 'cp', connectTime: '2026-11-28T10:00:00Z' }),

@@ -12,7 +12,12 @@ export interface DataplaneSubscription {
   readonly controlPlaneInstanceId: string;
   readonly connectTime: string;
   readonly disconnectTime?: string;
+  /** Why the control plane ended it, when it says: `replaced` (a newer stream of the dataplane took over). */
+  readonly disconnectReason?: StreamEndedReason;
 }
+
+/** Why the control plane ended a dataplane's stream, as insights show it. */
+export type StreamEndedReason = 'replaced';
 
 export interface DataplaneMtlsInsight {
   readonly certificateExpirationTime?: string;
@@ -32,6 +37,12 @@ export interface DataplaneInsightSpec {
   readonly countedSerials?: readonly string[];
   /** notBefore of the certificate `mTLS` describes: an older certificate arriving late does not replace it. */
   readonly certificateNotBefore?: string;
+  /**
+   * Streams of this dataplane ended because a newer stream of the same dataplane took over (two sidecars
+   * running with one name take it from each other), and when that last happened.
+   */
+  readonly replacedStreams?: number;
+  readonly lastReplacedTime?: string;
 }
 
 export const MAX_SUBSCRIPTIONS = 10;
@@ -117,19 +128,41 @@ export function withConnected(
   return { ...insight, subscriptions: subscriptions.slice(-MAX_SUBSCRIPTIONS) };
 }
 
-/** A stream ended (a disconnect arriving before its connect records both). */
+/**
+ * A stream ended (a disconnect arriving before its connect records both). One ended because it was
+ * `replaced` is counted once, also when the newer stream's connect already marked it ended.
+ */
 export function withDisconnected(
   insight: DataplaneInsightSpec,
-  subscription: { id: string; controlPlaneInstanceId: string; connectTime: string; disconnectTime: string },
+  subscription: {
+    id: string;
+    controlPlaneInstanceId: string;
+    connectTime: string;
+    disconnectTime: string;
+    reason?: StreamEndedReason;
+  },
 ): DataplaneInsightSpec | undefined {
-  const existing = insight.subscriptions.find((s) => s.id === subscription.id);
-  if (existing?.disconnectTime !== undefined) return undefined;
-  const base = existing ? insight : (withConnected(insight, subscription) ?? insight);
+  const { reason, ...stream } = subscription;
+  const existing = insight.subscriptions.find((s) => s.id === stream.id);
+  const newReason = reason !== undefined && existing?.disconnectReason === undefined;
+  if (existing?.disconnectTime !== undefined && !newReason) return undefined;
+  const base = existing ? insight : (withConnected(insight, stream) ?? insight);
+  const subscriptions = base.subscriptions.map((s) =>
+    s.id === stream.id
+      ? { ...s, disconnectTime: stream.disconnectTime, ...(reason ? { disconnectReason: reason } : {}) }
+      : s,
+  );
+  // A stream too old to be listed any more is not counted again (its end was counted when it was listed).
+  const counted = reason === 'replaced' && subscriptions.some((s) => s.id === stream.id);
   return {
     ...base,
-    subscriptions: base.subscriptions.map((s) =>
-      s.id === subscription.id ? { ...s, disconnectTime: subscription.disconnectTime } : s,
-    ),
+    subscriptions,
+    ...(counted
+      ? {
+          replacedStreams: (base.replacedStreams ?? 0) + 1,
+          lastReplacedTime: latest(base.lastReplacedTime, stream.disconnectTime),
+        }
+      : {}),
   };
 }
 

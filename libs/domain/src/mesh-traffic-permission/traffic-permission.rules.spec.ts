@@ -2,6 +2,7 @@ import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import type { MeshTrafficPermissionSpec, TrafficAction } from './mesh-traffic-permission.types';
 import {
   clientIdentityOf,
+  dataplanesOverPermissionLimit,
   decideTraffic,
   permissionsFor,
   type NamedPermission,
@@ -129,5 +130,36 @@ describe('permissionsFor', () => {
       spec,
     );
     expect(selected.map((p) => p.name)).toEqual(['admin', 'me', 'z-mesh']);
+  });
+});
+
+describe('dataplanesOverPermissionLimit', () => {
+  const dp = (service: string): DataplaneSpec => ({
+    networking: { address: '10.0.0.2', inbound: [{ port: 8080, tags: { 'kuma.io/service': service } }] },
+  });
+  const toBackend = (i: number) =>
+    mtp(`p-${i}`, { kind: 'MeshService', name: 'backend' }, [{ kind: 'Mesh' }, 'Allow']);
+  const meshWide = mtp('all', { kind: 'Mesh' }, [{ kind: 'Mesh' }, 'Allow']);
+  const dataplanes = [
+    { name: 'backend-1', spec: dp('backend') },
+    { name: 'web-1', spec: dp('web') },
+    { name: 'backend-2', spec: dp('backend') },
+  ];
+
+  it('names each dataplane that more permissions than the limit would select, with the count', () => {
+    const permissions = [...Array.from({ length: 4 }, (_, i) => toBackend(i)), meshWide];
+    expect(dataplanesOverPermissionLimit(permissions, dataplanes, 4)).toEqual([
+      { dataplane: 'backend-1', permissions: 5 },
+      { dataplane: 'backend-2', permissions: 5 },
+    ]);
+    expect(dataplanesOverPermissionLimit(permissions, dataplanes, 4, 1)).toEqual([
+      { dataplane: 'backend-1', permissions: 5 },
+    ]);
+  });
+
+  it('passes a mesh where every dataplane is selected at most `limit` times', () => {
+    const permissions = [...Array.from({ length: 4 }, (_, i) => toBackend(i)), meshWide];
+    expect(dataplanesOverPermissionLimit(permissions, dataplanes, 5)).toEqual([]);
+    expect(dataplanesOverPermissionLimit(permissions.slice(1), dataplanes, 4)).toEqual([]);
   });
 });

@@ -125,6 +125,37 @@ export function permissionsFor(
   return selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Whether `permission` selects one of the inbounds of a dataplane (it is sent to that dataplane). */
+export function permissionSelects(
+  permission: MeshTrafficPermissionSpec,
+  dataplane: string,
+  spec: DataplaneSpec,
+): boolean {
+  return serverInboundsOf(dataplane, spec).some((inbound) => selectsServer(permission.targetRef, inbound));
+}
+
+/**
+ * Of `dataplanes`, those selected by more than `limit` of `permissions` (every MeshTrafficPermission of
+ * their mesh, as it would be), each with the count; in the order given, the first `atMost` only. A
+ * dataplane is sent every permission selecting it, and its message holds a bounded number of them.
+ */
+export function dataplanesOverPermissionLimit(
+  permissions: readonly NamedPermission[],
+  dataplanes: Iterable<{ readonly name: string; readonly spec: DataplaneSpec }>,
+  limit: number,
+  atMost = 3,
+): { dataplane: string; permissions: number }[] {
+  const over: { dataplane: string; permissions: number }[] = [];
+  if (permissions.length <= limit) return over;
+  for (const { name, spec } of dataplanes) {
+    let count = 0;
+    for (const permission of permissions) if (permissionSelects(permission.spec, name, spec)) count++;
+    if (count > limit) over.push({ dataplane: name, permissions: count });
+    if (over.length >= atMost) break;
+  }
+  return over;
+}
+
 function selectsServer(ref: TargetRef, server: ServerInbound): boolean {
   switch (ref.kind) {
     case TargetRefKind.Mesh:

@@ -1,11 +1,14 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import type { MeshSpec } from '../mesh/mesh.types';
 import {
+  MIN_ISSUANCES_PER_ROTATION,
   dataplaneIdentityChanged,
   isRotationDue,
+  issuanceRatePerMinute,
   meshChangeAction,
   meshMtlsView,
   rotateAtOf,
+  rotationRequestVerdict,
 } from './rotation.rules';
 
 const day = 24 * 3_600_000;
@@ -89,5 +92,41 @@ describe('dataplaneIdentityChanged', () => {
     expect(
       dataplaneIdentityChanged('m', dp({ 'kuma.io/service': 'a' }), dp({ 'kuma.io/service': 'a' }, 9090)),
     ).toBe(false);
+  });
+});
+
+describe('rotationRequestVerdict', () => {
+  const held = { serial: 'aa01', rotateAt: '2026-01-25T00:00:00.000Z' };
+
+  it('rotates the certificate the dataplane holds once its rotation time has come, or passed', () => {
+    expect(rotationRequestVerdict(held, 'aa01', new Date('2026-01-25T00:00:00.000Z'))).toBe('rotate');
+    expect(rotationRequestVerdict(held, 'aa01', new Date('2026-02-20T00:00:00.000Z'))).toBe('rotate');
+  });
+
+  it('refuses a request before the rotation time, by a millisecond too', () => {
+    expect(rotationRequestVerdict(held, 'aa01', new Date('2026-01-24T23:59:59.999Z'))).toBe('not-due');
+  });
+
+  it('calls a request for another certificate stale, due or not, and one for a dataplane holding none', () => {
+    expect(rotationRequestVerdict(held, 'bb02', new Date('2026-02-20T00:00:00.000Z'))).toBe('stale');
+    expect(rotationRequestVerdict(held, 'bb02', new Date('2026-01-01T00:00:00.000Z'))).toBe('stale');
+    expect(rotationRequestVerdict(undefined, 'aa01', new Date('2026-02-20T00:00:00.000Z'))).toBe('stale');
+  });
+});
+
+describe('issuanceRatePerMinute', () => {
+  it('is the configured rate for certificates of minutes, days or years', () => {
+    expect(issuanceRatePerMinute(6, 30 * day)).toBe(6);
+    expect(issuanceRatePerMinute(6, 60_000)).toBe(6);
+    expect(issuanceRatePerMinute(6, undefined)).toBe(6);
+  });
+
+  it('allows three certificates per rotation period of short-lived ones, so none expires for the limit', () => {
+    // 10 s certificates rotate every 8 s: 7.5 rotations a minute, so 22.5 certificates a minute.
+    expect(issuanceRatePerMinute(6, 10_000)).toBeCloseTo(22.5);
+    expect(issuanceRatePerMinute(6, 10_000) / 60).toBeGreaterThanOrEqual(
+      MIN_ISSUANCES_PER_ROTATION / (0.8 * 10),
+    );
+    expect(issuanceRatePerMinute(60, 10_000)).toBe(60);
   });
 });

@@ -76,3 +76,47 @@ function urisOrEmpty(mesh: string, spec: DataplaneSpec): string[] {
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
+
+/**
+ * What a request to rotate certificate `serial` deserves, given the certificate the dataplane holds
+ * (`held`, undefined when it holds none): `rotate` only when it names that very certificate and its
+ * rotation time has come (or passed); `stale` when it names another one (already rotated, or a replay);
+ * `not-due` when it is too early. A replayed or forged request so never re-issues a certificate before its
+ * time, and at most once per certificate.
+ */
+export type RotationRequestVerdict = 'rotate' | 'stale' | 'not-due';
+
+export function rotationRequestVerdict(
+  held: { readonly serial: string; readonly rotateAt: string } | undefined,
+  serial: string,
+  now: Date,
+): RotationRequestVerdict {
+  if (held === undefined || held.serial !== serial) return 'stale';
+  return now.getTime() >= Date.parse(held.rotateAt) ? 'rotate' : 'not-due';
+}
+
+/**
+ * How many certificates one dataplane may be issued, whatever asks (rotation, reconnects, restarts, mesh
+ * and tag changes, the dataplane itself): `perMinute` on average, `burst` at once.
+ */
+export interface IssuanceLimit {
+  readonly perMinute: number;
+  readonly burst: number;
+}
+
+export const ISSUANCE_LIMIT_DEFAULTS: IssuanceLimit = Object.freeze({ perMinute: 6, burst: 6 });
+
+/** Certificates a dataplane may always be given per rotation period: its rotation and two reconnects. */
+export const MIN_ISSUANCES_PER_ROTATION = 3;
+
+/**
+ * The rate a dataplane of a mesh whose certificates are valid `validityMs` may be issued at: the
+ * configured one, raised for certificates so short-lived that their rotation alone would come near it
+ * (at least {@link MIN_ISSUANCES_PER_ROTATION} per rotation period), so the limit never makes a
+ * certificate expire. With validities of minutes or more the configured rate applies as it is.
+ */
+export function issuanceRatePerMinute(perMinute: number, validityMs: number | undefined): number {
+  if (validityMs === undefined || !(validityMs > 0)) return perMinute;
+  const rotationPeriodMs = validityMs * ROTATION_FRACTION;
+  return Math.max(perMinute, (MIN_ISSUANCES_PER_ROTATION * 60_000) / rotationPeriodMs);
+}

@@ -1,4 +1,5 @@
 import {
+  Metadata,
   Server,
   ServerCredentials,
   status as GrpcStatus,
@@ -14,6 +15,7 @@ import {
   type DataplaneSession,
 } from '@meshtls/application';
 import {
+  STREAM_END_TRAILER,
   dataplaneIdentityService,
   type DataplaneClientMessage,
   type DataplaneServerMessage,
@@ -25,6 +27,8 @@ const GRPC_CODES: Record<StreamStatus, GrpcStatus> = {
   [StreamStatus.NotFound]: GrpcStatus.NOT_FOUND,
   [StreamStatus.InvalidArgument]: GrpcStatus.INVALID_ARGUMENT,
   [StreamStatus.FailedPrecondition]: GrpcStatus.FAILED_PRECONDITION,
+  [StreamStatus.ResourceExhausted]: GrpcStatus.RESOURCE_EXHAUSTED,
+  [StreamStatus.Aborted]: GrpcStatus.ABORTED,
   [StreamStatus.Unavailable]: GrpcStatus.UNAVAILABLE,
 };
 
@@ -88,10 +92,15 @@ export class DataplaneGrpcServer {
       send: (message) => {
         if (!ended) call.write(message);
       },
-      close: (status, message) => {
+      close: (status, message, reason) => {
         if (ended) return;
         ended = true;
-        call.emit('error', Object.assign(new Error(message), { code: GRPC_CODES[status], details: message }));
+        const metadata = new Metadata();
+        if (reason) metadata.set(STREAM_END_TRAILER, reason);
+        call.emit(
+          'error',
+          Object.assign(new Error(message), { code: GRPC_CODES[status], details: message, metadata }),
+        );
       },
     };
     const finish = () => {
@@ -118,7 +127,7 @@ export class DataplaneGrpcServer {
         .catch((error: unknown) => {
           if (error instanceof StreamRefusedError) {
             this.log('debug', `dataplane ${message.mesh}/${message.name} refused: ${error.message}`);
-            return channel.close(error.status, error.message);
+            return channel.close(error.status, error.message, error.reason);
           }
           this.log('warn', `dataplane ${message.mesh}/${message.name}: ${(error as Error).message}`);
           channel.close(

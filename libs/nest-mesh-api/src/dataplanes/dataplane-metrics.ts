@@ -8,7 +8,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export function dataplaneMetrics(
   registry: Registry,
   connected: () => number,
-): HubObserver & { retried(cause: 'unanswered' | 'shed'): void; rejected(mesh: string): void } {
+  trafficWithheld: () => number = () => 0,
+): Required<HubObserver> & { retried(cause: 'unanswered' | 'shed'): void; rejected(mesh: string): void } {
   const issued = new Counter({
     name: 'mesh_dataplane_certificates_issued_total',
     help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
@@ -40,6 +41,32 @@ export function dataplaneMetrics(
     labelNames: ['mesh'],
     registers: [registry],
   });
+  const rotationsRefused = new Counter({
+    name: 'mesh_dataplane_rotations_refused_total',
+    help: 'Rotate requests refused, by mesh and reason: stale (they named another certificate than the one the dataplane holds) or not-due (its rotation time has not come)',
+    labelNames: ['mesh', 'reason'],
+    registers: [registry],
+  });
+  const limited = new Counter({
+    name: 'mesh_dataplane_issuances_limited_total',
+    help: 'Certificates asked for beyond a dataplane’s issuance rate (MESH_DP_ISSUE_RATE_PER_MINUTE), by mesh, reason and outcome: refused (connects and rotations, asked again later) or delayed (mesh and tag changes)',
+    labelNames: ['mesh', 'reason', 'outcome'],
+    registers: [registry],
+  });
+  const trafficRefused = new Counter({
+    name: 'mesh_dataplane_traffic_refused_total',
+    help: 'Traffic messages not sent to a dataplane because the stream could not carry them (more permissions or bytes than its schema allows), by mesh; each distinct message once',
+    labelNames: ['mesh'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'mesh_dataplanes_traffic_withheld',
+    help: 'Dataplanes connected to this replica whose latest traffic message could not be sent (they keep the one before)',
+    registers: [registry],
+    collect() {
+      this.set(trafficWithheld());
+    },
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -56,5 +83,8 @@ export function dataplaneMetrics(
       duration.observe({ reason: e.reason }, e.seconds);
     },
     failed: (e) => failed.inc({ mesh: e.mesh, reason: e.reason }),
+    rotationRefused: (e) => rotationsRefused.inc({ mesh: e.mesh, reason: e.reason }),
+    issuanceLimited: (e) => limited.inc({ mesh: e.mesh, reason: e.reason, outcome: e.outcome }),
+    trafficRefused: (e) => trafficRefused.inc({ mesh: e.mesh }),
   };
 }

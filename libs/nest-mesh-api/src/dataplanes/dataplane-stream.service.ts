@@ -86,7 +86,11 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     await this.bus.retain([dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[]);
     const log = (level: 'info' | 'warn' | 'debug', message: string) =>
       this.logger[level === 'info' ? 'log' : level](message);
-    const metrics = dataplaneMetrics(this.metrics, () => this.hub?.connected ?? 0);
+    const metrics = dataplaneMetrics(
+      this.metrics,
+      () => this.hub?.connected ?? 0,
+      () => this.hub?.trafficWithheld ?? 0,
+    );
     this.hub = new DataplaneHub({
       store: this.store,
       leases: this.leases,
@@ -97,6 +101,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       clock: this.clock,
       instance: this.instance,
       csrTimeoutMs: this.config.csrTimeoutMs,
+      issuanceLimit: this.config.issuanceLimit,
       log,
       observer: metrics,
     });

@@ -1,3 +1,4 @@
+import { ISSUANCE_LIMIT_DEFAULTS, type IssuanceLimit } from '@meshtls/domain';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
 import { parseEnvironment } from '@meshtls/nest-core';
@@ -20,6 +21,8 @@ export interface DpServerConfig {
   readonly issueAttemptTimeoutMs: number;
   /** How often the leases of connected dataplanes are checked (and restored if the store lost them). */
   readonly leaseCheckMs: number;
+  /** Certificates one dataplane may be issued by this replica, whatever asks. */
+  readonly issuanceLimit: IssuanceLimit;
 }
 
 const envSchema = z.object({
@@ -35,6 +38,12 @@ const envSchema = z.object({
   MESH_DP_MAX_ISSUES_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
   MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   MESH_DP_LEASE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
+  MESH_DP_ISSUE_RATE_PER_MINUTE: z.coerce
+    .number()
+    .positive()
+    .max(60_000)
+    .default(ISSUANCE_LIMIT_DEFAULTS.perMinute),
+  MESH_DP_ISSUE_BURST: z.coerce.number().int().min(1).max(10_000).default(ISSUANCE_LIMIT_DEFAULTS.burst),
 });
 
 export function loadDpServerConfig(env: Record<string, string | undefined>): DpServerConfig {
@@ -54,5 +63,9 @@ export function loadDpServerConfig(env: Record<string, string | undefined>): DpS
     maxIssuesInFlight: e.MESH_DP_MAX_ISSUES_IN_FLIGHT,
     issueAttemptTimeoutMs: e.MESH_DP_ISSUE_ATTEMPT_TIMEOUT_MS,
     leaseCheckMs: e.MESH_DP_LEASE_CHECK_MS,
+    issuanceLimit: Object.freeze({
+      perMinute: e.MESH_DP_ISSUE_RATE_PER_MINUTE,
+      burst: e.MESH_DP_ISSUE_BURST,
+    }),
   });
 }
