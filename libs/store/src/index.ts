@@ -1,6 +1,12 @@
 export type { ResourceStore, ListOptions, ListResult, ResourceChange } from './ports/resource.store';
 export type { LeaseStore, Lease } from './ports/lease.store';
 export type { MessageBus, Subscription, ServeOptions, SubscribeOptions } from './ports/message.bus';
+export type {
+  RejectedValue,
+  RejectionObserver,
+  RejectionSource,
+  StoredSpecCheck,
+} from './ports/rejected-values';
 
 export { MemoryResourceStore } from './adapters/memory-resource.store';
 export { SqliteResourceStore } from './adapters/sqlite-resource.store';
