@@ -9,7 +9,8 @@ export type {
 } from './ports/rejected-values';
 
 export { MemoryResourceStore } from './adapters/memory-resource.store';
-export { SqliteResourceStore } from './adapters/sqlite-resource.store';
+export { SqliteResourceStore, STORE_FULL_SOURCE } from './adapters/sqlite-resource.store';
+export { StoreFullError } from './adapters/store-full.error';
 export type { SqliteResourceStoreOptions } from './adapters/sqlite-resource.store';
 export { NatsKvResourceStore } from './adapters/nats-kv-resource.store';
 export type { NatsKvResourceStoreOptions } from './adapters/nats-kv-resource.store';
