@@ -23,5 +23,8 @@ export {
   MESSAGE_BUS,
   INSTANCE_INFO,
   METRICS,
+  HEALTH_DEGRADATIONS,
 } from './tokens';
+export { HealthDegradations } from './health/health-degradations';
+export type { Degradation } from './health/health-degradations';
 export type { InstanceInfo } from './tokens';

@@ -6,6 +6,8 @@ export const RESOURCE_STORE = Symbol('ResourceStore');
 export const LEASE_STORE = Symbol('LeaseStore');
 export const MESSAGE_BUS = Symbol('MessageBus');
 export const INSTANCE_INFO = Symbol('InstanceInfo');
+/** The process's HealthDegradations: anything reported there makes `/health/ready` answer 503. */
+export const HEALTH_DEGRADATIONS = Symbol('HealthDegradations');
 /** The process's prom-client Registry: every role registers its metrics there; served at /metrics. */
 export const METRICS = Symbol('Metrics');
 
