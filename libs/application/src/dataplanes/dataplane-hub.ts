@@ -8,6 +8,7 @@ import {
 import {
   ResourceType,
   dataplaneIdentityChanged,
+  formatKey,
   meshChangeAction,
   meshMtlsView,
   rotateAtOf,
@@ -47,6 +48,8 @@ export interface DataplaneHubDeps {
 export interface HubObserver {
   issued(event: { mesh: string; backend: string; reason: IssueReason; seconds: number }): void;
   failed(event: { mesh: string; reason: IssueReason; error: Error }): void;
+  /** A store change could not be applied to the connected dataplanes (logged; the hub goes on). */
+  changeFailed?(event: { type: string; error: Error }): void;
 }
 
 export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'failed'; detail?: string };
@@ -169,7 +172,10 @@ export class DataplaneHub {
    * returns the function that stops following.
    */
   followChanges(): () => void {
-    const unwatch = this.deps.store.watch((change) => void this.onChange(change));
+    const unwatch = this.deps.store.watch((change) => {
+      // Never a rejection nobody handles: that would end the process, and every stream with it.
+      this.onChange(change).catch((error: unknown) => this.changeFailed(change, error));
+    });
     const unfollow = this.traffic.followIssuance(this.deps.bus);
     return () => {
       unwatch();
@@ -362,6 +368,13 @@ export class DataplaneHub {
 
   private failed(session: DataplaneSession, error: Error): void {
     this.deps.log?.('warn', `${session.key}: ${error.message}`);
+  }
+
+  private changeFailed(change: ResourceChange, error: unknown): void {
+    const key = change.kind === 'upsert' ? change.record.meta : change.key;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.deps.log?.('warn', `change of ${formatKey(key)} not applied to its dataplanes: ${cause.message}`);
+    this.deps.observer?.changeFailed?.({ type: key.type, error: cause });
   }
 }
 

@@ -40,6 +40,12 @@ export function dataplaneMetrics(
     labelNames: ['mesh'],
     registers: [registry],
   });
+  const changesFailed = new Counter({
+    name: 'mesh_dataplane_changes_failed_total',
+    help: 'Resource changes (Mesh, Dataplane, MeshTrafficPermission) that could not be applied to the connected dataplanes, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -56,5 +62,6 @@ export function dataplaneMetrics(
       duration.observe({ reason: e.reason }, e.seconds);
     },
     failed: (e) => failed.inc({ mesh: e.mesh, reason: e.reason }),
+    changeFailed: (e) => changesFailed.inc({ type: e.type }),
   };
 }
