@@ -124,6 +124,25 @@ describe('NatsKvResourceStore with values that do not decode', () => {
     }
   });
 
+  it('lets exactly one of two racing creates replace a bad value; the other is told it exists', async () => {
+    const a = await open();
+    const b = await NatsKvResourceStore.connect({ nc, bucket, clock, rejections: new RecordingRejections() });
+    try {
+      for (let round = 0; round < 10; round++) {
+        await raw.put(`Mesh.raced-${round}`, text.encode('not-json{'));
+        await waitFor(() => expect(rejections.pending).toContain(`kv:Mesh/raced-${round}`));
+        const key = { type: ResourceType.Mesh, name: `raced-${round}` };
+        const results = await Promise.allSettled([a.create(key, { by: 'a' }), b.create(key, { by: 'b' })]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+        expect(lost.reason.code).toBe('resource.already-exists');
+      }
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
   it('lets a bad value be deleted, which settles it on every client', async () => {
     const store = await open();
     const otherRejections = new RecordingRejections();

@@ -151,10 +151,14 @@ export class NatsKvResourceStore implements ResourceStore {
         if (mine !== undefined) return mine;
         // A value that does not decode reads as absent: creating the resource replaces it.
         const current = await this.leaderEntry(kvKey, key);
-        if (current?.rejected) {
+        if (!current?.rejected) throw new ResourceAlreadyExistsError(keyOf(key));
+        try {
           return await attempt.send(() => this.kv.update(kvKey, encodeStoredValue(value), current.revision));
+        } catch (replaceErr) {
+          // Replaced by another writer first (a retry after an unanswered attempt settles its own above).
+          if (isWrongLastSequence(replaceErr)) throw new ResourceAlreadyExistsError(keyOf(key));
+          throw replaceErr;
         }
-        throw new ResourceAlreadyExistsError(keyOf(key));
       }
     });
     return this.applyOwnWrite(kvKey, key, value, revision);
