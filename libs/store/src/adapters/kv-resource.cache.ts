@@ -39,11 +39,6 @@ export class KvResourceCache {
     for (const slot of this.slots.values()) if (slot.record !== undefined) yield slot.record;
   }
 
-  /** Whether the key's latest known value is one that did not decode. */
-  isRejected(kvKey: string): boolean {
-    return this.slots.get(kvKey)?.rejected === true;
-  }
-
   /** A write of this client or a PUT from the watch. */
   put(kvKey: string, record: ResourceRecord): boolean {
     return this.apply(kvKey, { revision: record.meta.version, record });
