@@ -70,7 +70,7 @@ describe('standalone control plane (npm start)', () => {
     expect(cp.logs).toContain(`listening on http://127.0.0.1:${port}`);
     const health = await http('GET', `${base}/health/ready`);
     expect(health.status).toBe(200);
-    expect(health.json.checks).toEqual({ store: 'ok', bus: 'ok' });
+    expect(health.json.checks).toEqual({ store: 'ok', bus: 'ok', degradations: 'ok' });
     expect(health.json.roles).toEqual(['mesh-api', 'ca-signer', 'rotation-scheduler', 'stats-collector']);
   });
 

@@ -29,7 +29,7 @@ describe('distributed control plane (NATS, Redis, two replicas of every role)', 
       expect({ replica: replica.instanceId, status: health.status, checks: health.json?.checks }).toEqual({
         replica: replica.instanceId,
         status: 200,
-        checks: { store: 'ok', bus: 'ok' },
+        checks: { store: 'ok', bus: 'ok', degradations: 'ok' },
       });
     }
   });

@@ -20,6 +20,7 @@ export type { Violation } from './errors';
 export { parseResource } from './universal/parse-resource';
 export type { ParsedResource } from './universal/parse-resource';
 export { toUniversal } from './universal/to-universal';
+export { storedSpecViolations } from './universal/stored-spec.validator';
 export { parseDuration, formatDuration } from './duration';
 export { FieldPath } from './validation/field-path';
 export { FORBIDDEN_KEYS, forbiddenKeyViolations } from './validation/forbidden-keys';

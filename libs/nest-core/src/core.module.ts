@@ -1,6 +1,7 @@
 import {
   Global,
   Inject,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationShutdown,
@@ -12,12 +13,15 @@ import type { Subscription } from '@meshtls/store';
 import { systemClock, type Clock } from '@meshtls/util';
 import type { CoreConfig } from './config/core-config';
 import { HealthController } from './health/health.controller';
+import { HealthDegradations } from './health/health-degradations';
+import { storeRejectionReporter } from './health/store-rejections.reporter';
 import { MetricsController } from './metrics/metrics.controller';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createInfrastructure, type Infrastructure } from './infra/infrastructure';
 import {
   CLOCK,
   CORE_CONFIG,
+  HEALTH_DEGRADATIONS,
   INFRASTRUCTURE,
   INSTANCE_INFO,
   LEASE_STORE,
@@ -51,6 +55,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
 
   static forRoot(options: CoreModuleOptions): DynamicModule {
     const clock = options.clock ?? systemClock;
+    const degradations = new HealthDegradations(() => clock.now());
     const instance: InstanceInfo = Object.freeze({
       instanceId: options.config.instanceId,
       roles: [...options.roles],
@@ -64,7 +69,16 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         { provide: CORE_CONFIG, useValue: options.config },
         { provide: CLOCK, useValue: clock },
         { provide: INSTANCE_INFO, useValue: instance },
-        { provide: INFRASTRUCTURE, useFactory: () => createInfrastructure(options.config, clock) },
+        { provide: HEALTH_DEGRADATIONS, useValue: degradations },
+        {
+          provide: INFRASTRUCTURE,
+          useFactory: (metrics: Registry) =>
+            createInfrastructure(options.config, clock, {
+              rejections: storeRejectionReporter(metrics, degradations, new Logger('store')),
+              degradations,
+            }),
+          inject: [METRICS],
+        },
         { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
         { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
         { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
@@ -81,6 +95,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
         MESSAGE_BUS,
         SECRET_CIPHER,
         METRICS,
+        HEALTH_DEGRADATIONS,
       ],
     };
   }

@@ -24,5 +24,8 @@ export {
   SECRET_CIPHER,
   INSTANCE_INFO,
   METRICS,
+  HEALTH_DEGRADATIONS,
 } from './tokens';
+export { HealthDegradations } from './health/health-degradations';
+export type { Degradation } from './health/health-degradations';
 export type { InstanceInfo } from './tokens';

@@ -8,6 +8,8 @@ export const MESSAGE_BUS = Symbol('MessageBus');
 /** The at-rest SecretCipher (see Infrastructure.cipher). */
 export const SECRET_CIPHER = Symbol('SecretCipher');
 export const INSTANCE_INFO = Symbol('InstanceInfo');
+/** The process's HealthDegradations: anything reported there makes `/health/ready` answer 503. */
+export const HEALTH_DEGRADATIONS = Symbol('HealthDegradations');
 /** The process's prom-client Registry: every role registers its metrics there; served at /metrics. */
 export const METRICS = Symbol('Metrics');
 

@@ -2,7 +2,15 @@ import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { eventually } from '@meshtls/testing';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
-import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, METRICS } from '@meshtls/nest-core';
+import {
+  CLOCK,
+  CORE_CONFIG,
+  HEALTH_DEGRADATIONS,
+  HealthDegradations,
+  LEASE_STORE,
+  MESSAGE_BUS,
+  METRICS,
+} from '@meshtls/nest-core';
 import { Registry } from 'prom-client';
 import { InProcessBus, MemoryLeaseStore, type Lease } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
@@ -25,8 +33,9 @@ const metrics = new Registry();
     { provide: LEASE_STORE, useValue: leases },
     { provide: MESSAGE_BUS, useValue: bus },
     { provide: METRICS, useValue: metrics },
+    { provide: HEALTH_DEGRADATIONS, useValue: new HealthDegradations() },
   ],
-  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS],
+  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
 })
 class FakeCoreModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
@@ -91,5 +100,49 @@ describe('RotationSchedulerModule', () => {
     expect(await metrics.getSingleMetricAsString('mesh_rotations_total')).toMatch(
       /^mesh_rotations_total\{result="rotated"\} 1$/m,
     );
+  });
+});
+
+describe('RotationSchedulerModule readiness', () => {
+  let app: TestingModule | undefined;
+  afterEach(async () => {
+    await app?.close();
+  });
+
+  it('is degraded while its passes fail, and ready again after a pass that succeeds', async () => {
+    const degradations = new HealthDegradations();
+    const store = new MemoryLeaseStore(clock);
+    let failing = true;
+    const flaky = Object.assign(Object.create(store) as MemoryLeaseStore, {
+      listDue: (now: Date, limit: number) =>
+        failing ? Promise.reject(new Error('redis: connection lost')) : store.listDue(now, limit),
+    });
+    @Global()
+    @Module({
+      providers: [
+        { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-2' } },
+        { provide: CLOCK, useValue: clock },
+        { provide: LEASE_STORE, useValue: flaky },
+        { provide: MESSAGE_BUS, useValue: new InProcessBus() },
+        { provide: METRICS, useValue: new Registry() },
+        { provide: HEALTH_DEGRADATIONS, useValue: degradations },
+      ],
+      exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
+    })
+    class FlakyCoreModule {}
+    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
+    app = await Test.createTestingModule({
+      imports: [FlakyCoreModule, RotationSchedulerModule.forRoot(config)],
+    }).compile();
+    app.useLogger(false);
+    await app.init();
+
+    await eventually(() =>
+      expect(degradations.list().map((d) => [d.source, d.reason])).toEqual([
+        ['rotation:pass', 'rotation pass failed: redis: connection lost'],
+      ]),
+    );
+    failing = false;
+    await eventually(() => expect(degradations.size).toBe(0));
   });
 });

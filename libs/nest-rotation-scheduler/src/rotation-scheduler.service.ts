@@ -6,12 +6,23 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { RotationLoop, RotationScheduler, type RotationTickReport } from '@meshtls/application';
-import { CLOCK, CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, METRICS, type CoreConfig } from '@meshtls/nest-core';
+import {
+  CLOCK,
+  CORE_CONFIG,
+  HEALTH_DEGRADATIONS,
+  LEASE_STORE,
+  MESSAGE_BUS,
+  METRICS,
+  type CoreConfig,
+} from '@meshtls/nest-core';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LeaseStore, MessageBus } from '@meshtls/store';
-import type { Clock } from '@meshtls/util';
+import type { Clock, DegradationReporter } from '@meshtls/util';
 import type { RotationSchedulerConfig } from './rotation-scheduler.config';
 import { ROTATION_SCHEDULER_CONFIG } from './rotation-scheduler.tokens';
+
+/** A failing pass makes the scheduler not ready (it would rotate nothing) until a pass succeeds again. */
+export const ROTATION_PASS_SOURCE = 'rotation:pass';
 
 /** Drives the rotation loop for the life of the process, one summary line per pass that did work. */
 @Injectable()
@@ -27,6 +38,7 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     @Inject(MESSAGE_BUS) bus: MessageBus,
     @Inject(CLOCK) clock: Clock,
     @Inject(METRICS) metrics: Registry,
+    @Inject(HEALTH_DEGRADATIONS) private readonly degradations: DegradationReporter,
   ) {
     this.rotations = rotationMetrics(metrics, leases, clock);
     const scheduler = new RotationScheduler({
@@ -41,8 +53,15 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     });
     this.loop = new RotationLoop(scheduler, {
       intervalMs: config.intervalMs,
-      onTick: (report) => this.report(report),
-      onError: (error) => this.logger.warn(`rotation pass failed: ${(error as Error).message}`),
+      onTick: (report) => {
+        this.degradations.clear(ROTATION_PASS_SOURCE);
+        this.report(report);
+      },
+      onError: (error) => {
+        const reason = `rotation pass failed: ${(error as Error).message}`;
+        this.degradations.report(ROTATION_PASS_SOURCE, reason);
+        this.logger.warn(reason);
+      },
     });
   }
 

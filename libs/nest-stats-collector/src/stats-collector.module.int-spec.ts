@@ -1,9 +1,27 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { dataplaneCertificateIssued, dataplaneConnection } from '@meshtls/contracts';
 import { ResourceType, type DataplaneInsightSpec } from '@meshtls/domain';
-import { CoreModule, MESSAGE_BUS, METRICS, RESOURCE_STORE, loadCoreConfig } from '@meshtls/nest-core';
+import { randomBytes } from 'node:crypto';
+import { connect as natsConnect, type NatsConnection } from 'nats';
+import {
+  CoreModule,
+  HEALTH_DEGRADATIONS,
+  HealthDegradations,
+  MESSAGE_BUS,
+  METRICS,
+  RESOURCE_STORE,
+  loadCoreConfig,
+} from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
-import { eventually, tempDir, type TempDir } from '@meshtls/testing';
+import {
+  eventually,
+  startNatsServer,
+  startRedisServer,
+  tempDir,
+  type NatsServerHandle,
+  type RedisServerHandle,
+  type TempDir,
+} from '@meshtls/testing';
 import type { Registry } from 'prom-client';
 import { StatsCollectorModule } from './stats-collector.module';
 
@@ -99,5 +117,113 @@ describe('StatsCollectorModule', () => {
     expect(await store.get(insightKey)).toBeDefined();
     await store.delete({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' });
     await eventually(async () => expect(await store.get(insightKey)).toBeUndefined(), 10_000);
+  });
+});
+
+/**
+ * The same module with the distributed adapters (NATS KV, the JetStream event stream, Redis), fed what
+ * a client with write access to NATS could put there around the contracts: an event that is not one, an
+ * insight that is not one. Each is skipped, counted and reported by readiness; the work goes on.
+ */
+describe('StatsCollectorModule distributed, with values that do not decode', () => {
+  let nats: NatsServerHandle;
+  let redis: RedisServerHandle;
+  let dir: TempDir;
+  let app: TestingModule;
+  let raw: NatsConnection;
+  let bus: MessageBus;
+  let store: ResourceStore;
+  let metrics: Registry;
+  let degradations: HealthDegradations;
+  const connected = (streamId: string, connectTime: string) => ({
+    mesh: 'default',
+    dataplane: 'web-1',
+    streamId,
+    controlPlaneInstance: 'mesh-api-1',
+    kind: 'connected' as const,
+    connectTime,
+  });
+  const rejectedCount = async (source: string, type: string) => {
+    const text = await metrics.getSingleMetricAsString('mesh_store_values_rejected_total');
+    const line = text
+      .split('\n')
+      .find((l) => l.includes(`source="${source}"`) && l.includes(`type="${type}"`));
+    return Number(line?.split(' ').at(-1) ?? 0);
+  };
+
+  beforeAll(async () => {
+    [nats, redis, dir] = await Promise.all([
+      startNatsServer(),
+      startRedisServer(),
+      tempDir('meshtls-stats-'),
+    ]);
+    const config = loadCoreConfig(
+      {
+        MESH_NATS_URL: nats.url,
+        MESH_REDIS_URL: redis.url,
+        MESH_SECRET_KEY: randomBytes(32).toString('base64'),
+        MESH_ADMIN_TOKEN: randomBytes(16).toString('hex'),
+        MESH_DATA_DIR: dir.path,
+        MESH_LOG_LEVEL: 'silent',
+      },
+      { mode: 'distributed', port: 0, role: 'stats-collector' },
+    );
+    app = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config, roles: ['stats-collector'] }), StatsCollectorModule],
+    }).compile();
+    app.useLogger(false);
+    await app.init();
+    bus = app.get(MESSAGE_BUS);
+    store = app.get(RESOURCE_STORE);
+    metrics = app.get(METRICS);
+    degradations = app.get(HEALTH_DEGRADATIONS);
+    raw = await natsConnect({ servers: nats.url });
+    await bus.retain([dataplaneConnection] as never);
+    await store.create({ type: ResourceType.Mesh, name: 'default' }, {});
+    await store.create(
+      { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' },
+      { networking: { address: '10.0.0.1', inbound: [{ port: 80, tags: { 'kuma.io/service': 'web' } }] } },
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await raw?.close();
+    await app?.close();
+    await Promise.all([nats?.stop(), redis?.stop(), dir?.remove()]);
+  });
+
+  it('skips an event that is not one, counts it, is degraded until the next valid event is handled', async () => {
+    await raw.jetstream().publish(dataplaneConnection.subject, new TextEncoder().encode('{"mesh":42}'));
+    await eventually(() =>
+      expect(degradations.list().map((d) => d.source)).toEqual([`stream:${dataplaneConnection.subject}`]),
+    );
+    expect(await rejectedCount('stream', dataplaneConnection.subject)).toBe(1);
+    expect(degradations.list()[0]!.reason).toMatch(/event does not match its schema \(mesh: /);
+
+    await bus.publish(dataplaneConnection, connected('s-1', '2026-06-01T12:00:00.000Z'));
+    await eventually(async () =>
+      expect(((await store.get(insightKey))?.spec as DataplaneInsightSpec)?.subscriptions).toHaveLength(1),
+    );
+    await eventually(() => expect(degradations.size).toBe(0));
+  });
+
+  it('skips an insight that is not one, and replaces it with the next event', async () => {
+    const kv = await raw.jetstream().views.kv('mesh-resources');
+    const at = '2026-06-01T12:30:00.000Z';
+    const bad = { format: 1, spec: { subscriptions: 42 }, creationTime: at, modificationTime: at };
+    await kv.put('DataplaneInsight.default.web-1', new TextEncoder().encode(JSON.stringify(bad)));
+    await eventually(() =>
+      expect(degradations.list().map((d) => d.source)).toEqual(['kv:DataplaneInsight/default/web-1']),
+    );
+    expect(await store.get(insightKey)).toBeUndefined();
+    expect(await rejectedCount('kv', 'DataplaneInsight')).toBe(1);
+
+    await bus.publish(dataplaneConnection, connected('s-2', '2026-06-01T13:00:00.000Z'));
+    await eventually(async () =>
+      expect(((await store.get(insightKey))?.spec as DataplaneInsightSpec)?.subscriptions).toEqual([
+        expect.objectContaining({ id: 's-2' }),
+      ]),
+    );
+    expect(degradations.size).toBe(0);
   });
 });

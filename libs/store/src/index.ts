@@ -1,9 +1,16 @@
 export type { ResourceStore, ListOptions, ListResult, ResourceChange } from './ports/resource.store';
 export type { LeaseStore, Lease } from './ports/lease.store';
 export type { MessageBus, Subscription, ServeOptions, SubscribeOptions } from './ports/message.bus';
+export type {
+  RejectedValue,
+  RejectionObserver,
+  RejectionSource,
+  StoredSpecCheck,
+} from './ports/rejected-values';
 
 export { MemoryResourceStore } from './adapters/memory-resource.store';
-export { SqliteResourceStore } from './adapters/sqlite-resource.store';
+export { SqliteResourceStore, STORE_FULL_SOURCE } from './adapters/sqlite-resource.store';
+export { StoreFullError } from './adapters/store-full.error';
 export type { SqliteResourceStoreOptions } from './adapters/sqlite-resource.store';
 export { NatsKvResourceStore } from './adapters/nats-kv-resource.store';
 export type { NatsKvResourceStoreOptions } from './adapters/nats-kv-resource.store';

@@ -1,3 +1,4 @@
 export { MeshError, RemoteError, TimeoutError, InvalidMessageError, ConfigError } from './mesh-error';
 export { systemClock, FakeClock } from './clock';
 export type { Clock } from './clock';
+export type { DegradationReporter } from './degradations';

@@ -162,6 +162,39 @@ describe('DataplaneHub', () => {
     expect(w.issued).toEqual(['new', 'dataplane-change']);
   });
 
+  it('survives a change it cannot apply (a spec no validator checked), logs and counts it, and applies the next', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const hub = w.makeHub('cp-1@boot-1');
+      const dp = new FakeDataplane();
+      const session = await hub.connect(dp, w.hello());
+      dp.onCsrRequest = (requestId) =>
+        setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+      // The memory store checks nothing: what a store without a spec check would hand over.
+      const key = { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' };
+      let record = (await w.store.get(key))!;
+      record = await w.store.update(key, { networking: 42 }, record.meta.version);
+      await eventually(() => expect(w.changeFailures).toEqual(['Dataplane']));
+      expect(w.warnings).toEqual([
+        expect.stringMatching(/^change of Dataplane\/default\/web-1 not applied to its dataplanes: /),
+      ]);
+      await w.store.update(key, dataplane('web-v2'), record.meta.version);
+      await eventually(() => expect(dp.identities()).toHaveLength(2));
+      expect(dp.identities()[1]).toMatchObject({
+        reason: 'dataplane-change',
+        uris: ['spiffe://default/web-v2'],
+      });
+      // Given a turn for a rejection nobody handled to be reported.
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+      expect(dp.closed).toBeUndefined();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('creates the Dataplane from the hello, and refuses with a reason: bad token, foreign token, unknown mesh, invalid resource', async () => {
     const hub = w.makeHub('cp-1@boot-1');
     const created = new FakeDataplane();

@@ -79,6 +79,9 @@ export class HubWorld {
   readonly leases = new MemoryLeaseStore(clock);
   readonly bus = new InProcessBus();
   readonly issued: IssueReason[] = [];
+  /** What every hub logged at warn, and the store changes they could not apply. */
+  readonly warnings: string[] = [];
+  readonly changeFailures: string[] = [];
   private readonly builtinCas = new BuiltinCaManager(this.store, clock);
   private readonly hubs: DataplaneHub[] = [];
   private readonly stops: (() => void)[] = [];
@@ -122,6 +125,12 @@ export class HubWorld {
       authorize: () => undefined,
       clock,
       instance,
+      log: (level, message) => level === 'warn' && this.warnings.push(message),
+      observer: {
+        issued: () => undefined,
+        failed: () => undefined,
+        changeFailed: ({ type }) => this.changeFailures.push(type),
+      },
       ...(csrTimeoutMs ? { csrTimeoutMs } : {}),
       ...(trafficDebounceMs ? { trafficDebounceMs } : {}),
       ...extra,

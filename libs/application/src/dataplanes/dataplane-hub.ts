@@ -8,6 +8,7 @@ import {
   ResourceType,
   dataplaneIdentityChanged,
   issuanceRatePerMinute,
+  formatKey,
   meshChangeAction,
   meshMtlsView,
   rotateAtOf,
@@ -73,6 +74,8 @@ export interface HubObserver {
   issuanceLimited?(event: LimitedIssuance): void;
   /** A traffic message was not sent: the stream could not carry it (too large for its schema). */
   trafficRefused?(event: { mesh: string }): void;
+  /** A store change could not be applied to the connected dataplanes (logged; the hub goes on). */
+  changeFailed?(event: { type: string; error: Error }): void;
 }
 
 export type RotateOutcome = {
@@ -253,7 +256,10 @@ export class DataplaneHub {
    * returns the function that stops following.
    */
   followChanges(): () => void {
-    const unwatch = this.deps.store.watch((change) => void this.onChange(change));
+    const unwatch = this.deps.store.watch((change) => {
+      // Never a rejection nobody handles: that would end the process, and every stream with it.
+      this.onChange(change).catch((error: unknown) => this.changeFailed(change, error));
+    });
     const unfollow = this.traffic.followIssuance(this.deps.bus);
     return () => {
       unwatch();
@@ -504,6 +510,13 @@ export class DataplaneHub {
   private failed(session: DataplaneSession, error: Error): void {
     this.deps.log?.('warn', `${session.key}: ${error.message}`);
     if (error instanceof StreamRefusedError) this.end(session, error.status, error.message, error.reason);
+  }
+
+  private changeFailed(change: ResourceChange, error: unknown): void {
+    const key = change.kind === 'upsert' ? change.record.meta : change.key;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.deps.log?.('warn', `change of ${formatKey(key)} not applied to its dataplanes: ${cause.message}`);
+    this.deps.observer?.changeFailed?.({ type: key.type, error: cause });
   }
 }
 

@@ -1,6 +1,6 @@
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
 import { rotateAtOf } from '@meshtls/domain';
-import { NatsBus, RedisLeaseStore, type Lease } from '@meshtls/store';
+import { NatsBus, RedisLeaseStore, type Lease, type RejectedValue } from '@meshtls/store';
 import {
   startNatsServer,
   startRedisServer,
@@ -31,8 +31,13 @@ describe('RotationScheduler on Redis and NATS', () => {
     await Promise.all([redis?.stop(), nats?.stop()]);
   });
 
-  const connect = async (name: string, clock: FakeClock) => {
-    const leases = await RedisLeaseStore.connect({ url: redis.url, keyPrefix: 'int:', clock });
+  const connect = async (name: string, clock: FakeClock, keyPrefix = 'int:', rejected?: RejectedValue[]) => {
+    const leases = await RedisLeaseStore.connect({
+      url: redis.url,
+      keyPrefix,
+      clock,
+      ...(rejected ? { rejections: { rejected: (v) => rejected.push(v), settled: () => undefined } } : {}),
+    });
     const bus = await NatsBus.connect({ servers: nats.url, name });
     closers.push(
       () => leases.close(),
@@ -110,5 +115,52 @@ describe('RotationScheduler on Redis and NATS', () => {
     expect(await meshApi.leases.listDue(clock.now(), 10)).toEqual([]);
     const retry = new Date(clock.now().getTime() + 15_001);
     expect((await meshApi.leases.listDue(retry, 10)).map((l) => l.dataplane)).toEqual([`dp-${FLEET}`]);
+  });
+
+  it('goes on rotating the other leases past one that is not a lease', async () => {
+    const clock = new FakeClock(new Date());
+    const notBefore = new Date(clock.now().getTime() - 0.9 * DAY);
+    const notAfter = new Date(notBefore.getTime() + DAY);
+    const meshApi = await connect('mesh-api-poisoned', clock, 'poisoned:');
+    const rotated: string[] = [];
+    meshApi.bus.serve(
+      addressedTo(rotateDataplane, 'cp-p@1'),
+      async (request) => {
+        rotated.push(request.dataplane);
+        return { status: 'rotated' as const };
+      },
+      { queue: 'cp-p@1' },
+    );
+    await meshApi.bus.nc.flush();
+    for (const name of ['dp-a', 'dp-b', 'dp-c']) {
+      await meshApi.leases.put({
+        mesh: 'default',
+        dataplane: name,
+        serial: `serial-${name}`,
+        notBefore: notBefore.toISOString(),
+        notAfter: notAfter.toISOString(),
+        rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
+        backend: 'ca-1',
+        supportedBackends: ['ca-1'],
+        controlPlaneInstance: 'cp-p@1',
+        session: 's',
+      });
+    }
+    // First in the due set, as a client with the Redis password could write it.
+    const raw = meshApi.leases['client'];
+    await raw.set('poisoned:lease:default:dp-0', 'not-json{');
+    await raw.zAdd('poisoned:due', { score: notBefore.getTime(), value: 'default:dp-0' });
+
+    const rejected: RejectedValue[] = [];
+    const { leases, bus } = await connect('scheduler-poisoned', clock, 'poisoned:', rejected);
+    const scheduler = new RotationScheduler({ leases, bus, clock, schedulerId: 'scheduler-p' });
+    expect(await scheduler.tick()).toMatchObject({ due: 3, rotated: 3 });
+    // The next pass does not meet it again (and the rotated ones are claimed).
+    expect(await scheduler.tick()).toMatchObject({ due: 3, claimed: 0 });
+    expect(rotated.sort()).toEqual(['dp-a', 'dp-b', 'dp-c']);
+    expect(rejected).toEqual([
+      { source: 'redis', key: 'poisoned:lease:default:dp-0', type: 'lease', reason: 'value is not JSON' },
+    ]);
+    expect(await raw.zRange('poisoned:due', 0, -1)).not.toContain('default:dp-0');
   });
 });

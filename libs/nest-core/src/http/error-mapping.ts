@@ -4,6 +4,7 @@ import {
   ResourceNotFoundError,
   ValidationError,
 } from '@meshtls/domain';
+import { StoreFullError } from '@meshtls/store';
 import { TimeoutError } from '@meshtls/util';
 import { ApiError } from './api-error';
 import { ACCEPTED_BODY_TYPES_DETAIL } from './body-parsers';
@@ -55,6 +56,16 @@ export function toApiError(error: unknown, method: string): ApiError {
       {
         'retry-after': '5',
       },
+    );
+  }
+  if (error instanceof StoreFullError) {
+    // Nothing was written; the write can be retried once space is freed (readiness says so meanwhile).
+    return new ApiError(
+      503,
+      'Service Unavailable',
+      'the resource store is full (no space left on its disk): nothing was written',
+      [],
+      { 'retry-after': '30' },
     );
   }
   const code = (error as { code?: unknown } | null)?.code;

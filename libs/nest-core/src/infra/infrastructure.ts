@@ -13,10 +13,12 @@ import {
   CredentialsRefusedError,
   type LeaseStore,
   type MessageBus,
+  type RejectionObserver,
   type ResourceStore,
 } from '@meshtls/store';
+import { storedSpecViolations } from '@meshtls/domain';
 import { Logger } from '@nestjs/common';
-import { ConfigError, type Clock } from '@meshtls/util';
+import { ConfigError, type Clock, type DegradationReporter } from '@meshtls/util';
 import type { CoreConfig } from '../config/core-config';
 
 /** The adapters behind the ports, chosen by run mode; one set per process, closed on shutdown. */
@@ -31,6 +33,12 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
+/** Where the adapters report what degrades the process (values they skipped, a full disk). */
+export interface InfrastructureHealth {
+  readonly rejections?: RejectionObserver;
+  readonly degradations?: DegradationReporter;
+}
+
 // Handler failures are answered to the requester as `internal error`; the cause is logged here, once.
 const logger = new Logger('infrastructure');
 const logBusError = (error: unknown, subject: string) =>
@@ -41,19 +49,27 @@ const storeOptions = {
   onPlaintextKey: (message: string) => logger.warn(message),
 };
 
-export async function createInfrastructure(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
-  return config.mode === 'standalone' ? createStandalone(config, clock) : createDistributed(config, clock);
+/**
+ * The adapters of `config.mode`. Every value read from the KV bucket, the event stream and Redis is
+ * decoded with its schema (resource specs by their type's rules); what does not decode is skipped and
+ * told to `health.rejections`.
+ */
+export async function createInfrastructure(
+  config: CoreConfig,
+  clock: Clock,
+  health: InfrastructureHealth = {},
+): Promise<Infrastructure> {
+  return config.mode === 'standalone'
+    ? createStandalone(config, clock, health)
+    : createDistributed(config, clock, health);
 }
 
-function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
+function createStandalone(config: CoreConfig, clock: Clock, health: InfrastructureHealth): Infrastructure {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const cipher = new SecretCipher(config.secretKey ?? loadOrCreateKey(config.dataDir));
   const file = join(config.dataDir, 'resources.db');
-  const resources = new EncryptedResourceStore(
-    new SqliteResourceStore({ file, clock }),
-    cipher,
-    storeOptions,
-  );
+  const sqlite = new SqliteResourceStore({ file, clock, degradations: health.degradations });
+  const resources = new EncryptedResourceStore(sqlite, cipher, storeOptions);
   const leases = new MemoryLeaseStore(clock);
   const bus = new InProcessBus({ onHandlerError: logBusError });
   return {
@@ -70,7 +86,11 @@ function createStandalone(config: CoreConfig, clock: Clock): Infrastructure {
   };
 }
 
-async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infrastructure> {
+async function createDistributed(
+  config: CoreConfig,
+  clock: Clock,
+  health: InfrastructureHealth,
+): Promise<Infrastructure> {
   const nats = config.nats!;
   const redis = config.redis!;
   const nc = await connectNats({
@@ -80,10 +100,21 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     tls: nats.tls,
     inboxPrefix: nats.inboxPrefix,
   }).catch(refusedCredentials);
-  const kv = await NatsKvResourceStore.connect({ nc, bucket: nats.bucket, replicas: nats.replicas, clock });
+  const kv = await NatsKvResourceStore.connect({
+    nc,
+    bucket: nats.bucket,
+    replicas: nats.replicas,
+    clock,
+    checkSpec: storedSpecViolations,
+    rejections: health.rejections,
+  });
   const cipher = new SecretCipher(config.secretKey!);
   const resources = new EncryptedResourceStore(kv, cipher, storeOptions);
-  const bus = new NatsBus(nc, { onHandlerError: logBusError, eventStream: { replicas: nats.replicas } });
+  const bus = new NatsBus(nc, {
+    onHandlerError: logBusError,
+    eventStream: { replicas: nats.replicas },
+    rejections: health.rejections,
+  });
   const leases = await RedisLeaseStore.connect({
     url: redis.url,
     username: redis.username,
@@ -91,6 +122,7 @@ async function createDistributed(config: CoreConfig, clock: Clock): Promise<Infr
     keyPrefix: redis.keyPrefix,
     clock,
     onError: (error: Error) => logger.warn(`redis: ${error.message}`),
+    rejections: health.rejections,
   }).catch(refusedCredentials);
   return {
     resources,

@@ -67,6 +67,12 @@ export function dataplaneMetrics(
       this.set(trafficWithheld());
     },
   });
+  const changesFailed = new Counter({
+    name: 'mesh_dataplane_changes_failed_total',
+    help: 'Resource changes (Mesh, Dataplane, MeshTrafficPermission) that could not be applied to the connected dataplanes, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -86,5 +92,6 @@ export function dataplaneMetrics(
     rotationRefused: (e) => rotationsRefused.inc({ mesh: e.mesh, reason: e.reason }),
     issuanceLimited: (e) => limited.inc({ mesh: e.mesh, reason: e.reason, outcome: e.outcome }),
     trafficRefused: (e) => trafficRefused.inc({ mesh: e.mesh }),
+    changeFailed: (e) => changesFailed.inc({ type: e.type }),
   };
 }

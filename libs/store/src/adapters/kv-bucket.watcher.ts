@@ -8,6 +8,9 @@ import type { KV, KvEntry, NatsConnection, QueuedIterator, Status } from 'nats';
  * every reconnect the watch is replaced at once by a new one that resumes after the last revision it
  * delivered; an entry at or below that revision (overlap of old and new watch) is dropped, so each change
  * is delivered once.
+ *
+ * An entry the callback throws on is skipped, never the end of the watch: the store decodes every value
+ * itself, and a bug there must not leave a process waiting forever for the bucket's content.
  */
 export class KvBucketWatcher {
   private watcher: QueuedIterator<KvEntry> | undefined;
@@ -15,6 +18,9 @@ export class KvBucketWatcher {
   private generation = 0;
   private lastRevision = 0;
   private stopped = false;
+  /** The bucket's content up to the watch's start has been delivered: entries from now on are live. */
+  private initialized = false;
+  private markInitialized: () => void = () => undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -22,19 +28,19 @@ export class KvBucketWatcher {
     private readonly onEntry: (entry: KvEntry, live: boolean) => void,
   ) {}
 
-  /** Resolves once the current content of the bucket has been delivered. */
+  /**
+   * Resolves once the current content of the bucket has been delivered, also when the first watch ended
+   * before it had delivered all of it (a watch resumed then reports it).
+   */
   async start(): Promise<void> {
-    let initialized!: () => void;
-    const ready = new Promise<void>((resolve) => (initialized = resolve));
-    let live = false;
-    const watcher = await this.kv.watch({
-      key: '>',
-      initializedFn: () => {
-        live = true;
-        initialized();
-      },
+    const ready = new Promise<void>((resolve) => {
+      this.markInitialized = () => {
+        this.initialized = true;
+        resolve();
+      };
     });
-    this.replace(watcher, () => live);
+    const watcher = await this.kv.watch({ key: '>', initializedFn: () => this.markInitialized() });
+    this.replace(watcher);
     void this.followReconnects();
     await ready;
   }
@@ -50,21 +56,25 @@ export class KvBucketWatcher {
     return !this.stopped && !this.nc.isClosed();
   }
 
-  private replace(watcher: QueuedIterator<KvEntry>, isLive: () => boolean): void {
+  private replace(watcher: QueuedIterator<KvEntry>): void {
     const previous = this.watcher;
     const generation = ++this.generation;
     this.watcher = watcher;
     previous?.stop();
-    void this.consume(watcher, generation, isLive);
+    void this.consume(watcher, generation);
   }
 
-  private async consume(watcher: QueuedIterator<KvEntry>, generation: number, isLive: () => boolean) {
+  private async consume(watcher: QueuedIterator<KvEntry>, generation: number) {
     try {
       for await (const entry of watcher) {
-        const live = isLive();
-        if (live && entry.revision <= this.lastRevision) continue;
-        this.lastRevision = Math.max(this.lastRevision, entry.revision);
-        this.onEntry(entry, live);
+        const live = this.initialized;
+        if (entry.revision <= this.lastRevision) continue;
+        this.lastRevision = entry.revision;
+        try {
+          this.onEntry(entry, live);
+        } catch {
+          // Skipped (see the class comment); the watch goes on with the next entry.
+        }
       }
     } catch {
       // Ended with an error; resumed below like any other unexpected end.
@@ -85,12 +95,16 @@ export class KvBucketWatcher {
     for (let delay = delayMs; this.active && generation === this.generation; delay = 250) {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       try {
-        const watcher = await this.kv.watch({ key: '>', resumeFromRevision: this.lastRevision + 1 });
+        const watcher = await this.kv.watch({
+          key: '>',
+          resumeFromRevision: this.lastRevision + 1,
+          initializedFn: () => this.markInitialized(),
+        });
         if (!this.active || generation !== this.generation) {
           watcher.stop();
           return;
         }
-        this.replace(watcher, () => true);
+        this.replace(watcher);
         return;
       } catch {
         // Not reachable yet (or JetStream still recovering): try again.

@@ -7,13 +7,20 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
-import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
+import {
+  ResourceAlreadyExistsError,
+  ResourceConflictError,
+  ResourceNotFoundError,
+  formatKey,
+} from '@meshtls/domain';
 import { randomUUID } from 'node:crypto';
 import { TimeoutError, type Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
+import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
 import { KvBucketWatcher } from './kv-bucket.watcher';
 import { decodeKvKey, encodeKvKey } from './kv-key.codec';
 import { KvResourceCache } from './kv-resource.cache';
+import { decodeStoredValue, encodeStoredValue, type StoredValue } from './kv-value.codec';
 import { isTransientKvError, isWrongLastSequence, mayHaveBeenApplied } from './nats-kv-errors';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 
@@ -33,19 +40,13 @@ export interface NatsKvResourceStoreOptions {
    * just before this deadline may still take up to `requestTimeoutMs` to fail.
    */
   readonly writeRetryMs?: number;
-}
-
-/** What a KV value holds; the key and the version (the KV revision) are not repeated in it. */
-interface StoredValue {
-  readonly format: 1;
-  readonly spec: unknown;
-  readonly creationTime: string;
-  readonly modificationTime: string;
   /**
-   * Names the write that stored this value: a write retried after an unanswered attempt tells "my
-   * first attempt was applied" from "someone else wrote" by it. Absent in values written before it.
+   * Checks each spec read from the bucket (`storedSpecViolations` of `@meshtls/domain`); without it only
+   * the value's envelope is checked. A value that fails either is skipped: its key reads as absent.
    */
-  readonly writeId?: string;
+  readonly checkSpec?: StoredSpecCheck;
+  /** Told of every value skipped, and of its key once it is written or deleted again. */
+  readonly rejections?: RejectionObserver;
 }
 
 const DELETE_ATTEMPTS = 5;
@@ -58,8 +59,10 @@ const MAX_BACKOFF_MS = 1_000;
 /** The last message of a key, as its stream leader has it. */
 interface ServerEntry {
   readonly revision: number;
-  /** Undefined for a delete or purge marker. */
+  /** Undefined for a delete or purge marker, and for a value that does not decode (`rejected`). */
   readonly value: StoredValue | undefined;
+  /** The value is there but does not decode: it reads as absent, and a create replaces it. */
+  readonly rejected?: true;
 }
 
 /** One write being retried by `retried`. */
@@ -94,6 +97,8 @@ export class NatsKvResourceStore implements ResourceStore {
     private readonly bucket: string,
     private readonly clock: Clock,
     private readonly writeRetryMs: number,
+    private readonly checkSpec: StoredSpecCheck | undefined,
+    private readonly rejections: RejectionObserver | undefined,
   ) {
     this.watcher = new KvBucketWatcher(nc, kv, (entry, live) => this.onEntry(entry, live));
   }
@@ -110,6 +115,8 @@ export class NatsKvResourceStore implements ResourceStore {
       options.bucket,
       options.clock,
       options.writeRetryMs ?? 15_000,
+      options.checkSpec,
+      options.rejections,
     );
     await store.watcher.start();
     return store;
@@ -137,12 +144,21 @@ export class NatsKvResourceStore implements ResourceStore {
     };
     const revision = await this.retried(`create ${kvKey}`, async (attempt) => {
       try {
-        return await attempt.send(() => this.kv.create(kvKey, encode(value)));
+        return await attempt.send(() => this.kv.create(kvKey, encodeStoredValue(value)));
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        const mine = await this.resolveOwnWrite(attempt, kvKey, value);
+        const mine = await this.resolveOwnWrite(attempt, kvKey, key, value);
         if (mine !== undefined) return mine;
-        throw new ResourceAlreadyExistsError(keyOf(key));
+        // A value that does not decode reads as absent: creating the resource replaces it.
+        const current = await this.leaderEntry(kvKey, key);
+        if (!current?.rejected) throw new ResourceAlreadyExistsError(keyOf(key));
+        try {
+          return await attempt.send(() => this.kv.update(kvKey, encodeStoredValue(value), current.revision));
+        } catch (replaceErr) {
+          // Replaced by another writer first (a retry after an unanswered attempt settles its own above).
+          if (isWrongLastSequence(replaceErr)) throw new ResourceAlreadyExistsError(keyOf(key));
+          throw replaceErr;
+        }
       }
     });
     return this.applyOwnWrite(kvKey, key, value, revision);
@@ -162,13 +178,13 @@ export class NatsKvResourceStore implements ResourceStore {
       };
       const sent = value;
       try {
-        return await attempt.send(() => this.kv.update(kvKey, encode(sent), expectedVersion));
+        return await attempt.send(() => this.kv.update(kvKey, encodeStoredValue(sent), expectedVersion));
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
-        const mine = await this.resolveOwnWrite(attempt, kvKey, sent);
+        const mine = await this.resolveOwnWrite(attempt, kvKey, key, sent);
         if (mine !== undefined) return mine;
         // Someone wrote (or deleted) in between: tell which, from the leader's current state.
-        if ((await this.liveEntry(kvKey)) === undefined) throw new ResourceNotFoundError(keyOf(key));
+        if ((await this.liveEntry(kvKey, key)) === undefined) throw new ResourceNotFoundError(keyOf(key));
         throw new ResourceConflictError(keyOf(key));
       }
     });
@@ -188,10 +204,11 @@ export class NatsKvResourceStore implements ResourceStore {
     const kvKey = encodeKvKey(key);
     await this.retried(`delete ${kvKey}`, async (attempt) => {
       for (let n = 1; ; n++) {
-        const current = await this.leaderEntry(kvKey);
-        if (current?.value === undefined) {
+        const current = await this.leaderEntry(kvKey, key);
+        // A value that does not decode is deleted like any other: deleting is how it is cleared.
+        if (current?.value === undefined && !current?.rejected) {
           if (!attempt.ambiguous) throw new ResourceNotFoundError(keyOf(key));
-          if (current !== undefined) this.cache.tombstone(kvKey, current.revision);
+          if (current !== undefined) this.settle(key, this.cache.tombstone(kvKey, current.revision));
           return;
         }
         if (expectedVersion !== undefined && current.revision !== expectedVersion) {
@@ -200,7 +217,7 @@ export class NatsKvResourceStore implements ResourceStore {
         try {
           await attempt.send(() => this.kv.delete(kvKey, { previousSeq: current.revision }));
           // The delete marker's own revision is not returned; it is above the one just deleted.
-          this.cache.tombstone(kvKey, current.revision + 1);
+          this.settle(key, this.cache.tombstone(kvKey, current.revision + 1));
           return;
         } catch (err) {
           if (!isWrongLastSequence(err)) throw err;
@@ -232,7 +249,7 @@ export class NatsKvResourceStore implements ResourceStore {
     revision: number,
   ): ResourceRecord {
     const record = makeRecord(key, value.spec, revision, value.creationTime, value.modificationTime);
-    this.cache.put(kvKey, record);
+    this.settle(key, this.cache.put(kvKey, record));
     return { meta: record.meta, spec: copySpec(record.spec) };
   }
 
@@ -240,7 +257,7 @@ export class NatsKvResourceStore implements ResourceStore {
   private async creationTimeAt(kvKey: string, key: ResourceKey, expectedVersion: number): Promise<string> {
     const cached = this.cache.get(kvKey);
     if (cached !== undefined && cached.meta.version === expectedVersion) return cached.meta.creationTime;
-    const current = await this.liveEntry(kvKey);
+    const current = await this.liveEntry(kvKey, key);
     if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
     if (current.revision !== expectedVersion) throw new ResourceConflictError(keyOf(key));
     return current.value.creationTime;
@@ -293,16 +310,20 @@ export class NatsKvResourceStore implements ResourceStore {
   private async resolveOwnWrite(
     attempt: WriteAttempt,
     kvKey: string,
+    key: ResourceKey,
     value: StoredValue,
   ): Promise<number | undefined> {
     if (!attempt.ambiguous || value.writeId === undefined) return undefined;
-    const current = await this.leaderEntry(kvKey);
+    const current = await this.leaderEntry(kvKey, key);
     return current?.value?.writeId === value.writeId ? current.revision : undefined;
   }
 
   /** The live value of a key on the leader, or undefined when it is missing or deleted. */
-  private async liveEntry(kvKey: string): Promise<{ revision: number; value: StoredValue } | undefined> {
-    const entry = await this.leaderEntry(kvKey);
+  private async liveEntry(
+    kvKey: string,
+    key: ResourceKey,
+  ): Promise<{ revision: number; value: StoredValue } | undefined> {
+    const entry = await this.leaderEntry(kvKey, key);
     return entry?.value === undefined ? undefined : { revision: entry.revision, value: entry.value };
   }
 
@@ -312,14 +333,17 @@ export class NatsKvResourceStore implements ResourceStore {
    * not applied the latest writes yet, and the checks made after a failed conditional write need the state
    * that write was checked against.
    */
-  private async leaderEntry(kvKey: string): Promise<ServerEntry | undefined> {
+  private async leaderEntry(kvKey: string, key: ResourceKey): Promise<ServerEntry | undefined> {
     try {
       const sm = await this.jsm.streams.getMessage(`KV_${this.bucket}`, {
         last_by_subj: `$KV.${this.bucket}.${kvKey}`,
       });
       const operation = sm.header.get(KV_OPERATION_HEADER);
       if (operation === 'DEL' || operation === 'PURGE') return { revision: sm.seq, value: undefined };
-      return { revision: sm.seq, value: sm.json<StoredValue>() };
+      const decoded = decodeStoredValue(sm.data, key.type, this.checkSpec);
+      return decoded.ok
+        ? { revision: sm.seq, value: decoded.value }
+        : { revision: sm.seq, value: undefined, rejected: true };
     } catch (err) {
       if ((err as { code?: unknown }).code === ErrorCode.JetStream404NoMessages) return undefined;
       throw err;
@@ -328,18 +352,40 @@ export class NatsKvResourceStore implements ResourceStore {
 
   private onEntry(entry: KvEntry, live: boolean): void {
     const key = decodeKvKey(entry.key);
-    if (key === undefined) return;
+    if (key === undefined) {
+      // Nothing but resources is written to the bucket: a key naming none is reported, never read.
+      if (entry.operation === 'PUT') this.reject(entry.key, 'unknown', 'key names no resource');
+      else this.rejections?.settled('kv', entry.key);
+      return;
+    }
     let change: ResourceChange;
     if (entry.operation === 'PUT') {
-      const value = decode(entry);
+      const decoded = decodeStoredValue(entry.value, key.type, this.checkSpec);
+      if (!decoded.ok) {
+        // Skipped, and the key reads as absent until it is written or deleted; watchers are not told, so
+        // a poisoned value cannot end what was built on the last good one (a dataplane's stream, say).
+        if (this.cache.reject(entry.key, entry.revision))
+          this.reject(formatKey(key), key.type, decoded.reason);
+        return;
+      }
+      const { value } = decoded;
       const record = makeRecord(key, value.spec, entry.revision, value.creationTime, value.modificationTime);
-      this.cache.put(entry.key, record);
+      this.settle(key, this.cache.put(entry.key, record));
       change = { kind: 'upsert', record };
     } else {
-      this.cache.deleted(entry.key, entry.revision);
+      this.settle(key, this.cache.deleted(entry.key, entry.revision));
       change = { kind: 'delete', key, version: entry.revision };
     }
     if (live) this.emit(change, entry.revision);
+  }
+
+  private reject(key: string, type: string, reason: string): void {
+    this.rejections?.rejected({ source: 'kv', key, type, reason });
+  }
+
+  /** `wasRejected`: what a cache change returned; the key then held a value that did not decode. */
+  private settle(key: ResourceKey, wasRejected: boolean): void {
+    if (wasRejected) this.rejections?.settled('kv', formatKey(key));
   }
 
   private emit(change: ResourceChange, revision: number): void {
@@ -356,12 +402,4 @@ export class NatsKvResourceStore implements ResourceStore {
       }
     }
   }
-}
-
-function encode(value: StoredValue): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
-}
-
-function decode(entry: KvEntry): StoredValue {
-  return entry.json<StoredValue>();
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineRequest, type EventContract } from '@meshtls/contracts';
 import { eventually, startNatsServer, type NatsServerHandle } from '@meshtls/testing';
 import { describeMessageBusContract } from '../testing/message-bus.contract';
+import { RecordingRejections } from '../testing/recording-rejections';
 import { NatsBus } from './nats.bus';
 
 let server: NatsServerHandle;
@@ -156,6 +157,54 @@ describe('NatsBus durable consumption (JetStream)', () => {
       expect(handled).not.toContain(1);
     } finally {
       await bounded.close();
+    }
+  }, 30_000);
+
+  it('skips an event that fails its schema without redelivering it, reports it, and goes on with the next', async () => {
+    const counted = defineEvent({ subject: 'mesh.test.counted.v1', payload: z.object({ n: z.number() }) });
+    const rejections = new RecordingRejections();
+    const errors: unknown[] = [];
+    const consumer = await NatsBus.connect({
+      servers: js.url,
+      name: 'strict-consumer',
+      eventStream: { name: 'TEST_EVENTS', ackWaitMs: 1_000 },
+      rejections,
+      onHandlerError: (error) => errors.push(error),
+    });
+    const publisher = await connect('raw-publisher');
+    try {
+      await publisher.retain([counted] as EventContract<unknown>[]);
+      const handled: number[] = [];
+      await consumer.consume([counted] as EventContract<unknown>[], 'strict', async (_c, event) => {
+        handled.push((event as { n: number }).n);
+      });
+      // Written around the contract, as any client allowed to publish on the subject could.
+      const raw = publisher.nc.jetstream();
+      await raw.publish(counted.subject, new TextEncoder().encode('not-json{'));
+      await raw.publish(counted.subject, new TextEncoder().encode('{"n":"one"}'));
+      // Both reported (the source is pending from the first one on): then each as it was.
+      await eventually(() => expect(rejections.values).toHaveLength(2), 10_000);
+      expect(rejections.pending).toEqual(['stream:mesh.test.counted.v1']);
+      // Named by subject and stream sequence (the stream is shared with the tests above).
+      expect(rejections.values.map((v) => v.reason.replace(/^event \d+ /, 'event N '))).toEqual([
+        'event N of the stream skipped: mesh.test.counted.v1: event is not JSON',
+        'event N of the stream skipped: mesh.test.counted.v1: event does not match its schema (n: Invalid input: expected number, received string)',
+      ]);
+      expect(errors).toHaveLength(2);
+
+      await publisher.publish(counted, { n: 3 });
+      await eventually(() => expect(handled).toEqual([3]), 10_000);
+      expect(rejections.pending).toEqual([]);
+      // Terminated, not left pending: nothing comes again after the acknowledgement deadline.
+      const jsm = await consumer.nc.jetstreamManager();
+      await eventually(async () => {
+        const info = await jsm.consumers.info('TEST_EVENTS', 'strict_mesh_test_counted_v1');
+        expect(info.num_ack_pending + info.num_pending).toBe(0);
+      }, 10_000);
+      expect(handled).toEqual([3]);
+      expect(rejections.values).toHaveLength(2);
+    } finally {
+      await Promise.all([publisher.close(), consumer.close()]);
     }
   }, 30_000);
 });

@@ -8,6 +8,7 @@ import {
   nanos,
   type ConsumerMessages,
   type JetStreamManager,
+  type JsMsg,
   type Msg,
   type NatsConnection,
   type NatsError,
@@ -16,6 +17,7 @@ import {
 import type { EventContract, RequestContract } from '@meshtls/contracts';
 import { TimeoutError } from '@meshtls/util';
 import type { MessageBus, ServeOptions, SubscribeOptions, Subscription } from '../ports/message.bus';
+import type { RejectionObserver } from '../ports/rejected-values';
 import {
   answerRequest,
   decodeEvent,
@@ -30,6 +32,11 @@ import { connectNats, type ConnectNatsOptions } from './nats-connection';
 export interface NatsBusOptions {
   /** Told about handler errors that are not MeshErrors and about events that fail their schema. */
   readonly onHandlerError?: BusErrorHandler;
+  /**
+   * Told of every event of the event stream that fails its schema (it is skipped: never redelivered, never
+   * handled), keyed by subject; and of the subject settled once a valid event of it has been handled.
+   */
+  readonly rejections?: RejectionObserver;
   /** The JetStream stream keeping events for durable consumers (`consume`). */
   readonly eventStream?: {
     readonly name?: string;
@@ -65,6 +72,8 @@ export class NatsBus implements MessageBus {
   private readonly consumers = new Set<ConsumerMessages>();
   /** Subjects kept in the event stream: published with JetStream's acknowledgement. */
   private readonly retained = new Set<string>();
+  /** Subjects of the event stream with a rejected event and no valid one handled since. */
+  private readonly rejectedSubjects = new Set<string>();
 
   /**
    * Uses `nc`; `ownsConnection` makes close() drain and close it (as `NatsBus.connect` does), otherwise
@@ -202,23 +211,7 @@ export class NatsBus implements MessageBus {
       running.push(messages);
       this.consumers.add(messages);
       void (async () => {
-        for await (const m of messages) {
-          let event: unknown;
-          try {
-            event = decodeEvent(contract, decoder.decode(m.data));
-          } catch (error) {
-            this.options.onHandlerError?.(error, contract.subject);
-            m.term(); // a malformed event never becomes valid: not redelivered
-            continue;
-          }
-          try {
-            await handler(contract, event);
-            m.ack();
-          } catch (error) {
-            this.options.onHandlerError?.(error, contract.subject);
-            m.nak(RETRY_DELAY_MS);
-          }
-        }
+        for await (const m of messages) await this.consumeOne(contract, m, handler);
       })();
     }
     return {
@@ -229,6 +222,42 @@ export class NatsBus implements MessageBus {
         }
       },
     };
+  }
+
+  /**
+   * One event of the stream: decoded and checked, handled, acknowledged. One that fails its schema never
+   * becomes valid, so it is terminated (not redelivered) and reported; a handler that threw gets it again.
+   */
+  private async consumeOne(
+    contract: EventContract<unknown>,
+    m: JsMsg,
+    handler: (contract: EventContract<unknown>, event: unknown) => Promise<void>,
+  ): Promise<void> {
+    let event: unknown;
+    try {
+      event = decodeEvent(contract, decoder.decode(m.data));
+    } catch (error) {
+      this.options.onHandlerError?.(error, contract.subject);
+      m.term();
+      this.rejectedSubjects.add(contract.subject);
+      this.options.rejections?.rejected({
+        source: 'stream',
+        key: contract.subject,
+        type: contract.subject,
+        reason: `event ${m.seq} of the stream skipped: ${(error as Error).message}`,
+      });
+      return;
+    }
+    try {
+      await handler(contract, event);
+      m.ack();
+      if (this.rejectedSubjects.delete(contract.subject)) {
+        this.options.rejections?.settled('stream', contract.subject);
+      }
+    } catch (error) {
+      this.options.onHandlerError?.(error, contract.subject);
+      m.nak(RETRY_DELAY_MS);
+    }
   }
 
   async retain(contracts: readonly EventContract<unknown>[]): Promise<void> {

@@ -2,6 +2,7 @@ import { startRedisServer, type RedisServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { Lease } from '../ports/lease.store';
 import { describeLeaseStoreContract } from '../testing/lease-store.contract';
+import { RecordingRejections } from '../testing/recording-rejections';
 import { RedisLeaseStore } from './redis-lease.store';
 
 let server: RedisServerHandle;
@@ -89,6 +90,77 @@ describe('RedisLeaseStore with several clients', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('RedisLeaseStore with a lease that does not decode', () => {
+  const now = Date.now();
+  const clock = new FakeClock(new Date(now));
+  let store: RedisLeaseStore;
+  let rejections: RecordingRejections;
+  let prefix: string;
+  let poisons = 0;
+
+  /** Writes `value` where a lease of `dataplane` goes, due now, as a client with the password could. */
+  const poison = async (dataplane: string, value: string) => {
+    await store['client'].set(`${prefix}lease:default:${dataplane}`, value);
+    await store['client'].zAdd(`${prefix}due`, { score: now - 1_000, value: `default:${dataplane}` });
+  };
+  const dueMembers = () => store['client'].zRange(`${prefix}due`, 0, -1);
+
+  beforeEach(async () => {
+    prefix = `poisoned-${++poisons}:`;
+    rejections = new RecordingRejections();
+    store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: prefix, clock, rejections });
+  });
+  afterEach(() => store.close());
+
+  it('skips it, reports its key once, takes it out of the due set and lists the others', async () => {
+    await store.put(leaseFrom(now - 10_000, 'dp-1', '01', 60_000, 5_000));
+    await poison('ghost', 'not-json{');
+    await store.put(leaseFrom(now - 10_000, 'dp-2', '02', 60_000, 5_000));
+
+    expect((await store.listDue(new Date(now), 10)).map((l) => l.dataplane)).toEqual(['dp-1', 'dp-2']);
+    expect(rejections.values).toEqual([
+      { source: 'redis', key: `${prefix}lease:default:ghost`, type: 'lease', reason: 'value is not JSON' },
+    ]);
+    expect(await dueMembers()).toEqual(['default:dp-1', 'default:dp-2']);
+    // Left for an operator to look at; not met again by the next passes, not reported twice.
+    expect(await store['client'].get(`${prefix}lease:default:ghost`)).toBe('not-json{');
+    expect((await store.listDue(new Date(now), 10)).map((l) => l.dataplane)).toEqual(['dp-1', 'dp-2']);
+    expect(rejections.values).toHaveLength(1);
+    expect(rejections.pending).toEqual([`redis:${prefix}lease:default:ghost`]);
+  });
+
+  it('reports it settled once a valid lease is put there, or once it is deleted', async () => {
+    await poison('ghost', JSON.stringify({ mesh: 'default', dataplane: 'ghost', serial: 42 }));
+    await poison('other', '[]');
+    await store.listDue(new Date(now), 10);
+    expect(rejections.pending).toHaveLength(2);
+
+    await store.put(leaseFrom(now, 'ghost', '03', 60_000, 48_000));
+    await store['client'].del(`${prefix}lease:default:other`);
+    await store.listDue(new Date(now), 10);
+    expect(rejections.pending).toEqual([]);
+    expect(rejections.settledKeys.sort()).toEqual([
+      `redis:${prefix}lease:default:ghost`,
+      `redis:${prefix}lease:default:other`,
+    ]);
+  });
+
+  it('reads it as absent, and neither deletes nor postpones it by serial', async () => {
+    await poison('ghost', '{"serial":"01"');
+    expect(await store.get('default', 'ghost')).toBeUndefined();
+    expect(rejections.pending).toEqual([`redis:${prefix}lease:default:ghost`]);
+    expect(await store.deleteIf('default', 'ghost', '01')).toBe(false);
+    expect(await store.postpone('default', 'ghost', '01', new Date(now + 60_000))).toBe(false);
+    // A JSON lease copied under another dataplane's key is refused as well.
+    await poison('copy', JSON.stringify(leaseFrom(now, 'dp-1', '01', 60_000, 0)));
+    expect(await store.get('default', 'copy')).toBeUndefined();
+    expect(rejections.values.map((v) => v.reason)).toEqual([
+      'value is not JSON',
+      'lease names another dataplane than its key',
+    ]);
   });
 });
 

@@ -1,15 +1,24 @@
 import Database from 'better-sqlite3';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
-import type { Clock } from '@meshtls/util';
+import type { Clock, DegradationReporter } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
 import { ChangeListeners, keyOf, makeRecord } from './resource-records';
+import { StoreFullError } from './store-full.error';
 
 export interface SqliteResourceStoreOptions {
   /** Database file (created when missing); `:memory:` for a throwaway one. */
   readonly file: string;
   readonly clock: Clock;
+  /**
+   * Told that the store is degraded (source {@link STORE_FULL_SOURCE}) when a write fails for lack of
+   * space, and that it is fine again at the next write that succeeds.
+   */
+  readonly degradations?: DegradationReporter;
 }
+
+/** The degradation a full database reports, cleared by the next successful write. */
+export const STORE_FULL_SOURCE = 'store:full';
 
 interface Row {
   type: string;
@@ -44,9 +53,13 @@ export class SqliteResourceStore implements ResourceStore {
   private readonly listeners = new ChangeListeners();
   private readonly stmt;
   private readonly clock: Clock;
+  private readonly file: string;
+  private readonly degradations: DegradationReporter | undefined;
 
   constructor(options: SqliteResourceStoreOptions) {
     this.clock = options.clock;
+    this.file = options.file;
+    this.degradations = options.degradations;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -90,60 +103,46 @@ export class SqliteResourceStore implements ResourceStore {
 
   async create(key: ResourceKey, spec: unknown): Promise<ResourceRecord> {
     const now = this.clock.now().toISOString();
-    const row = this.db
-      .transaction((): Row => {
-        if (this.stmt.get.get(key.type, key.mesh ?? '', key.name))
-          throw new ResourceAlreadyExistsError(keyOf(key));
-        const fresh: Row = {
-          ...rowKey(key),
-          version: this.nextVersion(),
-          spec: JSON.stringify(spec ?? null),
-          creation_time: now,
-          modification_time: now,
-        };
-        this.stmt.insert.run(fresh);
-        return fresh;
-      })
-      .immediate();
+    const row = this.write((): Row => {
+      if (this.stmt.get.get(key.type, key.mesh ?? '', key.name))
+        throw new ResourceAlreadyExistsError(keyOf(key));
+      const fresh: Row = {
+        ...rowKey(key),
+        version: this.nextVersion(),
+        spec: JSON.stringify(spec ?? null),
+        creation_time: now,
+        modification_time: now,
+      };
+      this.stmt.insert.run(fresh);
+      return fresh;
+    });
     return this.emitUpsert(toRecord(row));
   }
 
   async update(key: ResourceKey, spec: unknown, expectedVersion: number): Promise<ResourceRecord> {
     const now = this.clock.now().toISOString();
-    const row = this.db
-      .transaction((): Row => {
-        const current = this.stmt.get.get(key.type, key.mesh ?? '', key.name);
-        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
-        if (current.version !== expectedVersion) throw new ResourceConflictError(keyOf(key));
-        const next: Row = { ...current, version: this.nextVersion(), spec: JSON.stringify(spec ?? null) };
-        next.modification_time = now;
-        this.stmt.update.run(
-          next.version,
-          next.spec,
-          now,
-          key.type,
-          key.mesh ?? '',
-          key.name,
-          expectedVersion,
-        );
-        return next;
-      })
-      .immediate();
+    const row = this.write((): Row => {
+      const current = this.stmt.get.get(key.type, key.mesh ?? '', key.name);
+      if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+      if (current.version !== expectedVersion) throw new ResourceConflictError(keyOf(key));
+      const next: Row = { ...current, version: this.nextVersion(), spec: JSON.stringify(spec ?? null) };
+      next.modification_time = now;
+      this.stmt.update.run(next.version, next.spec, now, key.type, key.mesh ?? '', key.name, expectedVersion);
+      return next;
+    });
     return this.emitUpsert(toRecord(row));
   }
 
   async delete(key: ResourceKey, expectedVersion?: number): Promise<void> {
-    const version = this.db
-      .transaction((): number => {
-        const current = this.stmt.get.get(key.type, key.mesh ?? '', key.name);
-        if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
-        if (expectedVersion !== undefined && current.version !== expectedVersion) {
-          throw new ResourceConflictError(keyOf(key));
-        }
-        this.stmt.delete.run(key.type, key.mesh ?? '', key.name);
-        return this.nextVersion();
-      })
-      .immediate();
+    const version = this.write((): number => {
+      const current = this.stmt.get.get(key.type, key.mesh ?? '', key.name);
+      if (current === undefined) throw new ResourceNotFoundError(keyOf(key));
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new ResourceConflictError(keyOf(key));
+      }
+      this.stmt.delete.run(key.type, key.mesh ?? '', key.name);
+      return this.nextVersion();
+    });
     this.listeners.emit({ kind: 'delete', key: keyOf(key), version });
   }
 
@@ -154,6 +153,24 @@ export class SqliteResourceStore implements ResourceStore {
   async close(): Promise<void> {
     this.listeners.clear();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Runs `work` in an immediate transaction. A full database (SQLITE_FULL: the disk, or the file's size
+   * limit) becomes a StoreFullError and reports the store degraded until a write succeeds again.
+   */
+  private write<T>(work: () => T): T {
+    let result: T;
+    try {
+      result = this.db.transaction(work).immediate();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_FULL') throw error;
+      const reason = `the embedded store ${this.file} is full (no space left on its disk): writes fail until space is freed`;
+      this.degradations?.report(STORE_FULL_SOURCE, reason);
+      throw new StoreFullError(`${reason}; nothing was written`, { cause: error });
+    }
+    this.degradations?.clear(STORE_FULL_SOURCE);
+    return result;
   }
 
   private nextVersion(): number {

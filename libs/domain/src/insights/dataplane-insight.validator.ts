@@ -1,0 +1,71 @@
+import { FieldPath } from '../validation/field-path';
+import { Messages } from '../validation/messages';
+import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
+
+/** Fields of a stored DataplaneInsight spec (the control plane writes it; users only read it). */
+export const DATAPLANE_INSIGHT_SPEC_FIELDS = [
+  'subscriptions',
+  'mTLS',
+  'countedSerials',
+  'certificateNotBefore',
+] as const;
+
+/**
+ * Checks a DataplaneInsight spec as the insight rules need it: subscriptions with ids and times, the
+ * mTLS counters, the serials already counted. Users never write one, so this guards what is read back
+ * from the store, not what the API accepts.
+ */
+export function validateDataplaneInsightSpec(ctx: ValidationContext, doc: JsonObject): void {
+  const subscriptionsPath = FieldPath.at('subscriptions');
+  const subscriptions = ctx.array(doc.subscriptions, subscriptionsPath);
+  if (isAbsent(doc.subscriptions)) ctx.add(subscriptionsPath, Messages.mustBeDefined);
+  subscriptions?.forEach((item, i) => validateSubscription(ctx, item, subscriptionsPath.index(i)));
+  if (!isAbsent(doc.mTLS)) validateMtlsInsight(ctx, doc.mTLS, FieldPath.at('mTLS'));
+  stringList(ctx, doc.countedSerials, FieldPath.at('countedSerials'));
+  timestamp(ctx, doc.certificateNotBefore, FieldPath.at('certificateNotBefore'));
+}
+
+function validateSubscription(ctx: ValidationContext, value: unknown, path: FieldPath): void {
+  const obj = ctx.object(value, path, ['id', 'controlPlaneInstanceId', 'connectTime', 'disconnectTime']);
+  if (obj === undefined) {
+    if (isAbsent(value)) ctx.add(path, Messages.mustBeDefined);
+    return;
+  }
+  ctx.requiredString(obj.id, path.field('id'));
+  ctx.requiredString(obj.controlPlaneInstanceId, path.field('controlPlaneInstanceId'));
+  if (isAbsent(obj.connectTime)) ctx.add(path.field('connectTime'), Messages.mustBeDefined);
+  timestamp(ctx, obj.connectTime, path.field('connectTime'));
+  timestamp(ctx, obj.disconnectTime, path.field('disconnectTime'));
+}
+
+function validateMtlsInsight(ctx: ValidationContext, value: unknown, path: FieldPath): void {
+  const obj = ctx.object(value, path, [
+    'certificateExpirationTime',
+    'lastCertificateRegeneration',
+    'certificateRegenerations',
+    'issuedBackend',
+    'supportedBackends',
+  ]);
+  if (obj === undefined) return;
+  timestamp(ctx, obj.certificateExpirationTime, path.field('certificateExpirationTime'));
+  timestamp(ctx, obj.lastCertificateRegeneration, path.field('lastCertificateRegeneration'));
+  const countPath = path.field('certificateRegenerations');
+  const count = ctx.integer(obj.certificateRegenerations, countPath);
+  if (isAbsent(obj.certificateRegenerations)) ctx.add(countPath, Messages.mustBeDefined);
+  if (count !== undefined && count < 0) ctx.add(countPath, 'must not be negative');
+  ctx.string(obj.issuedBackend, path.field('issuedBackend'));
+  if (isAbsent(obj.supportedBackends)) ctx.add(path.field('supportedBackends'), Messages.mustBeDefined);
+  stringList(ctx, obj.supportedBackends, path.field('supportedBackends'));
+}
+
+function stringList(ctx: ValidationContext, value: unknown, path: FieldPath): void {
+  ctx.array(value, path)?.forEach((item, i) => {
+    if (typeof item !== 'string') ctx.add(path.index(i), Messages.mustBeString);
+  });
+}
+
+/** An RFC 3339 time as the control plane writes it; absent is fine (callers say when it is not). */
+function timestamp(ctx: ValidationContext, value: unknown, path: FieldPath): void {
+  const text = ctx.string(value, path);
+  if (text !== undefined && Number.isNaN(Date.parse(text))) ctx.add(path, Messages.validFormat);
+}

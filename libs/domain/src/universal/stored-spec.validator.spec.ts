@@ -1,0 +1,144 @@
+import {
+  EMPTY_INSIGHT,
+  withCertificateIssued,
+  withConnected,
+  withDisconnected,
+} from '../insights/dataplane-insight.rules';
+import type { ResourceType } from '../resource-types';
+import { parseResource } from './parse-resource';
+import { storedSpecViolations } from './stored-spec.validator';
+
+/** The spec the API stores for a universal document. */
+const storedSpecOf = (doc: Record<string, unknown>) => parseResource(doc).spec;
+
+describe('storedSpecViolations', () => {
+  it.each([
+    [
+      'a Mesh with both backend types',
+      {
+        type: 'Mesh',
+        name: 'default',
+        mtls: {
+          enabledBackend: 'ca-1',
+          backends: [
+            {
+              name: 'ca-1',
+              type: 'builtin',
+              mode: 'PERMISSIVE',
+              dpCert: { rotation: { expiration: '1d' } },
+              conf: { caCert: { RSAbits: 2048, expiration: '10y' } },
+            },
+            { name: 'ca-2', type: 'provided', conf: { cert: { secret: 'c' }, key: { inline: 'a2V5' } } },
+          ],
+        },
+      },
+    ],
+    ['a Mesh without mTLS', { type: 'Mesh', name: 'plain' }],
+    [
+      'a Dataplane',
+      {
+        type: 'Dataplane',
+        mesh: 'default',
+        name: 'web-1',
+        networking: {
+          address: '10.0.0.1',
+          inbound: [{ port: 8080, servicePort: 80, tags: { 'kuma.io/service': 'web' } }],
+          outbound: [{ port: 10001, tags: { 'kuma.io/service': 'backend' } }],
+        },
+      },
+    ],
+    [
+      'a MeshTrafficPermission without a top-level targetRef',
+      {
+        type: 'MeshTrafficPermission',
+        mesh: 'default',
+        name: 'allow',
+        spec: { from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
+      },
+    ],
+  ])('accepts what the API stores: %s', (_what, doc) => {
+    expect(storedSpecViolations(doc.type as ResourceType, storedSpecOf(doc))).toEqual([]);
+  });
+
+  it('accepts a Secret whose data is ciphertext, as it is at rest', () => {
+    expect(storedSpecViolations('Secret', { data: 'enc:v1:aXY=:Ym9keQ==:dGFn' })).toEqual([]);
+    expect(storedSpecViolations('GlobalSecret', { data: 'aGVsbG8=' })).toEqual([]);
+  });
+
+  it('accepts the insights the insight rules make', () => {
+    const connected = withConnected(EMPTY_INSIGHT, {
+      id: 's-1',
+      controlPlaneInstanceId: 'cp-1',
+      connectTime: '2026-06-01T00:00:00.000Z',
+    })!;
+    const issued = withCertificateIssued(connected, {
+      serial: 'ab01',
+      backend: 'ca-1',
+      supportedBackends: ['ca-1'],
+      notBefore: '2026-06-01T00:00:00.000Z',
+      notAfter: '2026-06-02T00:00:00.000Z',
+      issuedAt: '2026-06-01T00:00:01.000Z',
+    })!;
+    const ended = withDisconnected(issued, {
+      id: 's-1',
+      controlPlaneInstanceId: 'cp-1',
+      connectTime: '2026-06-01T00:00:00.000Z',
+      disconnectTime: '2026-06-01T01:00:00.000Z',
+    })!;
+    for (const spec of [EMPTY_INSIGHT, connected, issued, ended]) {
+      expect(storedSpecViolations('DataplaneInsight', spec)).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['Dataplane', { networking: 42 }, ['networking']],
+    ['Dataplane', {}, ['networking']],
+    [
+      'Dataplane',
+      { networking: { address: '10.0.0.1', inbound: [{ port: 'x', tags: { 'kuma.io/service': 'web' } }] } },
+      ['networking.inbound[0].port'],
+    ],
+    ['Mesh', { mtls: { enabledBackend: 'nope' } }, ['mtls.enabledBackend']],
+    ['Mesh', { mtls: 'on', extra: true }, ['extra', 'mtls']],
+    ['MeshTrafficPermission', { from: 'everyone' }, ['spec.from']],
+    ['Secret', { data: 42 }, ['data']],
+    ['Secret', {}, ['data']],
+    ['DataplaneInsight', { subscriptions: 42 }, ['subscriptions']],
+    [
+      'DataplaneInsight',
+      { subscriptions: [{ id: 's' }] },
+      ['subscriptions[0].controlPlaneInstanceId', 'subscriptions[0].connectTime'],
+    ],
+    [
+      'DataplaneInsight',
+      { subscriptions: [], mTLS: { certificateRegenerations: -1, supportedBackends: [1] } },
+      ['mTLS.certificateRegenerations', 'mTLS.supportedBackends[0]'],
+    ],
+    ['DataplaneInsight', { subscriptions: [], certificateNotBefore: 'yesterday' }, ['certificateNotBefore']],
+  ] as const)('refuses a %s spec %j at the fields that are wrong', (type, spec, fields) => {
+    const found = storedSpecViolations(type, spec).map((v) => v.field);
+    expect([...new Set(found)].sort()).toEqual([...fields].sort());
+  });
+
+  it.each([null, undefined, 'text', 42, []])('refuses a spec that is not an object: %j', (spec) => {
+    for (const type of [
+      'Mesh',
+      'Secret',
+      'Dataplane',
+      'MeshTrafficPermission',
+      'DataplaneInsight',
+    ] as const) {
+      expect(storedSpecViolations(type, spec).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('never quotes the value it refuses', () => {
+    const secretish = 'c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw';
+    const violations = storedSpecViolations('Dataplane', {
+      networking: { address: secretish, inbound: [{ port: secretish, tags: { 'kuma.io/service': 7 } }] },
+      [secretish.slice(0, 5)]: 1,
+    });
+    expect(violations.length).toBeGreaterThan(0);
+    expect(JSON.stringify(violations)).not.toContain(secretish);
+  });
+});
