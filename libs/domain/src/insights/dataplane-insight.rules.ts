@@ -17,7 +17,8 @@ export interface DataplaneSubscription {
 }
 
 /** Why the control plane ended a dataplane's stream, as insights show it. */
-export type StreamEndedReason = 'replaced';
+export const STREAM_ENDED_REASONS = ['replaced'] as const;
+export type StreamEndedReason = (typeof STREAM_ENDED_REASONS)[number];
 
 export interface DataplaneMtlsInsight {
   readonly certificateExpirationTime?: string;

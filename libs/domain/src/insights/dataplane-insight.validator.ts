@@ -1,4 +1,5 @@
 import { FieldPath } from '../validation/field-path';
+import { STREAM_ENDED_REASONS, type StreamEndedReason } from './dataplane-insight.rules';
 import { Messages } from '../validation/messages';
 import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
 
@@ -8,6 +9,8 @@ export const DATAPLANE_INSIGHT_SPEC_FIELDS = [
   'mTLS',
   'countedSerials',
   'certificateNotBefore',
+  'replacedStreams',
+  'lastReplacedTime',
 ] as const;
 
 /**
@@ -23,10 +26,20 @@ export function validateDataplaneInsightSpec(ctx: ValidationContext, doc: JsonOb
   if (!isAbsent(doc.mTLS)) validateMtlsInsight(ctx, doc.mTLS, FieldPath.at('mTLS'));
   stringList(ctx, doc.countedSerials, FieldPath.at('countedSerials'));
   timestamp(ctx, doc.certificateNotBefore, FieldPath.at('certificateNotBefore'));
+  const replacedPath = FieldPath.at('replacedStreams');
+  const replaced = ctx.integer(doc.replacedStreams, replacedPath);
+  if (replaced !== undefined && replaced < 0) ctx.add(replacedPath, 'must not be negative');
+  timestamp(ctx, doc.lastReplacedTime, FieldPath.at('lastReplacedTime'));
 }
 
 function validateSubscription(ctx: ValidationContext, value: unknown, path: FieldPath): void {
-  const obj = ctx.object(value, path, ['id', 'controlPlaneInstanceId', 'connectTime', 'disconnectTime']);
+  const obj = ctx.object(value, path, [
+    'id',
+    'controlPlaneInstanceId',
+    'connectTime',
+    'disconnectTime',
+    'disconnectReason',
+  ]);
   if (obj === undefined) {
     if (isAbsent(value)) ctx.add(path, Messages.mustBeDefined);
     return;
@@ -36,6 +49,10 @@ function validateSubscription(ctx: ValidationContext, value: unknown, path: Fiel
   if (isAbsent(obj.connectTime)) ctx.add(path.field('connectTime'), Messages.mustBeDefined);
   timestamp(ctx, obj.connectTime, path.field('connectTime'));
   timestamp(ctx, obj.disconnectTime, path.field('disconnectTime'));
+  const reason = ctx.string(obj.disconnectReason, path.field('disconnectReason'));
+  if (reason !== undefined && !STREAM_ENDED_REASONS.includes(reason as StreamEndedReason)) {
+    ctx.add(path.field('disconnectReason'), `must be one of: ${STREAM_ENDED_REASONS.join(', ')}`);
+  }
 }
 
 function validateMtlsInsight(ctx: ValidationContext, value: unknown, path: FieldPath): void {

@@ -85,7 +85,15 @@ describe('storedSpecViolations', () => {
       connectTime: '2026-06-01T00:00:00.000Z',
       disconnectTime: '2026-06-01T01:00:00.000Z',
     })!;
-    for (const spec of [EMPTY_INSIGHT, connected, issued, ended]) {
+    const replaced = withDisconnected(ended, {
+      id: 's-2',
+      controlPlaneInstanceId: 'cp-2',
+      connectTime: '2026-06-01T01:00:00.000Z',
+      disconnectTime: '2026-06-01T02:00:00.000Z',
+      reason: 'replaced',
+    })!;
+    expect(replaced.replacedStreams).toBe(1);
+    for (const spec of [EMPTY_INSIGHT, connected, issued, ended, replaced]) {
       expect(storedSpecViolations('DataplaneInsight', spec)).toEqual([]);
     }
   });
@@ -115,6 +123,22 @@ describe('storedSpecViolations', () => {
       ['mTLS.certificateRegenerations', 'mTLS.supportedBackends[0]'],
     ],
     ['DataplaneInsight', { subscriptions: [], certificateNotBefore: 'yesterday' }, ['certificateNotBefore']],
+    [
+      'DataplaneInsight',
+      {
+        subscriptions: [
+          { id: 's', controlPlaneInstanceId: 'cp', connectTime: 'x', disconnectReason: 'bored' },
+        ],
+        replacedStreams: -1,
+        lastReplacedTime: 'later',
+      },
+      [
+        'subscriptions[0].connectTime',
+        'subscriptions[0].disconnectReason',
+        'replacedStreams',
+        'lastReplacedTime',
+      ],
+    ],
   ] as const)('refuses a %s spec %j at the fields that are wrong', (type, spec, fields) => {
     const found = storedSpecViolations(type, spec).map((v) => v.field);
     expect([...new Set(found)].sort()).toEqual([...fields].sort());
