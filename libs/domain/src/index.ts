@@ -77,11 +77,22 @@ export {
   ROTATION_FRACTION,
   rotateAtOf,
   isRotationDue,
+  certificateState,
+  RENEWAL_GRACE_FRACTION,
+  RENEWAL_GRACE_MIN_MS,
+  RENEWAL_LATEST_FRACTION,
+  renewalGraceMs,
+  renewAtOf,
   meshMtlsView,
   meshChangeAction,
   dataplaneIdentityChanged,
 } from './rotation/rotation.rules';
-export type { MeshMtlsView, MeshChangeAction } from './rotation/rotation.rules';
+export type {
+  MeshMtlsView,
+  MeshChangeAction,
+  CertificateState,
+  CertificateTimes,
+} from './rotation/rotation.rules';
 export {
   clientIdentityOf,
   decideTraffic,
