@@ -11,7 +11,7 @@ import { IssueCertificateUseCase } from '../ca/issue-certificate.use-case';
 import { ProvidedCaManager } from '../ca/provided-ca.manager';
 import { TrustBundleQuery } from '../ca/trust-bundle.query';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
-import { DataplaneHub } from './dataplane-hub';
+import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
 import { issueWithCsr, type IdentityIssuer } from './identity-issuer';
 
@@ -90,7 +90,13 @@ export class HubWorld {
     return world;
   }
 
-  makeHub(instance: string, csrTimeoutMs?: number, trafficDebounceMs?: number): DataplaneHub {
+  /** `deps` replaces any of the hub's dependencies (a lease store of its own, a log, an observer). */
+  makeHub(
+    instance: string,
+    csrTimeoutMs?: number,
+    trafficDebounceMs?: number,
+    deps: Partial<DataplaneHubDeps> = {},
+  ): DataplaneHub {
     const registry = new CaRegistry({
       builtin: this.builtinCas,
       provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
@@ -119,6 +125,7 @@ export class HubWorld {
       instance,
       ...(csrTimeoutMs ? { csrTimeoutMs } : {}),
       ...(trafficDebounceMs ? { trafficDebounceMs } : {}),
+      ...deps,
     });
     this.stops.push(hub.followChanges());
     this.hubs.push(hub);

@@ -7,6 +7,7 @@ import {
 } from '@meshtls/contracts';
 import {
   ResourceType,
+  certificateState,
   dataplaneIdentityChanged,
   meshChangeAction,
   meshMtlsView,
@@ -15,7 +16,7 @@ import {
   type MeshMtlsView,
   type MeshSpec,
 } from '@meshtls/domain';
-import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
+import type { Lease, LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import { admitDataplane, type DataplaneAuthorizer } from './connect-dataplane';
 import { StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
@@ -23,7 +24,7 @@ import type { DataplaneTokenVerifier } from './dataplane-token.port';
 import { DataplaneSession, sessionKey } from './dataplane-session';
 import type { IdentityIssuer } from './identity-issuer';
 import { DataplaneAnnouncer } from './dataplane-announcer';
-import { restoreLostLeases } from './lease-restorer';
+import { restoreLostLeases, type LeaseCheckReport } from './lease-restorer';
 import { TrafficDistributor } from './traffic-distributor';
 
 export interface DataplaneHubDeps {
@@ -47,6 +48,8 @@ export interface DataplaneHubDeps {
 export interface HubObserver {
   issued(event: { mesh: string; backend: string; reason: IssueReason; seconds: number }): void;
   failed(event: { mesh: string; reason: IssueReason; error: Error }): void;
+  /** A dataplane asked for a new certificate itself: honoured (its certificate was due) or ignored. */
+  renewalRequested?(event: { mesh: string; honoured: boolean }): void;
 }
 
 export type RotateOutcome = { status: 'rotated' | 'not-connected' | 'stale' | 'failed'; detail?: string };
@@ -61,6 +64,8 @@ export class DataplaneHub {
   private readonly csrTimeoutMs: number;
   private readonly traffic: TrafficDistributor;
   private readonly announce: DataplaneAnnouncer;
+  /** Sessions with a renewal (asked by the dataplane, or of an expired certificate) queued or running. */
+  private readonly renewing = new WeakSet<DataplaneSession>();
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
@@ -127,7 +132,9 @@ export class DataplaneHub {
 
   /** A message on an admitted stream. */
   onMessage(session: DataplaneSession, message: DataplaneClientMessage): void {
-    if (message.type === 'csr') {
+    if (message.type === 'csr' && message.reason === 'renewal') {
+      this.renewOnRequest(session, { csrPem: message.csrPem, requestId: message.requestId });
+    } else if (message.type === 'csr') {
       if (!session.receiveCsr(message.requestId, message.csrPem)) {
         this.deps.log?.('debug', `${session.key}: CSR for unknown request ${message.requestId}`);
       }
@@ -177,9 +184,18 @@ export class DataplaneHub {
     };
   }
 
-  /** Puts back the leases of this replica's dataplanes the lease store lost (see `restoreLostLeases`). */
-  restoreLostLeases(probes = 3): Promise<number> {
-    return restoreLostLeases([...this.sessions.values()], this.deps.leases, this.deps.clock.now(), probes);
+  /**
+   * The lease check (see `restoreLostLeases`): re-issues at once the certificates that expired on
+   * dataplanes connected here, and puts back the leases the lease store lost.
+   */
+  restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
+    return restoreLostLeases(
+      [...this.sessions.values()],
+      this.deps.leases,
+      this.deps.clock.now(),
+      probes,
+      (session, lease) => this.reissueExpired(session, lease),
+    );
   }
 
   /** Streams connected to this replica now. */
@@ -195,6 +211,74 @@ export class DataplaneHub {
       session.channel.close(StreamStatus.Unavailable, message);
     }
     this.sessions.clear();
+  }
+
+  /**
+   * A dataplane asks for a new certificate itself (its rotation is overdue by its own count). Honoured
+   * only when the certificate this replica gave it is due or expired, judged after any work queued before
+   * (a rotation that was on its way makes it not due any more); otherwise ignored with a log line.
+   */
+  private renewOnRequest(session: DataplaneSession, csr: { csrPem: string; requestId: string }): void {
+    const queued = this.renewOnce(session, async () => {
+      const lease = session.lease;
+      const state =
+        lease &&
+        certificateState(
+          { rotateAt: new Date(lease.rotateAt), notAfter: new Date(lease.notAfter) },
+          this.deps.clock.now(),
+        );
+      const honoured = state === 'due' || state === 'expired';
+      this.deps.observer?.renewalRequested?.({ mesh: session.mesh, honoured });
+      if (!honoured) {
+        this.deps.log?.(
+          'info',
+          lease === undefined
+            ? `${session.key}: asked for a renewal without a certificate from this replica; ignored`
+            : `${session.key}: asked for a renewal of ${lease.serial}, not due before ${lease.rotateAt}; ignored`,
+        );
+        return;
+      }
+      const why = state === 'expired' ? `expired at ${lease!.notAfter}` : `due since ${lease!.rotateAt}`;
+      this.deps.log?.('info', `${session.key}: renews ${lease!.serial} on its own request (${why})`);
+      await this.issueTo(session, 'rotation', csr);
+    });
+    if (!queued)
+      this.deps.log?.('debug', `${session.key}: asked for a renewal while one is under way; dropped`);
+  }
+
+  /**
+   * A certificate that expired on a connected dataplane without being rotated (see the lease check) is
+   * re-issued at once, unless it was replaced meanwhile or a renewal is already under way.
+   */
+  private reissueExpired(session: DataplaneSession, expired: Lease): void {
+    this.renewOnce(session, async () => {
+      if (session.lease?.serial !== expired.serial) return;
+      this.deps.log?.(
+        'warn',
+        `${session.key}: certificate ${expired.serial} expired at ${expired.notAfter} without being rotated; issuing a new one`,
+      );
+      await this.issueTo(session, 'rotation');
+    });
+  }
+
+  /**
+   * Runs a renewal in the session's order, one per dataplane at a time: while one is queued or running,
+   * another is dropped (false) rather than queued behind it, so asks repeated while ca-signer is slow or
+   * away do not pile up (the dataplane asks again, the lease check comes again).
+   */
+  private renewOnce(session: DataplaneSession, work: () => Promise<void>): boolean {
+    if (this.renewing.has(session)) return false;
+    this.renewing.add(session);
+    void session
+      .serialize(async () => {
+        try {
+          if (!session.closed) await work();
+        } finally {
+          this.renewing.delete(session);
+        }
+      })
+      .catch((e: Error) => this.failed(session, e));
+    return true;
   }
 
   private async onChange(change: ResourceChange): Promise<void> {
@@ -317,7 +401,7 @@ export class DataplaneHub {
       trustBundle,
       mode: session.view.mode ?? 'STRICT',
     });
-    session.lease = {
+    const lease: Lease = {
       mesh: session.mesh,
       dataplane: session.name,
       serial: certificate.serial,
@@ -329,9 +413,24 @@ export class DataplaneHub {
       controlPlaneInstance: this.deps.instance,
       session: session.session,
     };
-    await this.deps.leases.put(session.lease);
+    session.lease = lease;
+    this.writeLease(session, lease);
     await this.announce.certificate(session, { ...certificate, supportedBackends, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
+  }
+
+  /**
+   * Not awaited by the issuance: a lease store that is away (Redis down) would otherwise hold every later
+   * certificate of this dataplane behind the write, its own renewals included. Writes go out in order on
+   * the store's one connection, so the last one written is the newest; one that fails is logged, and the
+   * lease check puts a lost lease back.
+   */
+  private writeLease(session: DataplaneSession, lease: Lease): void {
+    this.deps.leases
+      .put(lease)
+      .catch((e: Error) =>
+        this.deps.log?.('warn', `${session.key}: could not write the lease of ${lease.serial}: ${e.message}`),
+      );
   }
 
   /** The bundle from ca-signer, asked again while it does not list the expected backends yet. */

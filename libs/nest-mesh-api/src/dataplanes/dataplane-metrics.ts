@@ -40,6 +40,12 @@ export function dataplaneMetrics(
     labelNames: ['mesh'],
     registers: [registry],
   });
+  const renewals = new Counter({
+    name: 'mesh_dataplane_renewal_requests_total',
+    help: 'Certificates a dataplane asked for itself (its rotation overdue), by mesh and outcome: honoured (due or expired) or ignored (not due)',
+    labelNames: ['mesh', 'outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -56,5 +62,6 @@ export function dataplaneMetrics(
       duration.observe({ reason: e.reason }, e.seconds);
     },
     failed: (e) => failed.inc({ mesh: e.mesh, reason: e.reason }),
+    renewalRequested: (e) => renewals.inc({ mesh: e.mesh, outcome: e.honoured ? 'honoured' : 'ignored' }),
   };
 }
