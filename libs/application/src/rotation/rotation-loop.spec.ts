@@ -52,6 +52,8 @@ const EMPTY: RotationTickReport = {
   notConnected: 0,
   unreachable: 0,
   failed: 0,
+  latestMs: 0,
+  expired: 0,
   durationMs: 0,
 };
 
