@@ -14,6 +14,8 @@ const DAY = 86_400_000;
  */
 class AwayLeaseStore implements LeaseStore {
   away = false;
+  /** Calls made while away, by method. */
+  readonly whileAway: string[] = [];
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly inner: LeaseStore) {}
@@ -23,13 +25,16 @@ class AwayLeaseStore implements LeaseStore {
     this.waiting.splice(0).forEach((go) => go());
   }
 
-  private async call<T>(work: () => Promise<T>): Promise<T> {
-    if (this.away) await new Promise<void>((go) => this.waiting.push(go));
+  private async call<T>(work: () => Promise<T>, method = 'other'): Promise<T> {
+    if (this.away) {
+      this.whileAway.push(method);
+      await new Promise<void>((go) => this.waiting.push(go));
+    }
     return work();
   }
 
-  put = (lease: Lease) => this.call(() => this.inner.put(lease));
-  get = (mesh: string, dataplane: string) => this.call(() => this.inner.get(mesh, dataplane));
+  put = (lease: Lease) => this.call(() => this.inner.put(lease), 'put');
+  get = (mesh: string, dataplane: string) => this.call(() => this.inner.get(mesh, dataplane), 'get');
   delete = (mesh: string, dataplane: string) => this.call(() => this.inner.delete(mesh, dataplane));
   deleteIf = (mesh: string, dataplane: string, serial: string) =>
     this.call(() => this.inner.deleteIf(mesh, dataplane, serial));
@@ -204,6 +209,28 @@ describe('DataplaneHub: certificates that heal', () => {
     await expect(check).resolves.toEqual({ restored: 0, expired: 1 });
     await eventually(async () =>
       expect((await leases.get('default', 'web-1'))?.serial).toBe(dp.identities()[3]!.serial),
+    );
+  });
+
+  it('does not pile up lease checks on a store that is away', async () => {
+    const leases = new AwayLeaseStore(new MemoryLeaseStore(clock));
+    const hub = hubWith({ leases });
+    const { dp, session } = await connect(hub);
+    await leases.delete('default', 'web-1'); // lost, then the store goes away
+    leases.away = true;
+    const first = hub.restoreLostLeases();
+    await eventually(() => expect(leases.whileAway).toEqual(['get']));
+    // Later checks while the first waits: they read nothing from the store, but still re-issue what expired.
+    clock.set(new Date(Date.parse(leaseOf(session).notAfter) + 1));
+    expect(await hub.restoreLostLeases()).toEqual({ restored: 0, expired: 1 });
+    await eventually(() => expect(dp.identities()).toHaveLength(2));
+    expect(await hub.restoreLostLeases()).toEqual({ restored: 0, expired: 0 });
+    expect(leases.whileAway.filter((m) => m === 'get')).toEqual(['get']);
+    leases.back();
+    // The lease written for the new certificate landed before the first check wrote any: nothing to put back.
+    expect(await first).toEqual({ restored: 0, expired: 0 });
+    await eventually(async () =>
+      expect((await leases.get('default', 'web-1'))?.serial).toBe(dp.identities()[1]!.serial),
     );
   });
 });

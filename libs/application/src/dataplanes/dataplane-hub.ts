@@ -24,7 +24,7 @@ import type { DataplaneTokenVerifier } from './dataplane-token.port';
 import { DataplaneSession, sessionKey } from './dataplane-session';
 import type { IdentityIssuer } from './identity-issuer';
 import { DataplaneAnnouncer } from './dataplane-announcer';
-import { restoreLostLeases, type LeaseCheckReport } from './lease-restorer';
+import { reissueExpiredLeases, restoreLiveLeases, type LeaseCheckReport } from './lease-restorer';
 import { TrafficDistributor } from './traffic-distributor';
 
 export interface DataplaneHubDeps {
@@ -66,6 +66,8 @@ export class DataplaneHub {
   private readonly announce: DataplaneAnnouncer;
   /** Sessions with a renewal (asked by the dataplane, or of an expired certificate) queued or running. */
   private readonly renewing = new WeakSet<DataplaneSession>();
+  /** The lease check's store part in progress (it waits while the store is away). */
+  private restoring?: Promise<number>;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
@@ -185,17 +187,24 @@ export class DataplaneHub {
   }
 
   /**
-   * The lease check (see `restoreLostLeases`): re-issues at once the certificates that expired on
-   * dataplanes connected here, and puts back the leases the lease store lost.
+   * The lease check (see `lease-restorer.ts`): re-issues at once the certificates that expired on
+   * dataplanes connected here, whether the lease store answers or not, then puts back the leases the
+   * store lost. While an earlier check still waits on the store (Redis away), the store is left alone
+   * (`restored` 0), so checks do not pile up and then all rewrite every lease at once when it is back.
    */
-  restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
-    return restoreLostLeases(
-      [...this.sessions.values()],
-      this.deps.leases,
-      this.deps.clock.now(),
-      probes,
-      (session, lease) => this.reissueExpired(session, lease),
+  async restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
+    const now = this.deps.clock.now();
+    const { live, expired } = reissueExpiredLeases([...this.sessions.values()], now, (session, lease) =>
+      this.reissueExpired(session, lease),
     );
+    if (this.restoring) return { restored: 0, expired };
+    const restoring = restoreLiveLeases(live, this.deps.leases, now, probes);
+    this.restoring = restoring;
+    try {
+      return { restored: await restoring, expired };
+    } finally {
+      this.restoring = undefined;
+    }
   }
 
   /** Streams connected to this replica now. */

@@ -5,7 +5,12 @@ import type { DataplaneSession } from './dataplane-session';
 /** Leases checked and written at once when restoring. */
 const BATCH = 100;
 
-/** What one lease check did. */
+/**
+ * What one lease check did. The lease check looks at the connected dataplanes of one replica, whatever
+ * their certificates' expiry: first the certificates that expired are handed to be re-issued
+ * ({@link reissueExpiredLeases}), then the live leases the store lost are put back
+ * ({@link restoreLiveLeases}).
+ */
 export interface LeaseCheckReport {
   /** Live leases the store had lost, written back. */
   readonly restored: number;
@@ -14,28 +19,21 @@ export interface LeaseCheckReport {
 }
 
 /**
- * The lease check of the connected dataplanes of one replica, whatever their certificates' expiry:
- *
- * - a certificate that has expired while its dataplane stayed connected (no rotation came: the
- *   schedulers, Redis or both were away longer than the rest of its validity) cannot be written back, since
- *   the store expires a lease at its `notAfter`; it is handed to `reissue` at once, before any store
- *   read, so this works while the store is away too;
- * - leases the store lost (Redis restarted without its data) are put back: a few are probed, and only
- *   when one is missing are all checked and the missing ones written again. Nothing is re-issued for
- *   them: their certificates are still valid (a lease already due is rotated by the next scheduler pass).
+ * A certificate that has expired while its dataplane stayed connected (no rotation came: the schedulers,
+ * Redis or both were away longer than the rest of its validity) cannot be written back, since the store
+ * expires a lease at its `notAfter`: it is handed to `reissue` at once. Reads no store, so this works
+ * while the store is away too. Returns the other sessions holding a lease, and how many had expired.
  */
-export async function restoreLostLeases(
+export function reissueExpiredLeases(
   sessions: readonly DataplaneSession[],
-  leases: LeaseStore,
   now: Date,
-  probes: number,
   reissue: (session: DataplaneSession, lease: Lease) => void,
-): Promise<LeaseCheckReport> {
-  const held = sessions.filter((s) => !s.closed && s.lease !== undefined);
+): { live: DataplaneSession[]; expired: number } {
   const live: DataplaneSession[] = [];
   let expired = 0;
-  for (const session of held) {
-    const lease = session.lease!;
+  for (const session of sessions) {
+    const lease = session.lease;
+    if (session.closed || lease === undefined) continue;
     const state = certificateState(
       { rotateAt: new Date(lease.rotateAt), notAfter: new Date(lease.notAfter) },
       now,
@@ -45,10 +43,16 @@ export async function restoreLostLeases(
       reissue(session, lease);
     } else live.push(session);
   }
-  return { restored: await restoreLive(live, leases, now, probes), expired };
+  return { live, expired };
 }
 
-async function restoreLive(
+/**
+ * Puts back the live leases the store lost (Redis restarted without its data): a few are probed, and
+ * only when one is missing are all checked and the missing ones written again. Nothing is re-issued for
+ * them: their certificates are still valid (a lease already due is rotated by the next scheduler pass).
+ * Returns how many were written.
+ */
+export async function restoreLiveLeases(
   held: readonly DataplaneSession[],
   leases: LeaseStore,
   now: Date,
