@@ -133,7 +133,7 @@ describe('DataplaneAgent renewing on its own', () => {
     call!.write(identityFor(ask!.message.csrPem, ask!.message.requestId, new Date(Date.now() + 600_000)));
     await eventually(() => expect(agent.identity?.serial).not.toBe(first.serial), 10_000);
     const renewed = agent.identity!;
-    expect(acks.at(-1)).toEqual({ serial: renewed.serial, error: undefined });
+    await eventually(() => expect(acks.at(-1)).toEqual({ serial: renewed.serial, error: undefined }));
     expect(new X509Certificate(renewed.certPem).checkPrivateKey(createPrivateKey(renewed.keyPem))).toBe(true);
     // The next renewal follows the new certificate.
     expect(agent.renewAt!.getTime()).toBeGreaterThan(Date.now() + 500_000);
