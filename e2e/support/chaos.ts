@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataplaneAgent, grpcCredentials, type DataplaneIdentity } from '@meshtls/dataplane-agent';
 import { dataplaneToken, type Topology } from '@meshtls/testing';
 import { http } from './cli';
@@ -54,13 +55,21 @@ export class SimulatedFleet {
 
   /**
    * Mints tokens and starts `size` dataplanes `dp-0…` of `service` (or `svc-{i % services}`) in `mesh`;
-   * even ones prefer the first mesh-api replica, odd ones the second.
+   * even ones prefer the first mesh-api replica, odd ones the second. `renew: false` makes dataplanes
+   * that never ask for a certificate themselves; `renewalGraceMs` replaces their grace; with `certDir`
+   * each writes its files into `{certDir}/{name}` as the sidecar's `--cert-dir` does.
    */
   static async start(
     topology: Topology,
     mesh: string,
     size: number,
-    options: { services?: number; names?: (i: number) => string } = {},
+    options: {
+      services?: number;
+      names?: (i: number) => string;
+      renew?: boolean;
+      renewalGraceMs?: number;
+      certDir?: string;
+    } = {},
   ): Promise<SimulatedFleet> {
     const fleet = new SimulatedFleet();
     const apis = topology.of('mesh-api').filter((r) => r.dpAddress !== undefined);
@@ -94,6 +103,9 @@ export class SimulatedFleet {
         serverName: 'localhost',
         credentials,
         backoff: (attempt) => Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2),
+        ...(options.renew === undefined ? {} : { renew: options.renew }),
+        ...(options.renewalGraceMs === undefined ? {} : { renewalGraceMs: options.renewalGraceMs }),
+        ...(options.certDir ? { certDir: join(options.certDir, names(i)) } : {}),
       });
       fleet.received.push([]);
       agent.on('identity', (id: DataplaneIdentity) =>

@@ -40,6 +40,8 @@ export async function startAdminServer(
             notBefore: id.notBefore,
             notAfter: id.notAfter,
             rotateAt: id.rotateAt,
+            // When it asks for a new certificate itself if none came by then.
+            renewAt: agent.renewAt?.toISOString() ?? null,
             mode: id.mode,
             uris: id.uris,
             reason: id.reason,

@@ -1,3 +1,4 @@
+import { renewAtOf } from '@meshtls/domain';
 import {
   DataplaneProcess,
   startStandaloneControlPlane,
@@ -50,6 +51,15 @@ describe('dataplane process', () => {
     const view = await dp.waitFor((v) => v.ready && Object.keys(v.listeners.inbound).length === 1, 30_000);
     expect(view).toMatchObject({ mtls: 'enabled', controlPlane: expect.stringContaining(cp.dpAddress) });
     expect(view.identity?.uris).toContain('spiffe://default/web');
+    // It would ask for a new certificate itself at day 27 of 30, were it not rotated at day 24.
+    const { notBefore, notAfter, rotateAt } = view.identity!;
+    expect(view.identity?.renewAt).toBe(
+      renewAtOf({
+        notBefore: new Date(notBefore),
+        notAfter: new Date(notAfter),
+        rotateAt: new Date(rotateAt),
+      }).toISOString(),
+    );
     expect((await fetch(`${dp.adminUrl}/ready`)).status).toBe(200);
 
     const metrics = await fetch(`${dp.adminUrl}/metrics`);

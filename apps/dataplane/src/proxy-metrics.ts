@@ -56,6 +56,12 @@ export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Regi
       if (agent.identity) this.set(Date.parse(agent.identity.rotateAt) / 1000);
     },
   });
+  const renewals = new Counter({
+    name: 'dataplane_certificate_renewal_requests_total',
+    help: 'Times it asked for a new certificate itself, the control plane having not rotated it in time',
+    registers: [registry],
+  });
+  agent.on('renewalRequested', () => renewals.inc());
   proxy.on('refused', (e) => refused.inc({ inbound: e.inbound, reason: e.kind }));
   proxy.on('shadowDenied', (e) => shadow.inc({ inbound: e.inbound }));
   proxy.on('inbound', (e) => inbound.inc({ inbound: e.inbound, kind: e.kind }));

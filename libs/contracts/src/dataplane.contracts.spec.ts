@@ -46,6 +46,20 @@ describe('the dataplane stream method', () => {
     expect(dataplaneStreamMethod.responseDeserialize(reply)).toEqual(csrRequest);
   });
 
+  it('carries a CSR sent unasked as a renewal, and no other reason', () => {
+    const renewal: DataplaneClientMessage = {
+      type: 'csr',
+      requestId: 'r-3',
+      csrPem: 'pem',
+      reason: 'renewal',
+    };
+    const wire = dataplaneStreamMethod.requestSerialize(renewal);
+    expect(dataplaneStreamMethod.requestDeserialize(wire)).toEqual(renewal);
+    expect(() => dataplaneStreamMethod.requestDeserialize(bytes({ ...renewal, reason: 'because' }))).toThrow(
+      /reason/,
+    );
+  });
+
   it('refuses to send a message its schema refuses', () => {
     // A session shorter than 8 characters, a key type the dataplane cannot make.
     expect(() => dataplaneStreamMethod.requestSerialize({ ...hello, session: 's' })).toThrow(/session/);

@@ -13,6 +13,7 @@ import { issueReason } from './ca.contracts';
  *     ack (serial) ───────────────▶
  *                                 ◀── csr-request (rotation, mesh change, ...)
  *     csr ────────────────────────▶
+ *     csr (reason: renewal) ──────▶     unasked: its rotation is overdue and no new certificate came
  *                                 ◀── identity ...      ◀── trust (bundle changed)   ◀── withdrawn (mTLS off)
  *                                 ◀── traffic (after the first identity, then on every change of the
  *                                     dataplane's inbounds/outbounds, permissions or upstream endpoints)
@@ -80,7 +81,19 @@ const helloMessage = z.object({
   version: z.string().max(64).optional(),
 });
 
-const csrMessage = z.object({ type: z.literal('csr'), requestId: z.string().min(1).max(128), csrPem });
+/**
+ * The answer to a `csr-request` (same `requestId`); or, with `reason: 'renewal'`, sent unasked: the
+ * dataplane's certificate is past its rotation time by the grace (see `renewAtOf` in the domain's
+ * rotation rules) and no new one came, e.g. while no rotation scheduler runs. The control plane issues
+ * for it only when the certificate it gave this dataplane is due or expired, and ignores it otherwise.
+ * The identity answering it carries its `requestId`.
+ */
+const csrMessage = z.object({
+  type: z.literal('csr'),
+  requestId: z.string().min(1).max(128),
+  csrPem,
+  reason: z.enum(['renewal']).optional(),
+});
 
 const ackMessage = z.object({
   type: z.literal('ack'),

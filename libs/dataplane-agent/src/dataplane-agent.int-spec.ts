@@ -118,7 +118,8 @@ describe('DataplaneAgent against a control plane that hands out keys', () => {
     agent.stop();
     agent.start();
     await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
-    expect(acks.at(-1)).toEqual({ serial: agent.identity!.serial, error: undefined });
+    // The acknowledgement reaches the server a moment after the agent took the certificate.
+    await eventually(() => expect(acks.at(-1)).toEqual({ serial: agent.identity!.serial, error: undefined }));
     const cert = new X509Certificate(agent.identity!.certPem);
     expect(cert.checkPrivateKey(createPrivateKey(agent.identity!.keyPem))).toBe(true);
   });

@@ -21,6 +21,7 @@ import { createCsr } from '@meshtls/pki';
 import { backoffDelay, replacedBackoffDelay } from './backoff';
 import { clearCertDir, writeCertDir, writeTrustBundle } from './cert-dir.writer';
 import { bundlePem, type DataplaneIdentity } from './identity';
+import { RenewalSchedule, certificateTimes, type RenewalTimers } from './renewal';
 
 export interface DataplaneAgentOptions {
   /** `host:port` of mesh-api replicas, tried in turn (failover). */
@@ -48,6 +49,17 @@ export interface DataplaneAgentOptions {
   readonly backoff?: (attempt: number) => number;
   /** The wait after the `n`th time (from 0) a newer stream of the same dataplane replaced this one's. */
   readonly replacedBackoff?: (n: number) => number;
+  /**
+   * Whether it asks for a new certificate itself once the control plane is late rotating the one it
+   * holds (default true): at `renewAtOf` of the domain's rotation rules (rotateAt + 10 % of the validity,
+   * at least 5 s, by 95 % of it at the latest), then again with backoff until one comes. Off, it waits for
+   * the control plane as a sidecar that does not renew on its own does (drills simulate those).
+   */
+  readonly renew?: boolean;
+  /** Replaces the default grace past rotateAt before it asks itself. */
+  readonly renewalGraceMs?: number;
+  /** Timers and clock of the renewal (tests). */
+  readonly renewalTimers?: RenewalTimers;
 }
 
 /** Status codes after which reconnecting cannot help until an operator acts. */
@@ -69,6 +81,8 @@ export interface AgentEvents {
   replaced: [{ address: string; details: string; times: number; retryInMs: number }];
   /** The control plane refused a CSR: a new key and CSR are made for the next attempt. */
   csrRefused: [{ address: string; details: string }];
+  /** It asked for a new certificate itself: `serial`, held past `renewAt`, is rotated late. */
+  renewalRequested: [{ serial: string; rotateAt: string; renewAt: string; notAfter: string }];
 }
 
 /**
@@ -97,10 +111,27 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   private replaced = 0;
   /** Keys made for CSRs (by request id), until their certificate arrives; the newest few only. */
   private readonly pendingKeys = new Map<string, PendingKey>();
+  private readonly renewal?: RenewalSchedule;
+  /**
+   * The key of the renewal asked for: asked again with the same CSR, so that a slow answer to an earlier
+   * ask still finds its key.
+   */
+  private renewalKey?: { requestId: string; csrPem: string };
 
   constructor(private readonly options: DataplaneAgentOptions) {
     super();
     if (options.cpAddresses.length === 0) throw new RangeError('DataplaneAgent: no control plane address');
+    if (options.renew !== false) {
+      this.renewal = new RenewalSchedule((serial) => this.requestRenewal(serial), {
+        ...(options.renewalGraceMs === undefined ? {} : { graceMs: options.renewalGraceMs }),
+        ...(options.renewalTimers ? { timers: options.renewalTimers } : {}),
+      });
+    }
+  }
+
+  /** When it asks for a new certificate itself if the control plane has not rotated the one it holds. */
+  get renewAt(): Date | undefined {
+    return this.renewal?.renewAt;
   }
 
   start(): void {
@@ -110,6 +141,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
 
   stop(): void {
     this.stopped = true;
+    this.renewal?.cancel();
     if (this.timer) clearTimeout(this.timer);
     this.call?.cancel();
     this.call = undefined;
@@ -210,6 +242,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
         if (this.options.certDir) writeCertDir(this.options.certDir, identity);
         this.identity = identity;
         this.mtlsDisabled = false;
+        this.renewalKey = undefined;
+        this.renewal?.plan(identity.serial, certificateTimes(identity.certPem, identity.rotateAt));
         call.write({ type: 'ack', serial: message.serial });
         this.emit('identity', identity);
       } catch (error) {
@@ -231,10 +265,31 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     } else {
       this.identity = undefined;
       this.mtlsDisabled = true;
+      this.renewal?.cancel();
+      this.renewalKey = undefined;
       this.pendingKeys.clear();
       if (this.options.certDir) clearCertDir(this.options.certDir);
       this.emit('withdrawn', message.reason);
     }
+  }
+
+  /**
+   * Asks for a new certificate over the stream, unasked: the control plane has not rotated `serial` by
+   * its renewal time. Nothing is sent without a stream (a reconnect brings a new certificate anyway).
+   */
+  private requestRenewal(serial: string): void {
+    const identity = this.identity;
+    const call = this.call;
+    if (identity?.serial !== serial || call === undefined || this.connectedTo === undefined) return;
+    let key = this.renewalKey;
+    if (key === undefined || !this.pendingKeys.has(key.requestId)) key = this.renewalKey = this.newKey();
+    call.write({ type: 'csr', reason: 'renewal', requestId: key.requestId, csrPem: key.csrPem });
+    this.emit('renewalRequested', {
+      serial,
+      rotateAt: identity.rotateAt,
+      renewAt: this.renewal?.renewAt?.toISOString() ?? identity.rotateAt,
+      notAfter: identity.notAfter,
+    });
   }
 
   /**

@@ -2,6 +2,8 @@ export { DataplaneAgent } from './dataplane-agent';
 export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent';
 export type { DataplaneIdentity } from './identity';
 export { backoffDelay, replacedBackoffDelay } from './backoff';
+export { RenewalSchedule, certificateTimes, renewalRetryDelay } from './renewal';
+export type { RenewalScheduleOptions, RenewalTimers } from './renewal';
 export { CERT_DIR_FILES, writeCertDir } from './cert-dir.writer';
 export { credentials as grpcCredentials } from '@grpc/grpc-js';
 export { MESH_ALPN, classifyFirstBytes, offeredAlpn } from './proxy/first-bytes.classifier';

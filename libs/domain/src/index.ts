@@ -81,6 +81,12 @@ export {
   ROTATION_FRACTION,
   rotateAtOf,
   isRotationDue,
+  certificateState,
+  RENEWAL_GRACE_FRACTION,
+  RENEWAL_GRACE_MIN_MS,
+  RENEWAL_LATEST_FRACTION,
+  renewalGraceMs,
+  renewAtOf,
   meshMtlsView,
   meshChangeAction,
   dataplaneIdentityChanged,
@@ -94,6 +100,8 @@ export type {
   MeshChangeAction,
   RotationRequestVerdict,
   IssuanceLimit,
+  CertificateState,
+  CertificateTimes,
 } from './rotation/rotation.rules';
 export {
   clientIdentityOf,

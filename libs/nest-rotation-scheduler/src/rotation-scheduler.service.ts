@@ -86,10 +86,14 @@ export class RotationSchedulerService implements OnApplicationBootstrap, BeforeA
     this.rotations.inc({ result: 'refused' }, r.refused);
     this.rotations.inc({ result: 'failed' }, r.failed);
     if (r.claimed === 0 && r.failed === 0) return;
+    const late = r.latestMs >= OVERDUE_AFTER_MS || r.expired > 0;
     const line =
       `rotation pass: ${r.due} due, ${r.claimed} claimed, ${r.rotated} rotated, ${r.stale} stale, ` +
-      `${r.notConnected} not connected, ${r.unreachable} unreachable, ${r.refused} refused, ${r.failed} failed in ${r.durationMs} ms`;
-    if (r.unreachable > 0 || r.refused > 0 || r.failed > 0) this.logger.log(line);
+      `${r.notConnected} not connected, ${r.unreachable} unreachable, ${r.refused} refused, ${r.failed} failed in ${r.durationMs} ms` +
+      (late
+        ? `; latest ${Math.round(r.latestMs / 1000)} s after its rotation time, ${r.expired} expired`
+        : '');
+    if (r.unreachable > 0 || r.refused > 0 || r.failed > 0 || late) this.logger.log(line);
     else this.logger.debug(line);
   }
 }

@@ -10,6 +10,8 @@ export interface IdentityView {
   readonly notBefore: string;
   readonly notAfter: string;
   readonly rotateAt: string;
+  /** When the sidecar asks for a new certificate itself (null when it does not). */
+  readonly renewAt: string | null;
   readonly uris: string[];
   readonly reason: string;
   readonly mode: 'STRICT' | 'PERMISSIVE';

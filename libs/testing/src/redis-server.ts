@@ -14,8 +14,11 @@ export interface RedisServerHandle {
   readonly pid: number;
   /** Stops it (SIGTERM, then SIGKILL) and removes its working dir. Idempotent. */
   stop(): Promise<void>;
-  /** Kills it (SIGKILL) and starts a new one on the same port with no data: a crash without persistence. */
-  restartEmpty(): Promise<void>;
+  /**
+   * Kills it (SIGKILL) and starts a new one on the same port with no data: a crash without persistence.
+   * With `whileDown`, the new one starts once that has resolved (an outage of that length).
+   */
+  restartEmpty(whileDown?: () => Promise<unknown>): Promise<void>;
 }
 
 /**
@@ -82,9 +85,10 @@ async function startOnce(options: RedisServerOptions): Promise<RedisServerHandle
       await stopProcess(current.server, 5000);
       await current.dir.remove();
     },
-    async restartEmpty() {
+    async restartEmpty(whileDown?: () => Promise<unknown>) {
       await stopProcess(current.server, 5000, 'SIGKILL');
       await current.dir.remove();
+      await whileDown?.();
       current = await launch();
     },
   };

@@ -226,9 +226,9 @@ describe('DataplaneHub', () => {
     const dp = new FakeDataplane();
     await hub.connect(dp, w.hello());
     const lease = await w.leases.get('default', 'web-1');
-    expect(await hub.restoreLostLeases()).toBe(0); // nothing lost: nothing written
+    expect(await hub.restoreLostLeases()).toEqual({ restored: 0, expired: 0 }); // nothing lost: nothing written
     await w.leases.delete('default', 'web-1'); // the store restarted without its data
-    expect(await hub.restoreLostLeases()).toBe(1);
+    expect(await hub.restoreLostLeases()).toEqual({ restored: 1, expired: 0 });
     expect(await w.leases.get('default', 'web-1')).toEqual(lease);
     expect(dp.identities()).toHaveLength(1);
     expect(w.issued).toEqual(['new']);

@@ -93,11 +93,12 @@ export class HubWorld {
     return world;
   }
 
+  /** `deps` replaces any of the hub's dependencies (a lease store of its own, a log, an observer). */
   makeHub(
     instance: string,
     csrTimeoutMs?: number,
     trafficDebounceMs?: number,
-    extra: Partial<DataplaneHubDeps> = {},
+    deps: Partial<DataplaneHubDeps> = {},
   ): DataplaneHub {
     const registry = new CaRegistry({
       builtin: this.builtinCas,
@@ -133,7 +134,7 @@ export class HubWorld {
       },
       ...(csrTimeoutMs ? { csrTimeoutMs } : {}),
       ...(trafficDebounceMs ? { trafficDebounceMs } : {}),
-      ...extra,
+      ...deps,
     });
     this.stops.push(hub.followChanges());
     this.hubs.push(hub);

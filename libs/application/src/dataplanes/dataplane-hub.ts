@@ -6,6 +6,7 @@ import {
 } from '@meshtls/contracts';
 import {
   ResourceType,
+  certificateState,
   dataplaneIdentityChanged,
   issuanceRatePerMinute,
   formatKey,
@@ -19,7 +20,7 @@ import {
   type MeshSpec,
 } from '@meshtls/domain';
 import { CSR_INVALID } from '@meshtls/pki';
-import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
+import type { Lease, LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
 import { admitDataplane, type DataplaneAuthorizer } from './connect-dataplane';
 import { StreamRefusedError, StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
@@ -28,7 +29,7 @@ import { DataplaneSession, SessionClosedError, sessionKey } from './dataplane-se
 import type { IdentityIssuer } from './identity-issuer';
 import { DataplaneAnnouncer } from './dataplane-announcer';
 import { IssuanceRateLimiter, type IssuanceDecision } from './issuance-rate-limiter';
-import { restoreLostLeases } from './lease-restorer';
+import { reissueExpiredLeases, restoreLiveLeases, type LeaseCheckReport } from './lease-restorer';
 import { ThrottledLog } from './throttled-log';
 import { TrafficDistributor } from './traffic-distributor';
 
@@ -76,6 +77,8 @@ export interface HubObserver {
   trafficRefused?(event: { mesh: string }): void;
   /** A store change could not be applied to the connected dataplanes (logged; the hub goes on). */
   changeFailed?(event: { type: string; error: Error }): void;
+  /** A dataplane asked for a new certificate itself: honoured (its certificate was due) or ignored. */
+  renewalRequested?(event: { mesh: string; honoured: boolean }): void;
 }
 
 export type RotateOutcome = {
@@ -98,6 +101,10 @@ export class DataplaneHub {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Refusals a peer can cause at will are logged at most every 10 s per dataplane and kind. */
   private readonly refusals: ThrottledLog;
+  /** Sessions with a renewal (asked by the dataplane, or of an expired certificate) queued or running. */
+  private readonly renewing = new WeakSet<DataplaneSession>();
+  /** The lease check's store part in progress (it waits while the store is away). */
+  private restoring?: Promise<number>;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     this.csrTimeoutMs = deps.csrTimeoutMs ?? 15_000;
@@ -191,7 +198,9 @@ export class DataplaneHub {
 
   /** A message on an admitted stream. */
   onMessage(session: DataplaneSession, message: DataplaneClientMessage): void {
-    if (message.type === 'csr') {
+    if (message.type === 'csr' && message.reason === 'renewal') {
+      this.renewOnRequest(session, { csrPem: message.csrPem, requestId: message.requestId });
+    } else if (message.type === 'csr') {
       if (!session.receiveCsr(message.requestId, message.csrPem)) {
         this.deps.log?.('debug', `${session.key}: CSR for unknown request ${message.requestId}`);
       }
@@ -267,9 +276,25 @@ export class DataplaneHub {
     };
   }
 
-  /** Puts back the leases of this replica's dataplanes the lease store lost (see `restoreLostLeases`). */
-  restoreLostLeases(probes = 3): Promise<number> {
-    return restoreLostLeases([...this.sessions.values()], this.deps.leases, this.deps.clock.now(), probes);
+  /**
+   * The lease check (see `lease-restorer.ts`): re-issues at once the certificates that expired on
+   * dataplanes connected here, whether the lease store answers or not, then puts back the leases the
+   * store lost. While an earlier check still waits on the store (Redis away), the store is left alone
+   * (`restored` 0), so checks do not pile up and then all rewrite every lease at once when it is back.
+   */
+  async restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
+    const now = this.deps.clock.now();
+    const { live, expired } = reissueExpiredLeases([...this.sessions.values()], now, (session, lease) =>
+      this.reissueExpired(session, lease),
+    );
+    if (this.restoring) return { restored: 0, expired };
+    const restoring = restoreLiveLeases(live, this.deps.leases, now, probes);
+    this.restoring = restoring;
+    try {
+      return { restored: await restoring, expired };
+    } finally {
+      this.restoring = undefined;
+    }
   }
 
   /** Streams connected to this replica now. */
@@ -292,6 +317,77 @@ export class DataplaneHub {
       session.channel.close(StreamStatus.Unavailable, message);
     }
     this.sessions.clear();
+  }
+
+  /**
+   * A dataplane asks for a new certificate itself (its rotation is overdue by its own count). Honoured
+   * only when the certificate this replica gave it is due or expired, judged after any work queued before
+   * (a rotation that was on its way makes it not due any more); otherwise ignored with a log line.
+   */
+  private renewOnRequest(session: DataplaneSession, csr: { csrPem: string; requestId: string }): void {
+    const queued = this.renewOnce(session, async () => {
+      const lease = session.lease;
+      const state =
+        lease &&
+        certificateState(
+          { rotateAt: new Date(lease.rotateAt), notAfter: new Date(lease.notAfter) },
+          this.deps.clock.now(),
+        );
+      const honoured = state === 'due' || state === 'expired';
+      this.deps.observer?.renewalRequested?.({ mesh: session.mesh, honoured });
+      if (!honoured) {
+        this.deps.log?.(
+          'info',
+          lease === undefined
+            ? `${session.key}: asked for a renewal without a certificate from this replica; ignored`
+            : `${session.key}: asked for a renewal of ${lease.serial}, not due before ${lease.rotateAt}; ignored`,
+        );
+        return;
+      }
+      const why = state === 'expired' ? `expired at ${lease!.notAfter}` : `due since ${lease!.rotateAt}`;
+      // Within the dataplane's issuance rate like every other trigger; refused, it asks again later.
+      if (!this.takeIssuance(session.mesh, session.name, session.view, 'rotation').granted) return;
+      this.deps.log?.('info', `${session.key}: renews ${lease!.serial} on its own request (${why})`);
+      await this.issueTo(session, 'rotation', csr);
+    });
+    if (!queued)
+      this.deps.log?.('debug', `${session.key}: asked for a renewal while one is under way; dropped`);
+  }
+
+  /**
+   * A certificate that expired on a connected dataplane without being rotated (see the lease check) is
+   * re-issued at once, unless it was replaced meanwhile or a renewal is already under way.
+   */
+  private reissueExpired(session: DataplaneSession, expired: Lease): void {
+    this.renewOnce(session, async () => {
+      if (session.lease?.serial !== expired.serial) return;
+      this.deps.log?.(
+        'warn',
+        `${session.key}: certificate ${expired.serial} expired at ${expired.notAfter} without being rotated; issuing a new one`,
+      );
+      await this.awaitIssuance(session, 'rotation');
+      await this.issueTo(session, 'rotation');
+    });
+  }
+
+  /**
+   * Runs a renewal in the session's order, one per dataplane at a time: while one is queued or running,
+   * another is dropped (false) rather than queued behind it, so asks repeated while ca-signer is slow or
+   * away do not pile up (the dataplane asks again, the lease check comes again).
+   */
+  private renewOnce(session: DataplaneSession, work: () => Promise<void>): boolean {
+    if (this.renewing.has(session)) return false;
+    this.renewing.add(session);
+    void session
+      .serialize(async () => {
+        try {
+          if (!session.closed) await work();
+        } finally {
+          this.renewing.delete(session);
+        }
+      })
+      .catch((e: Error) => this.failed(session, e));
+    return true;
   }
 
   private async onChange(change: ResourceChange): Promise<void> {
@@ -469,7 +565,7 @@ export class DataplaneHub {
       trustBundle,
       mode: session.view.mode ?? 'STRICT',
     });
-    session.lease = {
+    const lease: Lease = {
       mesh: session.mesh,
       dataplane: session.name,
       serial: certificate.serial,
@@ -481,9 +577,24 @@ export class DataplaneHub {
       controlPlaneInstance: this.deps.instance,
       session: session.session,
     };
-    await this.deps.leases.put(session.lease);
+    session.lease = lease;
+    this.writeLease(session, lease);
     await this.announce.certificate(session, { ...certificate, supportedBackends, reason, withdrawn: false });
     this.deps.log?.('debug', `${session.key}: issued ${certificate.serial} (${reason})`);
+  }
+
+  /**
+   * Not awaited by the issuance: a lease store that is away (Redis down) would otherwise hold every later
+   * certificate of this dataplane behind the write, its own renewals included. Writes go out in order on
+   * the store's one connection, so the last one written is the newest; one that fails is logged, and the
+   * lease check puts a lost lease back.
+   */
+  private writeLease(session: DataplaneSession, lease: Lease): void {
+    this.deps.leases
+      .put(lease)
+      .catch((e: Error) =>
+        this.deps.log?.('warn', `${session.key}: could not write the lease of ${lease.serial}: ${e.message}`),
+      );
   }
 
   private async reasonFor(hello: DataplaneHello): Promise<IssueReason> {

@@ -1,21 +1,63 @@
-import type { LeaseStore } from '@meshtls/store';
+import { certificateState } from '@meshtls/domain';
+import type { Lease, LeaseStore } from '@meshtls/store';
 import type { DataplaneSession } from './dataplane-session';
 
 /** Leases checked and written at once when restoring. */
 const BATCH = 100;
 
 /**
- * Puts back the leases of connected dataplanes that the lease store lost (Redis restarted without its
- * data): a few leases are probed, and only when one is missing are all checked and the missing ones
- * written again. Nothing is re-issued: the certificates are still valid. Returns how many were restored.
+ * What one lease check did. The lease check looks at the connected dataplanes of one replica, whatever
+ * their certificates' expiry: first the certificates that expired are handed to be re-issued
+ * ({@link reissueExpiredLeases}), then the live leases the store lost are put back
+ * ({@link restoreLiveLeases}).
  */
-export async function restoreLostLeases(
+export interface LeaseCheckReport {
+  /** Live leases the store had lost, written back. */
+  readonly restored: number;
+  /** Certificates found expired on connected dataplanes, handed to `reissue`. */
+  readonly expired: number;
+}
+
+/**
+ * A certificate that has expired while its dataplane stayed connected (no rotation came: the schedulers,
+ * Redis or both were away longer than the rest of its validity) cannot be written back, since the store
+ * expires a lease at its `notAfter`: it is handed to `reissue` at once. Reads no store, so this works
+ * while the store is away too. Returns the other sessions holding a lease, and how many had expired.
+ */
+export function reissueExpiredLeases(
   sessions: readonly DataplaneSession[],
+  now: Date,
+  reissue: (session: DataplaneSession, lease: Lease) => void,
+): { live: DataplaneSession[]; expired: number } {
+  const live: DataplaneSession[] = [];
+  let expired = 0;
+  for (const session of sessions) {
+    const lease = session.lease;
+    if (session.closed || lease === undefined) continue;
+    const state = certificateState(
+      { rotateAt: new Date(lease.rotateAt), notAfter: new Date(lease.notAfter) },
+      now,
+    );
+    if (state === 'expired') {
+      expired++;
+      reissue(session, lease);
+    } else live.push(session);
+  }
+  return { live, expired };
+}
+
+/**
+ * Puts back the live leases the store lost (Redis restarted without its data): a few are probed, and
+ * only when one is missing are all checked and the missing ones written again. Nothing is re-issued for
+ * them: their certificates are still valid (a lease already due is rotated by the next scheduler pass).
+ * Returns how many were written.
+ */
+export async function restoreLiveLeases(
+  held: readonly DataplaneSession[],
   leases: LeaseStore,
   now: Date,
   probes: number,
 ): Promise<number> {
-  const held = sessions.filter((s) => !s.closed && s.lease !== undefined);
   if (held.length === 0) return 0;
   const sample = Array.from(
     { length: Math.min(probes, held.length) },
@@ -27,8 +69,10 @@ export async function restoreLostLeases(
   for (let i = 0; i < held.length; i += BATCH) {
     await Promise.all(
       held.slice(i, i + BATCH).map(async (s) => {
-        const lease = s.lease!;
-        if (Date.parse(lease.notAfter) <= now.getTime() || (await leases.get(s.mesh, s.name))) return;
+        const lease = s.lease;
+        // Replaced or withdrawn meanwhile, or expired since (the next check re-issues it).
+        if (lease === undefined || Date.parse(lease.notAfter) <= now.getTime()) return;
+        if (await leases.get(s.mesh, s.name)) return;
         await leases.put(lease);
         restored++;
       }),

@@ -53,6 +53,8 @@ const EMPTY: RotationTickReport = {
   unreachable: 0,
   refused: 0,
   failed: 0,
+  latestMs: 0,
+  expired: 0,
   durationMs: 0,
 };
 

@@ -114,8 +114,53 @@ describe('RotationScheduler', () => {
       unreachable: 0,
       refused: 0,
       failed: 0,
+      latestMs: 0,
+      expired: 0,
       durationMs: expect.any(Number),
     });
+  });
+
+  it('rotates a lease overdue for most of its remaining validity at once, and says how late', async () => {
+    const received = holder('cp-a');
+    await leases.put(leaseOf('dp-1', { validityMs: 30_000 }));
+    // No scheduler ran from 24 s (its rotation time) to 29.5 s.
+    clock.advance(29_500);
+    expect(await scheduler().tick()).toMatchObject({ due: 1, rotated: 1, latestMs: 5_500, expired: 0 });
+    expect(received).toHaveLength(1);
+    expect((await leases.get('default', 'dp-1'))!.serial).toBe('aa01-r');
+  });
+
+  it('still asks for a lease whose certificate expired between being read as due and its request', async () => {
+    // One request at a time, and the first holder slow enough for the second certificate to expire.
+    holder('cp-slow', async (request) => {
+      clock.advance(10_000);
+      await leases.put(leaseOf(request.dataplane, { serial: 'ss01-r', controlPlaneInstance: 'cp-slow' }));
+      return { status: 'rotated' };
+    });
+    const received = holder('cp-a');
+    await leases.put(
+      leaseOf('dp-1', { validityMs: 30_000, controlPlaneInstance: 'cp-slow', serial: 'ss01' }),
+    );
+    clock.advance(1);
+    await leases.put(leaseOf('dp-2', { validityMs: 30_000 }));
+    clock.advance(28_000);
+    expect(await scheduler({ concurrency: 1 }).tick()).toMatchObject({
+      due: 2,
+      claimed: 2,
+      rotated: 2,
+      expired: 1,
+      latestMs: 28_001 + 10_000 - 24_001,
+    });
+    expect(received.map((r) => r.dataplane)).toEqual(['dp-2']);
+  });
+
+  it('leaves a lease that expired before any pass read it to the replica holding the stream', async () => {
+    const received = holder('cp-a');
+    await leases.put(leaseOf('dp-1', { validityMs: 30_000 }));
+    clock.advance(30_000);
+    // The store expires a lease with its certificate: the holder's lease check re-issues it.
+    expect(await scheduler().tick()).toMatchObject({ due: 0, claimed: 0 });
+    expect(received).toEqual([]);
   });
 
   it('rotates a 30 s certificate at 24 s', async () => {

@@ -49,6 +49,19 @@ export interface RotationTickReport {
   readonly refused: number;
   /** The holder could not rotate, or something else went wrong: retried once the claim expires. */
   readonly failed: number;
+  /**
+   * How late the latest rotation asked for was, past its rotation time (0 when none was claimed): after
+   * an outage of every scheduler, how long certificates waited. Overdue leases are rotated like any due
+   * one, earliest rotation time first.
+   */
+  readonly latestMs: number;
+  /**
+   * Claimed leases whose certificate had expired by the time its rotation was asked for (read as due,
+   * then the request came after `notAfter`): asked for all the same, the holder re-issues it. A lease that
+   * expired before any scheduler read it is gone from the store; the replica holding the dataplane's
+   * stream re-issues that certificate itself (its lease check).
+   */
+  readonly expired: number;
   readonly durationMs: number;
 }
 
@@ -109,8 +122,14 @@ export class RotationScheduler {
       refused: 0,
       failed: 0,
     };
+    let latestMs = 0;
+    let expired = 0;
     await forEachLimited(due, this.concurrency, async (lease) => {
-      counts[await this.rotateOne(lease)]++;
+      const outcome = await this.rotateOne(lease, (now) => {
+        latestMs = Math.max(latestMs, now - Date.parse(lease.rotateAt));
+        if (now >= Date.parse(lease.notAfter)) expired++;
+      });
+      counts[outcome]++;
     });
     const { unclaimed, claimFailed, ...outcomes } = counts;
     return {
@@ -118,6 +137,8 @@ export class RotationScheduler {
       claimed: due.length - unclaimed - claimFailed,
       ...outcomes,
       failed: outcomes.failed + claimFailed,
+      latestMs,
+      expired,
       durationMs: Math.round(performance.now() - started),
     };
   }
@@ -126,7 +147,7 @@ export class RotationScheduler {
    * Claims just before sending (not the whole batch up front), so a claim's TTL covers its own request
    * rather than the wait behind the others of the batch.
    */
-  private async rotateOne(lease: Lease): Promise<Outcome> {
+  private async rotateOne(lease: Lease, requesting: (now: number) => void): Promise<Outcome> {
     const { mesh, dataplane, serial } = lease;
     let claimed: boolean;
     try {
@@ -142,6 +163,7 @@ export class RotationScheduler {
       return 'claimFailed';
     }
     if (!claimed) return 'unclaimed';
+    requesting(this.options.clock.now().getTime());
     let outcome: Outcome;
     let retryAfterMs = 0;
     try {

@@ -2,9 +2,12 @@ import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import type { MeshSpec } from '../mesh/mesh.types';
 import {
   MIN_ISSUANCES_PER_ROTATION,
+  certificateState,
   dataplaneIdentityChanged,
   isRotationDue,
   issuanceRatePerMinute,
+  renewAtOf,
+  renewalGraceMs,
   meshChangeAction,
   meshMtlsView,
   rotateAtOf,
@@ -32,6 +35,58 @@ describe('rotateAtOf', () => {
     const notAfter = new Date(10_000);
     expect(isRotationDue(notBefore, notAfter, new Date(7_999))).toBe(false);
     expect(isRotationDue(notBefore, notAfter, new Date(8_000))).toBe(true);
+  });
+});
+
+describe('certificateState', () => {
+  const times = { rotateAt: new Date(8_000), notAfter: new Date(10_000) };
+
+  it('is fresh before rotateAt, due from rotateAt, expired from notAfter', () => {
+    expect(certificateState(times, new Date(7_999))).toBe('fresh');
+    expect(certificateState(times, new Date(8_000))).toBe('due');
+    expect(certificateState(times, new Date(9_999))).toBe('due');
+    expect(certificateState(times, new Date(10_000))).toBe('expired');
+    expect(certificateState(times, new Date(10 * day))).toBe('expired');
+  });
+});
+
+describe('renewAtOf: when a dataplane asks for a new certificate itself', () => {
+  /** A certificate valid `validityMs` from t=0, rotated at 4/5 as the control plane computes it. */
+  const certificate = (validityMs: number) => {
+    const notBefore = new Date(0);
+    const notAfter = new Date(validityMs);
+    return { notBefore, notAfter, rotateAt: rotateAtOf(notBefore, notAfter) };
+  };
+
+  it('waits 10 % of the validity past rotateAt: day 27 of a 30-day certificate, minute 54 of an hour', () => {
+    expect(renewAtOf(certificate(30 * day)).getTime()).toBe(27 * day);
+    expect(renewAtOf(certificate(3_600_000)).getTime()).toBe(54 * 60_000);
+    expect(renewalGraceMs(30 * day)).toBe(3 * day);
+  });
+
+  it('waits at least 5 s, but asks by 95 % of the validity however short the certificate', () => {
+    expect(renewalGraceMs(40_000)).toBe(5_000);
+    // 40 s: 10 % is 4 s, so 5 s: rotated at 32 s, asked at 37 s.
+    expect(renewAtOf(certificate(40_000)).getTime()).toBe(37_000);
+    // 60 s: 10 % is 6 s, more than the minimum: rotated at 48 s, asked at 54 s.
+    expect(renewAtOf(certificate(60_000)).getTime()).toBe(54_000);
+    // 30 s: rotated at 24 s; 24 + 5 = 29 s is past 95 %, so 28.5 s. 10 s: 9.5 s.
+    expect(renewAtOf(certificate(30_000)).getTime()).toBe(28_500);
+    expect(renewAtOf(certificate(10_000)).getTime()).toBe(9_500);
+  });
+
+  it('takes a grace of its own, still within 95 %', () => {
+    expect(renewAtOf(certificate(30 * day), 3_600_000).getTime()).toBe(24 * day + 3_600_000);
+    expect(renewAtOf(certificate(30_000), 0).getTime()).toBe(24_000);
+    expect(renewAtOf(certificate(30_000), 1_000).getTime()).toBe(25_000);
+    expect(renewAtOf(certificate(30_000), 365 * day).getTime()).toBe(28_500);
+    expect(() => renewAtOf(certificate(30_000), -1)).toThrow(RangeError);
+    expect(() => renewAtOf(certificate(30_000), Number.NaN)).toThrow(RangeError);
+  });
+
+  it('never asks before the rotation time the control plane gave, even one later than 95 %', () => {
+    const late = { notBefore: new Date(0), notAfter: new Date(10_000), rotateAt: new Date(9_900) };
+    expect(renewAtOf(late).getTime()).toBe(9_900);
   });
 });
 

@@ -17,6 +17,60 @@ export function isRotationDue(notBefore: Date, notAfter: Date, now: Date): boole
   return now.getTime() >= rotateAtOf(notBefore, notAfter).getTime();
 }
 
+/**
+ * Where a certificate stands: `fresh` before its rotation time, `due` from then on, `expired` from its
+ * `notAfter` on. The control plane honours a dataplane's own request for a new certificate only when the
+ * one it gave that dataplane is `due` or `expired`, and re-issues an `expired` one by itself.
+ */
+export type CertificateState = 'fresh' | 'due' | 'expired';
+
+export function certificateState(times: { rotateAt: Date; notAfter: Date }, now: Date): CertificateState {
+  if (now.getTime() >= times.notAfter.getTime()) return 'expired';
+  return now.getTime() >= times.rotateAt.getTime() ? 'due' : 'fresh';
+}
+
+/**
+ * A dataplane gives the control plane this share of its certificate's validity past the rotation time
+ * to rotate it (the rotation scheduler normally does within a second or two), and then asks for a new
+ * certificate itself over its stream.
+ */
+export const RENEWAL_GRACE_FRACTION = 1 / 10;
+/** ...but at least this long, so that the sidecars of short certificates do not race a scheduler on time. */
+export const RENEWAL_GRACE_MIN_MS = 5_000;
+/** ...and it asks once this share of the validity has passed in any case, so before the certificate expires. */
+export const RENEWAL_LATEST_FRACTION = 19 / 20;
+
+/** The times of a certificate a dataplane holds, as it knows them. */
+export interface CertificateTimes {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** When the control plane said it rotates it (normally {@link rotateAtOf}). */
+  readonly rotateAt: Date;
+}
+
+/** The default grace for a certificate valid `validityMs`: 10 % of it, at least 5 s. */
+export function renewalGraceMs(validityMs: number): number {
+  return Math.max(Math.floor(validityMs * RENEWAL_GRACE_FRACTION), RENEWAL_GRACE_MIN_MS);
+}
+
+/**
+ * When a dataplane that still holds this certificate asks for a new one itself:
+ * `rotateAt + grace`, no later than 95 % of the validity, never before `rotateAt`. With the defaults, a
+ * 30-day certificate rotated at day 24 is asked for at day 27; a 1-hour one at 54 min; a 30 s one at
+ * 28.5 s. `graceMs` replaces the default grace ({@link renewalGraceMs}).
+ */
+export function renewAtOf(times: CertificateTimes, graceMs?: number): Date {
+  if (graceMs !== undefined && !(Number.isFinite(graceMs) && graceMs >= 0)) {
+    throw new RangeError(`renewal grace must be a finite number of milliseconds >= 0, got ${graceMs}`);
+  }
+  const notBefore = times.notBefore.getTime();
+  const rotateAt = times.rotateAt.getTime();
+  const validity = times.notAfter.getTime() - notBefore;
+  const grace = graceMs ?? renewalGraceMs(validity);
+  const latest = notBefore + Math.floor(validity * RENEWAL_LATEST_FRACTION);
+  return new Date(Math.max(rotateAt, Math.min(rotateAt + grace, latest)));
+}
+
 /** What of a mesh's mTLS a connected dataplane depends on. */
 export interface MeshMtlsView {
   /** The backend issuing certificates, or undefined when mTLS is off. */

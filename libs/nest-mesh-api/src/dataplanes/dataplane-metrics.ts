@@ -73,6 +73,12 @@ export function dataplaneMetrics(
     labelNames: ['type'],
     registers: [registry],
   });
+  const renewals = new Counter({
+    name: 'mesh_dataplane_renewal_requests_total',
+    help: 'Certificates a dataplane asked for itself (its rotation overdue), by mesh and outcome: honoured (due or expired) or ignored (not due)',
+    labelNames: ['mesh', 'outcome'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
@@ -93,5 +99,6 @@ export function dataplaneMetrics(
     issuanceLimited: (e) => limited.inc({ mesh: e.mesh, reason: e.reason, outcome: e.outcome }),
     trafficRefused: (e) => trafficRefused.inc({ mesh: e.mesh }),
     changeFailed: (e) => changesFailed.inc({ type: e.type }),
+    renewalRequested: (e) => renewals.inc({ mesh: e.mesh, outcome: e.honoured ? 'honoured' : 'ignored' }),
   };
 }

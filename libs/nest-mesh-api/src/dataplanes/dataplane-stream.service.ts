@@ -107,11 +107,15 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     });
     const hubRef = this.hub;
     this.stopWatch = this.hub.followChanges();
-    // A lease store that lost its data (Redis restarted empty) gets the connected dataplanes' leases back.
+    // A lease store that lost its data (Redis restarted empty) gets the connected dataplanes' leases back;
+    // a certificate that expired on a connected dataplane (nothing rotated it) is issued again at once.
     this.leaseCheck = setInterval(() => {
       void hubRef
         .restoreLostLeases()
-        .then((n) => n > 0 && this.logger.warn(`restored ${n} leases the lease store had lost`))
+        .then(({ restored, expired }) => {
+          if (restored > 0) this.logger.warn(`restored ${restored} leases the lease store had lost`);
+          if (expired > 0) this.logger.warn(`${expired} connected dataplanes hold an expired certificate`);
+        })
         .catch((error: Error) => this.logger.warn(`lease check failed: ${error.message}`));
     }, this.config.leaseCheckMs);
     this.leaseCheck.unref();

@@ -1,0 +1,152 @@
+import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import {
+  Server,
+  ServerCredentials,
+  credentials,
+  type ServerDuplexStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  dataplaneIdentityService,
+  type DataplaneClientMessage,
+  type DataplaneServerMessage,
+} from '@meshtls/contracts';
+import { SigningCa, builtinCaCertificate, verifyCsr } from '@meshtls/pki';
+import { eventually } from '@meshtls/testing';
+import { DataplaneAgent } from './dataplane-agent';
+
+type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
+type Csr = Extract<DataplaneClientMessage, { type: 'csr' }>;
+
+const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const ca = SigningCa.load({
+  certChainPem: builtinCaCertificate({
+    mesh: 'm',
+    backend: 'ca-1',
+    ...caKeys,
+    validityMs: 86_400_000,
+    now: new Date(),
+  }),
+  keyPem: caKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+});
+
+/** An identity for the CSR's key, valid an hour, whose rotation time the control plane states as `rotateAt`. */
+function identityFor(csrPem: string, requestId: string | undefined, rotateAt: Date): DataplaneServerMessage {
+  const issued = ca.issue({
+    publicKey: verifyCsr(csrPem),
+    uris: ['spiffe://m/web'],
+    validityMs: 3_600_000,
+    now: new Date(),
+  });
+  const cert = new X509Certificate(issued.certPem);
+  return {
+    type: 'identity',
+    reason: 'new',
+    certPem: issued.certPem,
+    chainPem: issued.chainPem,
+    ...(requestId ? { requestId } : {}),
+    serial: cert.serialNumber,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    rotateAt: rotateAt.toISOString(),
+    backend: 'ca-1',
+    supportedBackends: ['ca-1'],
+    trustBundle: [{ backend: 'ca-1', certPem: ca.trustAnchorPem }],
+    mode: 'STRICT',
+    uris: ['spiffe://m/web'],
+  };
+}
+
+/**
+ * The sidecar's own renewal against a control plane that does not rotate: once the stated rotation time
+ * has passed by the grace, it sends an unasked CSR, asks again with the same CSR while nothing comes, and
+ * takes the certificate answering it.
+ */
+describe('DataplaneAgent renewing on its own', () => {
+  let server: Server;
+  let port: number;
+  const agents: DataplaneAgent[] = [];
+  let call: Call | undefined;
+  let hello: Extract<DataplaneClientMessage, { type: 'hello' }> | undefined;
+  const renewals: { message: Csr; at: number }[] = [];
+  const acks: { serial: string; error?: string }[] = [];
+
+  beforeAll(async () => {
+    server = new Server();
+    server.addService(
+      dataplaneIdentityService as unknown as ServiceDefinition,
+      {
+        stream: (c: Call) =>
+          c.on('data', (message: DataplaneClientMessage) => {
+            if (message.type === 'hello') [call, hello] = [c, message];
+            if (message.type === 'csr' && message.reason === 'renewal')
+              renewals.push({ message, at: Date.now() });
+            if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
+          }),
+      } as UntypedServiceImplementation,
+    );
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) agent.stop();
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  });
+
+  const agentWith = (options: { renew?: boolean; renewalGraceMs?: number }) => {
+    const agent = new DataplaneAgent({
+      cpAddresses: [`127.0.0.1:${port}`],
+      caCertPem: '',
+      credentials: credentials.createInsecure(),
+      mesh: 'm',
+      name: 'web-1',
+      token: 'not-checked-here',
+      ...options,
+    });
+    agents.push(agent);
+    return agent;
+  };
+
+  it('asks once rotateAt + grace has passed, again with the same CSR, and takes the answer', async () => {
+    const agent = agentWith({ renewalGraceMs: 500 });
+    agent.start();
+    await eventually(() => expect(hello).toBeDefined(), 10_000);
+    const rotateAt = new Date(Date.now() + 1_000);
+    call!.write(identityFor(hello!.csrPem!, hello!.requestId, rotateAt));
+    await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
+    const first = agent.identity!;
+    expect(agent.renewAt?.getTime()).toBe(rotateAt.getTime() + 500);
+    expect(renewals).toEqual([]);
+
+    // This control plane does not answer the first ask: the agent asks again.
+    await eventually(() => expect(renewals.length).toBeGreaterThanOrEqual(2), 15_000);
+    const [ask, again] = renewals;
+    expect(ask!.at).toBeGreaterThanOrEqual(rotateAt.getTime() + 500);
+    expect(again!.message).toEqual(ask!.message);
+    expect(agent.identity).toBe(first);
+
+    call!.write(identityFor(ask!.message.csrPem, ask!.message.requestId, new Date(Date.now() + 600_000)));
+    await eventually(() => expect(agent.identity?.serial).not.toBe(first.serial), 10_000);
+    const renewed = agent.identity!;
+    await eventually(() => expect(acks.at(-1)).toEqual({ serial: renewed.serial, error: undefined }));
+    expect(new X509Certificate(renewed.certPem).checkPrivateKey(createPrivateKey(renewed.keyPem))).toBe(true);
+    // The next renewal follows the new certificate.
+    expect(agent.renewAt!.getTime()).toBeGreaterThan(Date.now() + 500_000);
+  });
+
+  it('never asks when told not to renew on its own', async () => {
+    agents.forEach((a) => a.stop());
+    [call, hello] = [undefined, undefined];
+    const agent = agentWith({ renew: false });
+    agent.start();
+    await eventually(() => expect(hello).toBeDefined(), 10_000);
+    call!.write(identityFor(hello!.csrPem!, hello!.requestId, new Date()));
+    await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
+    expect(agent.renewAt).toBeUndefined();
+  });
+});
