@@ -77,6 +77,8 @@ export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references
 export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
 export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';
 export type { SecretReference } from './mesh/secret-references.rules';
+export { meshMtlsView, meshChangeAction } from './mesh/mesh-mtls.rules';
+export type { MeshMtlsView, MeshChangeAction } from './mesh/mesh-mtls.rules';
 export {
   ROTATION_FRACTION,
   rotateAtOf,
@@ -87,8 +89,6 @@ export {
   RENEWAL_LATEST_FRACTION,
   renewalGraceMs,
   renewAtOf,
-  meshMtlsView,
-  meshChangeAction,
   dataplaneIdentityChanged,
   rotationRequestVerdict,
   issuanceRatePerMinute,
@@ -96,8 +96,6 @@ export {
   MIN_ISSUANCES_PER_ROTATION,
 } from './rotation/rotation.rules';
 export type {
-  MeshMtlsView,
-  MeshChangeAction,
   RotationRequestVerdict,
   IssuanceLimit,
   CertificateState,

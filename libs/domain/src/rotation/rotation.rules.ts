@@ -1,6 +1,4 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
-import { backendModeOf, enabledBackendOf, dpCertValidityMs } from '../mesh/mesh-defaults';
-import type { MeshSpec, MtlsMode } from '../mesh/mesh.types';
 import { dataplaneIdentity, identityUris } from '../identity/dataplane-identity.rules';
 
 /** A certificate is rotated once this share of its validity has passed (Kuma's 4/5). */
@@ -69,49 +67,6 @@ export function renewAtOf(times: CertificateTimes, graceMs?: number): Date {
   const grace = graceMs ?? renewalGraceMs(validity);
   const latest = notBefore + Math.floor(validity * RENEWAL_LATEST_FRACTION);
   return new Date(Math.max(rotateAt, Math.min(rotateAt + grace, latest)));
-}
-
-/** What of a mesh's mTLS a connected dataplane depends on. */
-export interface MeshMtlsView {
-  /** The backend issuing certificates, or undefined when mTLS is off. */
-  readonly enabledBackend?: string;
-  readonly mode?: MtlsMode;
-  readonly validityMs?: number;
-  /** Every backend listed: their CAs form the trust bundle. */
-  readonly supportedBackends: readonly string[];
-}
-
-export function meshMtlsView(mesh: MeshSpec): MeshMtlsView {
-  const backend = enabledBackendOf(mesh);
-  const supportedBackends = (mesh.mtls?.backends ?? []).map((b) => b.name);
-  if (!backend) return { supportedBackends };
-  return {
-    enabledBackend: backend.name,
-    mode: backendModeOf(backend),
-    validityMs: dpCertValidityMs(backend),
-    supportedBackends,
-  };
-}
-
-/**
- * What a connected dataplane must be told when its mesh changes:
- * - `issue`: mTLS was turned on, or the enabled backend, its mode or its certificate validity changed;
- * - `trust`: only the set of backends changed (a CA switch being prepared or finished): new bundle;
- * - `withdraw`: mTLS was turned off;
- * - `none`: nothing it depends on changed (so nothing is re-issued).
- */
-export type MeshChangeAction = 'issue' | 'trust' | 'withdraw' | 'none';
-
-export function meshChangeAction(before: MeshMtlsView, after: MeshMtlsView): MeshChangeAction {
-  if (after.enabledBackend === undefined) return before.enabledBackend === undefined ? 'none' : 'withdraw';
-  if (
-    before.enabledBackend !== after.enabledBackend ||
-    before.mode !== after.mode ||
-    before.validityMs !== after.validityMs
-  ) {
-    return 'issue';
-  }
-  return sameList(before.supportedBackends, after.supportedBackends) ? 'none' : 'trust';
 }
 
 /** True when a Dataplane change alters the names its certificate carries (its tags). */
