@@ -1,0 +1,111 @@
+import type { TrustAnchorDto } from '@meshtls/contracts';
+import {
+  ResourceType,
+  dataplaneIdentityChanged,
+  formatKey,
+  meshChangeAction,
+  meshMtlsView,
+  type DataplaneSpec,
+  type MeshMtlsView,
+  type MeshSpec,
+} from '@meshtls/domain';
+import type { ResourceChange } from '@meshtls/store';
+import { StreamStatus } from './dataplane-channel.port';
+import type { DataplaneSession } from './dataplane-session';
+import type { HubLog, HubObserver } from './dataplane-hub.types';
+import type { IdentityDelivery } from './identity-delivery';
+import type { IdentityIssuer } from './identity-issuer';
+import type { IssuancePacer } from './issuance-pacer';
+import type { SessionRegistry } from './session-registry';
+import type { TrafficDistributor } from './traffic-distributor';
+
+export interface MeshChangeReactorDeps {
+  readonly sessions: SessionRegistry;
+  readonly traffic: TrafficDistributor;
+  readonly delivery: IdentityDelivery;
+  readonly pacer: IssuancePacer;
+  /** Reads a mesh's trust bundle. */
+  readonly issuer: Pick<IdentityIssuer, 'trustBundle'>;
+  /** Ends a session's stream with a status and why. */
+  readonly end: (session: DataplaneSession, status: StreamStatus, message: string) => void;
+  /** Work on a session failed (logged; a refusal ends its stream). */
+  readonly failed: (session: DataplaneSession, error: Error) => void;
+  readonly log?: HubLog;
+  readonly observer?: HubObserver;
+}
+
+/**
+ * Applies Mesh and Dataplane changes to the dataplanes connected here: a mesh deleted ends their
+ * streams, an mTLS change issues, sends a trust bundle or withdraws (see `meshChangeAction`), a tag
+ * change re-issues; every change goes to the traffic distributor.
+ */
+export class MeshChangeReactor {
+  constructor(private readonly deps: MeshChangeReactorDeps) {}
+
+  async onChange(change: ResourceChange): Promise<void> {
+    this.deps.traffic.storeChanged(change);
+    const key = change.kind === 'upsert' ? change.record.meta : change.key;
+    if (key.type === ResourceType.Mesh) {
+      const mine = this.deps.sessions.ofMesh(key.name);
+      if (change.kind === 'delete') {
+        for (const s of mine) this.deps.end(s, StreamStatus.NotFound, `mesh "${key.name}" was deleted`);
+        return;
+      }
+      // One view and at most one bundle read per change, however many dataplanes of the mesh are here.
+      const spec = change.record.spec as MeshSpec;
+      const view = meshMtlsView(spec);
+      let bundle: Promise<TrustAnchorDto[]> | undefined;
+      const bundleOnce = () => (bundle ??= this.deps.issuer.trustBundle(key.name, spec));
+      await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
+      this.deps.traffic.meshChanged(key.name);
+    } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
+      const session = this.deps.sessions.get(key.mesh, key.name);
+      if (!session) return;
+      if (change.kind === 'delete')
+        return this.deps.end(session, StreamStatus.NotFound, 'its Dataplane resource was deleted');
+      const spec = change.record.spec as DataplaneSpec;
+      const changed = dataplaneIdentityChanged(session.mesh, session.spec, spec);
+      session.spec = spec;
+      if (changed && session.view.enabledBackend !== undefined) {
+        await session
+          .serialize(async () => {
+            await this.deps.pacer.awaitIssuance(session, 'dataplane-change');
+            await this.deps.delivery.issueTo(session, 'dataplane-change');
+          })
+          .catch((e: Error) => this.deps.failed(session, e));
+      }
+    }
+  }
+
+  /** A change that could not be applied: logged and counted, the hub goes on. */
+  changeFailed(change: ResourceChange, error: unknown): void {
+    const key = change.kind === 'upsert' ? change.record.meta : change.key;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.deps.log?.('warn', `change of ${formatKey(key)} not applied to its dataplanes: ${cause.message}`);
+    this.deps.observer?.changeFailed?.({ type: key.type, error: cause });
+  }
+
+  private applyMesh(
+    session: DataplaneSession,
+    view: MeshMtlsView,
+    bundleOnce: () => Promise<TrustAnchorDto[]>,
+  ): Promise<void> {
+    return session
+      .serialize(async () => {
+        const action = meshChangeAction(session.view, view);
+        if (action === 'none') return;
+        if (action === 'withdraw') {
+          await this.deps.delivery.withdraw(session, view);
+          return;
+        }
+        if (action === 'trust') {
+          await this.deps.delivery.sendTrust(session, view, bundleOnce);
+          return;
+        }
+        session.view = view;
+        await this.deps.pacer.awaitIssuance(session, 'mesh-change');
+        await this.deps.delivery.issueTo(session, 'mesh-change');
+      })
+      .catch((e: Error) => this.deps.failed(session, e));
+  }
+}
