@@ -1,6 +1,6 @@
 import type { MtlsBackend, Violation } from '@meshtls/domain';
 import type { SigningCa } from '@meshtls/pki';
-import type { ReadContext } from './data-source.reader';
+import type { ReadContext } from '../shared/data-source.reader';
 
 export interface BackendReport {
   readonly violations: readonly Violation[];

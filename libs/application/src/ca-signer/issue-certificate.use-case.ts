@@ -13,8 +13,8 @@ import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
 import type { CaRegistry } from './ca-registry';
 import { TrustBundleQuery } from './trust-bundle.query';
-import { recordOrWait } from '../resources/record-awaiter';
-import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './ca.errors';
+import { recordOrWait } from '../shared/record-awaiter';
+import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../ports/ca.errors';
 
 export interface IssueCertificateCommand {
   readonly mesh: string;

@@ -16,7 +16,7 @@ import { SigningCa, builtinCaCertificate, createBuiltinCa } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { BackendReport, CaManager } from './ca-manager';
-import { CaNotReadyError } from './ca.errors';
+import { CaNotReadyError } from '../ports/ca.errors';
 
 export interface BuiltinCaManagerOptions {
   /** How long to wait for a racing creator to store its certificate before finishing its work. */

@@ -2,7 +2,7 @@ import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@me
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
 import type { BackendReport, CaManager } from './ca-manager';
-import type { DataSourceReader, ReadContext } from './data-source.reader';
+import type { DataSourceReader, ReadContext } from '../shared/data-source.reader';
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
 export class ProvidedCaManager implements CaManager {
