@@ -15,7 +15,8 @@ import {
 import { SigningCa, builtinCaCertificate, createBuiltinCa } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import type { BackendReport, CaManager } from './ca-manager';
+import type { CaManager } from './ca-manager';
+import type { BackendReport } from '../ports/mtls-validation.contract';
 import { CaNotReadyError } from '../ports/ca.errors';
 
 export interface BuiltinCaManagerOptions {

@@ -1,7 +1,7 @@
 import { ensureCaBackends, validateMtls, type ApiCaller } from '@meshtls/contracts';
 import type { MtlsSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
-import type { BackendReport } from '../../ca-signer/ca-manager';
+import type { BackendReport } from '../../ports/mtls-validation.contract';
 import type { MtlsKeySeal } from '../../shared/mtls-key-seal';
 
 /** What mesh-api needs from ca-signer when a Mesh is applied. */

@@ -6,11 +6,8 @@ import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
 import { CaRegistry } from '../../ca-signer/ca-registry';
 import { DataSourceReader } from '../../shared/data-source.reader';
-import {
-  IssueCertificateUseCase,
-  StaleIssueRequestError,
-  type IssueCertificateResult,
-} from '../../ca-signer/issue-certificate.use-case';
+import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
+import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 import { ProvidedCaManager } from '../../ca-signer/provided-ca.manager';
 import type { SignCommand } from './identity-issuer';
 import {

@@ -19,7 +19,7 @@ import { BACKDATE_MS, checkAnswered, csrPublicKeyDer, pemBlocks, readCertificate
 import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
 import { DataSourceReader } from '../../shared/data-source.reader';
-import type { IssueCertificateResult } from '../../ca-signer/issue-certificate.use-case';
+import type { IssueCertificateResult } from '../../ports/issue-certificate.contract';
 import {
   issueWithCsr,
   type IdentityIssuer,
@@ -28,7 +28,7 @@ import {
   type SignCommand,
 } from './identity-issuer';
 import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../../ports/ca.errors';
-import { StaleIssueRequestError } from '../../ca-signer/issue-certificate.use-case';
+import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
 import { recordOrWait } from '../../shared/record-awaiter';
 
 /** The records an issuance acts on, as this replica's store holds them, and the backend that signs. */
