@@ -53,6 +53,47 @@ const depConstraints = [
   { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['*'] },
 ];
 
+/**
+ * libs/application is organised by the role that runs its code: each role's folder may import (relatively)
+ * only itself and the seams, `shared/` (code more than one role runs) and `ports/` (the mesh-api/ca-signer
+ * contract); the seams import no role. A relative specifier says where it lands only together with the
+ * depth of the importing file, so there is one config object per folder depth. Tests are not held to it:
+ * some wire mesh-api's side and ca-signer's side over an in-memory bus, as the processes meet in production.
+ */
+const APPLICATION_ROLES = ['ca-signer', 'mesh-api', 'rotation', 'insights'];
+const APPLICATION_FOLDERS = {
+  ...Object.fromEntries(APPLICATION_ROLES.map((r) => [r, [r]])),
+  shared: [],
+  ports: [],
+};
+const applicationRoleBoundaries = Object.entries(APPLICATION_FOLDERS).flatMap(([folder, own]) => {
+  const forbidden = APPLICATION_ROLES.filter((role) => !own.includes(role));
+  return [1, 2, 3, 4].map((depth) => {
+    const up = `(\\./)?(\\.\\./){${depth}}`;
+    return {
+      files: [`libs/application/src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+      ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.test-support.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^${up}(${forbidden.join('|')})(/|$)`,
+                message: `libs/application/src/${folder}/ may import only ${[...own, 'shared', 'ports'].join(', ')}: move what two roles use to shared/ or ports/.`,
+              },
+              {
+                regex: `^${up}(index)?$`,
+                message: 'Inside libs/application, import the file itself, not the index.',
+              },
+            ],
+          },
+        ],
+      },
+    };
+  });
+});
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
@@ -83,5 +124,6 @@ export default [
       ],
     },
   },
+  ...applicationRoleBoundaries,
   prettier,
 ];

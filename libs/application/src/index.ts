@@ -1,88 +1,110 @@
-export { ApplyResourceUseCase } from './resources/apply-resource.use-case';
-export type { ApplyResourceCommand, ApplyResourceResult } from './resources/apply-resource.use-case';
-export { DeleteResourceUseCase } from './resources/delete-resource.use-case';
+// ── ports: the contract between mesh-api and ca-signer (what crosses the bus, the errors both sides map) ──
 export {
-  ResourceQueries,
-  parsePageRequest,
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-} from './resources/resource-queries';
-export type { PageRequest } from './resources/resource-queries';
+  CaNotReadyError,
+  MeshNotFoundError,
+  DataplaneNotFoundError,
+  MtlsDisabledError,
+} from './ports/ca.errors';
+export { StaleIssueRequestError } from './ports/issue-certificate.contract';
+export type { IssueCertificateCommand, IssueCertificateResult } from './ports/issue-certificate.contract';
+export type { BackendReport } from './ports/mtls-validation.contract';
+
+// ── shared: code more than one role runs ──
 export {
   DataSourceReader,
   FileSourceError,
   MAX_FILE_SOURCE_BYTES,
   nodeFileReader,
   readBoundedFile,
-} from './ca/data-source.reader';
-export type { FileReader, FileRefusal, ReadContext } from './ca/data-source.reader';
-export type { CaManager, BackendReport } from './ca/ca-manager';
-export { BuiltinCaManager } from './ca/builtin-ca.manager';
-export type { BuiltinCaManagerOptions } from './ca/builtin-ca.manager';
-export { ProvidedCaManager } from './ca/provided-ca.manager';
-export { CaRegistry } from './ca/ca-registry';
-export {
-  CaNotReadyError,
-  MeshNotFoundError,
-  DataplaneNotFoundError,
-  MtlsDisabledError,
-} from './ca/ca.errors';
-export { ValidateMtlsUseCase } from './ca/validate-mtls.use-case';
-export { EnsureCaBackendsUseCase } from './ca/ensure-ca-backends.use-case';
-export { IssueCertificateUseCase, StaleIssueRequestError } from './ca/issue-certificate.use-case';
-export type { IssueCertificateCommand, IssueCertificateResult } from './ca/issue-certificate.use-case';
-export { BusMeshCaGateway } from './ca/mesh-ca.gateway';
-export { MtlsKeySeal, UnsealedKeyError } from './ca/mtls-key-seal';
-export type { MeshCaGateway } from './ca/mesh-ca.gateway';
+} from './shared/data-source.reader';
+export type { FileReader, FileRefusal, ReadContext } from './shared/data-source.reader';
+export { MtlsKeySeal, UnsealedKeyError } from './shared/mtls-key-seal';
+export type { Timers } from './shared/timers';
+export { insightKey } from './shared/insight-key';
+
+// ── ca-signer: the CA backends, admission and the signing side of issuance ──
+export type { CaManager } from './ca-signer/ca-manager';
+export { BuiltinCaManager } from './ca-signer/builtin-ca.manager';
+export type { BuiltinCaManagerOptions } from './ca-signer/builtin-ca.manager';
+export { ProvidedCaManager } from './ca-signer/provided-ca.manager';
+export { CaRegistry } from './ca-signer/ca-registry';
+export { ValidateMtlsUseCase } from './ca-signer/validate-mtls.use-case';
+export { EnsureCaBackendsUseCase } from './ca-signer/ensure-ca-backends.use-case';
+export { IssueCertificateUseCase } from './ca-signer/issue-certificate.use-case';
 export {
   AdmissionController,
   AdmissionOptionsError,
   DEFAULT_ADMISSION,
   IssuePriority,
-} from './ca/admission-controller';
-export type { AdmissionOptions, AdmissionResult, Timers } from './ca/admission-controller';
-export { TrustBundleQuery } from './ca/trust-bundle.query';
-export { IssueRequestLedger } from './ca/issue-request.ledger';
-export type { IssueRequestLedgerOptions } from './ca/issue-request.ledger';
-export { StreamStatus, StreamRefusedError } from './dataplanes/dataplane-channel.port';
-export type { DataplaneChannel } from './dataplanes/dataplane-channel.port';
-export { DataplaneTokenError, TOKEN_REFUSALS } from './dataplanes/dataplane-token.port';
+} from './ca-signer/admission-controller';
+export type { AdmissionOptions, AdmissionResult } from './ca-signer/admission-controller';
+export { TrustBundleQuery } from './ca-signer/trust-bundle.query';
+export { IssueRequestLedger } from './ca-signer/issue-request.ledger';
+export type { IssueRequestLedgerOptions } from './ca-signer/issue-request.ledger';
+
+// ── mesh-api: resources, its client of ca-signer, dataplanes, tokens, insight queries ──
+export { ApplyResourceUseCase } from './mesh-api/resources/apply-resource.use-case';
+export type { ApplyResourceCommand, ApplyResourceResult } from './mesh-api/resources/apply-resource.use-case';
+export { DeleteResourceUseCase } from './mesh-api/resources/delete-resource.use-case';
+export {
+  ResourceQueries,
+  parsePageRequest,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+} from './mesh-api/resources/resource-queries';
+export type { PageRequest } from './mesh-api/resources/resource-queries';
+export { BusMeshCaGateway } from './mesh-api/ca-gateway/mesh-ca.gateway';
+export type { MeshCaGateway } from './mesh-api/ca-gateway/mesh-ca.gateway';
+export { StreamStatus, StreamRefusedError } from './mesh-api/dataplanes/dataplane-channel.port';
+export type { DataplaneChannel } from './mesh-api/dataplanes/dataplane-channel.port';
+export { DataplaneTokenError, TOKEN_REFUSALS } from './mesh-api/dataplanes/dataplane-token.port';
 export type {
   DataplaneTokenClaims,
   DataplaneTokenVerifier,
   TokenRefusal,
-} from './dataplanes/dataplane-token.port';
-export { BusIdentityIssuer, IssueDeadlineError, issueWithCsr } from './dataplanes/identity-issuer';
+} from './mesh-api/dataplanes/dataplane-token.port';
+export { BusIdentityIssuer, IssueDeadlineError, issueWithCsr } from './mesh-api/dataplanes/identity-issuer';
 export {
   IssuedIdentityRejectedError,
   IssuedIdentityVerifier,
   VerifyingIdentityIssuer,
-} from './dataplanes/issued-identity.verifier';
+} from './mesh-api/dataplanes/issued-identity.verifier';
 export type {
   IdentityIssuer,
   IssuedIdentity,
   IssueIdentityCommand,
   BusIdentityIssuerOptions,
-} from './dataplanes/identity-issuer';
-export { DataplaneSession, CsrTimeoutError, SessionClosedError } from './dataplanes/dataplane-session';
-export { admitDataplane } from './dataplanes/connect-dataplane';
-export type { DataplaneAuthorizer, AdmittedDataplane } from './dataplanes/connect-dataplane';
-export { DataplaneHub } from './dataplanes/dataplane-hub';
+} from './mesh-api/dataplanes/identity-issuer';
+export {
+  DataplaneSession,
+  CsrTimeoutError,
+  SessionClosedError,
+} from './mesh-api/dataplanes/dataplane-session';
+export { admitDataplane } from './mesh-api/dataplanes/connect-dataplane';
+export type { DataplaneAuthorizer, AdmittedDataplane } from './mesh-api/dataplanes/connect-dataplane';
+export { DataplaneHub } from './mesh-api/dataplanes/dataplane-hub';
 export type {
   DataplaneHubDeps,
   HubObserver,
   LimitedIssuance,
   RotateOutcome,
-} from './dataplanes/dataplane-hub';
-export { IssuanceRateLimiter, IssuanceLimitError } from './dataplanes/issuance-rate-limiter';
-export type { IssuanceDecision } from './dataplanes/issuance-rate-limiter';
-export { DataplaneTokenService } from './tokens/dataplane-token.service';
-export { tokenAllows } from './tokens/dataplane-token.rules';
-export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';
-export { DATAPLANE_TOKEN_VALIDITY, validateIssueCommand } from './tokens/dataplane-token.validation';
-export type { IssueDataplaneTokenCommand, CheckedIssueCommand } from './tokens/dataplane-token.validation';
-export { signingKeySecretName, signingKeySerialOf } from './tokens/signing-key-names.rules';
-export { SigningKeyInvalidError } from './tokens/tokens.errors';
+} from './mesh-api/dataplanes/dataplane-hub';
+export { IssuanceRateLimiter, IssuanceLimitError } from './mesh-api/dataplanes/issuance-rate-limiter';
+export type { IssuanceDecision } from './mesh-api/dataplanes/issuance-rate-limiter';
+export { DataplaneTokenService } from './mesh-api/tokens/dataplane-token.service';
+export { tokenAllows } from './mesh-api/tokens/dataplane-token.rules';
+export { parseDataplaneTokenRequest } from './mesh-api/tokens/dataplane-token-request.parser';
+export { DATAPLANE_TOKEN_VALIDITY, validateIssueCommand } from './mesh-api/tokens/dataplane-token.validation';
+export type {
+  IssueDataplaneTokenCommand,
+  CheckedIssueCommand,
+} from './mesh-api/tokens/dataplane-token.validation';
+export { signingKeySecretName, signingKeySerialOf } from './mesh-api/tokens/signing-key-names.rules';
+export { SigningKeyInvalidError } from './mesh-api/tokens/tokens.errors';
+export { InsightQueries } from './mesh-api/insights/insight-queries';
+export type { DataplaneOverview, MeshInsight } from './mesh-api/insights/insight-queries';
+
+// ── rotation: the rotation-scheduler's scheduler and loop ──
 export { RotationScheduler, RotationOptionsError, ROTATION_DEFAULTS } from './rotation/rotation-scheduler';
 export type {
   RotationSchedulerOptions,
@@ -91,7 +113,7 @@ export type {
 } from './rotation/rotation-scheduler';
 export { RotationLoop } from './rotation/rotation-loop';
 export type { RotationLoopOptions, LoopTimers, Tickable } from './rotation/rotation-loop';
-export { DataplaneInsightRecorder, insightKey } from './insights/dataplane-insight.recorder';
+
+// ── insights: the stats-collector's recorder ──
+export { DataplaneInsightRecorder } from './insights/dataplane-insight.recorder';
 export type { CertificateEvent, ConnectionEvent } from './insights/dataplane-insight.recorder';
-export { InsightQueries } from './insights/insight-queries';
-export type { DataplaneOverview, MeshInsight } from './insights/insight-queries';

@@ -10,9 +10,9 @@ import {
   withConnected,
   withDisconnected,
   type DataplaneInsightSpec,
-  type ResourceKey,
 } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
+import { insightKey } from '../shared/insight-key';
 
 export type CertificateEvent = PayloadOf<typeof dataplaneCertificateIssued>;
 export type ConnectionEvent = PayloadOf<typeof dataplaneConnection>;
@@ -92,8 +92,4 @@ export class DataplaneInsightRecorder {
       }
     }
   }
-}
-
-export function insightKey(mesh: string, name: string): ResourceKey {
-  return { type: ResourceType.DataplaneInsight, mesh, name };
 }

@@ -1,4 +1,4 @@
-import type { Timers } from '../ca/admission-controller';
+import type { Timers } from '../shared/timers';
 import { RotationOptionsError, type RotationTickReport } from './rotation-scheduler';
 
 /** The timers the loop needs; tests pass manual ones and move time by hand. */

@@ -5,7 +5,7 @@ import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createBuiltinCa } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
-import { DataSourceReader } from './data-source.reader';
+import { DataSourceReader } from '../shared/data-source.reader';
 import { ProvidedCaManager } from './provided-ca.manager';
 
 const clock = new FakeClock('2026-06-01T00:00:00Z');

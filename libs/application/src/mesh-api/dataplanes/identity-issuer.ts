@@ -4,7 +4,7 @@ import type { MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
 import { LeafKeyType, createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError } from '@meshtls/util';
-import { StaleIssueRequestError, type IssueCertificateResult } from '../ca/issue-certificate.use-case';
+import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 
 export interface IssueIdentityCommand {
   readonly mesh: string;

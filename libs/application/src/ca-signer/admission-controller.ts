@@ -1,4 +1,5 @@
 import { MeshError } from '@meshtls/util';
+import type { Timers } from '../shared/timers';
 
 /** First certificates (a dataplane with none) go before renewals (a dataplane whose certificate still works). */
 export const IssuePriority = { First: 'first', Renewal: 'renewal' } as const;
@@ -24,13 +25,6 @@ export const DEFAULT_ADMISSION: AdmissionOptions = Object.freeze({
   maxQueue: 10_000,
   maxWaitMs: 5000,
 });
-
-/** Time as a port: tests move it by hand. */
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 const realTimers: Timers = {
   now: () => performance.now(),

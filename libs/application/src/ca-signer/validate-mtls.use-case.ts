@@ -1,6 +1,6 @@
 import type { ApiCaller } from '@meshtls/contracts';
 import { ValidationError } from '@meshtls/domain';
-import type { BackendReport } from './ca-manager';
+import type { BackendReport } from '../ports/mtls-validation.contract';
 import type { CaRegistry } from './ca-registry';
 import { parseMtls } from './mesh-mtls';
 

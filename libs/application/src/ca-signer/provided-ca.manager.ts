@@ -1,8 +1,9 @@
 import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@meshtls/domain';
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
-import type { BackendReport, CaManager } from './ca-manager';
-import type { DataSourceReader, ReadContext } from './data-source.reader';
+import type { CaManager } from './ca-manager';
+import type { BackendReport } from '../ports/mtls-validation.contract';
+import type { DataSourceReader, ReadContext } from '../shared/data-source.reader';
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
 export class ProvidedCaManager implements CaManager {

@@ -1,6 +1,6 @@
 import { issueCertificate, type RequestOf } from '@meshtls/contracts';
 import { InProcessBus } from '@meshtls/store';
-import { StaleIssueRequestError } from '../ca/issue-certificate.use-case';
+import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
 import { BusIdentityIssuer, IssueDeadlineError } from './identity-issuer';
 
 const certificate = (serial: string) => ({

@@ -4,7 +4,7 @@ import { ResourceType, ValidationError } from '@meshtls/domain';
 import { MAX_JWT_LENGTH, decodeJwt, signJwt, verifyJwtSignature, type DecodedJwt } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
-import { MeshNotFoundError } from '../ca/ca.errors';
+import { MeshNotFoundError } from '../../ports/ca.errors';
 import {
   DataplaneTokenError,
   type DataplaneTokenClaims,

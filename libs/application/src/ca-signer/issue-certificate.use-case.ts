@@ -1,4 +1,3 @@
-import type { IssuedCertificateDto, TrustAnchorDto } from '@meshtls/contracts';
 import {
   ResourceType,
   dataplaneIdentity,
@@ -10,39 +9,16 @@ import {
 } from '@meshtls/domain';
 import { verifyCsr } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
-import { MeshError, type Clock } from '@meshtls/util';
+import type { Clock } from '@meshtls/util';
 import type { CaRegistry } from './ca-registry';
 import { TrustBundleQuery } from './trust-bundle.query';
-import { recordOrWait } from '../resources/record-awaiter';
-import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from './ca.errors';
-
-export interface IssueCertificateCommand {
-  readonly mesh: string;
-  readonly dataplane: string;
-  /** The CSR (the dataplane's, or mesh-api's for a dataplane that sends none): only its public key is used. */
-  readonly csrPem: string;
-  /** The revision of the Mesh the requester acted on. */
-  readonly meshVersion: number;
-  /** The revision of the Dataplane the requester acted on: its names come from it. */
-  readonly dataplaneVersion: number;
-  /** The backend the requester found enabled in that Mesh: the one that signs. */
-  readonly backend: string;
-}
-
-export interface IssueCertificateResult {
-  readonly certificate: IssuedCertificateDto;
-  /** The anchors of every backend of the mesh, so peers keep trusting both sides of a CA switch. */
-  readonly trustBundle: TrustAnchorDto[];
-}
-
-/**
- * The request names a Mesh or Dataplane revision this store does not hold (after waiting for it), or a
- * backend that is not the one enabled at that revision: the requester and this signer disagree on the
- * facts, and nothing is signed. The requester reads its own store again and asks with what it holds.
- */
-export class StaleIssueRequestError extends MeshError {
-  readonly code = 'ca.stale-request';
-}
+import { recordOrWait } from '../shared/record-awaiter';
+import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../ports/ca.errors';
+import {
+  StaleIssueRequestError,
+  type IssueCertificateCommand,
+  type IssueCertificateResult,
+} from '../ports/issue-certificate.contract';
 
 /**
  * Issues a dataplane certificate from exactly the revisions the requester acted on: the Mesh and

@@ -15,8 +15,9 @@ import {
 import { SigningCa, builtinCaCertificate, createBuiltinCa } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import type { BackendReport, CaManager } from './ca-manager';
-import { CaNotReadyError } from './ca.errors';
+import type { CaManager } from './ca-manager';
+import type { BackendReport } from '../ports/mtls-validation.contract';
+import { CaNotReadyError } from '../ports/ca.errors';
 
 export interface BuiltinCaManagerOptions {
   /** How long to wait for a racing creator to store its certificate before finishing its work. */

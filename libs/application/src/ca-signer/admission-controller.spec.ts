@@ -3,8 +3,8 @@ import {
   AdmissionOptionsError,
   IssuePriority,
   type AdmissionOptions,
-  type Timers,
 } from './admission-controller';
+import type { Timers } from '../shared/timers';
 
 /** Timers moved by hand: `advance` runs every timer that falls due, in order. */
 class ManualTimers implements Timers {

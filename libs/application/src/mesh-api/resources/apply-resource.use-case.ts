@@ -15,7 +15,7 @@ import {
 } from '@meshtls/domain';
 import type { ApiCaller } from '@meshtls/contracts';
 import type { ResourceStore } from '@meshtls/store';
-import type { MeshCaGateway } from '../ca/mesh-ca.gateway';
+import type { MeshCaGateway } from '../ca-gateway/mesh-ca.gateway';
 
 /** Fields the API renders but a client may send back unchanged (`get -o yaml | apply -f -`). */
 const READ_ONLY_FIELDS = ['creationTime', 'modificationTime'] as const;

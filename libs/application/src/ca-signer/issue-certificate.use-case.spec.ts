@@ -5,8 +5,8 @@ import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from './builtin-ca.manager';
 import { CaRegistry } from './ca-registry';
-import { DataSourceReader } from './data-source.reader';
-import { issueWithCsr } from '../dataplanes/identity-issuer';
+import { DataSourceReader } from '../shared/data-source.reader';
+import { issueWithCsr } from '../mesh-api/dataplanes/identity-issuer';
 import { IssueCertificateUseCase } from './issue-certificate.use-case';
 import { ProvidedCaManager } from './provided-ca.manager';
 

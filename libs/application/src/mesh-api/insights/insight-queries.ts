@@ -12,7 +12,7 @@ import {
 import { PemLabel, pemBlocks } from '@meshtls/pki';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import type { PageRequest } from '../resources/resource-queries';
-import { insightKey } from './dataplane-insight.recorder';
+import { insightKey } from '../../shared/insight-key';
 
 /** A Dataplane with its insight, as Kuma's `dataplanes+insights` answers it. */
 export interface DataplaneOverview {

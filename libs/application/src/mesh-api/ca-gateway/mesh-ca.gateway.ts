@@ -1,8 +1,8 @@
 import { ensureCaBackends, validateMtls, type ApiCaller } from '@meshtls/contracts';
 import type { MtlsSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
-import type { BackendReport } from './ca-manager';
-import type { MtlsKeySeal } from './mtls-key-seal';
+import type { BackendReport } from '../../ports/mtls-validation.contract';
+import type { MtlsKeySeal } from '../../shared/mtls-key-seal';
 
 /** What mesh-api needs from ca-signer when a Mesh is applied. */
 export interface MeshCaGateway {

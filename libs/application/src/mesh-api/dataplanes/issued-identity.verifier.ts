@@ -18,8 +18,8 @@ import {
 import { BACKDATE_MS, checkAnswered, csrPublicKeyDer, pemBlocks, readCertificateFields } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
-import { DataSourceReader } from '../ca/data-source.reader';
-import type { IssueCertificateResult } from '../ca/issue-certificate.use-case';
+import { DataSourceReader } from '../../shared/data-source.reader';
+import type { IssueCertificateResult } from '../../ports/issue-certificate.contract';
 import {
   issueWithCsr,
   type IdentityIssuer,
@@ -27,9 +27,9 @@ import {
   type IssuedIdentity,
   type SignCommand,
 } from './identity-issuer';
-import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../ca/ca.errors';
-import { StaleIssueRequestError } from '../ca/issue-certificate.use-case';
-import { recordOrWait } from '../resources/record-awaiter';
+import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../../ports/ca.errors';
+import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
+import { recordOrWait } from '../../shared/record-awaiter';
 
 /** The records an issuance acts on, as this replica's store holds them, and the backend that signs. */
 export interface IssuanceFacts {

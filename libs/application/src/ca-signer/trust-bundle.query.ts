@@ -2,7 +2,7 @@ import type { TrustAnchorDto } from '@meshtls/contracts';
 import { ResourceType, type MeshSpec } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
 import type { CaRegistry } from './ca-registry';
-import { MeshNotFoundError } from './ca.errors';
+import { MeshNotFoundError } from '../ports/ca.errors';
 
 /**
  * The trust anchors of every backend of a mesh, in the Mesh's order. A backend whose CA cannot be

@@ -3,7 +3,7 @@ import { ResourceType, ValidationError, secretBytes, type SecretSpec } from '@me
 import { signJwt } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
-import { MeshNotFoundError } from '../ca/ca.errors';
+import { MeshNotFoundError } from '../../ports/ca.errors';
 import { DataplaneTokenError, type TokenRefusal } from '../dataplanes/dataplane-token.port';
 import { DataplaneTokenService } from './dataplane-token.service';
 import { DATAPLANE_TOKEN_VALIDITY } from './dataplane-token.validation';

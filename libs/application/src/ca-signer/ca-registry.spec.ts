@@ -3,7 +3,7 @@ import { createBuiltinCa } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { CaRegistry } from './ca-registry';
-import { DataSourceReader } from './data-source.reader';
+import { DataSourceReader } from '../shared/data-source.reader';
 import { ProvidedCaManager } from './provided-ca.manager';
 import { BuiltinCaManager } from './builtin-ca.manager';
 

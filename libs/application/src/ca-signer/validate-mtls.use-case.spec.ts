@@ -4,13 +4,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { selfSignedCaCertificate } from '@meshtls/pki';
 import { InProcessBus, MemoryResourceStore, SecretCipher } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
-import { ApplyResourceUseCase } from '../resources/apply-resource.use-case';
+import { ApplyResourceUseCase } from '../mesh-api/resources/apply-resource.use-case';
 import { BuiltinCaManager } from './builtin-ca.manager';
 import { CaRegistry } from './ca-registry';
-import { DataSourceReader } from './data-source.reader';
+import { DataSourceReader } from '../shared/data-source.reader';
 import { EnsureCaBackendsUseCase } from './ensure-ca-backends.use-case';
-import { BusMeshCaGateway } from './mesh-ca.gateway';
-import { MtlsKeySeal } from './mtls-key-seal';
+import { BusMeshCaGateway } from '../mesh-api/ca-gateway/mesh-ca.gateway';
+import { MtlsKeySeal } from '../shared/mtls-key-seal';
 import { ProvidedCaManager } from './provided-ca.manager';
 import { ValidateMtlsUseCase } from './validate-mtls.use-case';
 

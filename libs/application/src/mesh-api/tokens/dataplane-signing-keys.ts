@@ -8,7 +8,7 @@ import {
   type SecretSpec,
 } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
-import { MeshNotFoundError } from '../ca/ca.errors';
+import { MeshNotFoundError } from '../../ports/ca.errors';
 import {
   FIRST_SIGNING_KEY_SERIAL,
   parseSerial,

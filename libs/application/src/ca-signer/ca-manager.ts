@@ -1,11 +1,7 @@
-import type { MtlsBackend, Violation } from '@meshtls/domain';
+import type { MtlsBackend } from '@meshtls/domain';
 import type { SigningCa } from '@meshtls/pki';
-import type { ReadContext } from './data-source.reader';
-
-export interface BackendReport {
-  readonly violations: readonly Violation[];
-  readonly warnings: readonly string[];
-}
+import type { ReadContext } from '../shared/data-source.reader';
+import type { BackendReport } from '../ports/mtls-validation.contract';
 
 /**
  * One implementation per backend type, side by side (as Kuma's CaManager): validate a backend before the

@@ -3,15 +3,12 @@ import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr, createBuiltinCa, SigningCa } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
-import { BuiltinCaManager } from '../ca/builtin-ca.manager';
-import { CaRegistry } from '../ca/ca-registry';
-import { DataSourceReader } from '../ca/data-source.reader';
-import {
-  IssueCertificateUseCase,
-  StaleIssueRequestError,
-  type IssueCertificateResult,
-} from '../ca/issue-certificate.use-case';
-import { ProvidedCaManager } from '../ca/provided-ca.manager';
+import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
+import { CaRegistry } from '../../ca-signer/ca-registry';
+import { DataSourceReader } from '../../shared/data-source.reader';
+import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
+import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
+import { ProvidedCaManager } from '../../ca-signer/provided-ca.manager';
 import type { SignCommand } from './identity-issuer';
 import {
   IssuedIdentityRejectedError,
