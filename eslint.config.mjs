@@ -4,7 +4,8 @@ import prettier from 'eslint-config-prettier';
 
 /**
  * The dependency rule of the architecture, checked on every import:
- * util <- domain <- pki; contracts <- store <- application <- nest <- app.
+ * util <- domain <- pki; contracts <- store <- application <- nest-core <- nest-role <- app, where a
+ * Nest role lib (nest-mesh-api, nest-ca-signer, ...) never imports another one.
  */
 const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
@@ -25,9 +26,22 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:store', 'type:util'],
   },
   {
-    sourceTag: 'type:nest',
+    sourceTag: 'type:nest-core',
     onlyDependOnLibsWithTags: [
-      'type:nest',
+      'type:application',
+      'type:domain',
+      'type:pki',
+      'type:contracts',
+      'type:store',
+      'type:util',
+    ],
+  },
+  // A role's Nest lib builds on nest-core only, never on another role's: what two roles share goes to
+  // nest-core (Nest wiring) or libs/application (behaviour).
+  {
+    sourceTag: 'type:nest-role',
+    onlyDependOnLibsWithTags: [
+      'type:nest-core',
       'type:application',
       'type:domain',
       'type:pki',
@@ -40,7 +54,8 @@ const depConstraints = [
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
       'type:agent',
-      'type:nest',
+      'type:nest-core',
+      'type:nest-role',
       'type:application',
       'type:domain',
       'type:pki',
