@@ -1,15 +1,17 @@
-import type { HubObserver } from '@meshtls/application';
+import type { DataplaneHub, HubObserver } from '@meshtls/application';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type DataplaneMetrics = Required<HubObserver> & {
+  retried(cause: 'unanswered' | 'shed'): void;
+  rejected(mesh: string): void;
+};
 
 /**
  * mesh-api's dataplane metrics: certificates given to dataplanes (by mesh, backend and reason),
- * failures, how long an issuance took (CSR round trip and signing), and streams connected here.
+ * failures, how long an issuance took (CSR round trip and signing); the hub's own gauges are in
+ * dataplaneGauges.
  */
-export function dataplaneMetrics(
-  registry: Registry,
-  connected: () => number,
-  trafficWithheld: () => number = () => 0,
-): Required<HubObserver> & { retried(cause: 'unanswered' | 'shed'): void; rejected(mesh: string): void } {
+export function dataplaneMetrics(registry: Registry): DataplaneMetrics {
   const issued = new Counter({
     name: 'mesh_dataplane_certificates_issued_total',
     help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
@@ -59,14 +61,6 @@ export function dataplaneMetrics(
     labelNames: ['mesh'],
     registers: [registry],
   });
-  new Gauge({
-    name: 'mesh_dataplanes_traffic_withheld',
-    help: 'Dataplanes connected to this replica whose latest traffic message could not be sent (they keep the one before)',
-    registers: [registry],
-    collect() {
-      this.set(trafficWithheld());
-    },
-  });
   const changesFailed = new Counter({
     name: 'mesh_dataplane_changes_failed_total',
     help: 'Resource changes (Mesh, Dataplane, MeshTrafficPermission) that could not be applied to the connected dataplanes, by type',
@@ -78,14 +72,6 @@ export function dataplaneMetrics(
     help: 'Certificates a dataplane asked for itself (its rotation overdue), by mesh and outcome: honoured (due or expired) or ignored (not due)',
     labelNames: ['mesh', 'outcome'],
     registers: [registry],
-  });
-  new Gauge({
-    name: 'mesh_dataplanes_connected',
-    help: 'Dataplane streams connected to this mesh-api replica',
-    registers: [registry],
-    collect() {
-      this.set(connected());
-    },
   });
   return {
     retried: (cause) => retries.inc({ cause }),
@@ -101,4 +87,27 @@ export function dataplaneMetrics(
     changeFailed: (e) => changesFailed.inc({ type: e.type }),
     renewalRequested: (e) => renewals.inc({ mesh: e.mesh, outcome: e.honoured ? 'honoured' : 'ignored' }),
   };
+}
+
+/** The hub's gauges, read from it per scrape: streams connected here, and those whose traffic is withheld. */
+export function dataplaneGauges(
+  registry: Registry,
+  hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld'>,
+): void {
+  new Gauge({
+    name: 'mesh_dataplanes_traffic_withheld',
+    help: 'Dataplanes connected to this replica whose latest traffic message could not be sent (they keep the one before)',
+    registers: [registry],
+    collect() {
+      this.set(hub.trafficWithheld);
+    },
+  });
+  new Gauge({
+    name: 'mesh_dataplanes_connected',
+    help: 'Dataplane streams connected to this mesh-api replica',
+    registers: [registry],
+    collect() {
+      this.set(hub.connected);
+    },
+  });
 }

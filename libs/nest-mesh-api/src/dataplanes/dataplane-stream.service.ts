@@ -1,14 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import {
-  BusIdentityIssuer,
-  DataplaneHub,
-  IssuedIdentityVerifier,
-  VerifyingIdentityIssuer,
-  type DataplaneAuthorizer,
-  type IdentityIssuer,
-  type DataplaneTokenVerifier,
-} from '@meshtls/application';
+import type { DataplaneHub } from '@meshtls/application';
 import {
   addressedTo,
   dataplaneCertificateIssued,
@@ -16,101 +7,53 @@ import {
   rotateDataplane,
   type EventContract,
 } from '@meshtls/contracts';
-import {
-  CLOCK,
-  CORE_CONFIG,
-  LEASE_STORE,
-  MESSAGE_BUS,
-  METRICS,
-  RESOURCE_STORE,
-  type CoreConfig,
-} from '@meshtls/nest-core';
-import type { Registry } from 'prom-client';
-import type { LeaseStore, MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import { CLOCK, CORE_CONFIG, MESSAGE_BUS, type CoreConfig } from '@meshtls/nest-core';
+import type { MessageBus, Subscription } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import { DataplaneGrpcServer } from './dataplane-grpc.server';
-import { dataplaneMetrics } from './dataplane-metrics';
+import type { DataplaneGrpcServer } from './dataplane-grpc.server';
 import type { DpServerConfig } from './dp-server.config';
 import { loadDpServerTls } from './dp-server-tls';
-import { DATAPLANE_AUTHORIZER, DATAPLANE_TOKEN_VERIFIER, DP_SERVER_CONFIG } from './dataplanes.tokens';
+import {
+  DATAPLANE_GRPC_SERVER,
+  DATAPLANE_HUB,
+  DATAPLANE_INSTANCE,
+  DP_SERVER_CONFIG,
+} from './dataplanes.tokens';
 
 /**
- * mesh-api's dataplane endpoint: the gRPC server, the hub of connected dataplanes, the rotate requests
- * addressed to this replica, and the watch on Mesh/Dataplane changes.
+ * mesh-api's dataplane endpoint: starts the gRPC server, the hub's watch on Mesh/Dataplane changes, its
+ * lease check and the rotate requests addressed to this replica; stops them at shutdown.
  */
 @Injectable()
 export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('dataplanes');
-  /** Changes on every start, so leases tell a restarted replica from the same one. */
-  readonly instance: string;
-  private hub?: DataplaneHub;
-  private server?: DataplaneGrpcServer;
   private subscription?: Subscription;
   private stopWatch?: () => void;
   private leaseCheck?: ReturnType<typeof setInterval>;
+  /** Set as the server starts listening: one that never started has nothing to close. */
+  private serverStarted = false;
 
   constructor(
     @Inject(DP_SERVER_CONFIG) private readonly config: DpServerConfig,
     @Inject(CORE_CONFIG) private readonly core: CoreConfig,
-    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
-    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(DATAPLANE_TOKEN_VERIFIER) private readonly tokens: DataplaneTokenVerifier,
-    @Inject(DATAPLANE_AUTHORIZER) private readonly authorize: DataplaneAuthorizer,
-    @Inject(METRICS) private readonly metrics: Registry,
-  ) {
-    this.instance = `${core.instanceId}@${randomBytes(6).toString('hex')}`;
-  }
-
-  /** ca-signer over the bus, each answer checked against this replica's store before it is forwarded. */
-  private verifiedIssuer(metrics: ReturnType<typeof dataplaneMetrics>): IdentityIssuer {
-    const bus = new BusIdentityIssuer(this.bus, {
-      maxInFlight: this.config.maxIssuesInFlight,
-      attemptTimeoutMs: this.config.issueAttemptTimeoutMs,
-      onRetry: (cause) => metrics.retried(cause),
-    });
-    return new VerifyingIdentityIssuer(
-      (command) => bus.sign(command),
-      new IssuedIdentityVerifier(this.store, this.clock),
-      (error) => {
-        this.logger.warn(error.message);
-        metrics.rejected(error.mesh);
-      },
-    );
-  }
+    @Inject(DATAPLANE_HUB) private readonly hub: DataplaneHub,
+    @Inject(DATAPLANE_GRPC_SERVER) private readonly server: DataplaneGrpcServer,
+    /** Changes on every start, so leases tell a restarted replica from the same one. */
+    @Inject(DATAPLANE_INSTANCE) readonly instance: string,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     // What the stats-collector builds insights from is kept by the bus from the first event on, also
     // while no collector runs, and each announcement is confirmed (retried while NATS is away).
     await this.bus.retain([dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[]);
-    const log = (level: 'info' | 'warn' | 'debug', message: string) =>
-      this.logger[level === 'info' ? 'log' : level](message);
-    const metrics = dataplaneMetrics(
-      this.metrics,
-      () => this.hub?.connected ?? 0,
-      () => this.hub?.trafficWithheld ?? 0,
-    );
-    this.hub = new DataplaneHub({
-      store: this.store,
-      leases: this.leases,
-      bus: this.bus,
-      issuer: this.verifiedIssuer(metrics),
-      tokens: this.tokens,
-      authorize: this.authorize,
-      clock: this.clock,
-      instance: this.instance,
-      csrTimeoutMs: this.config.csrTimeoutMs,
-      issuanceLimit: this.config.issuanceLimit,
-      log,
-      observer: metrics,
-    });
-    const hubRef = this.hub;
-    this.stopWatch = this.hub.followChanges();
+    const hub = this.hub;
+    this.stopWatch = hub.followChanges();
     // A lease store that lost its data (Redis restarted empty) gets the connected dataplanes' leases back;
     // a certificate that expired on a connected dataplane (nothing rotated it) is issued again at once.
     this.leaseCheck = setInterval(() => {
-      void hubRef
+      void hub
         .restoreLostLeases()
         .then(({ restored, expired }) => {
           if (restored > 0) this.logger.warn(`restored ${restored} leases the lease store had lost`);
@@ -119,7 +62,6 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
         .catch((error: Error) => this.logger.warn(`lease check failed: ${error.message}`));
     }, this.config.leaseCheckMs);
     this.leaseCheck.unref();
-    const hub = this.hub;
     this.subscription = this.bus.serve(
       addressedTo(rotateDataplane, this.instance),
       (request) => hub.rotate(request),
@@ -128,8 +70,8 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
       },
     );
     const tls = loadDpServerTls(this.config, this.core.dataDir, this.clock.now());
-    this.server = new DataplaneGrpcServer(this.hub, log);
     const address = this.config.address ?? this.core.http.address;
+    this.serverStarted = true;
     const port = await this.server.listen(address, this.config.port, tls);
     const ca = tls.caFile ? ` (dataplanes trust ${tls.caFile})` : '';
     process.stdout.write(`dataplane server listening on grpcs://${address}:${port}${ca}\n`);
@@ -139,6 +81,6 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     if (this.leaseCheck) clearInterval(this.leaseCheck);
     this.stopWatch?.();
     await this.subscription?.unsubscribe().catch(() => undefined);
-    await this.server?.close();
+    if (this.serverStarted) await this.server.close();
   }
 }
