@@ -5,13 +5,13 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataplaneInsightRecorder, type CertificateEvent, type ConnectionEvent } from '@meshtls/application';
+import type { DataplaneInsightRecorder, CertificateEvent, ConnectionEvent } from '@meshtls/application';
 import { dataplaneCertificateIssued, dataplaneConnection, type EventContract } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
-import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '@meshtls/nest-core';
-import type { Counter, Registry } from 'prom-client';
-import { statsCollectorMetrics } from './stats-collector.metrics';
+import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
+import type { Counter } from 'prom-client';
 import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import { INSIGHT_RECORDER, STATS_EVENTS_COUNTER } from './stats-collector.tokens';
 
 /**
  * Turns the mesh-api replicas' events into DataplaneInsights: certificates issued or withdrawn, streams
@@ -22,19 +22,15 @@ import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
 @Injectable()
 export class StatsCollectorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('stats');
-  private readonly recorder: DataplaneInsightRecorder;
-  private readonly events: Counter<'event'>;
   private readonly subscriptions: Subscription[] = [];
   private unwatch?: () => void;
 
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    @Inject(METRICS) metrics: Registry,
-  ) {
-    this.recorder = new DataplaneInsightRecorder(store);
-    this.events = statsCollectorMetrics(metrics, store);
-  }
+    @Inject(INSIGHT_RECORDER) private readonly recorder: DataplaneInsightRecorder,
+    @Inject(STATS_EVENTS_COUNTER) private readonly events: Counter<'event'>,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // Durable: an event a dying replica did not finish goes to another one; a failed update comes again.
