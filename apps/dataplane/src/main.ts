@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DATAPLANE_KEY_TYPES, type DataplaneKeyType } from '@meshtls/contracts';
 import { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
 import { parseDuration } from '@meshtls/domain';
 import { startAdminServer } from './admin.server';
@@ -23,7 +24,7 @@ interface RunOptions {
   tokenFile: string;
   caCertFile: string;
   certDir?: string;
-  keyType: 'ec-p256' | 'rsa-2048';
+  keyType: DataplaneKeyType;
   adminAddress: string;
   adminPort: number;
   inboundAddress?: string;
@@ -78,8 +79,8 @@ program
   )
   .addOption(
     new Option('--key-type <type>', 'key made for each certificate')
-      .choices(['ec-p256', 'rsa-2048'])
-      .default('ec-p256'),
+      .choices([...DATAPLANE_KEY_TYPES])
+      .default(DATAPLANE_KEY_TYPES[0]),
   )
   .addOption(
     new Option(
