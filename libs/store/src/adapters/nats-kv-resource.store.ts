@@ -14,14 +14,15 @@ import {
   formatKey,
 } from '@meshtls/domain';
 import { randomUUID } from 'node:crypto';
-import { TimeoutError, type Clock } from '@meshtls/util';
+import type { Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
 import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
 import { KvBucketWatcher } from './kv-bucket.watcher';
 import { decodeKvKey, encodeKvKey } from './kv-key.codec';
 import { KvResourceCache } from './kv-resource.cache';
 import { decodeStoredValue, encodeStoredValue, type StoredValue } from './kv-value.codec';
-import { isTransientKvError, isWrongLastSequence, mayHaveBeenApplied } from './nats-kv-errors';
+import { isWrongLastSequence } from './nats-kv-errors';
+import { retryKvWrite, type WriteAttempt } from './kv-write-retry';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 
 export interface NatsKvResourceStoreOptions {
@@ -52,9 +53,6 @@ export interface NatsKvResourceStoreOptions {
 const DELETE_ATTEMPTS = 5;
 /** The header of a KV message that marks a delete (`DEL`) or purge (`PURGE`). */
 const KV_OPERATION_HEADER = 'KV-Operation';
-/** Backoff between attempts of a write: 100 ms doubling up to 1 s, each with ±25 % jitter. */
-const FIRST_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 1_000;
 
 /** The last message of a key, as its stream leader has it. */
 interface ServerEntry {
@@ -63,17 +61,6 @@ interface ServerEntry {
   readonly value: StoredValue | undefined;
   /** The value is there but does not decode: it reads as absent, and a create replaces it. */
   readonly rejected?: true;
-}
-
-/** One write being retried by `retried`. */
-interface WriteAttempt {
-  /**
-   * An earlier attempt sent its write and got no answer: that write may have been applied. Only the write
-   * call itself counts (through `send`), not the reads around it.
-   */
-  readonly ambiguous: boolean;
-  /** Makes the write call, noting when it goes out and its answer never comes back. */
-  send<R>(write: () => Promise<R>): Promise<R>;
 }
 
 /**
@@ -263,43 +250,8 @@ export class NatsKvResourceStore implements ResourceStore {
     return current.value.creationTime;
   }
 
-  /**
-   * Runs `op` again while it fails with a transient error (see `nats-kv-errors.ts`), with a short jittered
-   * backoff, until `writeRetryMs` has passed. Past the deadline: a TimeoutError naming the operation, which
-   * the REST layer answers with 503. Wall-clock time, not the injected clock: this waits for a real server.
-   */
-  private async retried<T>(what: string, op: (attempt: WriteAttempt) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.writeRetryMs;
-    let ambiguous = false;
-    const attempt: WriteAttempt = {
-      get ambiguous() {
-        return ambiguous;
-      },
-      async send<R>(write: () => Promise<R>): Promise<R> {
-        try {
-          return await write();
-        } catch (err) {
-          if (mayHaveBeenApplied(err)) ambiguous = true;
-          throw err;
-        }
-      },
-    };
-    for (let n = 0; ; n++) {
-      try {
-        return await op(attempt);
-      } catch (err) {
-        if (!isTransientKvError(err)) throw err;
-        const wait = Math.min(FIRST_BACKOFF_MS * 2 ** n, MAX_BACKOFF_MS) * (0.75 + Math.random() / 2);
-        if (Date.now() + wait > deadline) {
-          const outcome = ambiguous ? '; it may still have been applied' : '';
-          throw new TimeoutError(
-            `resource store unavailable: ${what} not done within ${this.writeRetryMs} ms${outcome} (${(err as Error).message})`,
-            { cause: err },
-          );
-        }
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+  private retried<T>(what: string, op: (attempt: WriteAttempt) => Promise<T>): Promise<T> {
+    return retryKvWrite(what, this.writeRetryMs, op);
   }
 
   /**
