@@ -24,7 +24,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** Issues one certificate over the bus, cycling through dataplanes and CSRs; returns its outcome. */
 function issuer(bus: MessageBus, mesh: SeededMesh, csrs: readonly string[]) {
   let n = 0;
-  return async (): Promise<'issued' | 'shed' | 'failed'> => {
+  return async (): Promise<Outcome> => {
     const i = n++;
     try {
       const reply = await bus.request(issueCertificate, {
@@ -45,14 +45,24 @@ function issuer(bus: MessageBus, mesh: SeededMesh, csrs: readonly string[]) {
 }
 
 /** Closed loop: `inFlight` requests outstanding at all times for `seconds` — the throughput ceiling. */
-export async function saturate(
+export function saturate(
   bus: MessageBus,
   mesh: SeededMesh,
   csrs: readonly string[],
   inFlight: number,
   seconds: number,
 ): Promise<LoadResult> {
-  const issue = issuer(bus, mesh, csrs);
+  return closedLoop(issuer(bus, mesh, csrs), inFlight, seconds);
+}
+
+export type Outcome = 'issued' | 'shed' | 'failed';
+
+/** Closed loop over any issuing operation: `inFlight` calls outstanding at all times for `seconds`. */
+export async function closedLoop(
+  issue: () => Promise<Outcome>,
+  inFlight: number,
+  seconds: number,
+): Promise<LoadResult> {
   const deadline = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   const counts = { issued: 0, shed: 0, failed: 0 };

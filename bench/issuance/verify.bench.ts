@@ -16,7 +16,7 @@ import {
 } from '@meshtls/application';
 import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { EncryptedResourceStore, MemoryResourceStore, SecretCipher } from '@meshtls/store';
 import { systemClock } from '@meshtls/util';
 import { formatRate, formatRatio, measureRoundAsync, median } from './bench-harness';
 
@@ -24,7 +24,11 @@ const ROUNDS = Number(process.argv[2] ?? 7);
 const ROUND_MS = Number(process.argv[3] ?? 500);
 
 async function main(): Promise<void> {
-  const store = new MemoryResourceStore(systemClock);
+  // Secrets encrypted at rest, as in every deployment.
+  const store = new EncryptedResourceStore(
+    new MemoryResourceStore(systemClock),
+    new SecretCipher(SecretCipher.generateKey()),
+  );
   const builtin = new BuiltinCaManager(store, systemClock);
   const registry = new CaRegistry({
     builtin,
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
   await builtin.ensure('default', backend as never);
   const issue = new IssueCertificateUseCase(store, registry, systemClock);
   const verifier = new IssuedIdentityVerifier(store, systemClock);
+  verifier.followChanges();
 
   const csrs = Array.from({ length: 64 }, () =>
     createCsr(generateKeyPairSync('ec', { namedCurve: 'P-256' })),

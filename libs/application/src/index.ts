@@ -74,6 +74,7 @@ export type {
   IssuedIdentity,
   IssueIdentityCommand,
   BusIdentityIssuerOptions,
+  SignCommand,
 } from './mesh-api/dataplanes/identity-issuer';
 export {
   DataplaneSession,

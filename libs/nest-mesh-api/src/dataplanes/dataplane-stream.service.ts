@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { DataplaneHub } from '@meshtls/application';
+import type { DataplaneHub, IssuedIdentityVerifier } from '@meshtls/application';
 import {
   addressedTo,
   dataplaneCertificateIssued,
@@ -18,17 +18,19 @@ import {
   DATAPLANE_HUB,
   DATAPLANE_INSTANCE,
   DP_SERVER_CONFIG,
+  ISSUED_IDENTITY_VERIFIER,
 } from './dataplanes.tokens';
 
 /**
- * mesh-api's dataplane endpoint: starts the gRPC server, the hub's watch on Mesh/Dataplane changes, its
- * lease check and the rotate requests addressed to this replica; stops them at shutdown.
+ * mesh-api's dataplane endpoint: starts the gRPC server, the hub's watch on Mesh/Dataplane changes, the
+ * issued-identity verifier's watch on CA material, the hub's lease check and the rotate requests addressed to this replica; stops them at shutdown.
  */
 @Injectable()
 export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('dataplanes');
   private subscription?: Subscription;
   private stopWatch?: () => void;
+  private stopCaWatch?: () => void;
   private leaseCheck?: ReturnType<typeof setInterval>;
   /** Set as the server starts listening: one that never started has nothing to close. */
   private serverStarted = false;
@@ -40,6 +42,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DATAPLANE_HUB) private readonly hub: DataplaneHub,
     @Inject(DATAPLANE_GRPC_SERVER) private readonly server: DataplaneGrpcServer,
+    @Inject(ISSUED_IDENTITY_VERIFIER) private readonly verifier: IssuedIdentityVerifier,
     /** Changes on every start, so leases tell a restarted replica from the same one. */
     @Inject(DATAPLANE_INSTANCE) readonly instance: string,
   ) {}
@@ -50,6 +53,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
     await this.bus.retain([dataplaneCertificateIssued, dataplaneConnection] as EventContract<unknown>[]);
     const hub = this.hub;
     this.stopWatch = hub.followChanges();
+    this.stopCaWatch = this.verifier.followChanges();
     // A lease store that lost its data (Redis restarted empty) gets the connected dataplanes' leases back;
     // a certificate that expired on a connected dataplane (nothing rotated it) is issued again at once.
     this.leaseCheck = setInterval(() => {
@@ -80,6 +84,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     if (this.leaseCheck) clearInterval(this.leaseCheck);
     this.stopWatch?.();
+    this.stopCaWatch?.();
     await this.subscription?.unsubscribe().catch(() => undefined);
     if (this.serverStarted) await this.server.close();
   }

@@ -105,10 +105,9 @@ export class HubWorld {
       provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
     });
     const issue = new IssueCertificateUseCase(this.store, registry, clock);
-    const verified = new VerifyingIdentityIssuer(
-      (command) => issue.execute(command),
-      new IssuedIdentityVerifier(this.store, clock),
-    );
+    const verifier = new IssuedIdentityVerifier(this.store, clock);
+    this.stops.push(verifier.followChanges());
+    const verified = new VerifyingIdentityIssuer((command) => issue.execute(command), verifier);
     const issuer: IdentityIssuer = {
       issue: async (command) => {
         this.issued.push(command.reason);

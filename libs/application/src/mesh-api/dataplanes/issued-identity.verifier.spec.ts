@@ -190,6 +190,34 @@ describe('IssuedIdentityVerifier', () => {
     expect(await rejection(genuine)).toMatch(/CA of backend "ca-1" cannot be read here/);
   });
 
+  it('reads a CA once, and again once its Secret changed (followed through the store watch)', async () => {
+    const stops = [verifier.followChanges(), registry.followChanges(store)];
+    const reads = jest.spyOn(store, 'get');
+    const secretReads = () => reads.mock.calls.filter(([k]) => k.type === ResourceType.Secret).length;
+    const first = await issue.execute(asked);
+    await verifier.verify(asked, facts, first);
+    const afterFirst = secretReads();
+    await verifier.verify(asked, facts, await issue.execute(asked));
+    expect(secretReads()).toBe(afterFirst);
+
+    // The builtin CA is replaced (deleted, made again): the next check reads the new one.
+    for (const kind of ['cert', 'key']) {
+      await store.delete({
+        type: ResourceType.Secret,
+        mesh: 'default',
+        name: `default.ca-builtin-${kind}-ca-1`,
+      });
+    }
+    await new BuiltinCaManager(store, clock).ensure('default', backend);
+    const second = await issue.execute(asked);
+    expect(second.certificate.certPem).not.toBe(first.certificate.certPem);
+    await expect(verifier.verify(asked, facts, second)).resolves.toMatchObject({
+      certificate: second.certificate,
+    });
+    expect(await rejection(first)).toMatch(/does not verify with the CA public key|does not name the CA/);
+    stops.forEach((stop) => stop());
+  });
+
   describe('VerifyingIdentityIssuer', () => {
     it('asks for the revisions and backend of its own store and forwards the checked answer', async () => {
       const sent: SignCommand[] = [];

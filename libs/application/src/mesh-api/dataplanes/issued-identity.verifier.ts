@@ -9,6 +9,7 @@ import {
   enabledBackendOf,
   identityUris,
   secretBytes,
+  type DataSource,
   type DataplaneSpec,
   type MeshSpec,
   type MtlsBackend,
@@ -30,6 +31,7 @@ import {
 import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../../ports/ca.errors';
 import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
 import { recordOrWait } from '../../shared/record-awaiter';
+import { MeshMaterialCache } from '../../shared/mesh-material.cache';
 
 /** The records an issuance acts on, as this replica's store holds them, and the backend that signs. */
 export interface IssuanceFacts {
@@ -75,8 +77,11 @@ const SECOND_MS = 1000;
  * own. The trust bundle forwarded is the one mesh-api reads from its store, not the answer's.
  */
 export class IssuedIdentityVerifier {
-  /** Parsed CA chains by their PEM: a CA is parsed once, not at every issuance. */
-  private readonly parsed = new Map<string, BackendCa | undefined>();
+  /**
+   * Each backend's CA chain, read and parsed once and kept until its mesh's Mesh or Secrets change
+   * (followChanges): a check costs a signature verification, not a store read, a decryption and a parse.
+   */
+  private readonly cas = new MeshMaterialCache<BackendCa>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -178,14 +183,30 @@ export class IssuedIdentityVerifier {
     return anchors.filter((a): a is NonNullable<typeof a> => a !== undefined);
   }
 
-  private async backendCa(mesh: string, backend: MtlsBackend): Promise<BackendCa | undefined> {
-    const pem = await this.caChainPem(mesh, backend).catch(() => undefined);
-    if (pem === undefined) return undefined;
-    if (!this.parsed.has(pem)) {
-      if (this.parsed.size >= 256) this.parsed.clear();
-      this.parsed.set(pem, parseChain(pem));
-    }
-    return this.parsed.get(pem);
+  /**
+   * Keeps the CA chains current: whenever a Mesh or one of its Secrets changes (by any replica), that
+   * mesh's chains are read again at their next use. Returns the function that stops following.
+   */
+  followChanges(): () => void {
+    return this.cas.followChanges(this.store);
+  }
+
+  private backendCa(mesh: string, backend: MtlsBackend): Promise<BackendCa | undefined> {
+    // A provided backend's certificate source is part of the name: a Mesh naming another source is read
+    // afresh even before its change reaches followChanges.
+    const name =
+      backend.type === MtlsBackendType.Builtin
+        ? backend.name
+        : `${backend.name}\0${sourceName(backend.conf.cert)}`;
+    return this.cas
+      .get(mesh, name, async () => {
+        const pem = await this.caChainPem(mesh, backend);
+        const ca = pem === undefined ? undefined : parseChain(pem);
+        // Thrown, so a CA not (yet) readable is not kept: it is read again at the next check.
+        if (!ca) throw new Error('unreadable');
+        return ca;
+      })
+      .catch(() => undefined);
   }
 
   private async caChainPem(mesh: string, backend: MtlsBackend): Promise<string | undefined> {
@@ -200,6 +221,13 @@ export class IssuedIdentityVerifier {
     const bytes = await this.sources.read(mesh, backend.conf.cert, 'cert');
     return bytes.toString('utf8');
   }
+}
+
+/** A data source as one string: its form and its value (a Secret's name, a path, the inline text). */
+function sourceName(source: DataSource): string {
+  if ('secret' in source) return `secret\0${source.secret}`;
+  if ('file' in source) return `file\0${source.file}`;
+  return 'inline' in source ? `inline\0${source.inline}` : `inlineString\0${source.inlineString}`;
 }
 
 /** The signing CA first, up to the root: what a leaf chains through, and its anchor. */
