@@ -10,7 +10,7 @@ import prettier from 'eslint-config-prettier';
 const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
   { sourceTag: 'type:pki', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
   { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
   {

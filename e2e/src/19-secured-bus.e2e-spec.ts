@@ -214,8 +214,13 @@ describe('secured bus: NATS users per role, Redis with a password', () => {
       await eventually(async () => expect(await rejected()).toBeGreaterThan(0), 30_000);
       expect(answered).toBeGreaterThan(0);
       expect((await late.view()).identity).toBeNull();
-      expect(api.process.logs).toMatch(
-        /certificate for prod\/pay-2 rejected: answered certificate does not verify/,
+      // Logged before it is counted, but read from the process's output pipe, which may lag the metric.
+      await eventually(
+        async () =>
+          expect(api.process.logs).toMatch(
+            /certificate for prod\/pay-2 rejected: answered certificate does not verify/,
+          ),
+        10_000,
       );
 
       await fake.close();

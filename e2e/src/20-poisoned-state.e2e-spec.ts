@@ -149,8 +149,13 @@ describe('poisoned state: the KV bucket and Redis hold values that do not decode
       });
     }, 10_000);
     await everyProcessLive();
-    expect(api().process.logs).toMatch(
-      /skipped kv value Dataplane\/prod\/pay-2 \(Dataplane\): spec does not validate at extra, networking/,
+    // Read from the process's output pipe, which may lag what its readiness already says.
+    await eventually(
+      async () =>
+        expect(api().process.logs).toMatch(
+          /skipped kv value Dataplane\/prod\/pay-2 \(Dataplane\): spec does not validate at extra, networking/,
+        ),
+      10_000,
     );
     // The stream was not ended: the last good Dataplane stays in effect for it.
     expect((await pay2.view()).identity?.serial).toBe(fresh.identity!.serial);

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DATAPLANE_KEY_TYPES, type DataplaneKeyType } from '@meshtls/contracts';
 import { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
-import { parseDuration } from '@meshtls/domain';
+import { KEY_TYPES, parseDuration, type KeyType } from '@meshtls/domain';
 import { startAdminServer } from './admin.server';
 import { proxyMetrics } from './proxy-metrics';
 import { loadDataplaneFile, parseCpAddress, readOption } from './dataplane-options';
@@ -24,7 +23,7 @@ interface RunOptions {
   tokenFile: string;
   caCertFile: string;
   certDir?: string;
-  keyType: DataplaneKeyType;
+  keyType: KeyType;
   adminAddress: string;
   adminPort: number;
   inboundAddress?: string;
@@ -79,8 +78,8 @@ program
   )
   .addOption(
     new Option('--key-type <type>', 'key made for each certificate')
-      .choices([...DATAPLANE_KEY_TYPES])
-      .default(DATAPLANE_KEY_TYPES[0]),
+      .choices([...KEY_TYPES])
+      .default(KEY_TYPES[0]),
   )
   .addOption(
     new Option(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEY_TYPES } from '@meshtls/domain';
 import { defineEvent, defineRequest, type RequestContract } from './contract';
 import { issueReason } from './ca.contracts';
 
@@ -51,9 +52,7 @@ export const MAX_TRAFFIC_PERMISSIONS = 10_000;
 export const MAX_DATAPLANE_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** A dataplane's own key: ECDSA P-256 by default, RSA-2048 where an application needs it. */
-export const DATAPLANE_KEY_TYPES = ['ec-p256', 'rsa-2048'] as const;
-export const dataplaneKeyType = z.enum(DATAPLANE_KEY_TYPES);
-export type DataplaneKeyType = z.infer<typeof dataplaneKeyType>;
+export const dataplaneKeyType = z.enum(KEY_TYPES);
 
 const pem = z.string().max(64 * 1024);
 const csrPem = z.string().max(16 * 1024);

@@ -21,7 +21,6 @@ export {
 export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
 export {
   DATAPLANE_STREAM_PATH,
-  DATAPLANE_KEY_TYPES,
   dataplaneKeyType,
   dataplaneClientMessage,
   dataplaneServerMessage,
@@ -40,7 +39,6 @@ export {
 } from './dataplane.contracts';
 export type {
   StreamEndReason,
-  DataplaneKeyType,
   DataplaneClientMessage,
   DataplaneHello,
   DataplaneIdentityMessage,

@@ -1,4 +1,4 @@
-import { X509Certificate, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import {
@@ -13,11 +13,11 @@ import {
   STREAM_END_TRAILER,
   dataplaneStreamMethod,
   type DataplaneClientMessage,
-  type DataplaneKeyType,
   type DataplaneServerMessage,
   type DataplaneTrafficMessage,
 } from '@meshtls/contracts';
-import { createCsr } from '@meshtls/pki';
+import { KeyType } from '@meshtls/domain';
+import { createCsr, generateKeyPairOf } from '@meshtls/pki';
 import { backoffDelay, replacedBackoffDelay } from './backoff';
 import { clearCertDir, writeCertDir, writeTrustBundle } from './cert-dir.writer';
 import { bundlePem, type DataplaneIdentity } from './identity';
@@ -33,7 +33,7 @@ export interface DataplaneAgentOptions {
   readonly token: string;
   /** The Dataplane resource (universal form) to create or update at connect time; else it must exist. */
   readonly dataplane?: Record<string, unknown>;
-  readonly keyType?: DataplaneKeyType;
+  readonly keyType?: KeyType;
   /** Where to write cert.pem, key.pem and ca.pem for applications; nothing is written without it. */
   readonly certDir?: string;
   /** Server name checked against the control plane's certificate; defaults to the address's host. */
@@ -344,10 +344,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
 
   /** A fresh key and its CSR, remembered under `requestId` (the newest few only) until its certificate comes. */
   private newKey(requestId: string = randomUUID()): { requestId: string; csrPem: string } {
-    const pair =
-      this.options.keyType === 'rsa-2048'
-        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair = generateKeyPairOf(this.options.keyType ?? KeyType.EcP256);
     const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
     this.pendingKeys.set(requestId, { requestId, key: pair.privateKey, spki });
     for (const id of this.pendingKeys.keys()) {

@@ -73,6 +73,7 @@ export {
   builtinCaSecretNames,
 } from './identity/builtin-ca-secrets.rules';
 export { MissingServiceTagError } from './identity/identity.errors';
+export { KEY_TYPES, KeyType } from './identity/key-types';
 export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
 export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
 export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';

@@ -17,7 +17,7 @@ export { createCsr } from './csr/csr.builder';
 export { selfSignedCaCertificate } from './ca/self-signed-ca';
 export type { SelfSignedCaInput } from './ca/self-signed-ca';
 export type { NameAttributes } from './x509/distinguished-name';
-export { generateLeafKey, LeafKeyType } from './keys/leaf-key.generator';
+export { generateKeyPairOf, generateLeafKey } from './keys/leaf-key.generator';
 export type { LeafKey } from './keys/leaf-key.generator';
 export { KeyKind } from './keys/key-kind';
 export { checkIssued, sanUris } from './x509/issued-certificate.validator';

@@ -2,3 +2,4 @@ export { MeshError, RemoteError, TimeoutError, InvalidMessageError, ConfigError 
 export { systemClock, FakeClock } from './clock';
 export type { Clock } from './clock';
 export type { DegradationReporter } from './degradations';
+export { sameList } from './lists';

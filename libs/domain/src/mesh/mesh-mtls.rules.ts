@@ -1,5 +1,6 @@
 import { backendModeOf, enabledBackendOf, dpCertValidityMs } from './mesh-defaults';
 import type { MeshSpec, MtlsMode } from './mesh.types';
+import { sameList } from '@meshtls/util';
 
 /** What of a mesh's mTLS a connected dataplane depends on. */
 export interface MeshMtlsView {
@@ -42,8 +43,4 @@ export function meshChangeAction(before: MeshMtlsView, after: MeshMtlsView): Mes
     return 'issue';
   }
   return sameList(before.supportedBackends, after.supportedBackends) ? 'none' : 'trust';
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -1,5 +1,6 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import { dataplaneIdentity, identityUris } from '../identity/dataplane-identity.rules';
+import { sameList } from '@meshtls/util';
 
 /** A certificate is rotated once this share of its validity has passed (Kuma's 4/5). */
 export const ROTATION_FRACTION = 4 / 5;
@@ -80,10 +81,6 @@ function urisOrEmpty(mesh: string, spec: DataplaneSpec): string[] {
   } catch {
     return [];
   }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { generateLeafKey, LeafKeyType } from './leaf-key.generator';
+import { KeyType } from '@meshtls/domain';
+import { generateLeafKey } from './leaf-key.generator';
 import { importSpki, spkiOf } from './public-key.codec';
 
 describe('importSpki / spkiOf', () => {
@@ -30,8 +31,8 @@ describe('importSpki / spkiOf', () => {
 
 describe('generateLeafKey', () => {
   it.each([
-    [LeafKeyType.EcP256, 'ec', 'prime256v1'],
-    [LeafKeyType.Rsa2048, 'rsa', undefined],
+    [KeyType.EcP256, 'ec', 'prime256v1'],
+    [KeyType.Rsa2048, 'rsa', undefined],
   ])('makes a %s key with its PKCS#8 PEM', async (kind, type, curve) => {
     const key = await generateLeafKey(kind);
     expect(key.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);

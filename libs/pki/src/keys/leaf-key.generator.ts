@@ -1,15 +1,14 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import {
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyPairKeyObjectResult,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
+import { KeyType } from '@meshtls/domain';
 import { spkiOf } from './public-key.codec';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-
-/** Key types the control plane makes for dataplanes that send no CSR. */
-export const LeafKeyType = {
-  Rsa2048: 'rsa-2048',
-  EcP256: 'ec-p256',
-} as const;
-export type LeafKeyType = (typeof LeafKeyType)[keyof typeof LeafKeyType];
 
 export interface LeafKey {
   readonly privateKey: KeyObject;
@@ -22,12 +21,19 @@ export interface LeafKey {
  * A key made by the control plane (Kuma's way, for dataplanes that send no CSR). Generated off the event
  * loop: an RSA-2048 key takes ~100 ms of CPU, which is why CSRs are the default.
  */
-export async function generateLeafKey(kind: LeafKeyType): Promise<LeafKey> {
+export async function generateLeafKey(kind: KeyType): Promise<LeafKey> {
   const { privateKey, publicKey } =
-    kind === LeafKeyType.Rsa2048
+    kind === KeyType.Rsa2048
       ? await generateKeyPairAsync('rsa', { modulusLength: 2048 })
       : await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   spkiOf(publicKey); // encoded now, while a key costs ~100 ms anyway, not on the signing path
   return { privateKey, publicKey, privateKeyPem };
+}
+
+/** A key pair of `kind`, made at once (a sidecar making the key of its CSR). */
+export function generateKeyPairOf(kind: KeyType): KeyPairKeyObjectResult {
+  return kind === KeyType.Rsa2048
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }

@@ -1,6 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { IssuedCertificateInvalidError } from '../pki.errors';
 import { Oid } from './oids';
+import { sameList } from '@meshtls/util';
 
 /** The CA a certificate claims to come from. */
 export interface IssuingCa {
@@ -76,8 +77,4 @@ export function sanUris(subjectAltName: string | undefined): string[] {
     }
   }
   return uris;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }

@@ -4,6 +4,7 @@ import { SIGNATURE_HASHES } from './oids';
 import { PemLabel, singlePemDer } from './pem';
 import { IssuedCertificateInvalidError } from '../pki.errors';
 import { readCertificateFields, type CertificateFields } from './certificate-fields.reader';
+import { sameList } from '@meshtls/util';
 
 /** What a minted certificate is checked against. */
 export interface MintedCheckInput {
@@ -47,7 +48,7 @@ export function checkMinted(input: MintedCheckInput): CertificateFields {
     fail('does not name the CA as its issuer');
   }
   const uris = fields.sanUris;
-  if (uris.length !== input.expectedUris.length || uris.some((uri, i) => uri !== input.expectedUris[i])) {
+  if (!sameList(uris, input.expectedUris)) {
     fail(`carries SAN URIs [${uris.join(', ')}] instead of [${input.expectedUris.join(', ')}]`);
   }
   if (fields.basicConstraintsCa !== false) {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataplaneKeyType } from '@meshtls/contracts';
-import { outboundServicesOf, type DataplaneSpec, type MeshMtlsView } from '@meshtls/domain';
+import { outboundServicesOf, type DataplaneSpec, type KeyType, type MeshMtlsView } from '@meshtls/domain';
 import { MeshError } from '@meshtls/util';
 import type { Lease } from '@meshtls/store';
 import type { DataplaneChannel } from './dataplane-channel.port';
@@ -79,7 +78,7 @@ export class DataplaneSession {
   /** Asks the dataplane for a CSR from a fresh key and waits for it; `requestId` names that key. */
   async requestCsr(
     reason: string,
-    keyType: DataplaneKeyType,
+    keyType: KeyType,
     timeoutMs: number,
   ): Promise<{ csrPem: string; requestId: string }> {
     if (this.closed) throw new SessionClosedError(`stream of ${this.key} is closed`);

@@ -1,5 +1,5 @@
 import type { IssueReason, TrustAnchorDto } from '@meshtls/contracts';
-import { rotateAtOf, type MeshMtlsView } from '@meshtls/domain';
+import { KeyType, rotateAtOf, type MeshMtlsView } from '@meshtls/domain';
 import { CSR_INVALID } from '@meshtls/pki';
 import type { Lease, LeaseStore } from '@meshtls/store';
 import { MeshError } from '@meshtls/util';
@@ -81,7 +81,9 @@ export class IdentityDelivery {
   ): Promise<void> {
     const csr =
       given ??
-      (session.sendsCsr ? await session.requestCsr(reason, 'ec-p256', this.deps.csrTimeoutMs) : undefined);
+      (session.sendsCsr
+        ? await session.requestCsr(reason, KeyType.EcP256, this.deps.csrTimeoutMs)
+        : undefined);
     // The issuer signs from this replica's store as it is now (Mesh, Dataplane, enabled backend): at least
     // as new as the session's view, which the same store's watch feeds.
     const { certificate, trustBundle, keyPem } = await this.deps.issuer.issue({

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtls/contracts';
-import type { MeshSpec } from '@meshtls/domain';
+import { KeyType, type MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
-import { LeafKeyType, createCsr, generateLeafKey } from '@meshtls/pki';
+import { createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError } from '@meshtls/util';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 
@@ -43,7 +43,7 @@ export async function issueWithCsr(
   sign: (csrPem: string) => Promise<IssueCertificateResult>,
 ): Promise<IssuedIdentity> {
   if (command.csrPem !== undefined) return sign(command.csrPem);
-  const key = await generateLeafKey(LeafKeyType.Rsa2048);
+  const key = await generateLeafKey(KeyType.Rsa2048);
   return { ...(await sign(createCsr(key))), keyPem: key.privateKeyPem };
 }
 
