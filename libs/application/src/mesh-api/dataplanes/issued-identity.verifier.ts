@@ -1,22 +1,16 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { TrustAnchorDto } from '@meshtls/contracts';
 import {
-  MtlsBackendType,
   ResourceType,
-  builtinCaCertSecretName,
   dataplaneIdentity,
   dpCertValidityMs,
   enabledBackendOf,
   identityUris,
-  secretBytes,
-  type DataSource,
   type DataplaneSpec,
   type MeshSpec,
   type MtlsBackend,
   type ResourceRecord,
-  type SecretSpec,
 } from '@meshtls/domain';
-import { BACKDATE_MS, checkAnswered, csrPublicKeyDer, pemBlocks, readCertificateFields } from '@meshtls/pki';
+import { BACKDATE_MS, checkAnswered, csrPublicKeyDer } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
 import { MeshError, type Clock } from '@meshtls/util';
 import { DataSourceReader } from '../../shared/data-source.reader';
@@ -31,7 +25,7 @@ import {
 import { DataplaneNotFoundError, MeshNotFoundError, MtlsDisabledError } from '../../ports/ca.errors';
 import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
 import { recordOrWait } from '../../shared/record-awaiter';
-import { MeshMaterialCache } from '../../shared/mesh-material.cache';
+import { BackendCaReader } from './backend-ca.reader';
 
 /** The records an issuance acts on, as this replica's store holds them, and the backend that signs. */
 export interface IssuanceFacts {
@@ -53,19 +47,6 @@ export class IssuedIdentityRejectedError extends MeshError {
   }
 }
 
-/** A backend's CA certificates as this process's store has them. */
-interface BackendCa {
-  /** The CA that signs dataplane certificates (the first certificate of the chain). */
-  readonly issuing: X509Certificate;
-  /** Its public key, made once (X509Certificate.publicKey makes a new KeyObject at every read). */
-  readonly publicKey: KeyObject;
-  /** Its subject, exactly as encoded: the issuer name of what it signs. */
-  readonly subjectNameDer: Buffer;
-  /** Between the leaf and the anchor, leaf-most first (empty for a root CA). */
-  readonly chainPem: string;
-  readonly anchorPem: string;
-}
-
 /** X.509 times have whole seconds; notBefore is backdated by BACKDATE_MS. */
 const SECOND_MS = 1000;
 
@@ -77,17 +58,15 @@ const SECOND_MS = 1000;
  * own. The trust bundle forwarded is the one mesh-api reads from its store, not the answer's.
  */
 export class IssuedIdentityVerifier {
-  /**
-   * Each backend's CA chain, read and parsed once and kept until its mesh's Mesh or Secrets change
-   * (followChanges): a check costs a signature verification, not a store read, a decryption and a parse.
-   */
-  private readonly cas = new MeshMaterialCache<BackendCa>();
+  private readonly cas: BackendCaReader;
 
   constructor(
     private readonly store: ResourceStore,
     private readonly clock: Clock,
-    private readonly sources = new DataSourceReader(store),
-  ) {}
+    sources = new DataSourceReader(store),
+  ) {
+    this.cas = new BackendCaReader(store, sources);
+  }
 
   /**
    * The Mesh and Dataplane an issuance acts on and the backend that signs, as this replica's store holds
@@ -130,7 +109,7 @@ export class IssuedIdentityVerifier {
         `it comes from backend "${claimed.backend}", not the enabled "${backend.name}" asked for`,
       );
     }
-    const ca = await this.backendCa(command.mesh, backend);
+    const ca = await this.cas.read(command.mesh, backend);
     if (!ca) return reject(`the CA of backend "${backend.name}" cannot be read here`);
 
     const expectedUris = identityUris(dataplaneIdentity(command.mesh, facts.dataplane.spec as DataplaneSpec));
@@ -176,7 +155,7 @@ export class IssuedIdentityVerifier {
   ): Promise<IssueCertificateResult['trustBundle']> {
     const anchors = await Promise.all(
       backends.map(async (b) => {
-        const ca = await this.backendCa(mesh, b);
+        const ca = await this.cas.read(mesh, b);
         return ca ? { backend: b.name, certPem: ca.anchorPem } : undefined;
       }),
     );
@@ -188,68 +167,7 @@ export class IssuedIdentityVerifier {
    * mesh's chains are read again at their next use. Returns the function that stops following.
    */
   followChanges(): () => void {
-    return this.cas.followChanges(this.store);
-  }
-
-  private backendCa(mesh: string, backend: MtlsBackend): Promise<BackendCa | undefined> {
-    // A provided backend's certificate source is part of the name: a Mesh naming another source is read
-    // afresh even before its change reaches followChanges.
-    const name =
-      backend.type === MtlsBackendType.Builtin
-        ? backend.name
-        : `${backend.name}\0${sourceName(backend.conf.cert)}`;
-    return this.cas
-      .get(mesh, name, async () => {
-        const pem = await this.caChainPem(mesh, backend);
-        const ca = pem === undefined ? undefined : parseChain(pem);
-        // Thrown, so a CA not (yet) readable is not kept: it is read again at the next check.
-        if (!ca) throw new Error('unreadable');
-        return ca;
-      })
-      .catch(() => undefined);
-  }
-
-  private async caChainPem(mesh: string, backend: MtlsBackend): Promise<string | undefined> {
-    if (backend.type === MtlsBackendType.Builtin) {
-      const secret = await this.store.get({
-        type: ResourceType.Secret,
-        mesh,
-        name: builtinCaCertSecretName(mesh, backend.name),
-      });
-      return secret ? secretBytes(secret.spec as SecretSpec).toString('utf8') : undefined;
-    }
-    const bytes = await this.sources.read(mesh, backend.conf.cert, 'cert');
-    return bytes.toString('utf8');
-  }
-}
-
-/** A data source as one string: its form and its value (a Secret's name, a path, the inline text). */
-function sourceName(source: DataSource): string {
-  if ('secret' in source) return `secret\0${source.secret}`;
-  if ('file' in source) return `file\0${source.file}`;
-  return 'inline' in source ? `inline\0${source.inline}` : `inlineString\0${source.inlineString}`;
-}
-
-/** The signing CA first, up to the root: what a leaf chains through, and its anchor. */
-function parseChain(pem: string): BackendCa | undefined {
-  const blocks = pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
-  if (blocks.length === 0) return undefined;
-  try {
-    const certs = blocks.map((b) => new X509Certificate(b.pem));
-    const last = certs.length - 1;
-    const selfSigned = certs[last]!.checkIssued(certs[last]!);
-    return {
-      issuing: certs[0]!,
-      publicKey: certs[0]!.publicKey,
-      subjectNameDer: readCertificateFields(certs[0]!.raw).subjectNameDer,
-      chainPem: certs
-        .slice(0, selfSigned ? last : last + 1)
-        .map((c) => c.toString())
-        .join(''),
-      anchorPem: certs[last]!.toString(),
-    };
-  } catch {
-    return undefined;
+    return this.cas.followChanges();
   }
 }
 
