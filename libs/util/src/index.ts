@@ -3,3 +3,5 @@ export { systemClock, FakeClock } from './clock';
 export type { Clock } from './clock';
 export type { DegradationReporter } from './degradations';
 export { sameList } from './lists';
+export { backoffDelay, retryWithBackoff } from './backoff';
+export type { BackoffPolicy, RetryOptions } from './backoff';

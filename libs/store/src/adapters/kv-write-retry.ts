@@ -1,9 +1,8 @@
-import { TimeoutError } from '@meshtls/util';
+import { TimeoutError, retryWithBackoff, type BackoffPolicy } from '@meshtls/util';
 import { isTransientKvError, mayHaveBeenApplied } from './nats-kv-errors';
 
 /** Backoff between attempts of a write: 100 ms doubling up to 1 s, each with ±25 % jitter. */
-const FIRST_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 1_000;
+const WRITE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 1_000, jitter: { spread: 0.25 } };
 
 /** One write being retried by `retryKvWrite`. */
 export interface WriteAttempt {
@@ -41,20 +40,16 @@ export async function retryKvWrite<T>(
       }
     },
   };
-  for (let n = 0; ; n++) {
-    try {
-      return await op(attempt);
-    } catch (err) {
-      if (!isTransientKvError(err)) throw err;
-      const wait = Math.min(FIRST_BACKOFF_MS * 2 ** n, MAX_BACKOFF_MS) * (0.75 + Math.random() / 2);
-      if (Date.now() + wait > deadline) {
-        const outcome = ambiguous ? '; it may still have been applied' : '';
-        throw new TimeoutError(
-          `resource store unavailable: ${what} not done within ${writeRetryMs} ms${outcome} (${(err as Error).message})`,
-          { cause: err },
-        );
-      }
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
+  return retryWithBackoff(() => op(attempt), {
+    policy: WRITE_BACKOFF,
+    deadline,
+    retryable: isTransientKvError,
+    giveUp: (err) => {
+      const outcome = ambiguous ? '; it may still have been applied' : '';
+      return new TimeoutError(
+        `resource store unavailable: ${what} not done within ${writeRetryMs} ms${outcome} (${(err as Error).message})`,
+        { cause: err },
+      );
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { CredentialsRefusedError } from './credentials-refused.error';
-import type { Clock } from '@meshtls/util';
+import { backoffDelay, type Clock } from '@meshtls/util';
 import type { Lease, LeaseStore } from '../ports/lease.store';
 import type { RejectionObserver } from '../ports/rejected-values';
 import { decodeLease } from './lease.codec';
@@ -87,12 +87,12 @@ export class RedisLeaseStore implements LeaseStore {
   static async connect(options: RedisLeaseStoreOptions): Promise<RedisLeaseStore> {
     const client: Client = createClient({
       // Refused credentials do not get better by reconnecting: connect() fails with the reason instead.
-      // Anything else is retried as the client does by default (doubling from 50 ms to 2 s, with jitter).
+      // Anything else is retried as the client does by default (doubling from 50 ms to 2 s, ±10 %).
       socket: {
         reconnectStrategy: (retries: number, cause: Error) =>
           AUTH_REFUSED.test(cause?.message ?? '')
             ? new CredentialsRefusedError('redis', cause.message, { cause })
-            : Math.min(2 ** retries * 50, 2000) + Math.floor(Math.random() * 200),
+            : backoffDelay(retries, { baseMs: 50, capMs: 2_000, jitter: { spread: 0.1 } }),
       },
       url: options.url,
       ...(options.username ? { username: options.username } : {}),

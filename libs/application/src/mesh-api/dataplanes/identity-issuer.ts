@@ -3,7 +3,7 @@ import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtl
 import { KeyType, type MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/store';
 import { createCsr, generateLeafKey } from '@meshtls/pki';
-import { MeshError, TimeoutError } from '@meshtls/util';
+import { MeshError, TimeoutError, backoffDelay, type BackoffPolicy } from '@meshtls/util';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 
 export interface IssueIdentityCommand {
@@ -67,9 +67,8 @@ export interface BusIdentityIssuerOptions {
   readonly onRetry?: (cause: 'unanswered' | 'shed') => void;
 }
 
-/** Pause after an attempt that got no answer: doubling from this, up to the cap. */
-const UNANSWERED_BACKOFF_MS = 100;
-const UNANSWERED_BACKOFF_CAP_MS = 2000;
+/** Pause after an attempt that got no answer: 100 ms doubling up to 2 s, ±12.5 %. */
+const UNANSWERED_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000, jitter: { spread: 0.125 } };
 
 /**
  * Asks ca-signer (over the bus) to sign; `VerifyingIdentityIssuer` decides what to ask and checks the answer. When ca-signer sheds a request it says how long to
@@ -116,14 +115,14 @@ export class BusIdentityIssuer {
         );
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
-        const wait = Math.min(UNANSWERED_BACKOFF_MS * 2 ** unanswered++, UNANSWERED_BACKOFF_CAP_MS);
+        const wait = backoffDelay(unanswered++, UNANSWERED_BACKOFF);
         if (this.now() + wait > deadline) {
           throw new IssueDeadlineError(
             `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${error.message}`,
           );
         }
         this.onRetry('unanswered');
-        await this.sleep(wait * (1 + Math.random() * 0.25));
+        await this.sleep(wait);
         continue;
       }
       if (reply.status === 'issued')
