@@ -74,6 +74,7 @@ export {
 } from './identity/builtin-ca-secrets.rules';
 export { MissingServiceTagError } from './identity/identity.errors';
 export { KEY_TYPES, KeyType } from './identity/key-types';
+export type { CertificateFacts } from './identity/certificate-facts';
 export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
 export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
 export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';

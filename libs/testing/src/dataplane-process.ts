@@ -2,13 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppProcess } from './app-process';
 import { freePort } from './ports';
+import type { CertificateFacts } from '@meshtls/domain';
 
-export interface IdentityView {
-  readonly serial: string;
-  readonly backend: string;
-  readonly supportedBackends: string[];
-  readonly notBefore: string;
-  readonly notAfter: string;
+export interface IdentityView extends CertificateFacts {
   readonly rotateAt: string;
   /** When the sidecar asks for a new certificate itself (null when it does not). */
   readonly renewAt: string | null;

@@ -1,3 +1,5 @@
+import type { CertificateFacts } from '../identity/certificate-facts';
+
 /**
  * Dataplane insights, as Kuma shows them (`dataplaneInsight`): the dataplane's streams to control
  * planes and its certificate. Built from events delivered at least once and in any order, so every
@@ -51,12 +53,7 @@ export const MAX_COUNTED_SERIALS = 32;
 
 export const EMPTY_INSIGHT: DataplaneInsightSpec = { subscriptions: [] };
 
-export interface CertificateIssuedEvent {
-  readonly serial: string;
-  readonly backend: string;
-  readonly supportedBackends: readonly string[];
-  readonly notBefore: string;
-  readonly notAfter: string;
+export interface CertificateIssuedEvent extends CertificateFacts {
   /** When it was issued (the event's time). */
   readonly issuedAt: string;
 }

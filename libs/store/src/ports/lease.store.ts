@@ -1,18 +1,14 @@
+import type { CertificateFacts } from '@meshtls/domain';
+
 /**
  * A certificate lease: what the control plane knows of a dataplane's current certificate. Never holds a
  * private key. Expires from the store with the certificate (`notAfter`).
  */
-export interface Lease {
+export interface Lease extends CertificateFacts {
   readonly mesh: string;
   readonly dataplane: string;
-  /** Hex serial of the certificate. */
-  readonly serial: string;
   /** RFC 3339. */
-  readonly notBefore: string;
-  readonly notAfter: string;
   readonly rotateAt: string;
-  readonly backend: string;
-  readonly supportedBackends: readonly string[];
   readonly controlPlaneInstance: string;
   readonly session: string;
 }
