@@ -2,40 +2,100 @@ import { Module } from '@nestjs/common';
 import {
   ApplyResourceUseCase,
   BusMeshCaGateway,
-  MtlsKeySeal,
+  DataplaneTokenService,
   DeleteResourceUseCase,
   InsightQueries,
+  MtlsKeySeal,
   ResourceQueries,
+  type MeshCaGateway,
 } from '@meshtls/application';
-import { CORE_CONFIG, MESSAGE_BUS, RESOURCE_STORE, SECRET_CIPHER, type CoreConfig } from '@meshtls/nest-core';
+import {
+  CLOCK,
+  CORE_CONFIG,
+  MESSAGE_BUS,
+  RESOURCE_STORE,
+  SECRET_CIPHER,
+  type CoreConfig,
+} from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore, SecretCipher } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
+import type { AccessSettings } from './access/access-policy';
 import { InsightsController } from './insights/insights.controller';
+import {
+  ACCESS_SETTINGS,
+  APPLY_RESOURCE,
+  DATAPLANE_TOKENS,
+  DELETE_RESOURCE,
+  MESH_CA_GATEWAY,
+  RESOURCE_QUERIES,
+} from './mesh-api.tokens';
 import { ResourceHttpService } from './resources/resource-http.service';
 import { ResourcesController } from './resources/resources.controller';
-import { tokenHttpServiceProvider } from './tokens/token-http.service';
+import { TokenHttpService } from './tokens/token-http.service';
 import { TokensController } from './tokens/tokens.controller';
 
-/** The mesh-api role: the resource REST API. Needs CoreModule (stores, config) in the same application. */
+/**
+ * The mesh-api role: the resource REST API. Needs CoreModule (stores, config) in the same application.
+ * Every object is built by a factory provider from the ones it needs, as in the other role modules.
+ */
 @Module({
   controllers: [InsightsController, ResourcesController, TokensController],
   providers: [
     {
+      provide: ACCESS_SETTINGS,
+      inject: [CORE_CONFIG],
+      useFactory: (config: CoreConfig): AccessSettings => ({
+        mode: config.mode,
+        adminToken: config.adminToken,
+      }),
+    },
+    {
+      provide: MESH_CA_GATEWAY,
+      inject: [MESSAGE_BUS, SECRET_CIPHER],
+      useFactory: (bus: MessageBus, cipher: SecretCipher) =>
+        new BusMeshCaGateway(bus, new MtlsKeySeal(cipher)),
+    },
+    {
+      provide: RESOURCE_QUERIES,
+      inject: [RESOURCE_STORE],
+      useFactory: (store: ResourceStore) => new ResourceQueries(store),
+    },
+    {
+      provide: APPLY_RESOURCE,
+      inject: [RESOURCE_STORE, MESH_CA_GATEWAY],
+      useFactory: (store: ResourceStore, ca: MeshCaGateway) => new ApplyResourceUseCase(store, ca),
+    },
+    {
+      provide: DELETE_RESOURCE,
+      inject: [RESOURCE_STORE],
+      useFactory: (store: ResourceStore) => new DeleteResourceUseCase(store),
+    },
+    {
       provide: ResourceHttpService,
-      inject: [CORE_CONFIG, RESOURCE_STORE, MESSAGE_BUS, SECRET_CIPHER],
-      useFactory: (config: CoreConfig, store: ResourceStore, bus: MessageBus, cipher: SecretCipher) =>
-        new ResourceHttpService(
-          { mode: config.mode, adminToken: config.adminToken },
-          new ResourceQueries(store),
-          new ApplyResourceUseCase(store, new BusMeshCaGateway(bus, new MtlsKeySeal(cipher))),
-          new DeleteResourceUseCase(store),
-        ),
+      inject: [ACCESS_SETTINGS, RESOURCE_QUERIES, APPLY_RESOURCE, DELETE_RESOURCE],
+      useFactory: (
+        access: AccessSettings,
+        queries: ResourceQueries,
+        apply: ApplyResourceUseCase,
+        remove: DeleteResourceUseCase,
+      ) => new ResourceHttpService(access, queries, apply, remove),
     },
     {
       provide: InsightQueries,
       inject: [RESOURCE_STORE, MESSAGE_BUS],
       useFactory: (store: ResourceStore, bus: MessageBus) => new InsightQueries(store, bus),
     },
-    tokenHttpServiceProvider,
+    {
+      provide: DATAPLANE_TOKENS,
+      inject: [RESOURCE_STORE, CLOCK],
+      useFactory: (store: ResourceStore, clock: Clock) => new DataplaneTokenService(store, clock),
+    },
+    {
+      provide: TokenHttpService,
+      inject: [ACCESS_SETTINGS, DATAPLANE_TOKENS],
+      useFactory: (access: AccessSettings, tokens: DataplaneTokenService) =>
+        new TokenHttpService(access, tokens),
+    },
   ],
 })
 export class MeshApiModule {}

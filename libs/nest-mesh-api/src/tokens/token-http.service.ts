@@ -1,9 +1,10 @@
-import type { Provider } from '@nestjs/common';
-import { DataplaneTokenService, MeshNotFoundError, parseDataplaneTokenRequest } from '@meshtls/application';
+import {
+  MeshNotFoundError,
+  parseDataplaneTokenRequest,
+  type DataplaneTokenService,
+} from '@meshtls/application';
 import { ValidationError } from '@meshtls/domain';
-import { ApiError, CLOCK, CORE_CONFIG, RESOURCE_STORE, type CoreConfig } from '@meshtls/nest-core';
-import type { ResourceStore } from '@meshtls/store';
-import type { Clock } from '@meshtls/util';
+import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
 import { authenticate, authorize, credentialsOf, type AccessSettings } from '../access/access-policy';
 
@@ -32,14 +33,3 @@ export class TokenHttpService {
     }
   }
 }
-
-/** The provider MeshApiModule registers: the service over the process's store and clock. */
-export const tokenHttpServiceProvider: Provider = {
-  provide: TokenHttpService,
-  inject: [CORE_CONFIG, RESOURCE_STORE, CLOCK],
-  useFactory: (config: CoreConfig, store: ResourceStore, clock: Clock) =>
-    new TokenHttpService(
-      { mode: config.mode, adminToken: config.adminToken },
-      new DataplaneTokenService(store, clock),
-    ),
-};
