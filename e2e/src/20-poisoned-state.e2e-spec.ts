@@ -205,7 +205,10 @@ describe('poisoned state: the KV bucket and Redis hold values that do not decode
         );
       }),
     );
-    expect(counted.reduce((a, b) => a + b, 0)).toBe(1);
+    // Every scheduler reads the due set: more than one may meet the value before it leaves the set, and
+    // each counts it once.
+    expect(counted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    for (const c of counted) expect(c).toBeLessThanOrEqual(1);
   }, 60_000);
 
   it('is ready everywhere again once the bad keys are deleted, and never wrote a bad value to a log', async () => {
