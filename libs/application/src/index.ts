@@ -67,8 +67,8 @@ export { BusIdentityIssuer, IssueDeadlineError, issueWithCsr } from './mesh-api/
 export {
   IssuedIdentityRejectedError,
   IssuedIdentityVerifier,
-  VerifyingIdentityIssuer,
 } from './mesh-api/dataplanes/issued-identity.verifier';
+export { VerifyingIdentityIssuer } from './mesh-api/dataplanes/verifying-identity.issuer';
 export type {
   IdentityIssuer,
   IssuedIdentity,

@@ -1,13 +1,12 @@
 import {
   DATAPLANE_STREAM_PATH,
   MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
-  MAX_TRAFFIC_PERMISSIONS,
   dataplaneServerMessageProblem,
   dataplaneIdentityService,
   dataplaneStreamMethod,
-  type DataplaneClientMessage,
-  type DataplaneServerMessage,
 } from './dataplane.contracts';
+import type { DataplaneClientMessage } from './dataplane-client.messages';
+import { MAX_TRAFFIC_PERMISSIONS, type DataplaneServerMessage } from './dataplane-server.messages';
 
 const hello: DataplaneClientMessage = {
   type: 'hello',

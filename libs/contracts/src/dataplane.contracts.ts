@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { KEY_TYPES } from '@meshtls/domain';
 import { defineEvent, defineRequest, type RequestContract } from './contract';
 import { issueReason } from './ca.contracts';
+import { dataplaneClientMessage } from './dataplane-client.messages';
+import { dataplaneServerMessage, type DataplaneServerMessage } from './dataplane-server.messages';
 
 /**
  * The dataplane stream: one long-lived gRPC bidirectional stream per dataplane, to any mesh-api replica.
- * Messages are JSON, each bound to its zod schema here and checked when encoded and decoded, so the
+ * Messages are JSON, each bound to its zod schema (`dataplane-client.messages.ts` for what a dataplane
+ * sends, `dataplane-server.messages.ts` for what it is sent) and checked when encoded and decoded, so the
  * sidecar, the simulated fleet of the benchmark and the server speak exactly one protocol.
  *
  *   dataplane                         mesh-api
@@ -40,149 +42,10 @@ export const STREAM_END_REASONS = ['replaced', 'csr-refused', 'rate-limited'] as
 export type StreamEndReason = (typeof STREAM_END_REASONS)[number];
 
 /**
- * At most this many MeshTrafficPermissions in one traffic message: the most that may select one
- * dataplane (the REST API refuses a permission that would select a dataplane more often).
- */
-export const MAX_TRAFFIC_PERMISSIONS = 10_000;
-
-/**
  * The largest message a dataplane is sent, encoded (4 MiB: what gRPC clients accept by default). A
  * message above it, or one failing its schema, is never written to the stream.
  */
 export const MAX_DATAPLANE_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-/** A dataplane's own key: ECDSA P-256 by default, RSA-2048 where an application needs it. */
-export const dataplaneKeyType = z.enum(KEY_TYPES);
-
-const pem = z.string().max(64 * 1024);
-const csrPem = z.string().max(16 * 1024);
-
-const helloMessage = z.object({
-  type: z.literal('hello'),
-  mesh: z.string().min(1).max(253),
-  name: z.string().min(1).max(253),
-  /** A dataplane token (`POST /tokens/dataplane`), bound to mesh and name. */
-  token: z
-    .string()
-    .min(1)
-    .max(8 * 1024),
-  /** Random per dataplane process: a new session means the dataplane restarted. */
-  session: z.string().min(8).max(128),
-  /** The dataplane's CSR; without one the control plane makes an RSA key (Kuma's behaviour). */
-  csrPem: csrPem.optional(),
-  /** Names the CSR's key: the identity answering it carries the same `requestId`. */
-  requestId: z.string().min(1).max(128).optional(),
-  /**
-   * The Dataplane resource in its universal form, created or updated at connect time (as kuma-dp does);
-   * without it the resource must already exist.
-   */
-  dataplane: z.record(z.string(), z.unknown()).optional(),
-  version: z.string().max(64).optional(),
-});
-
-/**
- * The answer to a `csr-request` (same `requestId`); or, with `reason: 'renewal'`, sent unasked: the
- * dataplane's certificate is past its rotation time by the grace (see `renewAtOf` in the domain's
- * rotation rules) and no new one came, e.g. while no rotation scheduler runs. The control plane issues
- * for it only when the certificate it gave this dataplane is due or expired, and ignores it otherwise.
- * The identity answering it carries its `requestId`.
- */
-const csrMessage = z.object({
-  type: z.literal('csr'),
-  requestId: z.string().min(1).max(128),
-  csrPem,
-  reason: z.enum(['renewal']).optional(),
-});
-
-const ackMessage = z.object({
-  type: z.literal('ack'),
-  serial: z.string().max(64),
-  /** Set when the dataplane could not apply what it was sent; it keeps its previous identity. */
-  error: z.string().max(1024).optional(),
-});
-
-export const dataplaneClientMessage = z.discriminatedUnion('type', [helloMessage, csrMessage, ackMessage]);
-export type DataplaneClientMessage = z.infer<typeof dataplaneClientMessage>;
-export type DataplaneHello = z.infer<typeof helloMessage>;
-
-const trustAnchor = z.object({ backend: z.string(), certPem: pem });
-
-export const mtlsModes = z.enum(['STRICT', 'PERMISSIVE']);
-
-const identityMessage = z.object({
-  type: z.literal('identity'),
-  reason: z.string(),
-  certPem: pem,
-  /** Intermediates between the leaf and its trust anchor, leaf-most first; empty for a root CA. */
-  chainPem: z.string().max(256 * 1024),
-  /** Only when the dataplane sent no CSR. */
-  keyPem: pem.optional(),
-  /** The `requestId` of the hello or csr message whose key this certificate is for. */
-  requestId: z.string().optional(),
-  serial: z.string(),
-  notBefore: z.string(),
-  notAfter: z.string(),
-  rotateAt: z.string(),
-  backend: z.string(),
-  supportedBackends: z.array(z.string()),
-  trustBundle: z.array(trustAnchor),
-  mode: mtlsModes,
-  uris: z.array(z.string()),
-});
-export type DataplaneIdentityMessage = z.infer<typeof identityMessage>;
-
-const csrRequestMessage = z.object({
-  type: z.literal('csr-request'),
-  requestId: z.string(),
-  reason: z.string(),
-  keyType: dataplaneKeyType,
-});
-
-const trustMessage = z.object({
-  type: z.literal('trust'),
-  supportedBackends: z.array(z.string()),
-  trustBundle: z.array(trustAnchor),
-});
-
-/** mTLS was disabled on the mesh: the dataplane drops its identity and serves plaintext. */
-const withdrawnMessage = z.object({ type: z.literal('withdrawn'), reason: z.string() });
-
-/** An upstream dataplane of a service: the address and inbound port other dataplanes connect to. */
-const upstreamEndpoint = z.object({
-  address: z.string().min(1).max(253),
-  port: z.number().int().min(1).max(65535),
-  /** False only in PERMISSIVE meshes, for a dataplane not issued a certificate yet: reached in plaintext. */
-  mtls: z.boolean(),
-});
-
-/**
- * What the dataplane's proxy needs besides its identity: the Dataplane resource as the control plane
- * holds it (inbounds to serve, outbounds to open), the MeshTrafficPermissions selecting its inbounds
- * (decided locally for every connection), and the endpoints of every service it calls. Sent whole; a
- * change sends the whole again.
- */
-const trafficMessage = z.object({
-  type: z.literal('traffic'),
-  /** The Dataplane's spec (`networking`), already validated by the control plane. */
-  dataplane: z.record(z.string(), z.unknown()),
-  permissions: z
-    .array(z.object({ name: z.string(), spec: z.record(z.string(), z.unknown()) }))
-    .max(MAX_TRAFFIC_PERMISSIONS),
-  endpoints: z
-    .array(z.object({ service: z.string(), endpoints: z.array(upstreamEndpoint).max(100_000) }))
-    .max(10_000),
-});
-export type DataplaneTrafficMessage = z.infer<typeof trafficMessage>;
-export type UpstreamEndpointDto = z.infer<typeof upstreamEndpoint>;
-
-export const dataplaneServerMessage = z.discriminatedUnion('type', [
-  identityMessage,
-  csrRequestMessage,
-  trustMessage,
-  withdrawnMessage,
-  trafficMessage,
-]);
-export type DataplaneServerMessage = z.infer<typeof dataplaneServerMessage>;
 
 /** Encodes a message after checking it against its schema; a bad message never reaches the wire. */
 function codec<T>(schema: z.ZodType<T>) {

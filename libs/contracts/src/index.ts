@@ -21,12 +21,8 @@ export {
 export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
 export {
   DATAPLANE_STREAM_PATH,
-  dataplaneKeyType,
-  dataplaneClientMessage,
-  dataplaneServerMessage,
   dataplaneStreamMethod,
   dataplaneIdentityService,
-  mtlsModes,
   rotateDataplane,
   addressedTo,
   dataplaneCertificateIssued,
@@ -34,15 +30,20 @@ export {
   dataplaneServerMessageProblem,
   STREAM_END_TRAILER,
   STREAM_END_REASONS,
-  MAX_TRAFFIC_PERMISSIONS,
   MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
 } from './dataplane.contracts';
+export type { StreamEndReason } from './dataplane.contracts';
+export { dataplaneClientMessage } from './dataplane-client.messages';
+export type { DataplaneClientMessage, DataplaneHello } from './dataplane-client.messages';
+export {
+  dataplaneKeyType,
+  dataplaneServerMessage,
+  mtlsModes,
+  MAX_TRAFFIC_PERMISSIONS,
+} from './dataplane-server.messages';
 export type {
-  StreamEndReason,
-  DataplaneClientMessage,
-  DataplaneHello,
   DataplaneIdentityMessage,
   DataplaneServerMessage,
   DataplaneTrafficMessage,
   UpstreamEndpointDto,
-} from './dataplane.contracts';
+} from './dataplane-server.messages';

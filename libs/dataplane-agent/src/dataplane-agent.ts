@@ -1,14 +1,6 @@
-import { X509Certificate, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
-import {
-  Client,
-  Metadata,
-  credentials,
-  status as GrpcStatus,
-  type ChannelCredentials,
-  type ClientDuplexStream,
-} from '@grpc/grpc-js';
+import { Client, Metadata, status as GrpcStatus, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   STREAM_END_TRAILER,
   dataplaneStreamMethod,
@@ -17,50 +9,13 @@ import {
   type DataplaneTrafficMessage,
 } from '@meshtls/contracts';
 import { KeyType } from '@meshtls/domain';
-import { createCsr, generateKeyPairOf } from '@meshtls/pki';
 import { backoffDelay, replacedBackoffDelay } from './backoff';
 import { clearCertDir, writeCertDir, writeTrustBundle } from './cert-dir.writer';
+import { controlPlaneClient } from './control-plane.client';
+import type { AgentEvents, DataplaneAgentOptions } from './dataplane-agent.options';
 import { bundlePem, type DataplaneIdentity } from './identity';
-import { RenewalSchedule, certificateTimes, type RenewalTimers } from './renewal';
-
-export interface DataplaneAgentOptions {
-  /** `host:port` of mesh-api replicas, tried in turn (failover). */
-  readonly cpAddresses: readonly string[];
-  /** PEM of the CA that signed the control plane's server certificate. */
-  readonly caCertPem: string;
-  readonly mesh: string;
-  readonly name: string;
-  readonly token: string;
-  /** The Dataplane resource (universal form) to create or update at connect time; else it must exist. */
-  readonly dataplane?: Record<string, unknown>;
-  readonly keyType?: KeyType;
-  /** Where to write cert.pem, key.pem and ca.pem for applications; nothing is written without it. */
-  readonly certDir?: string;
-  /** Server name checked against the control plane's certificate; defaults to the address's host. */
-  readonly serverName?: string;
-  /** Extra gRPC channel options. */
-  readonly channelOptions?: Record<string, string | number>;
-  /**
-   * TLS credentials to use instead of making them from `caCertPem`. gRPC shares one connection between
-   * clients with the same target, options and credentials object: a simulated fleet passes one object
-   * to many agents to multiplex them; a sidecar leaves it out and has a connection of its own.
-   */
-  readonly credentials?: ChannelCredentials;
-  readonly backoff?: (attempt: number) => number;
-  /** The wait after the `n`th time (from 0) a newer stream of the same dataplane replaced this one's. */
-  readonly replacedBackoff?: (n: number) => number;
-  /**
-   * Whether it asks for a new certificate itself once the control plane is late rotating the one it
-   * holds (default true): at `renewAtOf` of the domain's rotation rules (rotateAt + 10 % of the validity,
-   * at least 5 s, by 95 % of it at the latest), then again with backoff until one comes. Off, it waits for
-   * the control plane as a sidecar that does not renew on its own does (drills simulate those).
-   */
-  readonly renew?: boolean;
-  /** Replaces the default grace past rotateAt before it asks itself. */
-  readonly renewalGraceMs?: number;
-  /** Timers and clock of the renewal (tests). */
-  readonly renewalTimers?: RenewalTimers;
-}
+import { PendingKeys } from './pending-keys';
+import { RenewalSchedule, certificateTimes } from './renewal';
 
 /** Status codes after which reconnecting cannot help until an operator acts. */
 const FATAL = new Set<number>([
@@ -68,22 +23,6 @@ const FATAL = new Set<number>([
   GrpcStatus.PERMISSION_DENIED,
   GrpcStatus.INVALID_ARGUMENT,
 ]);
-
-export interface AgentEvents {
-  identity: [DataplaneIdentity];
-  trust: [string];
-  withdrawn: [string];
-  traffic: [DataplaneTrafficMessage];
-  connected: [string];
-  disconnected: [{ address: string; code: number; details: string }];
-  refused: [{ address: string; code: number; details: string }];
-  /** Another process with this dataplane's name connected: this one waits `retryInMs` before it tries again. */
-  replaced: [{ address: string; details: string; times: number; retryInMs: number }];
-  /** The control plane refused a CSR: a new key and CSR are made for the next attempt. */
-  csrRefused: [{ address: string; details: string }];
-  /** It asked for a new certificate itself: `serial`, held past `renewAt`, is rotated late. */
-  renewalRequested: [{ serial: string; rotateAt: string; renewAt: string; notAfter: string }];
-}
 
 /**
  * The dataplane's side of the identity stream, usable by the sidecar and by simulated fleets alike.
@@ -110,7 +49,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   /** How often a newer stream of the same dataplane replaced this one's. */
   private replaced = 0;
   /** Keys made for CSRs (by request id), until their certificate arrives; the newest few only. */
-  private readonly pendingKeys = new Map<string, PendingKey>();
+  private readonly pendingKeys: PendingKeys;
   private readonly renewal?: RenewalSchedule;
   /**
    * The key of the renewal asked for: asked again with the same CSR, so that a slow answer to an earlier
@@ -121,6 +60,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   constructor(private readonly options: DataplaneAgentOptions) {
     super();
     if (options.cpAddresses.length === 0) throw new RangeError('DataplaneAgent: no control plane address');
+    this.pendingKeys = new PendingKeys(options.keyType ?? KeyType.EcP256);
     if (options.renew !== false) {
       this.renewal = new RenewalSchedule((serial) => this.requestRenewal(serial), {
         ...(options.renewalGraceMs === undefined ? {} : { graceMs: options.renewalGraceMs }),
@@ -152,20 +92,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
   private clientFor(address: string): Client {
     let client = this.clients.get(address);
     if (client) return client;
-    const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const serverName = this.options.serverName ?? host;
-    const tls = this.options.credentials ?? credentials.createSsl(Buffer.from(this.options.caCertPem));
-    // An IP is checked against the certificate's IP SANs as it is; TLS forbids it as a server name.
-    const override = isIP(serverName)
-      ? {}
-      : { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName };
-    client = new Client(address, tls, {
-      ...override,
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.initial_reconnect_backoff_ms': 250,
-      ...this.options.channelOptions,
-    });
+    client = controlPlaneClient(address, this.options);
     this.clients.set(address, client);
     return client;
   }
@@ -182,7 +109,7 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       new Metadata(),
     );
     this.call = call;
-    const { requestId, csrPem } = this.newKey();
+    const { requestId, csrPem } = this.pendingKeys.newKey();
     let identified = false;
     call.on('data', (message: DataplaneServerMessage) => {
       if (!identified) {
@@ -220,11 +147,11 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     message: DataplaneServerMessage,
   ): void {
     if (message.type === 'csr-request') {
-      const { csrPem } = this.newKey(message.requestId);
+      const { csrPem } = this.pendingKeys.newKey(message.requestId);
       call.write({ type: 'csr', requestId: message.requestId, csrPem });
     } else if (message.type === 'identity') {
       // This agent always makes its key and sends a CSR: a key in the message is never taken, whoever sent it.
-      const key = this.keyFor(message.certPem, message.requestId);
+      const key = this.pendingKeys.keyFor(message.certPem, message.requestId);
       if (key === undefined) {
         call.write({
           type: 'ack',
@@ -282,7 +209,8 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     const call = this.call;
     if (identity?.serial !== serial || call === undefined || this.connectedTo === undefined) return;
     let key = this.renewalKey;
-    if (key === undefined || !this.pendingKeys.has(key.requestId)) key = this.renewalKey = this.newKey();
+    if (key === undefined || !this.pendingKeys.has(key.requestId))
+      key = this.renewalKey = this.pendingKeys.newKey();
     call.write({ type: 'csr', reason: 'renewal', requestId: key.requestId, csrPem: key.csrPem });
     this.emit('renewalRequested', {
       serial,
@@ -290,26 +218,6 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
       renewAt: this.renewal?.renewAt?.toISOString() ?? identity.rotateAt,
       notAfter: identity.notAfter,
     });
-  }
-
-  /**
-   * The private key of a certificate: a pending key made here whose public key the certificate holds,
-   * looked up by the request it answers (`requestId`) first. A certificate for any other key has none.
-   */
-  private keyFor(certPem: string, requestId: string | undefined): string | undefined {
-    let spki: Buffer;
-    try {
-      spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-    } catch {
-      return undefined;
-    }
-    const named = requestId === undefined ? undefined : this.pendingKeys.get(requestId);
-    const pending = named?.spki.equals(spki)
-      ? named
-      : [...this.pendingKeys.values()].find((k) => k.spki.equals(spki));
-    if (!pending) return undefined;
-    this.pendingKeys.delete(pending.requestId);
-    return pending.key.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
   private onEnd(
@@ -341,25 +249,4 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
     const delay = (this.options.backoff ?? backoffDelay)(this.attempt++);
     this.timer = setTimeout(() => this.connect(), delay);
   }
-
-  /** A fresh key and its CSR, remembered under `requestId` (the newest few only) until its certificate comes. */
-  private newKey(requestId: string = randomUUID()): { requestId: string; csrPem: string } {
-    const pair = generateKeyPairOf(this.options.keyType ?? KeyType.EcP256);
-    const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
-    this.pendingKeys.set(requestId, { requestId, key: pair.privateKey, spki });
-    for (const id of this.pendingKeys.keys()) {
-      if (this.pendingKeys.size <= MAX_PENDING_KEYS) break;
-      this.pendingKeys.delete(id);
-    }
-    return { requestId, csrPem: createCsr({ privateKey: pair.privateKey, publicKey: pair.publicKey }) };
-  }
 }
-
-interface PendingKey {
-  readonly requestId: string;
-  readonly key: KeyObject;
-  readonly spki: Buffer;
-}
-
-/** Keys whose certificate may still come: a few requests in flight at most. */
-const MAX_PENDING_KEYS = 8;

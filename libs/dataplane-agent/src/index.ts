@@ -1,5 +1,5 @@
 export { DataplaneAgent } from './dataplane-agent';
-export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent';
+export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent.options';
 export type { DataplaneIdentity } from './identity';
 export { backoffDelay, replacedBackoffDelay } from './backoff';
 export { RenewalSchedule, certificateTimes, renewalRetryDelay } from './renewal';

@@ -13,7 +13,7 @@ export { SqliteResourceStore, STORE_FULL_SOURCE } from './adapters/sqlite-resour
 export { StoreFullError } from './adapters/store-full.error';
 export type { SqliteResourceStoreOptions } from './adapters/sqlite-resource.store';
 export { NatsKvResourceStore } from './adapters/nats-kv-resource.store';
-export type { NatsKvResourceStoreOptions } from './adapters/nats-kv-resource.store';
+export type { NatsKvResourceStoreOptions } from './adapters/nats-kv-resource.store.options';
 export { encodeKvKey, decodeKvKey } from './adapters/kv-key.codec';
 export { EncryptedResourceStore } from './adapters/encrypted-resource.store';
 export type { EncryptedResourceStoreOptions } from './adapters/encrypted-resource.store';

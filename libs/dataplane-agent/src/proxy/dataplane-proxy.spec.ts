@@ -3,7 +3,8 @@ import { createServer, connect as netConnect, type AddressInfo, type Server } fr
 import { createSecureContext } from 'node:tls';
 import type { DataplaneTrafficMessage } from '@meshtls/contracts';
 import { OpensslWorkspace, eventually, freePort } from '@meshtls/testing';
-import type { AgentEvents, DataplaneAgent } from '../dataplane-agent';
+import type { DataplaneAgent } from '../dataplane-agent';
+import type { AgentEvents } from '../dataplane-agent.options';
 import type { DataplaneIdentity } from '../identity';
 import { DataplaneProxy, type RefusalEvent } from './dataplane-proxy';
 import { connectMeshTls } from './mesh-tls';

@@ -1,67 +1,22 @@
-import {
-  ErrorCode,
-  type JetStreamClient,
-  type JetStreamManager,
-  type KV,
-  type KvEntry,
-  type NatsConnection,
-} from 'nats';
+import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from 'nats';
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
-import {
-  ResourceAlreadyExistsError,
-  ResourceConflictError,
-  ResourceNotFoundError,
-  formatKey,
-} from '@meshtls/domain';
+import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
 import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
 import { KvBucketWatcher } from './kv-bucket.watcher';
-import { decodeKvKey, encodeKvKey } from './kv-key.codec';
+import { encodeKvKey } from './kv-key.codec';
+import { leaderEntry, type ServerEntry } from './kv-leader-entry';
 import { KvResourceCache } from './kv-resource.cache';
-import { decodeStoredValue, encodeStoredValue, type StoredValue } from './kv-value.codec';
+import { KvResourceWatch } from './kv-resource.watch';
+import { encodeStoredValue, type StoredValue } from './kv-value.codec';
 import { isWrongLastSequence } from './nats-kv-errors';
 import { retryKvWrite, type WriteAttempt } from './kv-write-retry';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
-
-export interface NatsKvResourceStoreOptions {
-  /** A connection from `connectNats`; the store does not close it. */
-  readonly nc: NatsConnection;
-  /** KV bucket name, e.g. `meshtls-resources`; created when missing. */
-  readonly bucket: string;
-  /** JetStream replicas of the bucket (1 on a single server, 3 on a three-node cluster). */
-  readonly replicas?: number;
-  readonly clock: Clock;
-  /** Deadline of each JetStream call (default 5000 ms). */
-  readonly requestTimeoutMs?: number;
-  /**
-   * How long a write is retried while JetStream cannot take it (default 15000 ms): a stream leader being
-   * elected after a node died, NATS restarting, the connection moving to another node. An attempt started
-   * just before this deadline may still take up to `requestTimeoutMs` to fail.
-   */
-  readonly writeRetryMs?: number;
-  /**
-   * Checks each spec read from the bucket (`storedSpecViolations` of `@meshtls/domain`); without it only
-   * the value's envelope is checked. A value that fails either is skipped: its key reads as absent.
-   */
-  readonly checkSpec?: StoredSpecCheck;
-  /** Told of every value skipped, and of its key once it is written or deleted again. */
-  readonly rejections?: RejectionObserver;
-}
+import type { NatsKvResourceStoreOptions } from './nats-kv-resource.store.options';
 
 const DELETE_ATTEMPTS = 5;
-/** The header of a KV message that marks a delete (`DEL`) or purge (`PURGE`). */
-const KV_OPERATION_HEADER = 'KV-Operation';
-
-/** The last message of a key, as its stream leader has it. */
-interface ServerEntry {
-  readonly revision: number;
-  /** Undefined for a delete or purge marker, and for a value that does not decode (`rejected`). */
-  readonly value: StoredValue | undefined;
-  /** The value is there but does not decode: it reads as absent, and a create replaces it. */
-  readonly rejected?: true;
-}
 
 /**
  * Resources in a NATS JetStream KV bucket: the durable store of distributed mode. The version of a
@@ -74,7 +29,7 @@ interface ServerEntry {
  */
 export class NatsKvResourceStore implements ResourceStore {
   private readonly cache = new KvResourceCache();
-  private readonly listeners = new Set<{ since: number; fn: (change: ResourceChange) => void }>();
+  private readonly resourceWatch: KvResourceWatch;
   private readonly watcher: KvBucketWatcher;
 
   private constructor(
@@ -85,9 +40,10 @@ export class NatsKvResourceStore implements ResourceStore {
     private readonly clock: Clock,
     private readonly writeRetryMs: number,
     private readonly checkSpec: StoredSpecCheck | undefined,
-    private readonly rejections: RejectionObserver | undefined,
+    rejections: RejectionObserver | undefined,
   ) {
-    this.watcher = new KvBucketWatcher(nc, kv, (entry, live) => this.onEntry(entry, live));
+    this.resourceWatch = new KvResourceWatch(this.cache, checkSpec, rejections);
+    this.watcher = new KvBucketWatcher(nc, kv, (entry, live) => this.resourceWatch.onEntry(entry, live));
   }
 
   /** Opens (or creates) the bucket and resolves once the local cache holds its current content. */
@@ -217,15 +173,11 @@ export class NatsKvResourceStore implements ResourceStore {
   }
 
   watch(listener: (change: ResourceChange) => void): () => void {
-    const entry = { since: this.cache.highestRevision, fn: listener };
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.resourceWatch.watch(listener);
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.resourceWatch.clear();
     this.watcher.stop();
   }
 
@@ -279,79 +231,12 @@ export class NatsKvResourceStore implements ResourceStore {
     return entry?.value === undefined ? undefined : { revision: entry.revision, value: entry.value };
   }
 
-  /**
-   * The last message of a key (a value or a delete marker), or undefined when the stream has none. Asked
-   * of the stream leader, not with the KV's direct get: a direct get may be answered by a follower that has
-   * not applied the latest writes yet, and the checks made after a failed conditional write need the state
-   * that write was checked against.
-   */
-  private async leaderEntry(kvKey: string, key: ResourceKey): Promise<ServerEntry | undefined> {
-    try {
-      const sm = await this.jsm.streams.getMessage(`KV_${this.bucket}`, {
-        last_by_subj: `$KV.${this.bucket}.${kvKey}`,
-      });
-      const operation = sm.header.get(KV_OPERATION_HEADER);
-      if (operation === 'DEL' || operation === 'PURGE') return { revision: sm.seq, value: undefined };
-      const decoded = decodeStoredValue(sm.data, key.type, this.checkSpec);
-      return decoded.ok
-        ? { revision: sm.seq, value: decoded.value }
-        : { revision: sm.seq, value: undefined, rejected: true };
-    } catch (err) {
-      if ((err as { code?: unknown }).code === ErrorCode.JetStream404NoMessages) return undefined;
-      throw err;
-    }
+  /** The last message of a key on the stream leader (see `kv-leader-entry.ts`). */
+  private leaderEntry(kvKey: string, key: ResourceKey): Promise<ServerEntry | undefined> {
+    return leaderEntry(this.jsm, this.bucket, kvKey, key, this.checkSpec);
   }
 
-  private onEntry(entry: KvEntry, live: boolean): void {
-    const key = decodeKvKey(entry.key);
-    if (key === undefined) {
-      // Nothing but resources is written to the bucket: a key naming none is reported, never read.
-      if (entry.operation === 'PUT') this.reject(entry.key, 'unknown', 'key names no resource');
-      else this.rejections?.settled('kv', entry.key);
-      return;
-    }
-    let change: ResourceChange;
-    if (entry.operation === 'PUT') {
-      const decoded = decodeStoredValue(entry.value, key.type, this.checkSpec);
-      if (!decoded.ok) {
-        // Skipped, and the key reads as absent until it is written or deleted; watchers are not told, so
-        // a poisoned value cannot end what was built on the last good one (a dataplane's stream, say).
-        if (this.cache.reject(entry.key, entry.revision))
-          this.reject(formatKey(key), key.type, decoded.reason);
-        return;
-      }
-      const { value } = decoded;
-      const record = makeRecord(key, value.spec, entry.revision, value.creationTime, value.modificationTime);
-      this.settle(key, this.cache.put(entry.key, record));
-      change = { kind: 'upsert', record };
-    } else {
-      this.settle(key, this.cache.deleted(entry.key, entry.revision));
-      change = { kind: 'delete', key, version: entry.revision };
-    }
-    if (live) this.emit(change, entry.revision);
-  }
-
-  private reject(key: string, type: string, reason: string): void {
-    this.rejections?.rejected({ source: 'kv', key, type, reason });
-  }
-
-  /** `wasRejected`: what a cache change returned; the key then held a value that did not decode. */
   private settle(key: ResourceKey, wasRejected: boolean): void {
-    if (wasRejected) this.rejections?.settled('kv', formatKey(key));
-  }
-
-  private emit(change: ResourceChange, revision: number): void {
-    for (const listener of [...this.listeners]) {
-      if (revision <= listener.since) continue;
-      try {
-        listener.fn(
-          change.kind === 'upsert'
-            ? { kind: 'upsert', record: { ...change.record, spec: copySpec(change.record.spec) } }
-            : change,
-        );
-      } catch {
-        // A watcher's bug must not stop the watch that feeds the cache.
-      }
-    }
+    this.resourceWatch.settle(key, wasRejected);
   }
 }

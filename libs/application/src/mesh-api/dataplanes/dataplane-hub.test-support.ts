@@ -13,7 +13,8 @@ import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
 import type { IdentityIssuer } from './identity-issuer';
-import { IssuedIdentityVerifier, VerifyingIdentityIssuer } from './issued-identity.verifier';
+import { IssuedIdentityVerifier } from './issued-identity.verifier';
+import { VerifyingIdentityIssuer } from './verifying-identity.issuer';
 
 /** Test support for the hub's specs: real stores, bus and CAs in memory, fake dataplanes. */
 export const clock = new FakeClock('2026-06-01T00:00:00Z');

@@ -13,9 +13,9 @@ import type { SignCommand } from './identity-issuer';
 import {
   IssuedIdentityRejectedError,
   IssuedIdentityVerifier,
-  VerifyingIdentityIssuer,
   type IssuanceFacts,
 } from './issued-identity.verifier';
+import { VerifyingIdentityIssuer } from './verifying-identity.issuer';
 
 const signCommand = (
   base: { mesh: string; dataplane: string; reason: 'new'; csrPem: string },
