@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from './contract';
+import { signedCertificateFacts } from './certificate-facts.schema';
 
 const violation = z.object({ field: z.string(), message: z.string() });
 
@@ -56,10 +57,7 @@ const issuedCertificate = z.object({
   certPem: z.string(),
   /** PEM of the intermediates between the leaf and the trust anchor, leaf-most first; empty for a root CA. */
   chainPem: z.string(),
-  serial: z.string(),
-  notBefore: z.string(),
-  notAfter: z.string(),
-  backend: z.string(),
+  ...signedCertificateFacts.shape,
   uris: z.array(z.string()),
 });
 export type IssuedCertificateDto = z.infer<typeof issuedCertificate>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KEY_TYPES } from '@meshtls/domain';
+import { certificateFacts } from './certificate-facts.schema';
 
 /**
  * The messages mesh-api sends a dataplane on the dataplane stream (see `dataplane.contracts.ts`):
@@ -31,12 +32,8 @@ const identityMessage = z.object({
   keyPem: pem.optional(),
   /** The `requestId` of the hello or csr message whose key this certificate is for. */
   requestId: z.string().optional(),
-  serial: z.string(),
-  notBefore: z.string(),
-  notAfter: z.string(),
+  ...certificateFacts.shape,
   rotateAt: z.string(),
-  backend: z.string(),
-  supportedBackends: z.array(z.string()),
   trustBundle: z.array(trustAnchor),
   mode: mtlsModes,
   uris: z.array(z.string()),

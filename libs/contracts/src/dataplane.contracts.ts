@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, type RequestContract } from './contract';
+import { certificateFacts } from './certificate-facts.schema';
 import { issueReason } from './ca.contracts';
 import { dataplaneClientMessage } from './dataplane-client.messages';
 import { dataplaneServerMessage, type DataplaneServerMessage } from './dataplane-server.messages';
@@ -140,14 +141,9 @@ export const dataplaneCertificateIssued = defineEvent({
   payload: z.object({
     mesh: z.string(),
     dataplane: z.string(),
-    /** Empty when withdrawn. */
-    serial: z.string(),
     reason: z.string(),
-    backend: z.string(),
-    notBefore: z.string(),
-    notAfter: z.string(),
-    /** Every trusted backend at the time (the trust bundle). */
-    supportedBackends: z.array(z.string()),
+    /** Its facts (serial, validity, backend, the backends trusted at the time); serial empty when withdrawn. */
+    ...certificateFacts.shape,
     /** When it was issued (or withdrawn). */
     time: z.string(),
     controlPlaneInstance: z.string(),

@@ -1,7 +1,8 @@
+import { backoffDelay as delayUnder } from '@meshtls/util';
+
 /** Exponential backoff with full jitter, capped: spreads the reconnects of many dataplanes over time. */
 export function backoffDelay(attempt: number, baseMs = 250, capMs = 15_000, random = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16));
-  return Math.floor(random() * ceiling);
+  return delayUnder(attempt, { baseMs, capMs, jitter: 'full' }, random);
 }
 
 /**
@@ -16,6 +17,5 @@ export function replacedBackoffDelay(
   capMs = 300_000,
   random = Math.random,
 ): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(replaced, 20));
-  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+  return delayUnder(replaced, { baseMs, capMs, jitter: 'equal' }, random);
 }

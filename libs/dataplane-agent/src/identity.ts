@@ -1,17 +1,13 @@
 import type { DataplaneIdentityMessage } from '@meshtls/contracts';
+import type { CertificateFacts } from '@meshtls/domain';
 
 /** What a dataplane holds: its certificate and key (in memory only), the bundle it trusts, the mode. */
-export interface DataplaneIdentity {
+export interface DataplaneIdentity extends CertificateFacts {
   readonly certPem: string;
   /** Intermediates, leaf-most first (empty for a root CA). */
   readonly chainPem: string;
   readonly keyPem: string;
-  readonly serial: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
   readonly rotateAt: string;
-  readonly backend: string;
-  readonly supportedBackends: readonly string[];
   /** PEM of every trusted CA, one after the other. */
   readonly trustBundlePem: string;
   readonly mode: DataplaneIdentityMessage['mode'];

@@ -14,6 +14,7 @@ import type { EventContract } from '@meshtls/contracts';
 import type { Subscription } from '../ports/message.bus';
 import { decodeEvent } from './bus-envelope';
 import type { NatsBusOptions } from './nats.bus';
+import { retryWithBackoff } from '@meshtls/util';
 
 /** How long an event may wait for a durable consumer, and how long one may take before it is redelivered. */
 const EVENT_MAX_AGE_MS = 3_600_000;
@@ -53,16 +54,11 @@ export class NatsEventStream {
     const msgID = randomUUID();
     const deadline = Date.now() + (this.options.eventStream?.publishRetryMs ?? PUBLISH_RETRY_MS);
     const js = this.nc.jetstream();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await js.publish(subject, data, { msgID, timeout: 2_000 });
-        return;
-      } catch (error) {
-        const wait = Math.min(100 * 2 ** attempt, 1_000);
-        if (Date.now() + wait > deadline) throw error;
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+    await retryWithBackoff(() => js.publish(subject, data, { msgID, timeout: 2_000 }), {
+      policy: { baseMs: 100, capMs: 1_000 },
+      deadline,
+      retryable: () => true,
+    });
   }
 
   /** Stops the durable consumers. */
