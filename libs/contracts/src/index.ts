@@ -1,3 +1,4 @@
+// Defining a bus contract and the types read off one.
 export { defineRequest, defineEvent, replyEnvelope } from './contract';
 export type {
   RequestContract,
@@ -7,35 +8,26 @@ export type {
   PayloadOf,
   ReplyEnvelope,
 } from './contract';
-export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
-export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
-export {
-  apiCaller,
-  validateMtls,
-  ensureCaBackends,
-  issueCertificate,
-  trustBundle,
-  ISSUE_REASONS,
-  issueReason,
-} from './ca.contracts';
+
+// System: pings and instance lifecycle of every role.
+export { pingContracts, instanceLifecycle } from './system.contracts';
+export type { AppRole } from './system.contracts';
+
+// CA: what mesh-api asks ca-signer (validate mTLS, ensure backends, issue, trust bundle).
+export { validateMtls, ensureCaBackends, issueCertificate, trustBundle } from './ca.contracts';
 export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
+
+// Dataplane: the gRPC stream with the sidecar, and the rotation, certificate and connection messages on the bus.
 export {
-  DATAPLANE_STREAM_PATH,
-  dataplaneKeyType,
-  dataplaneClientMessage,
-  dataplaneServerMessage,
   dataplaneStreamMethod,
   dataplaneIdentityService,
-  mtlsModes,
   rotateDataplane,
   addressedTo,
   dataplaneCertificateIssued,
   dataplaneConnection,
   dataplaneServerMessageProblem,
   STREAM_END_TRAILER,
-  STREAM_END_REASONS,
   MAX_TRAFFIC_PERMISSIONS,
-  MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
 } from './dataplane.contracts';
 export type {
   StreamEndReason,
