@@ -69,6 +69,19 @@ const depConstraints = [
 ];
 
 /**
+ * A lib's `src/index.ts` (`@meshtls/<lib>`) is its public surface; its `src/internal.ts` re-exports that
+ * and what only its own tests reach, and is imported by those tests only (`./internal`, `../internal`).
+ * Every config object that sets no-restricted-imports lists these patterns too: a later object's options
+ * replace an earlier one's.
+ */
+const INTERNAL_INDEX_MESSAGE =
+  "A lib's internal.ts is for its own tests only: import its public index, @meshtls/<lib>.";
+const internalIndexPatterns = [
+  { regex: '^@meshtls/[^/]+/(src/)?internal(\\.ts)?$', message: INTERNAL_INDEX_MESSAGE },
+  { regex: '^(\\./)?(\\.\\./)+(libs/)?[^./][^/]*/src/internal(\\.ts)?$', message: INTERNAL_INDEX_MESSAGE },
+];
+
+/**
  * libs/application is organised by the role that runs its code: each role's folder may import (relatively)
  * only itself and the seams, `shared/` (code more than one role runs) and `ports/` (the mesh-api/ca-signer
  * contract); the seams import no role. A relative specifier says where it lands only together with the
@@ -101,6 +114,7 @@ const applicationRoleBoundaries = Object.entries(APPLICATION_FOLDERS).flatMap(([
                 regex: `^${up}(index)?$`,
                 message: 'Inside libs/application, import the file itself, not the index.',
               },
+              ...internalIndexPatterns,
             ],
           },
         ],
@@ -122,6 +136,7 @@ export default [
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
+      'no-restricted-imports': ['error', { patterns: internalIndexPatterns }],
     },
   },
   {

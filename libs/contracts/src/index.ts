@@ -1,3 +1,4 @@
+// Defining a bus contract and the types read off one.
 export { defineRequest, defineEvent, replyEnvelope } from './contract';
 export type {
   RequestContract,
@@ -7,20 +8,17 @@ export type {
   PayloadOf,
   ReplyEnvelope,
 } from './contract';
-export { APP_ROLES, appRole, pingContracts, instanceLifecycle } from './system.contracts';
-export type { AppRole, PingRequest, PingReply, PingContract } from './system.contracts';
-export {
-  apiCaller,
-  validateMtls,
-  ensureCaBackends,
-  issueCertificate,
-  trustBundle,
-  ISSUE_REASONS,
-  issueReason,
-} from './ca.contracts';
+
+// System: pings and instance lifecycle of every role.
+export { pingContracts, instanceLifecycle } from './system.contracts';
+export type { AppRole } from './system.contracts';
+
+// CA: what mesh-api asks ca-signer (validate mTLS, ensure backends, issue, trust bundle).
+export { validateMtls, ensureCaBackends, issueCertificate, trustBundle } from './ca.contracts';
 export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
+
+// Dataplane: the gRPC stream with the sidecar, and the rotation, certificate and connection messages on the bus.
 export {
-  DATAPLANE_STREAM_PATH,
   dataplaneStreamMethod,
   dataplaneIdentityService,
   rotateDataplane,
@@ -29,18 +27,10 @@ export {
   dataplaneConnection,
   dataplaneServerMessageProblem,
   STREAM_END_TRAILER,
-  STREAM_END_REASONS,
-  MAX_DATAPLANE_SERVER_MESSAGE_BYTES,
 } from './dataplane.contracts';
 export type { StreamEndReason } from './dataplane.contracts';
-export { dataplaneClientMessage } from './dataplane-client.messages';
 export type { DataplaneClientMessage, DataplaneHello } from './dataplane-client.messages';
-export {
-  dataplaneKeyType,
-  dataplaneServerMessage,
-  mtlsModes,
-  MAX_TRAFFIC_PERMISSIONS,
-} from './dataplane-server.messages';
+export { MAX_TRAFFIC_PERMISSIONS } from './dataplane-server.messages';
 export type {
   DataplaneIdentityMessage,
   DataplaneServerMessage,

@@ -1,19 +1,7 @@
+// The sidecar's agent (identity stream, renewal, cert dir) and its mTLS proxy.
 export { DataplaneAgent } from './dataplane-agent';
-export type { DataplaneAgentOptions, AgentEvents } from './dataplane-agent.options';
 export type { DataplaneIdentity } from './identity';
-export { backoffDelay, replacedBackoffDelay } from './backoff';
-export { RenewalSchedule, certificateTimes, renewalRetryDelay } from './renewal';
-export type { RenewalScheduleOptions, RenewalTimers } from './renewal';
-export { CERT_DIR_FILES, writeCertDir } from './cert-dir.writer';
-export { credentials as grpcCredentials } from '@grpc/grpc-js';
-export { MESH_ALPN, classifyFirstBytes, offeredAlpn } from './proxy/first-bytes.classifier';
-export type { FirstBytesVerdict } from './proxy/first-bytes.classifier';
-export { InboundListener } from './proxy/inbound-listener';
-export type { InboundListenerOptions, InboundMode, InboundDecision } from './proxy/inbound-listener';
-export { connectMeshTls, peerSanUris } from './proxy/mesh-tls';
-export type { MeshTlsMaterial } from './proxy/mesh-tls';
-export { OutboundListener } from './proxy/outbound-listener';
-export type { OutboundListenerOptions, UpstreamEndpoint } from './proxy/outbound-listener';
 export { DataplaneProxy } from './proxy/dataplane-proxy';
-export type { DataplaneProxyOptions, ProxyEvents, RefusalEvent } from './proxy/dataplane-proxy';
-export type { RefusalKind, InboundRefusal } from './proxy/inbound-listener';
+
+// The gRPC credentials the agent's stream is opened with.
+export { credentials as grpcCredentials } from '@grpc/grpc-js';

@@ -1,3 +1,4 @@
+// Resource kinds, keys and the errors a resource operation raises.
 export {
   ResourceType,
   RESOURCE_DESCRIPTORS,
@@ -9,7 +10,7 @@ export {
 } from './resource-types';
 export type { ResourceDescriptor } from './resource-types';
 export { formatKey } from './resource';
-export type { ResourceKey, ResourceMeta, ResourceRecord } from './resource';
+export type { ResourceKey, ResourceRecord } from './resource';
 export {
   ValidationError,
   ResourceNotFoundError,
@@ -17,125 +18,86 @@ export {
   ResourceConflictError,
 } from './errors';
 export type { Violation } from './errors';
+
+// Reading and validating resources in the universal (YAML/JSON) format.
 export { parseResource } from './universal/parse-resource';
 export type { ParsedResource } from './universal/parse-resource';
 export { toUniversal } from './universal/to-universal';
 export { storedSpecViolations } from './universal/stored-spec.validator';
-export { parseDuration, formatDuration } from './duration';
+export { parseDuration } from './duration';
 export { FieldPath } from './validation/field-path';
-export { FORBIDDEN_KEYS, forbiddenKeyViolations } from './validation/forbidden-keys';
+export { forbiddenKeyViolations } from './validation/forbidden-keys';
 export { ValidationContext } from './validation/validation-context';
 export { NameLimits, isValidResourceName, validateResourceName } from './validation/resource-name.validator';
-export { SERVICE_TAG, PROTOCOL_TAG, SUPPORTED_PROTOCOLS } from './validation/tags.validator';
+export { SERVICE_TAG } from './validation/tags.validator';
 export type { Tags } from './validation/tags.validator';
-export { MtlsBackendType, MtlsMode } from './mesh/mesh.types';
+
+// Mesh: its mTLS backends, their defaults, the secrets they reference and the private keys inlined in them.
+export { MtlsBackendType } from './mesh/mesh.types';
 export type {
   MeshSpec,
   MtlsSpec,
   MtlsBackend,
   BuiltinMtlsBackend,
   ProvidedMtlsBackend,
-  BuiltinCaConf,
-  ProvidedCaConf,
   DataSource,
-  DpCertSpec,
 } from './mesh/mesh.types';
-export {
-  MTLS_DEFAULTS,
-  RSA_BITS_LIMITS,
-  enabledBackendOf,
-  backendModeOf,
-  dpCertValidityMs,
-  caCertRsaBitsOf,
-  caCertValidityMs,
-} from './mesh/mesh-defaults';
+export { enabledBackendOf, dpCertValidityMs, caCertRsaBitsOf, caCertValidityMs } from './mesh/mesh-defaults';
+export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
+export { mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
+export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';
+export { meshMtlsView, meshChangeAction } from './mesh/mesh-mtls.rules';
+export type { MeshMtlsView } from './mesh/mesh-mtls.rules';
+
+// Secret.
 export type { SecretSpec } from './secret/secret.types';
 export { secretBytes } from './secret/secret.validator';
-export type { DataplaneSpec, DataplaneNetworking, Inbound, Outbound } from './dataplane/dataplane.types';
-export { TargetRefKind, TrafficAction } from './mesh-traffic-permission/mesh-traffic-permission.types';
-export type {
-  MeshTrafficPermissionSpec,
-  MeshTrafficPermissionFrom,
-  TargetRef,
-} from './mesh-traffic-permission/mesh-traffic-permission.types';
-export type { ResourceSpecByType, SpecOf } from './universal/resource-specs';
-export {
-  dataplaneIdentity,
-  identityUris,
-  meshTrustDomainUri,
-  serviceSpiffeId,
-  tagUri,
-} from './identity/dataplane-identity.rules';
-export type { DataplaneIdentity } from './identity/dataplane-identity.rules';
-export {
-  builtinCaCertSecretName,
-  builtinCaKeySecretName,
-  builtinCaSecretNames,
-} from './identity/builtin-ca-secrets.rules';
-export { MissingServiceTagError } from './identity/identity.errors';
-export { KEY_TYPES, KeyType } from './identity/key-types';
-export type { CertificateFacts } from './identity/certificate-facts';
-export { secretReferencesOf, secretInUseMessage } from './mesh/secret-references.rules';
-export { REDACTED_VALUE, mapMeshInlineKeys, withoutPrivateKeys } from './mesh/mesh-private-keys.rules';
-export type { InlineKeyLocation } from './mesh/mesh-private-keys.rules';
-export type { SecretReference } from './mesh/secret-references.rules';
-export { meshMtlsView, meshChangeAction } from './mesh/mesh-mtls.rules';
-export type { MeshMtlsView, MeshChangeAction } from './mesh/mesh-mtls.rules';
-export {
-  ROTATION_FRACTION,
-  rotateAtOf,
-  isRotationDue,
-  certificateState,
-  RENEWAL_GRACE_FRACTION,
-  RENEWAL_GRACE_MIN_MS,
-  RENEWAL_LATEST_FRACTION,
-  renewalGraceMs,
-  renewAtOf,
-  dataplaneIdentityChanged,
-  rotationRequestVerdict,
-  issuanceRatePerMinute,
-  ISSUANCE_LIMIT_DEFAULTS,
-  MIN_ISSUANCES_PER_ROTATION,
-} from './rotation/rotation.rules';
-export type {
-  RotationRequestVerdict,
-  IssuanceLimit,
-  CertificateState,
-  CertificateTimes,
-} from './rotation/rotation.rules';
+
+// Dataplane and the endpoints it reaches.
+export type { DataplaneSpec, Inbound } from './dataplane/dataplane.types';
+export { endpointsOf, outboundServicesOf } from './dataplane/dataplane-endpoints.rules';
+export type { ServiceEndpoint } from './dataplane/dataplane-endpoints.rules';
+
+// MeshTrafficPermission and the traffic decisions it makes.
+export type { MeshTrafficPermissionSpec } from './mesh-traffic-permission/mesh-traffic-permission.types';
 export {
   clientIdentityOf,
   decideTraffic,
   permissionsFor,
   permissionSelects,
   dataplanesOverPermissionLimit,
-  serverInboundsOf,
 } from './mesh-traffic-permission/traffic-permission.rules';
-export { endpointsOf, outboundServicesOf } from './dataplane/dataplane-endpoints.rules';
-export type { ServiceEndpoint } from './dataplane/dataplane-endpoints.rules';
-export type {
-  ClientIdentity,
-  ServerInbound,
-  NamedPermission,
-  TrafficDecision,
-} from './mesh-traffic-permission/traffic-permission.rules';
+export type { NamedPermission } from './mesh-traffic-permission/traffic-permission.rules';
+
+// Identity: a dataplane's SPIFFE identity, the builtin CA's secret names, the key types, certificate facts.
+export { dataplaneIdentity, identityUris, meshTrustDomainUri } from './identity/dataplane-identity.rules';
+export {
+  builtinCaCertSecretName,
+  builtinCaKeySecretName,
+  builtinCaSecretNames,
+} from './identity/builtin-ca-secrets.rules';
+export { KEY_TYPES, KeyType } from './identity/key-types';
+export type { CertificateFacts } from './identity/certificate-facts';
+
+// Rotation: when a certificate is due, renewal and the issuance limit.
+export {
+  rotateAtOf,
+  certificateState,
+  renewAtOf,
+  dataplaneIdentityChanged,
+  rotationRequestVerdict,
+  issuanceRatePerMinute,
+  ISSUANCE_LIMIT_DEFAULTS,
+} from './rotation/rotation.rules';
+export type { IssuanceLimit, CertificateTimes } from './rotation/rotation.rules';
+
+// Insights: a dataplane's connections and certificates, a mesh's summary.
 export {
   EMPTY_INSIGHT,
-  MAX_SUBSCRIPTIONS,
-  isOnline,
-  lastConnected,
   meshInsightOf,
   withCertificateIssued,
   withCertificateWithdrawn,
   withConnected,
   withDisconnected,
 } from './insights/dataplane-insight.rules';
-export type {
-  CertificateIssuedEvent,
-  DataplaneInsightSpec,
-  DataplaneMtlsInsight,
-  DataplaneSubscription,
-  StreamEndedReason,
-  MeshInsightSummary,
-  OnlineCounts,
-} from './insights/dataplane-insight.rules';
+export type { DataplaneInsightSpec, MeshInsightSummary } from './insights/dataplane-insight.rules';

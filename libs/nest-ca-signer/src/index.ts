@@ -1,3 +1,3 @@
+// The ca-signer role's Nest module and its config.
 export { CaSignerModule } from './ca-signer.module';
 export { loadCaSignerConfig } from './ca-signer.config';
-export type { CaSignerConfig } from './ca-signer.config';

@@ -1,33 +1,24 @@
-export type { ResourceStore, ListOptions, ListResult, ResourceChange } from './ports/resource.store';
+// Ports: the resource store, lease store and message bus the application depends on.
+export type { ResourceStore, ListResult, ResourceChange } from './ports/resource.store';
 export type { LeaseStore, Lease } from './ports/lease.store';
-export type { MessageBus, Subscription, ServeOptions, SubscribeOptions } from './ports/message.bus';
-export type {
-  RejectedValue,
-  RejectionObserver,
-  RejectionSource,
-  StoredSpecCheck,
-} from './ports/rejected-values';
+export type { MessageBus, Subscription } from './ports/message.bus';
+export type { RejectedValue, RejectionObserver, RejectionSource } from './ports/rejected-values';
 
+// Resource stores (memory, SQLite, NATS KV) and the encryption of secrets in them.
 export { MemoryResourceStore } from './adapters/memory-resource.store';
-export { SqliteResourceStore, STORE_FULL_SOURCE } from './adapters/sqlite-resource.store';
+export { SqliteResourceStore } from './adapters/sqlite-resource.store';
 export { StoreFullError } from './adapters/store-full.error';
-export type { SqliteResourceStoreOptions } from './adapters/sqlite-resource.store';
 export { NatsKvResourceStore } from './adapters/nats-kv-resource.store';
-export type { NatsKvResourceStoreOptions } from './adapters/nats-kv-resource.store.options';
-export { encodeKvKey, decodeKvKey } from './adapters/kv-key.codec';
 export { EncryptedResourceStore } from './adapters/encrypted-resource.store';
-export type { EncryptedResourceStoreOptions } from './adapters/encrypted-resource.store';
-export { SecretCipher, SecretKeyError, SecretDecryptionError } from './crypto/secret-cipher';
+export { SecretCipher } from './crypto/secret-cipher';
 
+// Lease stores (memory, Redis).
 export { MemoryLeaseStore } from './adapters/memory-lease.store';
 export { RedisLeaseStore } from './adapters/redis-lease.store';
-export type { RedisLeaseStoreOptions } from './adapters/redis-lease.store';
 
+// Message buses (in-process, NATS) and the NATS connection.
 export { InProcessBus } from './adapters/in-process.bus';
-export type { InProcessBusOptions } from './adapters/in-process.bus';
 export { NatsBus } from './adapters/nats.bus';
-export type { NatsBusOptions } from './adapters/nats.bus';
-export type { BusErrorHandler } from './adapters/bus-envelope';
 export { connectNats } from './adapters/nats-connection';
 export { CredentialsRefusedError } from './adapters/credentials-refused.error';
 export type { ConnectNatsOptions, NatsClientCredentials } from './adapters/nats-connection';

@@ -1,25 +1,30 @@
+// Processes and files: free ports, temp dirs, spawning and stopping servers, waiting for a condition.
 export { freePort, tempDir } from './ports';
 export type { TempDir } from './ports';
-export { ServerStartError, findBinary, spawnServer, stopProcess, waitUntilReady } from './server-process';
+export { findBinary, spawnServer, stopProcess, waitUntilReady } from './server-process';
 export type { ServerProcess } from './server-process';
+export { eventually } from './eventually';
+
+// Real servers on free ports: NATS (single and cluster), Redis, Prometheus.
 export { startNatsServer } from './nats-server';
-export type { NatsServerHandle, NatsServerOptions, NatsClusterOptions } from './nats-server';
+export type { NatsServerHandle } from './nats-server';
 export { startRedisServer } from './redis-server';
 export type { RedisServerHandle } from './redis-server';
 export { startNatsCluster } from './nats-cluster';
 export type { NatsClusterHandle } from './nats-cluster';
+export { startPrometheus } from './prometheus-server';
+export type { PrometheusAlertingRule, PrometheusHandle } from './prometheus-server';
+
+// Test CAs made with openssl.
 export { OpensslWorkspace, CA_EXTENSIONS } from './openssl-workspace';
-export type { TestCa, TestKeyType } from './openssl-workspace';
+export type { TestCa } from './openssl-workspace';
+
+// The built apps as child processes: control-plane roles, topologies, dataplanes.
 export { AppProcess, appEntry, REPO_ROOT } from './app-process';
-export type { ExitStatus } from './app-process';
 export { Topology, CONTROL_PLANE_ROLES, natsPasswordVariable } from './topology';
 export type { Replica, Role } from './topology';
-export { eventually } from './eventually';
 export { DataplaneProcess } from './dataplane-process';
-export type { AdminView, IdentityView } from './dataplane-process';
-export { startPrometheus } from './prometheus-server';
-export type { PrometheusAlert, PrometheusAlertingRule, PrometheusHandle } from './prometheus-server';
+export type { AdminView } from './dataplane-process';
 export { dataplaneToken, startStandaloneControlPlane } from './standalone-control-plane';
 export type { StandaloneControlPlane } from './standalone-control-plane';
 export { describeRoleProcess } from './role-process.spec-support';
-export type { RoleProcessChecks } from './role-process.spec-support';

@@ -1,3 +1,4 @@
+// Errors, clocks, degradation reports and list helpers every lib uses.
 export { MeshError, RemoteError, TimeoutError, InvalidMessageError, ConfigError } from './mesh-error';
 export { systemClock, FakeClock } from './clock';
 export type { Clock } from './clock';

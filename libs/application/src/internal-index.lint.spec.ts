@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { ESLint } from 'eslint';
+
+/**
+ * The root lint config, run on a source that never touches the disk. ESLint runs in a child process: it
+ * loads eslint.config.mjs with a dynamic import, which Jest's module sandbox refuses.
+ */
+const repoRoot = path.resolve(__dirname, '../../..');
+const eslintBin = path.join(path.dirname(require.resolve('eslint/package.json')), 'bin/eslint.js');
+const MESSAGE = "A lib's internal.ts is for its own tests only: import its public index, @meshtls/<lib>.";
+
+function restrictedImports(source: string, filePath: string): string[] {
+  const run = spawnSync(
+    process.execPath,
+    [eslintBin, '--format', 'json', '--stdin', '--stdin-filename', path.join(repoRoot, filePath)],
+    { cwd: repoRoot, input: source, encoding: 'utf8' },
+  );
+  const [result] = JSON.parse(run.stdout) as ESLint.LintResult[];
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe("a lib's internal index", () => {
+  it('is refused to a file outside the lib that imports @meshtls/application/internal', () => {
+    const source = "import { DataplaneHub } from '@meshtls/application/internal';\nvoid DataplaneHub;\n";
+    expect(restrictedImports(source, 'apps/mesh-api/src/fixture.ts')).toEqual([
+      expect.stringContaining(MESSAGE),
+    ]);
+  });
+
+  it("is refused to another lib that reaches relatively into the lib's src/internal", () => {
+    const source = "import { DataplaneHub } from '../../application/src/internal';\nvoid DataplaneHub;\n";
+    expect(restrictedImports(source, 'libs/nest-mesh-api/src/fixture.ts')).toEqual([
+      expect.stringContaining(MESSAGE),
+    ]);
+  });
+
+  it('is refused inside a role folder of libs/application too, beside its own import rules', () => {
+    const source = "import { CoreModule } from '@meshtls/nest-core/internal';\nvoid CoreModule;\n";
+    expect(restrictedImports(source, 'libs/application/src/mesh-api/fixture.ts')).toEqual([
+      expect.stringContaining(MESSAGE),
+    ]);
+  });
+
+  it("is open to the lib's own tests", () => {
+    const source = "import { DataplaneHub } from '../internal';\nvoid DataplaneHub;\n";
+    expect(restrictedImports(source, 'libs/application/src/mesh-api/fixture.spec.ts')).toEqual([]);
+  });
+});
