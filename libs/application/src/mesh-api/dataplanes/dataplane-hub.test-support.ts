@@ -5,10 +5,8 @@ import { createCsr } from '@meshtls/pki';
 import { InProcessBus, MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
-import { CaRegistry } from '../../ca-signer/ca-registry';
-import { DataSourceReader } from '../../shared/data-source.reader';
+import { storeCas } from '../../ca-signer/ca-registry.test-support';
 import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
-import { ProvidedCaManager } from '../../ca-signer/provided-ca.manager';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
@@ -100,10 +98,7 @@ export class HubWorld {
     trafficDebounceMs?: number,
     deps: Partial<DataplaneHubDeps> = {},
   ): DataplaneHub {
-    const registry = new CaRegistry({
-      builtin: this.builtinCas,
-      provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
-    });
+    const { registry } = storeCas(this.store, clock, this.builtinCas);
     const issue = new IssueCertificateUseCase(this.store, registry, clock);
     const verifier = new IssuedIdentityVerifier(this.store, clock);
     this.stops.push(verifier.followChanges());
