@@ -9,6 +9,7 @@ import { storeCas } from '../../ca-signer/ca-registry.test-support';
 import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
+import type { DataplaneSession } from './dataplane-session';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
 import type { IdentityIssuer } from './identity-issuer';
 import { IssuedIdentityVerifier, VerifyingIdentityIssuer } from './issued-identity.verifier';
@@ -67,6 +68,12 @@ export class FakeDataplane implements DataplaneChannel {
     return this.received.flatMap((m) => (m.type === 'traffic' ? [m] : [])).at(-1);
   }
 }
+
+/** The dataplane answers each CSR request with a fresh key's CSR (or what `make` gives). */
+export const answerCsrs = (hub: DataplaneHub, dp: FakeDataplane, session: DataplaneSession, make = csr) => {
+  dp.onCsrRequest = (requestId) =>
+    setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: make() }));
+};
 
 /**
  * One test's world: mesh "default" with builtin backend ca-1 and Dataplane web-1, and any number of hub
@@ -153,6 +160,14 @@ export class HubWorld {
       csrPem: csr(),
       ...extra,
     };
+  }
+
+  /** A dataplane that connects with `hello` and answers CSR requests at once, as the sidecar does. */
+  async connectAnswering(hub: DataplaneHub, hello = this.hello()) {
+    const dp = new FakeDataplane();
+    const session = await hub.connect(dp, hello);
+    answerCsrs(hub, dp, session);
+    return { dp, session };
   }
 
   async close(): Promise<void> {
