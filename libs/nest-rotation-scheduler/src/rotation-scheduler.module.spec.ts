@@ -12,7 +12,7 @@ import {
   METRICS,
 } from '@meshtls/nest-core';
 import { Registry } from 'prom-client';
-import { InProcessBus, MemoryLeaseStore, type Lease } from '@meshtls/store';
+import { InProcessBus, MemoryLeaseStore, type Lease, type LeaseStore, type MessageBus } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
 import { RotationSchedulerModule } from './rotation-scheduler.module';
@@ -24,18 +24,34 @@ const events: string[] = [];
 
 const metrics = new Registry();
 
+/** What CoreModule provides and the rotation scheduler uses, as given (the clock is the spec's). */
+const coreProviders = (core: {
+  instanceId: string;
+  leases: LeaseStore;
+  bus: MessageBus;
+  metrics: Registry;
+  degradations: HealthDegradations;
+}) => [
+  { provide: CORE_CONFIG, useValue: { instanceId: core.instanceId } },
+  { provide: CLOCK, useValue: clock },
+  { provide: LEASE_STORE, useValue: core.leases },
+  { provide: MESSAGE_BUS, useValue: core.bus },
+  { provide: METRICS, useValue: core.metrics },
+  { provide: HEALTH_DEGRADATIONS, useValue: core.degradations },
+];
+const CORE_TOKENS = [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS];
+
 /** Stands in for CoreModule: the same tokens, and a shutdown hook that closes the infrastructure. */
 @Global()
 @Module({
-  providers: [
-    { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-1' } },
-    { provide: CLOCK, useValue: clock },
-    { provide: LEASE_STORE, useValue: leases },
-    { provide: MESSAGE_BUS, useValue: bus },
-    { provide: METRICS, useValue: metrics },
-    { provide: HEALTH_DEGRADATIONS, useValue: new HealthDegradations() },
-  ],
-  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
+  providers: coreProviders({
+    instanceId: 'rotation-scheduler-1',
+    leases,
+    bus,
+    metrics,
+    degradations: new HealthDegradations(),
+  }),
+  exports: CORE_TOKENS,
 })
 class FakeCoreModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
@@ -119,15 +135,14 @@ describe('RotationSchedulerModule readiness', () => {
     });
     @Global()
     @Module({
-      providers: [
-        { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-2' } },
-        { provide: CLOCK, useValue: clock },
-        { provide: LEASE_STORE, useValue: flaky },
-        { provide: MESSAGE_BUS, useValue: new InProcessBus() },
-        { provide: METRICS, useValue: new Registry() },
-        { provide: HEALTH_DEGRADATIONS, useValue: degradations },
-      ],
-      exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
+      providers: coreProviders({
+        instanceId: 'rotation-scheduler-2',
+        leases: flaky,
+        bus: new InProcessBus(),
+        metrics: new Registry(),
+        degradations,
+      }),
+      exports: CORE_TOKENS,
     })
     class FlakyCoreModule {}
     const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
