@@ -1,4 +1,4 @@
-import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { eventually } from '@meshtls/testing';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
@@ -60,6 +60,17 @@ class FakeCoreModule implements OnApplicationShutdown {
   }
 }
 
+/** RotationSchedulerModule on `core`, passing every 50 ms, started. */
+const startScheduler = async (core: Type): Promise<TestingModule> => {
+  const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
+  const app = await Test.createTestingModule({
+    imports: [core, RotationSchedulerModule.forRoot(config)],
+  }).compile();
+  app.useLogger(false);
+  await app.init();
+  return app;
+};
+
 const dueLease = (dataplane: string): Lease => ({
   mesh: 'default',
   dataplane,
@@ -93,12 +104,7 @@ describe('RotationSchedulerModule', () => {
       { queue: 'mesh-api-1@3f2a' },
     );
     await leases.put(dueLease('dp-1'));
-    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
-    app = await Test.createTestingModule({
-      imports: [FakeCoreModule, RotationSchedulerModule.forRoot(config)],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
+    app = await startScheduler(FakeCoreModule);
 
     await eventually(() => expect(events).toEqual(['request dp-1']));
     // The lease is due, and counted as such on /metrics.
@@ -145,12 +151,7 @@ describe('RotationSchedulerModule readiness', () => {
       exports: CORE_TOKENS,
     })
     class FlakyCoreModule {}
-    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
-    app = await Test.createTestingModule({
-      imports: [FlakyCoreModule, RotationSchedulerModule.forRoot(config)],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
+    app = await startScheduler(FlakyCoreModule);
 
     await eventually(() =>
       expect(degradations.list().map((d) => [d.source, d.reason])).toEqual([
