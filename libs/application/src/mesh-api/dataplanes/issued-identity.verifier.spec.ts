@@ -29,9 +29,15 @@ const signCommand = (
 const clock = new FakeClock('2026-06-01T00:00:00Z');
 const backend = { name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } } } as MtlsBackend;
 const mtls = { enabledBackend: 'ca-1', backends: [backend, { name: 'ca-2', type: 'builtin' }] };
-/** A CA of mesh "default" that is not the one its store holds, named `backend`. */
-const rogueCa = (backend: string) =>
-  createBuiltinCa({ mesh: 'default', backend, rsaBits: 2048, validityMs: 86_400_000, now: clock.now() });
+/** A CA of mesh "default" that is not the one its store holds, named `name`. */
+const rogueCa = (name: string) =>
+  createBuiltinCa({
+    mesh: 'default',
+    backend: name,
+    rsaBits: 2048,
+    validityMs: 86_400_000,
+    now: clock.now(),
+  });
 const inbound = (service: string) => ({
   networking: { address: '10.0.0.1', inbound: [{ port: 8080, tags: { 'kuma.io/service': service } }] },
 });
