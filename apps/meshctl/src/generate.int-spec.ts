@@ -40,6 +40,10 @@ async function tokenServer(answer: (body: Record<string, unknown>) => { status: 
   return { url, seen, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** `meshctl generate dataplane-token --name dp-1`, with `args`, against the API at `apiUrl`. */
+const generateToken = (apiUrl: string, args: string[] = []) =>
+  runCli(['generate', 'dataplane-token', '--name', 'dp-1', ...args, '--api-address', apiUrl]);
+
 describe('meshctl generate dataplane-token', () => {
   it("POSTs Kuma's request with the token and prints the token and a newline", async () => {
     const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc' }));
@@ -84,14 +88,7 @@ describe('meshctl generate dataplane-token', () => {
   it('defaults the mesh to "default" and sends no validFor unless asked', async () => {
     const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc\n' }));
     try {
-      const result = await runCli([
-        'generate',
-        'dataplane-token',
-        '--name',
-        'dp-1',
-        '--api-address',
-        api.url,
-      ]);
+      const result = await generateToken(api.url);
       expect(result.stdout).toBe('aaa.bbb.ccc\n');
       expect(api.seen[0].body).toEqual({ mesh: 'default', name: 'dp-1', tags: {} });
       expect(api.seen[0].authorization).toBeUndefined();
@@ -108,16 +105,7 @@ describe('meshctl generate dataplane-token', () => {
       ]),
     }));
     try {
-      const result = await runCli([
-        'generate',
-        'dataplane-token',
-        '--name',
-        'dp-1',
-        '--valid-for',
-        'soon',
-        '--api-address',
-        api.url,
-      ]);
+      const result = await generateToken(api.url, ['--valid-for', 'soon']);
       expect(result).toEqual({
         code: 1,
         stdout: '',
@@ -135,14 +123,7 @@ describe('meshctl generate dataplane-token', () => {
       body: stdError(403, 'Access Denied', 'POST requires the admin token (Authorization: Bearer <token>)'),
     }));
     try {
-      const result = await runCli([
-        'generate',
-        'dataplane-token',
-        '--name',
-        'dp-1',
-        '--api-address',
-        api.url,
-      ]);
+      const result = await generateToken(api.url);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('Error: POST requires the admin token');
       expect(result.stderr).toContain('Hint:');
@@ -154,7 +135,7 @@ describe('meshctl generate dataplane-token', () => {
   it('says when nothing answers', async () => {
     const api = await tokenServer(() => ({ status: 200, body: 'x' }));
     await api.stop();
-    const result = await runCli(['generate', 'dataplane-token', '--name', 'dp-1', '--api-address', api.url]);
+    const result = await generateToken(api.url);
     expect(result).toEqual({
       code: 1,
       stdout: '',

@@ -1,4 +1,4 @@
-import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { eventually } from '@meshtls/testing';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
@@ -12,7 +12,7 @@ import {
   METRICS,
 } from '@meshtls/nest-core';
 import { Registry } from 'prom-client';
-import { InProcessBus, MemoryLeaseStore, type Lease } from '@meshtls/store';
+import { InProcessBus, MemoryLeaseStore, type Lease, type LeaseStore, type MessageBus } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
 import { RotationSchedulerModule } from './rotation-scheduler.module';
@@ -24,18 +24,34 @@ const events: string[] = [];
 
 const metrics = new Registry();
 
+/** What CoreModule provides and the rotation scheduler uses, as given (the clock is the spec's). */
+const coreProviders = (core: {
+  instanceId: string;
+  leases: LeaseStore;
+  bus: MessageBus;
+  metrics: Registry;
+  degradations: HealthDegradations;
+}) => [
+  { provide: CORE_CONFIG, useValue: { instanceId: core.instanceId } },
+  { provide: CLOCK, useValue: clock },
+  { provide: LEASE_STORE, useValue: core.leases },
+  { provide: MESSAGE_BUS, useValue: core.bus },
+  { provide: METRICS, useValue: core.metrics },
+  { provide: HEALTH_DEGRADATIONS, useValue: core.degradations },
+];
+const CORE_TOKENS = [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS];
+
 /** Stands in for CoreModule: the same tokens, and a shutdown hook that closes the infrastructure. */
 @Global()
 @Module({
-  providers: [
-    { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-1' } },
-    { provide: CLOCK, useValue: clock },
-    { provide: LEASE_STORE, useValue: leases },
-    { provide: MESSAGE_BUS, useValue: bus },
-    { provide: METRICS, useValue: metrics },
-    { provide: HEALTH_DEGRADATIONS, useValue: new HealthDegradations() },
-  ],
-  exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
+  providers: coreProviders({
+    instanceId: 'rotation-scheduler-1',
+    leases,
+    bus,
+    metrics,
+    degradations: new HealthDegradations(),
+  }),
+  exports: CORE_TOKENS,
 })
 class FakeCoreModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
@@ -43,6 +59,17 @@ class FakeCoreModule implements OnApplicationShutdown {
     await bus.close();
   }
 }
+
+/** RotationSchedulerModule on `core`, passing every 50 ms, started. */
+const startScheduler = async (core: Type): Promise<TestingModule> => {
+  const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
+  const app = await Test.createTestingModule({
+    imports: [core, RotationSchedulerModule.forRoot(config)],
+  }).compile();
+  app.useLogger(false);
+  await app.init();
+  return app;
+};
 
 const dueLease = (dataplane: string): Lease => ({
   mesh: 'default',
@@ -77,12 +104,7 @@ describe('RotationSchedulerModule', () => {
       { queue: 'mesh-api-1@3f2a' },
     );
     await leases.put(dueLease('dp-1'));
-    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
-    app = await Test.createTestingModule({
-      imports: [FakeCoreModule, RotationSchedulerModule.forRoot(config)],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
+    app = await startScheduler(FakeCoreModule);
 
     await eventually(() => expect(events).toEqual(['request dp-1']));
     // The lease is due, and counted as such on /metrics.
@@ -119,23 +141,17 @@ describe('RotationSchedulerModule readiness', () => {
     });
     @Global()
     @Module({
-      providers: [
-        { provide: CORE_CONFIG, useValue: { instanceId: 'rotation-scheduler-2' } },
-        { provide: CLOCK, useValue: clock },
-        { provide: LEASE_STORE, useValue: flaky },
-        { provide: MESSAGE_BUS, useValue: new InProcessBus() },
-        { provide: METRICS, useValue: new Registry() },
-        { provide: HEALTH_DEGRADATIONS, useValue: degradations },
-      ],
-      exports: [CORE_CONFIG, CLOCK, LEASE_STORE, MESSAGE_BUS, METRICS, HEALTH_DEGRADATIONS],
+      providers: coreProviders({
+        instanceId: 'rotation-scheduler-2',
+        leases: flaky,
+        bus: new InProcessBus(),
+        metrics: new Registry(),
+        degradations,
+      }),
+      exports: CORE_TOKENS,
     })
     class FlakyCoreModule {}
-    const config = loadRotationSchedulerConfig({ MESH_ROTATION_INTERVAL_MS: '50' });
-    app = await Test.createTestingModule({
-      imports: [FlakyCoreModule, RotationSchedulerModule.forRoot(config)],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
+    app = await startScheduler(FlakyCoreModule);
 
     await eventually(() =>
       expect(degradations.list().map((d) => [d.source, d.reason])).toEqual([

@@ -11,6 +11,7 @@ import {
   METRICS,
   RESOURCE_STORE,
   loadCoreConfig,
+  type CoreConfig,
 } from '@meshtls/nest-core';
 import type { MessageBus, ResourceStore } from '@meshtls/store';
 import {
@@ -27,6 +28,21 @@ import { StatsCollectorModule } from './stats-collector.module';
 
 const insightKey = { type: ResourceType.DataplaneInsight, mesh: 'default', name: 'web-1' } as const;
 const NOT_AFTER = '2026-06-02T12:00:00.000Z';
+
+/** StatsCollectorModule on CoreModule's adapters for `config`, started, with what the tests use. */
+const startCollector = async (config: CoreConfig) => {
+  const app = await Test.createTestingModule({
+    imports: [CoreModule.forRoot({ config, roles: ['stats-collector'] }), StatsCollectorModule],
+  }).compile();
+  app.useLogger(false);
+  await app.init();
+  return {
+    app,
+    bus: app.get<MessageBus>(MESSAGE_BUS),
+    store: app.get<ResourceStore>(RESOURCE_STORE),
+    metrics: app.get<Registry>(METRICS),
+  };
+};
 
 /**
  * What StatsCollectorModule wires, with CoreModule's real standalone adapters (the embedded SQLite store
@@ -47,14 +63,7 @@ describe('StatsCollectorModule', () => {
       { MESH_DATA_DIR: dir.path, MESH_LOG_LEVEL: 'silent' },
       { mode: 'standalone', port: 0, role: 'stats-collector' },
     );
-    app = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, roles: ['stats-collector'] }), StatsCollectorModule],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
-    bus = app.get(MESSAGE_BUS);
-    store = app.get(RESOURCE_STORE);
-    metrics = app.get(METRICS);
+    ({ app, bus, store, metrics } = await startCollector(config));
   });
 
   afterAll(async () => {
@@ -168,14 +177,7 @@ describe('StatsCollectorModule distributed, with values that do not decode', () 
       },
       { mode: 'distributed', port: 0, role: 'stats-collector' },
     );
-    app = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, roles: ['stats-collector'] }), StatsCollectorModule],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
-    bus = app.get(MESSAGE_BUS);
-    store = app.get(RESOURCE_STORE);
-    metrics = app.get(METRICS);
+    ({ app, bus, store, metrics } = await startCollector(config));
     degradations = app.get(HEALTH_DEGRADATIONS);
     raw = await natsConnect({ servers: nats.url });
     await bus.retain([dataplaneConnection] as never);

@@ -3,12 +3,10 @@ import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
-import { BuiltinCaManager } from './builtin-ca.manager';
-import { CaRegistry } from './ca-registry';
-import { DataSourceReader } from '../shared/data-source.reader';
+import type { CaRegistry } from './ca-registry';
+import { storeCas } from './ca-registry.test-support';
 import { issueWithCsr } from '../mesh-api/dataplanes/identity-issuer';
 import { IssueCertificateUseCase } from './issue-certificate.use-case';
-import { ProvidedCaManager } from './provided-ca.manager';
 
 const clock = new FakeClock('2026-06-01T00:00:00Z');
 const mtls = {
@@ -57,16 +55,13 @@ describe('IssueCertificateUseCase', () => {
 
   beforeEach(async () => {
     store = new MemoryResourceStore(clock);
-    const builtin = new BuiltinCaManager(store, clock);
-    registry = new CaRegistry({
-      builtin,
-      provided: new ProvidedCaManager(new DataSourceReader(store), clock),
-    });
+    const cas = storeCas(store, clock);
+    registry = cas.registry;
     // Waits 100 ms for a Mesh or Dataplane this store does not hold yet.
     issue = new IssueCertificateUseCase(store, registry, clock, undefined, 100);
     await store.create({ type: ResourceType.Mesh, name: 'default' }, { mtls });
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, dataplane);
-    for (const b of mtls.backends) await builtin.ensure('default', b as never);
+    for (const b of mtls.backends) await cas.builtin.ensure('default', b as never);
   });
 
   it('signs the CSR key with the identity of the stored Dataplane, not of the CSR', async () => {

@@ -5,6 +5,7 @@ describe('IssueRequestLedger', () => {
   const ledger = (options: { ttlMs?: number; maxEntries?: number } = {}) =>
     new IssueRequestLedger<string>({ now: () => now, ...options });
   const keepAll = () => true;
+  const keepUnshed = (v: string) => v !== 'shed';
   beforeEach(() => (now = 1_000));
 
   it('answers a request asked again with the answer already made, without making another', async () => {
@@ -29,22 +30,8 @@ describe('IssueRequestLedger', () => {
 
   it('makes anew what it must not keep (a shed answer) and what failed', async () => {
     const l = ledger();
-    expect(
-      await l.run(
-        'r1',
-        'm/dp',
-        async () => 'shed',
-        (v) => v !== 'shed',
-      ),
-    ).toBe('shed');
-    expect(
-      await l.run(
-        'r1',
-        'm/dp',
-        async () => 'cert',
-        (v) => v !== 'shed',
-      ),
-    ).toBe('cert');
+    expect(await l.run('r1', 'm/dp', async () => 'shed', keepUnshed)).toBe('shed');
+    expect(await l.run('r1', 'm/dp', async () => 'cert', keepUnshed)).toBe('cert');
     await expect(l.run('r2', 'm/dp', () => Promise.reject(new Error('boom')), keepAll)).rejects.toThrow(
       'boom',
     );

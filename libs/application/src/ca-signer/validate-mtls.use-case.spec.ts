@@ -5,13 +5,10 @@ import { selfSignedCaCertificate } from '@meshtls/pki';
 import { InProcessBus, MemoryResourceStore, SecretCipher } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { ApplyResourceUseCase } from '../mesh-api/resources/apply-resource.use-case';
-import { BuiltinCaManager } from './builtin-ca.manager';
-import { CaRegistry } from './ca-registry';
-import { DataSourceReader } from '../shared/data-source.reader';
+import { storeCas } from './ca-registry.test-support';
 import { EnsureCaBackendsUseCase } from './ensure-ca-backends.use-case';
 import { BusMeshCaGateway } from '../mesh-api/ca-gateway/mesh-ca.gateway';
 import { MtlsKeySeal } from '../shared/mtls-key-seal';
-import { ProvidedCaManager } from './provided-ca.manager';
 import { ValidateMtlsUseCase } from './validate-mtls.use-case';
 
 const clock = new FakeClock('2026-06-01T00:00:00Z');
@@ -28,10 +25,7 @@ const mesh = (file: string) => ({
 describe('who is told why a file data source could not be read', () => {
   const store = new MemoryResourceStore(clock);
   const bus = new InProcessBus();
-  const registry = new CaRegistry({
-    builtin: new BuiltinCaManager(store, clock),
-    provided: new ProvidedCaManager(new DataSourceReader(store), clock),
-  });
+  const { registry } = storeCas(store, clock);
   const validate = new ValidateMtlsUseCase(registry);
   // mesh-api seals inline keys with the at-rest key, ca-signer opens them (as CaSignerService does).
   const keys = new MtlsKeySeal(new SecretCipher(SecretCipher.generateKey()));

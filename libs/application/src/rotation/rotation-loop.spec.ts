@@ -1,5 +1,6 @@
 import { RotationLoop, type LoopTimers, type Tickable } from './rotation-loop';
 import { RotationOptionsError, type RotationTickReport } from './rotation-scheduler';
+import { tickReport } from './rotation-tick-report.test-support';
 
 /** Timers moved by hand: `pending` is what is scheduled, `fire()` runs the earliest. */
 class ManualTimers implements LoopTimers {
@@ -39,24 +40,10 @@ class ControlledScheduler implements Tickable {
     const finish = this.finish!;
     this.finish = undefined;
     if (report instanceof Error) finish.reject(report);
-    else finish.resolve({ ...EMPTY, ...report });
+    else finish.resolve(tickReport(report));
     await settle();
   }
 }
-
-const EMPTY: RotationTickReport = {
-  due: 0,
-  claimed: 0,
-  rotated: 0,
-  stale: 0,
-  notConnected: 0,
-  unreachable: 0,
-  refused: 0,
-  failed: 0,
-  latestMs: 0,
-  expired: 0,
-  durationMs: 0,
-};
 
 const settle = () => new Promise((r) => setImmediate(r));
 

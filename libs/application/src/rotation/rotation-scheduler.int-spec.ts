@@ -13,6 +13,35 @@ import { RotationScheduler, type RotationTickReport } from './rotation-scheduler
 const DAY = 24 * 3600_000;
 const FLEET = 200;
 
+/** A day-long certificate's window, 0.9 of which has passed by the clock's now: due for rotation. */
+const dueWindow = (clock: FakeClock) => {
+  const notBefore = new Date(clock.now().getTime() - 0.9 * DAY);
+  return { notBefore, notAfter: new Date(notBefore.getTime() + DAY) };
+};
+
+/** The lease of a certificate in that window. */
+const dueLease = (
+  clock: FakeClock,
+  dataplane: string,
+  serial: string,
+  controlPlaneInstance: string,
+  session: string,
+): Lease => {
+  const { notBefore, notAfter } = dueWindow(clock);
+  return {
+    mesh: 'default',
+    dataplane,
+    serial,
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
+    backend: 'ca-1',
+    supportedBackends: ['ca-1'],
+    controlPlaneInstance,
+    session,
+  };
+};
+
 /**
  * Two schedulers, each with its own Redis and NATS connections as two processes would have, against
  * two mesh-api stand-ins and one replica that is gone.
@@ -49,20 +78,9 @@ describe('RotationScheduler on Redis and NATS', () => {
   it('requests each due rotation once across schedulers and cleans up after gone dataplanes', async () => {
     // Redis expires leases by its own clock, so the test clock is the real time.
     const clock = new FakeClock(new Date());
-    const notBefore = new Date(clock.now().getTime() - 0.9 * DAY);
-    const notAfter = new Date(notBefore.getTime() + DAY);
-    const lease = (i: number, holder: string): Lease => ({
-      mesh: 'default',
-      dataplane: `dp-${i}`,
-      serial: `serial-${i}`,
-      notBefore: notBefore.toISOString(),
-      notAfter: notAfter.toISOString(),
-      rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
-      backend: 'ca-1',
-      supportedBackends: ['ca-1'],
-      controlPlaneInstance: holder,
-      session: `session-${i}`,
-    });
+    const { notAfter } = dueWindow(clock);
+    const lease = (i: number, holder: string): Lease =>
+      dueLease(clock, `dp-${i}`, `serial-${i}`, holder, `session-${i}`);
 
     const meshApi = await connect('mesh-api', clock);
     const requested = new Map<string, number>();
@@ -119,8 +137,7 @@ describe('RotationScheduler on Redis and NATS', () => {
 
   it('goes on rotating the other leases past one that is not a lease', async () => {
     const clock = new FakeClock(new Date());
-    const notBefore = new Date(clock.now().getTime() - 0.9 * DAY);
-    const notAfter = new Date(notBefore.getTime() + DAY);
+    const { notBefore } = dueWindow(clock);
     const meshApi = await connect('mesh-api-poisoned', clock, 'poisoned:');
     const rotated: string[] = [];
     meshApi.bus.serve(
@@ -133,18 +150,7 @@ describe('RotationScheduler on Redis and NATS', () => {
     );
     await meshApi.bus.nc.flush();
     for (const name of ['dp-a', 'dp-b', 'dp-c']) {
-      await meshApi.leases.put({
-        mesh: 'default',
-        dataplane: name,
-        serial: `serial-${name}`,
-        notBefore: notBefore.toISOString(),
-        notAfter: notAfter.toISOString(),
-        rotateAt: rotateAtOf(notBefore, notAfter).toISOString(),
-        backend: 'ca-1',
-        supportedBackends: ['ca-1'],
-        controlPlaneInstance: 'cp-p@1',
-        session: 's',
-      });
+      await meshApi.leases.put(dueLease(clock, name, `serial-${name}`, 'cp-p@1', 's'));
     }
     // First in the due set, as a client with the Redis password could write it.
     const raw = meshApi.leases['client'];

@@ -9,6 +9,7 @@ import {
 } from '@meshtls/store';
 import { FakeClock, MeshError } from '@meshtls/util';
 import { RotationOptionsError, RotationScheduler, type RotationSchedulerOptions } from './rotation-scheduler';
+import { tickReport } from './rotation-tick-report.test-support';
 
 type RotateRequest = RequestOf<typeof rotateDataplane>;
 type RotateReply = ReplyOf<typeof rotateDataplane>;
@@ -85,6 +86,12 @@ describe('RotationScheduler', () => {
     return received;
   };
 
+  /** Puts `dataplane`'s lease (as `leaseOf` makes it) and moves the clock to its rotation time. */
+  const putDueLease = async (dataplane: string, extra: Partial<Lease> = {}) => {
+    await leases.put(leaseOf(dataplane, extra));
+    clock.advance(0.8 * DAY);
+  };
+
   const scheduler = (options: Partial<RotationSchedulerOptions> = {}) =>
     new RotationScheduler({ leases, bus, clock, schedulerId: 'scheduler-1', ...options });
 
@@ -100,24 +107,11 @@ describe('RotationScheduler', () => {
   it('asks exactly the replica holding the dataplane, for the serial due', async () => {
     const atA = holder('cp-a');
     const atB = holder('cp-b');
-    await leases.put(leaseOf('dp-1', { serial: 'aa01', controlPlaneInstance: 'cp-a' }));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1', { serial: 'aa01', controlPlaneInstance: 'cp-a' });
     const report = await scheduler().tick();
     expect(atA).toEqual([{ mesh: 'default', dataplane: 'dp-1', serial: 'aa01', reason: 'rotation' }]);
     expect(atB).toEqual([]);
-    expect(report).toEqual({
-      due: 1,
-      claimed: 1,
-      rotated: 1,
-      stale: 0,
-      notConnected: 0,
-      unreachable: 0,
-      refused: 0,
-      failed: 0,
-      latestMs: 0,
-      expired: 0,
-      durationMs: expect.any(Number),
-    });
+    expect(report).toEqual(tickReport({ due: 1, claimed: 1, rotated: 1, durationMs: expect.any(Number) }));
   });
 
   it('rotates a lease overdue for most of its remaining validity at once, and says how late', async () => {
@@ -201,8 +195,7 @@ describe('RotationScheduler', () => {
 
   it('deletes the lease of a dataplane its holder no longer has', async () => {
     holder('cp-a', async () => ({ status: 'not-connected' }));
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     expect(await scheduler().tick()).toMatchObject({ claimed: 1, notConnected: 1 });
     expect(await leases.get('default', 'dp-1')).toBeUndefined();
   });
@@ -213,8 +206,7 @@ describe('RotationScheduler', () => {
       await leases.put(leaseOf(request.dataplane, { serial: 'bb02', controlPlaneInstance: 'cp-b' }));
       return { status: 'not-connected' };
     });
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     expect(await scheduler().tick()).toMatchObject({ notConnected: 1 });
     expect(await leases.get('default', 'dp-1')).toMatchObject({
       serial: 'bb02',
@@ -224,15 +216,13 @@ describe('RotationScheduler', () => {
 
   it('counts a stale rotation and leaves the lease to its holder', async () => {
     holder('cp-a', async () => ({ status: 'stale' }));
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     expect(await scheduler().tick()).toMatchObject({ claimed: 1, stale: 1 });
     expect(await leases.get('default', 'dp-1')).toBeDefined();
   });
 
   it('retries an unreachable holder once the claim has expired', async () => {
-    await leases.put(leaseOf('dp-1', { controlPlaneInstance: 'cp-restarting' }));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1', { controlPlaneInstance: 'cp-restarting' });
     const rotation = scheduler({ claimTtlMs: CLAIM_TTL });
     expect(await rotation.tick()).toMatchObject({ due: 1, claimed: 1, unreachable: 1 });
     const received = holder('cp-restarting');
@@ -259,16 +249,14 @@ describe('RotationScheduler', () => {
 
   it('gives up on a holder slower than the claim', async () => {
     holder('cp-a', () => new Promise<never>(() => undefined));
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     expect(await scheduler({ claimTtlMs: 50 }).tick()).toMatchObject({ claimed: 1, unreachable: 1 });
   });
 
   it('counts failures and retries them once the claim has expired', async () => {
     let answer: RotateReply = { status: 'failed', detail: 'ca-signer shed the request' };
     const received = holder('cp-a', async () => answer);
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     const log = jest.fn();
     const rotation = scheduler({ log });
     expect(await rotation.tick()).toMatchObject({ claimed: 1, failed: 1 });
@@ -283,8 +271,7 @@ describe('RotationScheduler', () => {
   it('asks again a rotation the holder refused, after the claim, or later when the holder says so', async () => {
     let answer: RotateReply = { status: 'not-due' };
     const received = holder('cp-a', async () => answer);
-    await leases.put(leaseOf('dp-1'));
-    clock.advance(0.8 * DAY);
+    await putDueLease('dp-1');
     const rotation = scheduler({ claimTtlMs: CLAIM_TTL });
     expect(await rotation.tick()).toMatchObject({ claimed: 1, refused: 1, failed: 0 });
     clock.advance(CLAIM_TTL - 1);

@@ -28,28 +28,21 @@ export interface BodyParserOptions {
  */
 export function registerBodyParsers(fastify: FastifyInstance, options: BodyParserOptions): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(
-    JSON_TYPE,
-    { parseAs: 'string', bodyLimit: options.bodyLimit },
-    (_req, body, done) => {
-      try {
-        done(null, parseJsonBody(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
-  fastify.addContentTypeParser(
-    [...YAML_TYPES],
-    { parseAs: 'string', bodyLimit: options.bodyLimit },
-    (_req, body, done) => {
-      try {
-        done(null, parseYamlBody(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  /** Bodies of `types` read as text and parsed by `parse`; what it throws is the request's error. */
+  const parseBodies = (types: string | string[], parse: (body: string) => unknown) =>
+    fastify.addContentTypeParser(
+      types,
+      { parseAs: 'string', bodyLimit: options.bodyLimit },
+      (_req, body, done) => {
+        try {
+          done(null, parse(body as string));
+        } catch (error) {
+          done(error as Error, undefined);
+        }
+      },
+    );
+  parseBodies(JSON_TYPE, parseJsonBody);
+  parseBodies([...YAML_TYPES], parseYamlBody);
 }
 
 /** A JSON body; an error never quotes it (it may hold a secret). */

@@ -16,6 +16,13 @@ function errorOf(fn: () => unknown): unknown {
   return undefined;
 }
 
+/** A request from `remoteAddress` with `authorization`, to Host `host`. */
+const caller = (remoteAddress: string, authorization?: string, host = 'localhost:5681') => ({
+  remoteAddress,
+  authorization,
+  host,
+});
+
 function statusOf(fn: () => unknown): number | undefined {
   return (errorOf(fn) as ApiError | undefined)?.status;
 }
@@ -23,9 +30,7 @@ function statusOf(fn: () => unknown): number | undefined {
 describe('authenticate', () => {
   it('treats a caller on this host as admin in standalone mode, as Kuma does', () => {
     for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
-      expect(
-        authenticate(standalone, { remoteAddress, authorization: undefined, host: 'localhost:5681' }),
-      ).toEqual({
+      expect(authenticate(standalone, caller(remoteAddress))).toEqual({
         kind: 'admin',
       });
     }
@@ -73,80 +78,33 @@ describe('authenticate', () => {
   });
 
   it('still gives the admin token holder admin whatever the Host', () => {
-    expect(
-      authenticate(standalone, {
-        remoteAddress: '127.0.0.1',
-        authorization: `Bearer ${TOKEN}`,
-        host: 'evil.example',
-      }).kind,
-    ).toBe('admin');
+    expect(authenticate(standalone, caller('127.0.0.1', `Bearer ${TOKEN}`, 'evil.example')).kind).toBe(
+      'admin',
+    );
   });
 
   it('never treats a local caller as admin without a token in distributed mode', () => {
-    expect(
-      authenticate(distributed, {
-        remoteAddress: '127.0.0.1',
-        authorization: undefined,
-        host: 'localhost:5681',
-      }),
-    ).toEqual({
+    expect(authenticate(distributed, caller('127.0.0.1'))).toEqual({
       kind: 'anonymous',
     });
   });
 
   it('treats a remote caller without a token as anonymous', () => {
-    expect(
-      authenticate(standalone, {
-        remoteAddress: '10.0.0.7',
-        authorization: undefined,
-        host: 'localhost:5681',
-      }).kind,
-    ).toBe('anonymous');
+    expect(authenticate(standalone, caller('10.0.0.7')).kind).toBe('anonymous');
   });
 
   it('accepts the admin token', () => {
-    expect(
-      authenticate(distributed, {
-        remoteAddress: '10.0.0.7',
-        authorization: `Bearer ${TOKEN}`,
-        host: 'localhost:5681',
-      }).kind,
-    ).toBe('admin');
+    expect(authenticate(distributed, caller('10.0.0.7', `Bearer ${TOKEN}`)).kind).toBe('admin');
   });
 
   it('answers 401 for a wrong token, a malformed header, or a token when none is configured', () => {
-    expect(
-      statusOf(() =>
-        authenticate(distributed, {
-          remoteAddress: '1.2.3.4',
-          authorization: 'Bearer nope',
-          host: 'localhost:5681',
-        }),
-      ),
-    ).toBe(401);
-    expect(
-      statusOf(() =>
-        authenticate(distributed, { remoteAddress: '1.2.3.4', authorization: TOKEN, host: 'localhost:5681' }),
-      ),
-    ).toBe(401);
-    expect(
-      statusOf(() =>
-        authenticate(
-          { mode: 'standalone' },
-          { remoteAddress: '::1', authorization: `Bearer ${TOKEN}`, host: 'localhost:5681' },
-        ),
-      ),
-    ).toBe(401);
+    expect(statusOf(() => authenticate(distributed, caller('1.2.3.4', 'Bearer nope')))).toBe(401);
+    expect(statusOf(() => authenticate(distributed, caller('1.2.3.4', TOKEN)))).toBe(401);
+    expect(statusOf(() => authenticate({ mode: 'standalone' }, caller('::1', `Bearer ${TOKEN}`)))).toBe(401);
   });
 
   it('does not echo the presented token in the error', () => {
-    const error = errorOf(() =>
-      authenticate(distributed, {
-        remoteAddress: '1.2.3.4',
-        authorization: 'Bearer s3cr3t-guess',
-        host: 'localhost:5681',
-      }),
-    );
+    const error = errorOf(() => authenticate(distributed, caller('1.2.3.4', 'Bearer s3cr3t-guess')));
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
     expect(JSON.stringify(error)).not.toContain('s3cr3t-guess');

@@ -5,9 +5,8 @@ import { createCsr } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
 import { RemoteError } from '@meshtls/util';
 import { StreamStatus } from './dataplane-channel.port';
-import type { DataplaneHub, HubObserver, LimitedIssuance } from './dataplane-hub';
-import type { DataplaneSession } from './dataplane-session';
-import { FakeDataplane, HubWorld, builtin, clock, csr, dataplane } from './dataplane-hub.test-support';
+import type { HubObserver, LimitedIssuance } from './dataplane-hub';
+import { FakeDataplane, HubWorld, answerCsrs, builtin, clock, dataplane } from './dataplane-hub.test-support';
 
 /** Every observation the hub reports, kept for the test. */
 function recordingObserver() {
@@ -32,12 +31,6 @@ const forgedCsr = () => {
   return createCsr({ privateKey: signer.privateKey, publicKey: named.publicKey });
 };
 
-/** The dataplane answers each CSR request with a fresh key's CSR (or what `make` gives). */
-const answerCsrs = (hub: DataplaneHub, dp: FakeDataplane, session: DataplaneSession, make = csr) => {
-  dp.onCsrRequest = (requestId) =>
-    setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: make() }));
-};
-
 describe('DataplaneHub: limits where an identity is at stake', () => {
   let w: HubWorld;
   beforeEach(async () => {
@@ -49,9 +42,7 @@ describe('DataplaneHub: limits where an identity is at stake', () => {
     const { observer, seen } = recordingObserver();
     const log = jest.fn();
     const hub = w.makeHub('cp-1@boot-1', undefined, undefined, { observer, log });
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    answerCsrs(hub, dp, session);
+    const { dp } = await w.connectAnswering(hub);
     const { serial, rotateAt } = dp.identities()[0]!;
     const replay = async (n: number, named = serial) =>
       (
@@ -143,9 +134,7 @@ describe('DataplaneHub: limits where an identity is at stake', () => {
         clock.advance(ms);
       },
     });
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    answerCsrs(hub, dp, session);
+    const { dp } = await w.connectAnswering(hub);
     await w.putMesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1', '2d')] });
     await eventually(() => expect(dp.identities()).toHaveLength(2));
     expect(dp.identities()[1]!.reason).toBe('mesh-change');

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { eventually } from '@meshtls/testing';
 import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
 import { verifyCsr } from '@meshtls/pki';
-import { FakeDataplane, HubWorld, clock, csr, dataplane } from './dataplane-hub.test-support';
+import { HubWorld, clock, csr, dataplane } from './dataplane-hub.test-support';
 import type { DataplaneHub } from './dataplane-hub';
 import type { DataplaneSession } from './dataplane-session';
 
@@ -68,15 +68,6 @@ describe('DataplaneHub: certificates that heal', () => {
       },
     });
 
-  /** A dataplane that answers CSR requests at once, as the sidecar does. */
-  const connect = async (hub: DataplaneHub, hello = w.hello()) => {
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, hello);
-    dp.onCsrRequest = (requestId) =>
-      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
-    return { dp, session };
-  };
-
   const askRenewal = (hub: DataplaneHub, session: DataplaneSession, requestId: string, csrPem = csr()) => {
     hub.onMessage(session, { type: 'csr', reason: 'renewal', requestId, csrPem });
     return csrPem;
@@ -86,7 +77,7 @@ describe('DataplaneHub: certificates that heal', () => {
 
   it('ignores a renewal asked for before the rotation time, honours it once due, with the CSR sent', async () => {
     const hub = hubWith();
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     const first = leaseOf(session);
 
     askRenewal(hub, session, 'r-early');
@@ -114,7 +105,7 @@ describe('DataplaneHub: certificates that heal', () => {
 
   it('honours a renewal of a certificate that has expired', async () => {
     const hub = hubWith();
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     clock.set(new Date(Date.parse(leaseOf(session).notAfter) + DAY));
     askRenewal(hub, session, 'r-late');
     await eventually(() => expect(dp.identities()).toHaveLength(2));
@@ -125,7 +116,7 @@ describe('DataplaneHub: certificates that heal', () => {
 
   it('never issues twice when a scheduler rotation and the dataplane’s ask cross', async () => {
     const hub = hubWith();
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     const due = leaseOf(session);
     clock.set(due.rotateAt);
     // The scheduler's rotation first, then the ask sent before the dataplane saw the new certificate.
@@ -151,7 +142,7 @@ describe('DataplaneHub: certificates that heal', () => {
 
   it('takes one ask at a time from a dataplane: more while one is under way queue nothing', async () => {
     const hub = hubWith();
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     clock.set(leaseOf(session).rotateAt);
     for (let i = 0; i < 5; i++) askRenewal(hub, session, `r-${i}`);
     await eventually(() => expect(dp.identities()).toHaveLength(2));
@@ -162,9 +153,9 @@ describe('DataplaneHub: certificates that heal', () => {
 
   it('the lease check re-issues an expired certificate at once and puts back a lost due lease', async () => {
     const hub = hubWith();
-    const { dp: web, session: webSession } = await connect(hub);
+    const { dp: web, session: webSession } = await w.connectAnswering(hub);
     clock.advance(DAY / 2);
-    const api = await connect(
+    const api = await w.connectAnswering(
       hub,
       w.hello('api-1', 'session-cccc', { dataplane: { type: 'Dataplane', ...dataplane('api') } }),
     );
@@ -189,7 +180,7 @@ describe('DataplaneHub: certificates that heal', () => {
   it('heals while the lease store is away: expired certificates and renewals do not wait for it', async () => {
     const leases = new AwayLeaseStore(new MemoryLeaseStore(clock));
     const hub = hubWith({ leases });
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     leases.away = true;
 
     // Expired: the lease check re-issues it without reading the store.
@@ -215,7 +206,7 @@ describe('DataplaneHub: certificates that heal', () => {
   it('does not pile up lease checks on a store that is away', async () => {
     const leases = new AwayLeaseStore(new MemoryLeaseStore(clock));
     const hub = hubWith({ leases });
-    const { dp, session } = await connect(hub);
+    const { dp, session } = await w.connectAnswering(hub);
     await leases.delete('default', 'web-1'); // lost, then the store goes away
     leases.away = true;
     const first = hub.restoreLostLeases();

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { eventually } from '@meshtls/testing';
 import { ResourceType } from '@meshtls/domain';
 import { StreamRefusedError, StreamStatus } from './dataplane-channel.port';
-import { FakeDataplane, HubWorld, builtin, clock, csr, dataplane } from './dataplane-hub.test-support';
+import { FakeDataplane, HubWorld, builtin, clock, dataplane } from './dataplane-hub.test-support';
 
 describe('DataplaneHub', () => {
   let w: HubWorld;
@@ -63,10 +63,7 @@ describe('DataplaneHub', () => {
 
   it('rotates on request with a fresh CSR once due, and answers stale and not-connected without issuing', async () => {
     const hub = w.makeHub('cp-1@boot-1');
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    dp.onCsrRequest = (requestId) =>
-      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+    const { dp } = await w.connectAnswering(hub);
     const serial = dp.identities()[0]!.serial;
     clock.set(dp.identities()[0]!.rotateAt);
     expect(
@@ -105,10 +102,7 @@ describe('DataplaneHub', () => {
 
   it('walks a CA switch: trust both, then issue from the new CA, then drop the old trust', async () => {
     const hub = w.makeHub('cp-1@boot-1');
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    dp.onCsrRequest = (requestId) =>
-      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+    const { dp } = await w.connectAnswering(hub);
     await w.putMesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1'), builtin('ca-2')] });
     await eventually(() =>
       expect(dp.last()).toMatchObject({ type: 'trust', supportedBackends: ['ca-1', 'ca-2'] }),
@@ -128,10 +122,7 @@ describe('DataplaneHub', () => {
 
   it('withdraws on mTLS off (dropping the lease), issues on mTLS on, and ignores changes it does not depend on', async () => {
     const hub = w.makeHub('cp-1@boot-1');
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    dp.onCsrRequest = (requestId) =>
-      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+    const { dp } = await w.connectAnswering(hub);
     await w.putMesh({
       enabledBackend: 'ca-1',
       backends: [{ ...builtin('ca-1'), conf: { caCert: { RSAbits: 2048 } } }],
@@ -146,10 +137,7 @@ describe('DataplaneHub', () => {
 
   it('re-issues when the tags change, not when only a port does', async () => {
     const hub = w.makeHub('cp-1@boot-1');
-    const dp = new FakeDataplane();
-    const session = await hub.connect(dp, w.hello());
-    dp.onCsrRequest = (requestId) =>
-      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+    const { dp } = await w.connectAnswering(hub);
     const key = { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' };
     let record = (await w.store.get(key))!;
     record = await w.store.update(key, dataplane('web', 9090), record.meta.version);
@@ -168,10 +156,7 @@ describe('DataplaneHub', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const hub = w.makeHub('cp-1@boot-1');
-      const dp = new FakeDataplane();
-      const session = await hub.connect(dp, w.hello());
-      dp.onCsrRequest = (requestId) =>
-        setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+      const { dp } = await w.connectAnswering(hub);
       // The memory store checks nothing: what a store without a spec check would hand over.
       const key = { type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' };
       let record = (await w.store.get(key))!;

@@ -5,12 +5,11 @@ import { createCsr } from '@meshtls/pki';
 import { InProcessBus, MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
-import { CaRegistry } from '../../ca-signer/ca-registry';
-import { DataSourceReader } from '../../shared/data-source.reader';
+import { storeCas } from '../../ca-signer/ca-registry.test-support';
 import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
-import { ProvidedCaManager } from '../../ca-signer/provided-ca.manager';
 import type { DataplaneChannel, StreamStatus } from './dataplane-channel.port';
 import { DataplaneHub, type DataplaneHubDeps } from './dataplane-hub';
+import type { DataplaneSession } from './dataplane-session';
 import { DataplaneTokenError, type DataplaneTokenVerifier } from './dataplane-token.port';
 import type { IdentityIssuer } from './identity-issuer';
 import { IssuedIdentityVerifier } from './issued-identity.verifier';
@@ -71,6 +70,12 @@ export class FakeDataplane implements DataplaneChannel {
   }
 }
 
+/** The dataplane answers each CSR request with a fresh key's CSR (or what `make` gives). */
+export const answerCsrs = (hub: DataplaneHub, dp: FakeDataplane, session: DataplaneSession, make = csr) => {
+  dp.onCsrRequest = (requestId) =>
+    setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: make() }));
+};
+
 /**
  * One test's world: mesh "default" with builtin backend ca-1 and Dataplane web-1, and any number of hub
  * replicas on the same store, lease store and bus. `issued` records every issuance's reason.
@@ -101,10 +106,7 @@ export class HubWorld {
     trafficDebounceMs?: number,
     deps: Partial<DataplaneHubDeps> = {},
   ): DataplaneHub {
-    const registry = new CaRegistry({
-      builtin: this.builtinCas,
-      provided: new ProvidedCaManager(new DataSourceReader(this.store), clock),
-    });
+    const { registry } = storeCas(this.store, clock, this.builtinCas);
     const issue = new IssueCertificateUseCase(this.store, registry, clock);
     const verifier = new IssuedIdentityVerifier(this.store, clock);
     this.stops.push(verifier.followChanges());
@@ -159,6 +161,14 @@ export class HubWorld {
       csrPem: csr(),
       ...extra,
     };
+  }
+
+  /** A dataplane that connects with `hello` and answers CSR requests at once, as the sidecar does. */
+  async connectAnswering(hub: DataplaneHub, hello = this.hello()) {
+    const dp = new FakeDataplane();
+    const session = await hub.connect(dp, hello);
+    answerCsrs(hub, dp, session);
+    return { dp, session };
   }
 
   async close(): Promise<void> {

@@ -4,11 +4,10 @@ import { createCsr, createBuiltinCa, SigningCa } from '@meshtls/pki';
 import { MemoryResourceStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
-import { CaRegistry } from '../../ca-signer/ca-registry';
-import { DataSourceReader } from '../../shared/data-source.reader';
+import type { CaRegistry } from '../../ca-signer/ca-registry';
+import { storeCas } from '../../ca-signer/ca-registry.test-support';
 import { IssueCertificateUseCase } from '../../ca-signer/issue-certificate.use-case';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
-import { ProvidedCaManager } from '../../ca-signer/provided-ca.manager';
 import type { SignCommand } from './identity-issuer';
 import {
   IssuedIdentityRejectedError,
@@ -30,6 +29,15 @@ const signCommand = (
 const clock = new FakeClock('2026-06-01T00:00:00Z');
 const backend = { name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } } } as MtlsBackend;
 const mtls = { enabledBackend: 'ca-1', backends: [backend, { name: 'ca-2', type: 'builtin' }] };
+/** A CA of mesh "default" that is not the one its store holds, named `name`. */
+const rogueCa = (name: string) =>
+  createBuiltinCa({
+    mesh: 'default',
+    backend: name,
+    rsaBits: 2048,
+    validityMs: 86_400_000,
+    now: clock.now(),
+  });
 const inbound = (service: string) => ({
   networking: { address: '10.0.0.1', inbound: [{ port: 8080, tags: { 'kuma.io/service': service } }] },
 });
@@ -52,17 +60,14 @@ describe('IssuedIdentityVerifier', () => {
 
   beforeEach(async () => {
     store = new MemoryResourceStore(clock);
-    const builtin = new BuiltinCaManager(store, clock);
-    registry = new CaRegistry({
-      builtin,
-      provided: new ProvidedCaManager(new DataSourceReader(store), clock),
-    });
+    const cas = storeCas(store, clock);
+    registry = cas.registry;
     issue = new IssueCertificateUseCase(store, registry, clock);
     verifier = new IssuedIdentityVerifier(store, clock);
     await store.create({ type: ResourceType.Mesh, name: 'default' }, { mtls });
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, inbound('web'));
     await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'db-1' }, inbound('db'));
-    for (const b of mtls.backends) await builtin.ensure('default', b as never);
+    for (const b of mtls.backends) await cas.builtin.ensure('default', b as never);
     facts = await verifier.facts('default', 'web-1');
     asked = signCommand(command, facts);
   });
@@ -109,13 +114,7 @@ describe('IssuedIdentityVerifier', () => {
 
   it('replaces an anchor slipped into the answer’s trust bundle by its own', async () => {
     const genuine = await issue.execute(asked);
-    const rogue = await createBuiltinCa({
-      mesh: 'default',
-      backend: 'ca-2',
-      rsaBits: 2048,
-      validityMs: 86_400_000,
-      now: clock.now(),
-    });
+    const rogue = await rogueCa('ca-2');
     const answer = {
       ...genuine,
       trustBundle: [genuine.trustBundle[0]!, { backend: 'ca-2', certPem: rogue.certPem }],
@@ -127,13 +126,7 @@ describe('IssuedIdentityVerifier', () => {
 
   it('refuses a certificate of another CA, even one named like the mesh’s', async () => {
     const genuine = await issue.execute(asked);
-    const rogue = await createBuiltinCa({
-      mesh: 'default',
-      backend: 'ca-1',
-      rsaBits: 2048,
-      validityMs: 86_400_000,
-      now: clock.now(),
-    });
+    const rogue = await rogueCa('ca-1');
     const cert = SigningCa.load({ certChainPem: rogue.certPem, keyPem: rogue.keyPem }).issue({
       publicKey: key.publicKey,
       uris: ['spiffe://default/web'],
