@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 
 /**
  * The dependency rule of the architecture, checked on every import:
- * util <- domain <- pki; contracts <- store <- application <- nest-core <- nest-role <- app, where a
+ * util <- domain <- pki; contracts <- bus <- store <- application <- nest-core <- nest-role <- app, where a
  * Nest role lib (nest-mesh-api, nest-ca-signer, ...) never imports another one.
  */
 const depConstraints = [
@@ -12,10 +12,21 @@ const depConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
   { sourceTag: 'type:pki', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
-  { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:bus', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
+  {
+    sourceTag: 'type:store',
+    onlyDependOnLibsWithTags: ['type:bus', 'type:domain', 'type:contracts', 'type:util'],
+  },
   {
     sourceTag: 'type:application',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:pki', 'type:contracts', 'type:store', 'type:util'],
+    onlyDependOnLibsWithTags: [
+      'type:domain',
+      'type:pki',
+      'type:contracts',
+      'type:store',
+      'type:bus',
+      'type:util',
+    ],
   },
   {
     sourceTag: 'type:agent',
@@ -23,7 +34,7 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:testing',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:store', 'type:util'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:store', 'type:bus', 'type:util'],
   },
   {
     sourceTag: 'type:nest-core',
@@ -33,6 +44,7 @@ const depConstraints = [
       'type:pki',
       'type:contracts',
       'type:store',
+      'type:bus',
       'type:util',
     ],
   },
@@ -47,6 +59,7 @@ const depConstraints = [
       'type:pki',
       'type:contracts',
       'type:store',
+      'type:bus',
       'type:util',
     ],
   },
@@ -61,6 +74,7 @@ const depConstraints = [
       'type:pki',
       'type:contracts',
       'type:store',
+      'type:bus',
       'type:util',
     ],
   },
@@ -140,8 +154,9 @@ export default [
     },
   },
   {
-    // Specs may import test helpers; the boundary rule still forbids apps and undeclared cycles.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'e2e/**/*.ts'],
+    // Specs, and the contract suites they run (a lib's src/testing/), may import test helpers; the boundary
+    // rule still forbids apps and undeclared cycles.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/*/src/testing/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -2,13 +2,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { BuiltinCaManager } from '@meshtls/application';
 import { ResourceType, builtinCaKeySecretName, secretBytes, type SecretSpec } from '@meshtls/domain';
 import { createCsr, selfSignedCaCertificate } from '@meshtls/pki';
-import {
-  EncryptedResourceStore,
-  NatsKvResourceStore,
-  SecretCipher,
-  connectNats,
-  type ConnectNatsOptions,
-} from '@meshtls/store';
+import { connectNats, type ConnectNatsOptions } from '@meshtls/bus';
+import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store';
 import { systemClock } from '@meshtls/util';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate } from '@meshtls/contracts';
-import type { MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
 import type { SeededMesh } from './fleet-fixture';
 
 export interface LoadResult {

@@ -6,7 +6,7 @@
  *   npm run bench:issuance:nats      (about a minute; 127.0.0.1 only; it stops everything it starts)
  */
 import { createPrivateKey, sign } from 'node:crypto';
-import { NatsBus } from '@meshtls/store';
+import { NatsBus } from '@meshtls/bus';
 import { Topology } from '@meshtls/testing';
 import { formatRate, measureRound, median } from './bench-harness';
 import { ecCsrPool, seedMeshes, type SeededMesh } from './fleet-fixture';

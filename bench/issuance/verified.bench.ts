@@ -13,13 +13,8 @@ import {
   VerifyingIdentityIssuer,
   type SignCommand,
 } from '@meshtls/application';
-import {
-  EncryptedResourceStore,
-  NatsBus,
-  NatsKvResourceStore,
-  SecretCipher,
-  connectNats,
-} from '@meshtls/store';
+import { NatsBus, connectNats } from '@meshtls/bus';
+import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store';
 import { Topology } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
 import { formatRate, median } from './bench-harness';

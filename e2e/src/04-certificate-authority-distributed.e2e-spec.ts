@@ -2,7 +2,8 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync, randomUUID } fr
 import { issueCertificate } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
 import type { MeshSpec, ResourceRecord } from '@meshtls/domain';
-import { NatsBus, NatsKvResourceStore, connectNats } from '@meshtls/store';
+import { NatsBus, connectNats } from '@meshtls/bus';
+import { NatsKvResourceStore } from '@meshtls/store';
 import { systemClock } from '@meshtls/util';
 import { OpensslWorkspace, eventually } from '@meshtls/testing';
 import { http } from '../support/cli';

@@ -12,7 +12,7 @@ import {
 } from '@meshtls/testing';
 import { issueCertificate } from '@meshtls/contracts';
 import { SigningCa, createBuiltinCa, verifyCsr } from '@meshtls/pki';
-import { NatsBus } from '@meshtls/store';
+import { NatsBus } from '@meshtls/bus';
 import { http } from '../support/cli';
 
 /**

@@ -13,7 +13,8 @@ import {
 import { DataplaneAgent, grpcCredentials, type DataplaneIdentity } from '@meshtls/dataplane-agent';
 import { ResourceType, type DataplaneInsightSpec } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
-import { NatsBus, NatsKvResourceStore, connectNats } from '@meshtls/store';
+import { NatsBus, connectNats } from '@meshtls/bus';
+import { NatsKvResourceStore } from '@meshtls/store';
 import { Topology, dataplaneToken, eventually, type Replica } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
 import type { NatsConnection } from 'nats';

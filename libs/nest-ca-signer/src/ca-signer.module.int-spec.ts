@@ -10,7 +10,8 @@ import {
 import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { CoreModule, MESSAGE_BUS, METRICS, RESOURCE_STORE, loadCoreConfig } from '@meshtls/nest-core';
-import type { MessageBus, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { ResourceStore } from '@meshtls/store';
 import { tempDir, type TempDir } from '@meshtls/testing';
 import type { Registry } from 'prom-client';
 import { loadCaSignerConfig } from './ca-signer.config';

@@ -22,7 +22,8 @@ import {
 import { MESSAGE_BUS, METRICS, RESOURCE_STORE, SECRET_CIPHER } from '@meshtls/nest-core';
 import type { Registry } from 'prom-client';
 import { caSignerMetrics } from './ca-signer.metrics';
-import type { MessageBus, ResourceStore, SecretCipher, Subscription } from '@meshtls/store';
+import type { MessageBus, Subscription } from '@meshtls/bus';
+import type { ResourceStore, SecretCipher } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
 
 const QUEUE = 'ca-signer';

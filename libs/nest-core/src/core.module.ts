@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { instanceLifecycle, pingContracts, type AppRole } from '@meshtls/contracts';
-import type { Subscription } from '@meshtls/store';
+import type { Subscription } from '@meshtls/bus';
 import { systemClock, type Clock } from '@meshtls/util';
 import type { CoreConfig } from './config/core-config';
 import { HealthController } from './health/health.controller';

@@ -17,7 +17,8 @@ import {
   SECRET_CIPHER,
   type CoreConfig,
 } from '@meshtls/nest-core';
-import type { MessageBus, ResourceStore, SecretCipher } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { ResourceStore, SecretCipher } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { AccessSettings } from './access/access-policy';
 import { InsightsController } from './insights/insights.controller';

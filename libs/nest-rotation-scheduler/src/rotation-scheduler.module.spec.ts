@@ -12,7 +12,8 @@ import {
   METRICS,
 } from '@meshtls/nest-core';
 import { Registry } from 'prom-client';
-import { InProcessBus, MemoryLeaseStore, type Lease, type LeaseStore, type MessageBus } from '@meshtls/store';
+import { InProcessBus, type MessageBus } from '@meshtls/bus';
+import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
 import { FakeClock } from '@meshtls/util';
 import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
 import { RotationSchedulerModule } from './rotation-scheduler.module';

@@ -9,7 +9,8 @@ import {
   METRICS,
   type CoreConfig,
 } from '@meshtls/nest-core';
-import type { LeaseStore, MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { LeaseStore } from '@meshtls/store';
 import type { Clock, DegradationReporter } from '@meshtls/util';
 import type { Counter, Registry } from 'prom-client';
 import type { RotationSchedulerConfig } from './rotation-scheduler.config';

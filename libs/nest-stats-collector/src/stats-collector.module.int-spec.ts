@@ -13,7 +13,8 @@ import {
   loadCoreConfig,
   type CoreConfig,
 } from '@meshtls/nest-core';
-import type { MessageBus, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { ResourceStore } from '@meshtls/store';
 import {
   eventually,
   startNatsServer,

@@ -10,7 +10,8 @@ import { dataplaneCertificateIssued, dataplaneConnection, type EventContract } f
 import { ResourceType } from '@meshtls/domain';
 import { MESSAGE_BUS, RESOURCE_STORE } from '@meshtls/nest-core';
 import type { Counter } from 'prom-client';
-import type { MessageBus, ResourceStore, Subscription } from '@meshtls/store';
+import type { MessageBus, Subscription } from '@meshtls/bus';
+import type { ResourceStore } from '@meshtls/store';
 import { INSIGHT_RECORDER, STATS_EVENTS_COUNTER } from './stats-collector.tokens';
 
 /**

@@ -4,6 +4,7 @@ export type { TempDir } from './ports';
 export { findBinary, spawnServer, stopProcess, waitUntilReady } from './server-process';
 export type { ServerProcess } from './server-process';
 export { eventually } from './eventually';
+export { waitFor } from './wait-for';
 
 // Real servers on free ports: NATS (single and cluster), Redis, Prometheus.
 export { startNatsServer } from './nats-server';
@@ -28,3 +29,6 @@ export type { AdminView } from './dataplane-process';
 export { dataplaneToken, startStandaloneControlPlane } from './standalone-control-plane';
 export type { StandaloneControlPlane } from './standalone-control-plane';
 export { describeRoleProcess } from './role-process.spec-support';
+
+// Observers that record what adapters report.
+export { RecordingRejections } from './recording-rejections';

@@ -1,13 +1,14 @@
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
 import { rotateAtOf } from '@meshtls/domain';
-import { NatsBus, RedisLeaseStore, type Lease, type RejectedValue } from '@meshtls/store';
+import { NatsBus } from '@meshtls/bus';
+import { RedisLeaseStore, type Lease } from '@meshtls/store';
 import {
   startNatsServer,
   startRedisServer,
   type NatsServerHandle,
   type RedisServerHandle,
 } from '@meshtls/testing';
-import { FakeClock } from '@meshtls/util';
+import { FakeClock, type RejectedValue } from '@meshtls/util';
 import { RotationScheduler, type RotationTickReport } from './rotation-scheduler';
 
 const DAY = 24 * 3600_000;

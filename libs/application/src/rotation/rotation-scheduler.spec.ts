@@ -1,12 +1,7 @@
 import { addressedTo, rotateDataplane, type RequestOf, type ReplyOf } from '@meshtls/contracts';
 import { rotateAtOf } from '@meshtls/domain';
-import {
-  InProcessBus,
-  MemoryLeaseStore,
-  type Lease,
-  type LeaseStore,
-  type Subscription,
-} from '@meshtls/store';
+import { InProcessBus, type Subscription } from '@meshtls/bus';
+import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
 import { FakeClock, MeshError } from '@meshtls/util';
 import { RotationOptionsError, RotationScheduler, type RotationSchedulerOptions } from './rotation-scheduler';
 import { tickReport } from './rotation-tick-report.test-support';

@@ -1,5 +1,6 @@
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
-import type { Lease, LeaseStore, MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { Lease, LeaseStore } from '@meshtls/store';
 import { MeshError, TimeoutError, type Clock } from '@meshtls/util';
 
 /** Defaults of {@link RotationSchedulerOptions}. */

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import type { NatsClientCredentials } from '@meshtls/store';
+import type { NatsClientCredentials } from '@meshtls/bus';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
 import { parseEnvironment } from './environment';

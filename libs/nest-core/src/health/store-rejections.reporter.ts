@@ -1,5 +1,4 @@
-import type { RejectionObserver, RejectionSource } from '@meshtls/store';
-import type { DegradationReporter } from '@meshtls/util';
+import type { DegradationReporter, RejectionObserver, RejectionSource } from '@meshtls/util';
 import { Counter, type Registry } from 'prom-client';
 
 /** When a rejected value of each source stops degrading the process. */

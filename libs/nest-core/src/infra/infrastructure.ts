@@ -1,24 +1,25 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { InProcessBus, NatsBus, connectNats, type MessageBus } from '@meshtls/bus';
 import {
   EncryptedResourceStore,
-  InProcessBus,
   MemoryLeaseStore,
-  NatsBus,
   NatsKvResourceStore,
   RedisLeaseStore,
   SecretCipher,
   SqliteResourceStore,
-  connectNats,
-  CredentialsRefusedError,
   type LeaseStore,
-  type MessageBus,
-  type RejectionObserver,
   type ResourceStore,
 } from '@meshtls/store';
 import { storedSpecViolations } from '@meshtls/domain';
 import { Logger } from '@nestjs/common';
-import { ConfigError, type Clock, type DegradationReporter } from '@meshtls/util';
+import {
+  ConfigError,
+  CredentialsRefusedError,
+  type Clock,
+  type DegradationReporter,
+  type RejectionObserver,
+} from '@meshtls/util';
 import type { CoreConfig } from '../config/core-config';
 
 /** The adapters behind the ports, chosen by run mode; one set per process, closed on shutdown. */

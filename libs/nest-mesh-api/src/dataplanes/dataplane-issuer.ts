@@ -5,7 +5,7 @@ import {
   type IdentityIssuer,
   type IssuedIdentityVerifier,
 } from '@meshtls/application';
-import type { MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
 import type { DataplaneMetrics } from './dataplane-metrics';
 import type { DpServerConfig } from './dp-server.config';
 

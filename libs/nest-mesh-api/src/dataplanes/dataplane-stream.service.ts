@@ -8,7 +8,7 @@ import {
   type EventContract,
 } from '@meshtls/contracts';
 import { CLOCK, CORE_CONFIG, MESSAGE_BUS, type CoreConfig } from '@meshtls/nest-core';
-import type { MessageBus, Subscription } from '@meshtls/store';
+import type { MessageBus, Subscription } from '@meshtls/bus';
 import type { Clock } from '@meshtls/util';
 import type { DataplaneGrpcServer } from './dataplane-grpc.server';
 import type { DpServerConfig } from './dp-server.config';

@@ -18,7 +18,8 @@ import {
   RESOURCE_STORE,
   type CoreConfig,
 } from '@meshtls/nest-core';
-import type { LeaseStore, MessageBus, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { LeaseStore, ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { Registry } from 'prom-client';
 import { DataplaneGrpcServer } from './dataplane-grpc.server';

@@ -1,7 +1,8 @@
 import type { KvEntry } from 'nats';
 import { formatKey, type ResourceKey } from '@meshtls/domain';
 import type { ResourceChange } from '../ports/resource.store';
-import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
+import type { RejectionObserver } from '@meshtls/util';
+import type { StoredSpecCheck } from '../ports/rejected-values';
 import { decodeKvKey } from './kv-key.codec';
 import type { KvResourceCache } from './kv-resource.cache';
 import { decodeStoredValue } from './kv-value.codec';

@@ -1,7 +1,7 @@
 import { ResourceType, type ResourceKey } from '@meshtls/domain';
 import { startNatsCluster, type NatsClusterHandle } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
-import { connectNats } from './nats-connection';
+import { connectNats } from '@meshtls/bus';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
 
 const BUCKET = 'election';

@@ -5,15 +5,14 @@ import {
   ResourceNotFoundError,
   ResourceType,
 } from '@meshtls/domain';
-import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
+import { startNatsServer, waitFor, type NatsServerHandle } from '@meshtls/testing';
 import { FakeClock, TimeoutError } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
 import { describeResourceStoreContract } from '../testing/resource-store.contract';
-import { waitFor } from '../testing/wait-for';
 import { SecretCipher } from '../crypto/secret-cipher';
 import { EncryptedResourceStore } from './encrypted-resource.store';
 import { encodeKvKey } from './kv-key.codec';
-import { connectNats } from './nats-connection';
+import { connectNats } from '@meshtls/bus';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
 import { classifyKvError } from './nats-kv-errors';
 

@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
-import type { Clock } from '@meshtls/util';
-import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
+import type { Clock, RejectionObserver } from '@meshtls/util';
+import type { StoredSpecCheck } from '../ports/rejected-values';
 
 /** What `NatsKvResourceStore.connect` (nats-kv-resource.store.ts) is given: the bucket and its checks. */
 export interface NatsKvResourceStoreOptions {

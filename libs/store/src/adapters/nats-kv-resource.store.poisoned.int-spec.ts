@@ -1,11 +1,9 @@
 import type { KV, NatsConnection } from 'nats';
 import { ResourceType, storedSpecViolations } from '@meshtls/domain';
-import { startNatsServer, type NatsServerHandle } from '@meshtls/testing';
+import { RecordingRejections, startNatsServer, waitFor, type NatsServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
-import { RecordingRejections } from '../testing/recording-rejections';
-import { waitFor } from '../testing/wait-for';
-import { connectNats } from './nats-connection';
+import { connectNats } from '@meshtls/bus';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
 
 /**

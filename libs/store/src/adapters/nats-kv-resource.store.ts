@@ -2,9 +2,9 @@ import type { JetStreamClient, JetStreamManager, KV, NatsConnection } from 'nats
 import type { ResourceKey, ResourceRecord, ResourceType } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@meshtls/util';
+import type { Clock, RejectionObserver } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
-import type { RejectionObserver, StoredSpecCheck } from '../ports/rejected-values';
+import type { StoredSpecCheck } from '../ports/rejected-values';
 import { KvBucketWatcher } from './kv-bucket.watcher';
 import { encodeKvKey } from './kv-key.codec';
 import { leaderEntry, type ServerEntry } from './kv-leader-entry';

@@ -1,8 +1,7 @@
-import { startRedisServer, type RedisServerHandle } from '@meshtls/testing';
+import { RecordingRejections, startRedisServer, type RedisServerHandle } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { Lease } from '../ports/lease.store';
 import { describeLeaseStoreContract } from '../testing/lease-store.contract';
-import { RecordingRejections } from '../testing/recording-rejections';
 import { RedisLeaseStore } from './redis-lease.store';
 
 let server: RedisServerHandle;

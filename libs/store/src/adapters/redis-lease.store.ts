@@ -1,8 +1,6 @@
 import { createClient } from 'redis';
-import { CredentialsRefusedError } from './credentials-refused.error';
-import { backoffDelay, type Clock } from '@meshtls/util';
+import { backoffDelay, CredentialsRefusedError, type Clock, type RejectionObserver } from '@meshtls/util';
 import type { Lease, LeaseStore } from '../ports/lease.store';
-import type { RejectionObserver } from '../ports/rejected-values';
 import { decodeLease } from './lease.codec';
 
 export interface RedisLeaseStoreOptions {

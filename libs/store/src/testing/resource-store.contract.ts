@@ -2,7 +2,7 @@ import type { ResourceKey } from '@meshtls/domain';
 import { ResourceAlreadyExistsError, ResourceConflictError, ResourceNotFoundError } from '@meshtls/domain';
 import { FakeClock } from '@meshtls/util';
 import type { ResourceChange, ResourceStore } from '../ports/resource.store';
-import { waitFor } from './wait-for';
+import { waitFor } from '@meshtls/testing';
 
 /** What one contract test needs: a fresh, empty store driven by `clock`, and how to dispose of it. */
 export interface ResourceStoreFixture {

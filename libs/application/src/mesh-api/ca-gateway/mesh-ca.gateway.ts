@@ -1,6 +1,6 @@
 import { ensureCaBackends, validateMtls, type ApiCaller } from '@meshtls/contracts';
 import type { MtlsSpec } from '@meshtls/domain';
-import type { MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
 import type { BackendReport } from '../../ports/mtls-validation.contract';
 import type { MtlsKeySeal } from '../../shared/mtls-key-seal';
 

@@ -1,5 +1,5 @@
 import { dataplaneCertificateIssued, dataplaneConnection } from '@meshtls/contracts';
-import type { MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
 import type { Clock } from '@meshtls/util';
 import type { DataplaneSession } from './dataplane-session';
 

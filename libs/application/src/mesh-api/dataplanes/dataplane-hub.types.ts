@@ -1,6 +1,7 @@
 import type { IssueReason } from '@meshtls/contracts';
 import type { IssuanceLimit } from '@meshtls/domain';
-import type { LeaseStore, MessageBus, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { LeaseStore, ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { DataplaneAuthorizer } from './connect-dataplane';
 import type { DataplaneTokenVerifier } from './dataplane-token.port';

@@ -1,5 +1,5 @@
 import { issueCertificate, type RequestOf } from '@meshtls/contracts';
-import { InProcessBus } from '@meshtls/store';
+import { InProcessBus } from '@meshtls/bus';
 import { StaleIssueRequestError } from '../../ports/issue-certificate.contract';
 import { BusIdentityIssuer, IssueDeadlineError } from './identity-issuer';
 

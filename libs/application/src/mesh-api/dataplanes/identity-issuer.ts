@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtls/contracts';
 import { KeyType, type MeshSpec } from '@meshtls/domain';
-import type { MessageBus } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
 import { createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError, backoffDelay, type BackoffPolicy } from '@meshtls/util';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';

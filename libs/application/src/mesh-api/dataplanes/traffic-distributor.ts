@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dataplaneCertificateIssued, dataplaneServerMessageProblem } from '@meshtls/contracts';
-import type { LeaseStore, MessageBus, ResourceChange, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { LeaseStore, ResourceChange, ResourceStore } from '@meshtls/store';
 import type { DataplaneSession } from './dataplane-session';
 import { MeshTrafficIndex, type TrafficChange } from './mesh-traffic.index';
 

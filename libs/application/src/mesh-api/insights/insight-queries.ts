@@ -10,7 +10,8 @@ import {
   type ResourceRecord,
 } from '@meshtls/domain';
 import { PemLabel, pemBlocks } from '@meshtls/pki';
-import type { MessageBus, ResourceStore } from '@meshtls/store';
+import type { MessageBus } from '@meshtls/bus';
+import type { ResourceStore } from '@meshtls/store';
 import type { PageRequest } from '../resources/resource-queries';
 import { insightKey } from '../../shared/insight-key';
 

@@ -1,8 +1,7 @@
 import { ErrorCode, type Msg, type NatsConnection, type NatsError, type Subscription as NatsSub } from 'nats';
 import type { EventContract, RequestContract } from '@meshtls/contracts';
-import { TimeoutError } from '@meshtls/util';
+import { TimeoutError, type RejectionObserver } from '@meshtls/util';
 import type { MessageBus, ServeOptions, SubscribeOptions, Subscription } from '../ports/message.bus';
-import type { RejectionObserver } from '../ports/rejected-values';
 import {
   answerRequest,
   type BusErrorHandler,

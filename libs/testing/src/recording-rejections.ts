@@ -1,4 +1,4 @@
-import type { RejectedValue, RejectionObserver, RejectionSource } from '../ports/rejected-values';
+import type { RejectedValue, RejectionObserver, RejectionSource } from '@meshtls/util';
 
 /** A RejectionObserver for tests: what was rejected and settled, and which keys are still rejected. */
 export class RecordingRejections implements RejectionObserver {

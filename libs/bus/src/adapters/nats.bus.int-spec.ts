@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, defineRequest, type EventContract } from '@meshtls/contracts';
-import { eventually, startNatsServer, type NatsServerHandle } from '@meshtls/testing';
+import { eventually, RecordingRejections, startNatsServer, type NatsServerHandle } from '@meshtls/testing';
 import { describeMessageBusContract } from '../testing/message-bus.contract';
-import { RecordingRejections } from '../testing/recording-rejections';
 import { NatsBus } from './nats.bus';
 
 let server: NatsServerHandle;

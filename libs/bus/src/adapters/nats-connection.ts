@@ -7,7 +7,7 @@ import {
   type ConnectionOptions,
   type NatsConnection,
 } from 'nats';
-import { CredentialsRefusedError } from './credentials-refused.error';
+import { CredentialsRefusedError } from '@meshtls/util';
 
 /** How a client proves who it is to NATS (the server's permissions for that user decide the rest). */
 export type NatsClientCredentials =

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineRequest } from '@meshtls/contracts';
 import { InvalidMessageError, MeshError, RemoteError, TimeoutError } from '@meshtls/util';
 import type { MessageBus } from '../ports/message.bus';
-import { waitFor } from './wait-for';
+import { waitFor } from '@meshtls/testing';
 
 /** Two buses that reach each other (two replicas); `settle` waits until subscriptions are in effect. */
 export interface MessageBusFixture {

@@ -1,4 +1,4 @@
-import { MeshError } from '@meshtls/util';
+import { MeshError } from './mesh-error';
 
 /**
  * NATS or Redis did not accept this process's credentials. Retrying does not help, so the connection
