@@ -96,6 +96,24 @@ const internalIndexPatterns = [
 ];
 
 /**
+ * `@meshtls/store` is the store's ports; `@meshtls/store/adapters` its adapters (memory, SQLite, NATS KV,
+ * Redis, the secret cipher), which the composition root (nest-core) chooses. Application code and the
+ * Nest role libs depend on the ports only; their tests, nest-core, testing, apps, bench and e2e may use
+ * the adapters. The config objects for those files list these patterns beside the internal-index ones.
+ */
+const STORE_ADAPTERS_MESSAGE =
+  'Application code and the Nest role libs depend on the store ports, @meshtls/store: nest-core chooses the adapters.';
+const storeAdaptersPatterns = [
+  { regex: '^@meshtls/store/adapters$', message: STORE_ADAPTERS_MESSAGE },
+  {
+    regex: '^(\\./)?(\\.\\./)+(libs/)?store/src/(adapters|crypto)(\\.ts|/.*)?$',
+    message: STORE_ADAPTERS_MESSAGE,
+  },
+];
+const NEST_ROLE_LIBS = ['nest-mesh-api', 'nest-ca-signer', 'nest-rotation-scheduler', 'nest-stats-collector'];
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.test-support.ts', '**/*.spec-support.ts'];
+
+/**
  * libs/application is organised by the role that runs its code: each role's folder may import (relatively)
  * only itself and the seams, `shared/` (code more than one role runs) and `ports/` (the mesh-api/ca-signer
  * contract); the seams import no role. A relative specifier says where it lands only together with the
@@ -129,6 +147,7 @@ const applicationRoleBoundaries = Object.entries(APPLICATION_FOLDERS).flatMap(([
                 message: 'Inside libs/application, import the file itself, not the index.',
               },
               ...internalIndexPatterns,
+              ...storeAdaptersPatterns,
             ],
           },
         ],
@@ -167,6 +186,15 @@ export default [
         'error',
         { name: 'fail', message: 'Jest has no fail(); use expect(fn).toThrow() or await expect(p).rejects' },
       ],
+    },
+  },
+  {
+    // Application sources and the Nest role libs: the store's ports only (the role folders of
+    // libs/application repeat these patterns in their own objects below).
+    files: ['libs/application/src/**/*.ts', ...NEST_ROLE_LIBS.map((lib) => `libs/${lib}/src/**/*.ts`)],
+    ignores: TEST_FILES,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...internalIndexPatterns, ...storeAdaptersPatterns] }],
     },
   },
   ...applicationRoleBoundaries,

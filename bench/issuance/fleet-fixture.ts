@@ -3,7 +3,7 @@ import { BuiltinCaManager } from '@meshtls/application';
 import { ResourceType, builtinCaKeySecretName, secretBytes, type SecretSpec } from '@meshtls/domain';
 import { createCsr, selfSignedCaCertificate } from '@meshtls/pki';
 import { connectNats, type ConnectNatsOptions } from '@meshtls/bus';
-import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store';
+import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { systemClock } from '@meshtls/util';
 
 const DAY_MS = 86_400_000;

@@ -14,7 +14,7 @@ import {
   type SignCommand,
 } from '@meshtls/application';
 import { NatsBus, connectNats } from '@meshtls/bus';
-import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store';
+import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { Topology } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
 import { formatRate, median } from './bench-harness';

@@ -17,7 +17,7 @@ import {
 } from '@meshtls/application';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr, selfSignedCaCertificate } from '@meshtls/pki';
-import { EncryptedResourceStore, MemoryResourceStore, SecretCipher } from '@meshtls/store';
+import { EncryptedResourceStore, MemoryResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { systemClock } from '@meshtls/util';
 import { formatRate, formatRatio, measureRoundAsync, median } from './bench-harness';
 

@@ -3,7 +3,7 @@ import { issueCertificate } from '@meshtls/contracts';
 import { createCsr } from '@meshtls/pki';
 import type { MeshSpec, ResourceRecord } from '@meshtls/domain';
 import { NatsBus, connectNats } from '@meshtls/bus';
-import { NatsKvResourceStore } from '@meshtls/store';
+import { NatsKvResourceStore } from '@meshtls/store/adapters';
 import { systemClock } from '@meshtls/util';
 import { OpensslWorkspace, eventually } from '@meshtls/testing';
 import { http } from '../support/cli';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { RedisLeaseStore } from '@meshtls/store';
+import { RedisLeaseStore } from '@meshtls/store/adapters';
 import {
   DataplaneProcess,
   REPO_ROOT,

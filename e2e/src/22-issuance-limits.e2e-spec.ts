@@ -14,7 +14,7 @@ import { DataplaneAgent, grpcCredentials, type DataplaneIdentity } from '@meshtl
 import { ResourceType, type DataplaneInsightSpec } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { NatsBus, connectNats } from '@meshtls/bus';
-import { NatsKvResourceStore } from '@meshtls/store';
+import { NatsKvResourceStore } from '@meshtls/store/adapters';
 import { Topology, dataplaneToken, eventually, type Replica } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
 import type { NatsConnection } from 'nats';

@@ -9,6 +9,8 @@ import type { ESLint } from 'eslint';
 const repoRoot = path.resolve(__dirname, '../../..');
 const eslintBin = path.join(path.dirname(require.resolve('eslint/package.json')), 'bin/eslint.js');
 const MESSAGE = "A lib's internal.ts is for its own tests only: import its public index, @meshtls/<lib>.";
+const STORE_ADAPTERS_MESSAGE =
+  'Application code and the Nest role libs depend on the store ports, @meshtls/store';
 
 function restrictedImports(source: string, filePath: string): string[] {
   const run = spawnSync(
@@ -45,5 +47,15 @@ describe("a lib's internal index", () => {
   it("is open to the lib's own tests", () => {
     const source = "import { DataplaneHub } from '../internal';\nvoid DataplaneHub;\n";
     expect(restrictedImports(source, 'libs/application/src/mesh-api/fixture.spec.ts')).toEqual([]);
+  });
+});
+
+describe("the store's adapters", () => {
+  it('are refused to an application source file, beside the role folder rules', () => {
+    const source =
+      "import { MemoryResourceStore } from '@meshtls/store/adapters';\nvoid MemoryResourceStore;\n";
+    expect(restrictedImports(source, 'libs/application/src/mesh-api/fixture.ts')).toEqual([
+      expect.stringContaining(STORE_ADAPTERS_MESSAGE),
+    ]);
   });
 });

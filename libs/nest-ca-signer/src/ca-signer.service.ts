@@ -23,7 +23,7 @@ import { MESSAGE_BUS, METRICS, RESOURCE_STORE, SECRET_CIPHER } from '@meshtls/ne
 import type { Registry } from 'prom-client';
 import { caSignerMetrics } from './ca-signer.metrics';
 import type { MessageBus, Subscription } from '@meshtls/bus';
-import type { ResourceStore, SecretCipher } from '@meshtls/store';
+import type { ResourceStore, SecretEncryption } from '@meshtls/store';
 import { ADMISSION, CA_REGISTRY, ENSURE_CA, ISSUE_CERTIFICATE, VALIDATE_MTLS } from './ca-signer.tokens';
 
 const QUEUE = 'ca-signer';
@@ -48,7 +48,7 @@ export class CaSignerService implements OnModuleInit, OnApplicationShutdown {
     @Inject(ENSURE_CA) private readonly ensure: EnsureCaBackendsUseCase,
     @Inject(ISSUE_CERTIFICATE) private readonly issue: IssueCertificateUseCase,
     @Inject(METRICS) private readonly metrics: Registry,
-    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretEncryption,
   ) {}
 
   onModuleInit(): void {

@@ -5,7 +5,7 @@ export const INFRASTRUCTURE = Symbol('Infrastructure');
 export const RESOURCE_STORE = Symbol('ResourceStore');
 export const LEASE_STORE = Symbol('LeaseStore');
 export const MESSAGE_BUS = Symbol('MessageBus');
-/** The at-rest SecretCipher (see Infrastructure.cipher). */
+/** The at-rest SecretEncryption port, a SecretCipher (see Infrastructure.cipher). */
 export const SECRET_CIPHER = Symbol('SecretCipher');
 export const INSTANCE_INFO = Symbol('InstanceInfo');
 /** The process's HealthDegradations: anything reported there makes `/health/ready` answer 503. */

@@ -18,7 +18,7 @@ import {
   type CoreConfig,
 } from '@meshtls/nest-core';
 import type { MessageBus } from '@meshtls/bus';
-import type { ResourceStore, SecretCipher } from '@meshtls/store';
+import type { ResourceStore, SecretEncryption } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { AccessSettings } from './access/access-policy';
 import { InsightsController } from './insights/insights.controller';
@@ -53,7 +53,7 @@ import { TokensController } from './tokens/tokens.controller';
     {
       provide: MESH_CA_GATEWAY,
       inject: [MESSAGE_BUS, SECRET_CIPHER],
-      useFactory: (bus: MessageBus, cipher: SecretCipher) =>
+      useFactory: (bus: MessageBus, cipher: SecretEncryption) =>
         new BusMeshCaGateway(bus, new MtlsKeySeal(cipher)),
     },
     {

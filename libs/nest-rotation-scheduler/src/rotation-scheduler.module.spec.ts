@@ -13,7 +13,8 @@ import {
 } from '@meshtls/nest-core';
 import { Registry } from 'prom-client';
 import { InProcessBus, type MessageBus } from '@meshtls/bus';
-import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
+import type { Lease, LeaseStore } from '@meshtls/store';
+import { MemoryLeaseStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { loadRotationSchedulerConfig } from './rotation-scheduler.config';
 import { RotationSchedulerModule } from './rotation-scheduler.module';

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { ResourceType, secretBytes, type MtlsBackend, type SecretSpec } from '@meshtls/domain';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from './builtin-ca.manager';
 

@@ -1,6 +1,6 @@
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createBuiltinCa } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { CaRegistry } from './ca-registry';
 import { DataSourceReader } from '../shared/data-source.reader';

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import type { CaRegistry } from './ca-registry';
 import { storeCas } from './ca-registry.test-support';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createBuiltinCa } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { DataSourceReader } from '../shared/data-source.reader';
 import { ProvidedCaManager } from './provided-ca.manager';

@@ -3,7 +3,7 @@ import { ValidationError } from '@meshtls/domain';
 import { generateKeyPairSync } from 'node:crypto';
 import { selfSignedCaCertificate } from '@meshtls/pki';
 import { InProcessBus } from '@meshtls/bus';
-import { MemoryResourceStore, SecretCipher } from '@meshtls/store';
+import { MemoryResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { ApplyResourceUseCase } from '../mesh-api/resources/apply-resource.use-case';
 import { storeCas } from './ca-registry.test-support';

@@ -1,7 +1,8 @@
 import { addressedTo, rotateDataplane } from '@meshtls/contracts';
 import { rotateAtOf } from '@meshtls/domain';
 import { NatsBus } from '@meshtls/bus';
-import { RedisLeaseStore, type Lease } from '@meshtls/store';
+import type { Lease } from '@meshtls/store';
+import { RedisLeaseStore } from '@meshtls/store/adapters';
 import {
   startNatsServer,
   startRedisServer,

@@ -1,7 +1,8 @@
 import { addressedTo, rotateDataplane, type RequestOf, type ReplyOf } from '@meshtls/contracts';
 import { rotateAtOf } from '@meshtls/domain';
 import { InProcessBus, type Subscription } from '@meshtls/bus';
-import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
+import type { Lease, LeaseStore } from '@meshtls/store';
+import { MemoryLeaseStore } from '@meshtls/store/adapters';
 import { FakeClock, MeshError } from '@meshtls/util';
 import { RotationOptionsError, RotationScheduler, type RotationSchedulerOptions } from './rotation-scheduler';
 import { tickReport } from './rotation-tick-report.test-support';

@@ -3,7 +3,7 @@ import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@meshtls/domain';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import {
   DataSourceReader,

@@ -1,4 +1,4 @@
-import { SecretCipher } from '@meshtls/store';
+import { SecretCipher } from '@meshtls/store/adapters';
 import type { MtlsSpec } from '@meshtls/domain';
 import { MtlsKeySeal, UnsealedKeyError } from './mtls-key-seal';
 

@@ -1,5 +1,5 @@
 import { mapMeshInlineKeys, type MtlsSpec } from '@meshtls/domain';
-import type { SecretCipher } from '@meshtls/store';
+import type { SecretEncryption } from '@meshtls/store';
 import { MeshError } from '@meshtls/util';
 
 /** A provided CA's inline key came over the bus unsealed, or sealed for another mesh or backend. */
@@ -14,7 +14,7 @@ export class UnsealedKeyError extends MeshError {
  * it and refuses a key that was not sealed.
  */
 export class MtlsKeySeal {
-  constructor(private readonly cipher: SecretCipher) {}
+  constructor(private readonly cipher: SecretEncryption) {}
 
   seal(mesh: string, mtls: MtlsSpec | undefined): MtlsSpec | undefined {
     return this.map(mtls, (value, aad) => this.cipher.encrypt(value, aad), mesh);

@@ -1,4 +1,4 @@
-import { StoreFullError } from '@meshtls/store';
+import { StoreFullError } from '@meshtls/store/adapters';
 import { TimeoutError } from '@meshtls/util';
 import { toApiError } from './error-mapping';
 

@@ -4,7 +4,7 @@ import {
   ResourceNotFoundError,
   ValidationError,
 } from '@meshtls/domain';
-import { StoreFullError } from '@meshtls/store';
+import { StoreFullError } from '@meshtls/store/adapters';
 import { TimeoutError } from '@meshtls/util';
 import { ApiError } from './api-error';
 import { ACCEPTED_BODY_TYPES_DETAIL } from './body-parsers';

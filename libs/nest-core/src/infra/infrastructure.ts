@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InProcessBus, NatsBus, connectNats, type MessageBus } from '@meshtls/bus';
+import type { LeaseStore, ResourceStore } from '@meshtls/store';
 import {
   EncryptedResourceStore,
   MemoryLeaseStore,
@@ -8,9 +9,7 @@ import {
   RedisLeaseStore,
   SecretCipher,
   SqliteResourceStore,
-  type LeaseStore,
-  type ResourceStore,
-} from '@meshtls/store';
+} from '@meshtls/store/adapters';
 import { storedSpecViolations } from '@meshtls/domain';
 import { Logger } from '@nestjs/common';
 import {

@@ -6,7 +6,7 @@ import {
 } from '@meshtls/application';
 import type { ApiCaller } from '@meshtls/contracts';
 import { RESOURCE_DESCRIPTORS } from '@meshtls/domain';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import type { FastifyRequest } from 'fastify';
 import type { AccessSettings } from '../access/access-policy';

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DataplaneTokenService } from '@meshtls/application';
 import { ResourceType } from '@meshtls/domain';
 import { ApiErrorFilter } from '@meshtls/nest-core';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import type { AccessSettings } from '../access/access-policy';
 import { allowedMethods } from '../resources/resource-routes';

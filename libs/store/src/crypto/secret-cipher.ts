@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { MeshError } from '@meshtls/util';
+import type { SecretEncryption } from '../ports/secret-encryption';
 
 /** The key given to SecretCipher is not 32 bytes of base64. The message never contains the key. */
 export class SecretKeyError extends MeshError {
@@ -22,7 +23,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * another secret fails to decrypt instead of revealing itself there. `v1` leaves room for another scheme
  * or key rotation later.
  */
-export class SecretCipher {
+export class SecretCipher implements SecretEncryption {
   static readonly prefix = PREFIX;
   private readonly key: KeyObject;
 

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { eventually } from '@meshtls/testing';
-import { MemoryLeaseStore, type Lease, type LeaseStore } from '@meshtls/store';
+import type { Lease, LeaseStore } from '@meshtls/store';
+import { MemoryLeaseStore } from '@meshtls/store/adapters';
 import { verifyCsr } from '@meshtls/pki';
 import { HubWorld, clock, csr, dataplane } from './dataplane-hub.test-support';
 import type { DataplaneHub } from './dataplane-hub';

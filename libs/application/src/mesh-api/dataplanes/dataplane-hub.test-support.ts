@@ -3,7 +3,7 @@ import type { DataplaneServerMessage, IssueReason, StreamEndReason } from '@mesh
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
 import { InProcessBus } from '@meshtls/bus';
-import { MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store';
+import { MemoryLeaseStore, MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
 import { storeCas } from '../../ca-signer/ca-registry.test-support';

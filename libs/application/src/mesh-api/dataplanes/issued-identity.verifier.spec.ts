@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr, createBuiltinCa, SigningCa } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { BuiltinCaManager } from '../../ca-signer/builtin-ca.manager';
 import type { CaRegistry } from '../../ca-signer/ca-registry';

@@ -1,5 +1,5 @@
 import { ResourceConflictError, ValidationError, type ResourceType } from '@meshtls/domain';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { ApplyResourceUseCase } from './apply-resource.use-case';
 

@@ -1,5 +1,5 @@
 import { ResourceNotFoundError } from '@meshtls/domain';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { DeleteResourceUseCase } from './delete-resource.use-case';
 

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { ResourceType, ValidationError, secretBytes, type SecretSpec } from '@meshtls/domain';
 import { signJwt } from '@meshtls/pki';
-import { MemoryResourceStore } from '@meshtls/store';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { MeshNotFoundError } from '../../ports/ca.errors';
 import { DataplaneTokenError, type TokenRefusal } from '../dataplanes/dataplane-token.port';
