@@ -1,25 +1,21 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import {
-  Metadata,
-  Server,
-  ServerCredentials,
-  credentials,
-  status as GrpcStatus,
-  type ServerDuplexStream,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import {
   STREAM_END_TRAILER,
-  dataplaneIdentityService,
   type DataplaneClientMessage,
   type DataplaneServerMessage,
 } from '@meshtls/contracts';
 import { SigningCa, builtinCaCertificate, verifyCsr } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
 import { DataplaneAgent } from './dataplane-agent';
+import {
+  plaintextAgentOptions,
+  startFakeControlPlane,
+  type ControlPlaneCall,
+  type FakeControlPlane,
+} from './fake-control-plane.test-support';
 
-type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
+type Call = ControlPlaneCall;
 
 const now = new Date();
 const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -55,41 +51,22 @@ function identityFor(publicKey: ReturnType<typeof verifyCsr>, extra: Partial<Dat
  * certificate or key it is handed for any other key is refused (acknowledged with an error), never served.
  */
 describe('DataplaneAgent against a control plane that hands out keys', () => {
-  let server: Server;
+  let server: FakeControlPlane;
   let agent: DataplaneAgent;
   const acks: { serial: string; error?: string }[] = [];
   let answer: (call: Call, hello: Extract<DataplaneClientMessage, { type: 'hello' }>) => void;
 
   beforeAll(async () => {
-    server = new Server();
-    server.addService(
-      dataplaneIdentityService as unknown as ServiceDefinition,
-      {
-        stream: (call: Call) =>
-          call.on('data', (message: DataplaneClientMessage) => {
-            if (message.type === 'hello') answer(call, message);
-            if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
-          }),
-      } as UntypedServiceImplementation,
-    );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    agent = new DataplaneAgent({
-      cpAddresses: [`127.0.0.1:${port}`],
-      caCertPem: '',
-      credentials: credentials.createInsecure(),
-      mesh: 'm',
-      name: 'web-1',
-      token: 'not-checked-here',
+    server = await startFakeControlPlane((call, message) => {
+      if (message.type === 'hello') answer(call, message);
+      if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
     });
+    agent = new DataplaneAgent(plaintextAgentOptions(server.port));
   });
 
   afterAll(async () => {
     agent?.stop();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await server.stop();
   });
 
   it('refuses a certificate for a key it did not make, even with that key attached', async () => {
@@ -134,31 +111,18 @@ function endStream(call: Call, code: GrpcStatus, details: string, reason: string
 
 /** The sidecar told by the control plane why its stream ended, where that asks for something particular. */
 describe('DataplaneAgent told why its stream ended', () => {
-  let server: Server;
-  let port: number;
+  let server: FakeControlPlane;
   let agent: DataplaneAgent | undefined;
   const hellos: Extract<DataplaneClientMessage, { type: 'hello' }>[] = [];
   let answer: (call: Call, hello: Extract<DataplaneClientMessage, { type: 'hello' }>, n: number) => void;
 
   beforeAll(async () => {
-    server = new Server();
-    server.addService(
-      dataplaneIdentityService as unknown as ServiceDefinition,
-      {
-        stream: (call: Call) =>
-          call.on('data', (message: DataplaneClientMessage) => {
-            if (message.type === 'hello') {
-              hellos.push(message);
-              answer(call, message, hellos.length);
-            }
-          }),
-      } as UntypedServiceImplementation,
-    );
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
+    server = await startFakeControlPlane((call, message) => {
+      if (message.type === 'hello') {
+        hellos.push(message);
+        answer(call, message, hellos.length);
+      }
+    });
   });
 
   beforeEach(() => {
@@ -168,19 +132,11 @@ describe('DataplaneAgent told why its stream ended', () => {
   afterEach(() => agent?.stop());
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await server.stop();
   });
 
   const start = (extra: Partial<ConstructorParameters<typeof DataplaneAgent>[0]> = {}) => {
-    agent = new DataplaneAgent({
-      cpAddresses: [`127.0.0.1:${port}`],
-      caCertPem: '',
-      credentials: credentials.createInsecure(),
-      mesh: 'm',
-      name: 'web-1',
-      token: 'not-checked-here',
-      ...extra,
-    });
+    agent = new DataplaneAgent({ ...plaintextAgentOptions(server.port), ...extra });
     const events: string[] = [];
     for (const name of ['refused', 'disconnected', 'replaced', 'csrRefused'] as const)
       agent.on(name, () => events.push(name));

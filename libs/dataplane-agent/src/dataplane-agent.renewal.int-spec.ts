@@ -1,22 +1,16 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import {
-  Server,
-  ServerCredentials,
-  credentials,
-  type ServerDuplexStream,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
-import {
-  dataplaneIdentityService,
-  type DataplaneClientMessage,
-  type DataplaneServerMessage,
-} from '@meshtls/contracts';
+import { type DataplaneClientMessage, type DataplaneServerMessage } from '@meshtls/contracts';
 import { SigningCa, builtinCaCertificate, verifyCsr } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
 import { DataplaneAgent } from './dataplane-agent';
+import {
+  plaintextAgentOptions,
+  startFakeControlPlane,
+  type ControlPlaneCall,
+  type FakeControlPlane,
+} from './fake-control-plane.test-support';
 
-type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
+type Call = ControlPlaneCall;
 type Csr = Extract<DataplaneClientMessage, { type: 'csr' }>;
 
 const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -64,8 +58,7 @@ function identityFor(csrPem: string, requestId: string | undefined, rotateAt: Da
  * takes the certificate answering it.
  */
 describe('DataplaneAgent renewing on its own', () => {
-  let server: Server;
-  let port: number;
+  let server: FakeControlPlane;
   const agents: DataplaneAgent[] = [];
   let call: Call | undefined;
   let hello: Extract<DataplaneClientMessage, { type: 'hello' }> | undefined;
@@ -73,41 +66,20 @@ describe('DataplaneAgent renewing on its own', () => {
   const acks: { serial: string; error?: string }[] = [];
 
   beforeAll(async () => {
-    server = new Server();
-    server.addService(
-      dataplaneIdentityService as unknown as ServiceDefinition,
-      {
-        stream: (c: Call) =>
-          c.on('data', (message: DataplaneClientMessage) => {
-            if (message.type === 'hello') [call, hello] = [c, message];
-            if (message.type === 'csr' && message.reason === 'renewal')
-              renewals.push({ message, at: Date.now() });
-            if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
-          }),
-      } as UntypedServiceImplementation,
-    );
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
+    server = await startFakeControlPlane((c, message) => {
+      if (message.type === 'hello') [call, hello] = [c, message];
+      if (message.type === 'csr' && message.reason === 'renewal') renewals.push({ message, at: Date.now() });
+      if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
+    });
   });
 
   afterAll(async () => {
     for (const agent of agents) agent.stop();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await server.stop();
   });
 
   const agentWith = (options: { renew?: boolean; renewalGraceMs?: number }) => {
-    const agent = new DataplaneAgent({
-      cpAddresses: [`127.0.0.1:${port}`],
-      caCertPem: '',
-      credentials: credentials.createInsecure(),
-      mesh: 'm',
-      name: 'web-1',
-      token: 'not-checked-here',
-      ...options,
-    });
+    const agent = new DataplaneAgent({ ...plaintextAgentOptions(server.port), ...options });
     agents.push(agent);
     return agent;
   };
