@@ -7,6 +7,18 @@ import prettier from 'eslint-config-prettier';
  * util <- domain <- pki; contracts <- bus <- store <- application <- nest-core <- nest-role <- app, where a
  * Nest role lib (nest-mesh-api, nest-ca-signer, ...) never imports another one.
  */
+/** What application code builds on; each layer above adds itself to what it may use. */
+const BELOW_APPLICATION = [
+  'type:domain',
+  'type:pki',
+  'type:contracts',
+  'type:store',
+  'type:bus',
+  'type:util',
+];
+const BELOW_NEST_CORE = ['type:application', ...BELOW_APPLICATION];
+const BELOW_NEST_ROLE = ['type:nest-core', ...BELOW_NEST_CORE];
+
 const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'] },
@@ -17,17 +29,7 @@ const depConstraints = [
     sourceTag: 'type:store',
     onlyDependOnLibsWithTags: ['type:bus', 'type:domain', 'type:contracts', 'type:util'],
   },
-  {
-    sourceTag: 'type:application',
-    onlyDependOnLibsWithTags: [
-      'type:domain',
-      'type:pki',
-      'type:contracts',
-      'type:store',
-      'type:bus',
-      'type:util',
-    ],
-  },
+  { sourceTag: 'type:application', onlyDependOnLibsWithTags: BELOW_APPLICATION },
   {
     sourceTag: 'type:agent',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:pki', 'type:domain', 'type:util'],
@@ -36,48 +38,11 @@ const depConstraints = [
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:store', 'type:bus', 'type:util'],
   },
-  {
-    sourceTag: 'type:nest-core',
-    onlyDependOnLibsWithTags: [
-      'type:application',
-      'type:domain',
-      'type:pki',
-      'type:contracts',
-      'type:store',
-      'type:bus',
-      'type:util',
-    ],
-  },
+  { sourceTag: 'type:nest-core', onlyDependOnLibsWithTags: BELOW_NEST_CORE },
   // A role's Nest lib builds on nest-core only, never on another role's: what two roles share goes to
   // nest-core (Nest wiring) or libs/application (behaviour).
-  {
-    sourceTag: 'type:nest-role',
-    onlyDependOnLibsWithTags: [
-      'type:nest-core',
-      'type:application',
-      'type:domain',
-      'type:pki',
-      'type:contracts',
-      'type:store',
-      'type:bus',
-      'type:util',
-    ],
-  },
-  {
-    sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: [
-      'type:agent',
-      'type:nest-core',
-      'type:nest-role',
-      'type:application',
-      'type:domain',
-      'type:pki',
-      'type:contracts',
-      'type:store',
-      'type:bus',
-      'type:util',
-    ],
-  },
+  { sourceTag: 'type:nest-role', onlyDependOnLibsWithTags: BELOW_NEST_ROLE },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:agent', 'type:nest-role', ...BELOW_NEST_ROLE] },
   // Test code may use the test helpers (real servers on free ports) from anywhere.
   { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['*'] },
 ];

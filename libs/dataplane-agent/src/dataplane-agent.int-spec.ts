@@ -5,10 +5,11 @@ import {
   type DataplaneClientMessage,
   type DataplaneServerMessage,
 } from '@meshtls/contracts';
-import { SigningCa, builtinCaCertificate, verifyCsr } from '@meshtls/pki';
+import { verifyCsr } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
 import { DataplaneAgent } from './dataplane-agent';
 import {
+  identityFor,
   plaintextAgentOptions,
   startFakeControlPlane,
   type ControlPlaneCall,
@@ -16,35 +17,6 @@ import {
 } from './fake-control-plane.test-support';
 
 type Call = ControlPlaneCall;
-
-const now = new Date();
-const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const ca = SigningCa.load({
-  certChainPem: builtinCaCertificate({ mesh: 'm', backend: 'ca-1', ...caKeys, validityMs: 86_400_000, now }),
-  keyPem: caKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-});
-
-/** An identity message for a certificate over `publicKey`, signed by the mesh's CA. */
-function identityFor(publicKey: ReturnType<typeof verifyCsr>, extra: Partial<DataplaneServerMessage> = {}) {
-  const issued = ca.issue({ publicKey, uris: ['spiffe://m/web'], validityMs: 3_600_000, now });
-  const cert = new X509Certificate(issued.certPem);
-  return {
-    type: 'identity',
-    reason: 'new',
-    certPem: issued.certPem,
-    chainPem: issued.chainPem,
-    serial: cert.serialNumber,
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-    rotateAt: new Date(cert.validTo).toISOString(),
-    backend: 'ca-1',
-    supportedBackends: ['ca-1'],
-    trustBundle: [{ backend: 'ca-1', certPem: ca.trustAnchorPem }],
-    mode: 'STRICT',
-    uris: ['spiffe://m/web'],
-    ...extra,
-  } as DataplaneServerMessage;
-}
 
 /**
  * The sidecar against a control plane that does not play by the rules: it makes its own key, and a

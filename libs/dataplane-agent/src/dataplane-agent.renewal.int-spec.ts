@@ -1,9 +1,10 @@
-import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { type DataplaneClientMessage, type DataplaneServerMessage } from '@meshtls/contracts';
-import { SigningCa, builtinCaCertificate, verifyCsr } from '@meshtls/pki';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { DataplaneClientMessage } from '@meshtls/contracts';
+import { verifyCsr } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
 import { DataplaneAgent } from './dataplane-agent';
 import {
+  identityFor,
   plaintextAgentOptions,
   startFakeControlPlane,
   type ControlPlaneCall,
@@ -13,44 +14,9 @@ import {
 type Call = ControlPlaneCall;
 type Csr = Extract<DataplaneClientMessage, { type: 'csr' }>;
 
-const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const ca = SigningCa.load({
-  certChainPem: builtinCaCertificate({
-    mesh: 'm',
-    backend: 'ca-1',
-    ...caKeys,
-    validityMs: 86_400_000,
-    now: new Date(),
-  }),
-  keyPem: caKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-});
-
 /** An identity for the CSR's key, valid an hour, whose rotation time the control plane states as `rotateAt`. */
-function identityFor(csrPem: string, requestId: string | undefined, rotateAt: Date): DataplaneServerMessage {
-  const issued = ca.issue({
-    publicKey: verifyCsr(csrPem),
-    uris: ['spiffe://m/web'],
-    validityMs: 3_600_000,
-    now: new Date(),
-  });
-  const cert = new X509Certificate(issued.certPem);
-  return {
-    type: 'identity',
-    reason: 'new',
-    certPem: issued.certPem,
-    chainPem: issued.chainPem,
-    ...(requestId ? { requestId } : {}),
-    serial: cert.serialNumber,
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-    rotateAt: rotateAt.toISOString(),
-    backend: 'ca-1',
-    supportedBackends: ['ca-1'],
-    trustBundle: [{ backend: 'ca-1', certPem: ca.trustAnchorPem }],
-    mode: 'STRICT',
-    uris: ['spiffe://m/web'],
-  };
-}
+const identityForCsr = (csrPem: string, requestId: string | undefined, rotateAt: Date) =>
+  identityFor(verifyCsr(csrPem), { ...(requestId ? { requestId } : {}), rotateAt: rotateAt.toISOString() });
 
 /**
  * The sidecar's own renewal against a control plane that does not rotate: once the stated rotation time
@@ -89,7 +55,7 @@ describe('DataplaneAgent renewing on its own', () => {
     agent.start();
     await eventually(() => expect(hello).toBeDefined(), 10_000);
     const rotateAt = new Date(Date.now() + 1_000);
-    call!.write(identityFor(hello!.csrPem!, hello!.requestId, rotateAt));
+    call!.write(identityForCsr(hello!.csrPem!, hello!.requestId, rotateAt));
     await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
     const first = agent.identity!;
     expect(agent.renewAt?.getTime()).toBe(rotateAt.getTime() + 500);
@@ -102,7 +68,7 @@ describe('DataplaneAgent renewing on its own', () => {
     expect(again!.message).toEqual(ask!.message);
     expect(agent.identity).toBe(first);
 
-    call!.write(identityFor(ask!.message.csrPem, ask!.message.requestId, new Date(Date.now() + 600_000)));
+    call!.write(identityForCsr(ask!.message.csrPem, ask!.message.requestId, new Date(Date.now() + 600_000)));
     await eventually(() => expect(agent.identity?.serial).not.toBe(first.serial), 10_000);
     const renewed = agent.identity!;
     await eventually(() => expect(acks.at(-1)).toEqual({ serial: renewed.serial, error: undefined }));
@@ -117,7 +83,7 @@ describe('DataplaneAgent renewing on its own', () => {
     const agent = agentWith({ renew: false });
     agent.start();
     await eventually(() => expect(hello).toBeDefined(), 10_000);
-    call!.write(identityFor(hello!.csrPem!, hello!.requestId, new Date()));
+    call!.write(identityForCsr(hello!.csrPem!, hello!.requestId, new Date()));
     await eventually(() => expect(agent.identity).toBeDefined(), 10_000);
     expect(agent.renewAt).toBeUndefined();
   });

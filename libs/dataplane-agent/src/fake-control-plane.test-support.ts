@@ -1,3 +1,4 @@
+import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   Server,
   ServerCredentials,
@@ -11,6 +12,7 @@ import {
   type DataplaneClientMessage,
   type DataplaneServerMessage,
 } from '@meshtls/contracts';
+import { SigningCa, builtinCaCertificate } from '@meshtls/pki';
 import type { DataplaneAgentOptions } from './dataplane-agent.options';
 
 export type ControlPlaneCall = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
@@ -53,4 +55,50 @@ export function plaintextAgentOptions(port: number): DataplaneAgentOptions {
     name: 'web-1',
     token: 'not-checked-here',
   };
+}
+
+const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+/** The CA of mesh `m`, backend `ca-1`, whose certificates the fake control plane hands out. */
+export const testCa = SigningCa.load({
+  certChainPem: builtinCaCertificate({
+    mesh: 'm',
+    backend: 'ca-1',
+    ...caKeys,
+    validityMs: 86_400_000,
+    now: new Date(),
+  }),
+  keyPem: caKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+});
+
+/**
+ * An identity message for a certificate over `publicKey` (spiffe://m/web, valid an hour) signed by
+ * `testCa`; its rotation time is its expiry unless `extra` says otherwise.
+ */
+export function identityFor(
+  publicKey: KeyObject,
+  extra: Partial<DataplaneServerMessage> = {},
+): DataplaneServerMessage {
+  const issued = testCa.issue({
+    publicKey,
+    uris: ['spiffe://m/web'],
+    validityMs: 3_600_000,
+    now: new Date(),
+  });
+  const cert = new X509Certificate(issued.certPem);
+  return {
+    type: 'identity',
+    reason: 'new',
+    certPem: issued.certPem,
+    chainPem: issued.chainPem,
+    serial: cert.serialNumber,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    rotateAt: new Date(cert.validTo).toISOString(),
+    backend: 'ca-1',
+    supportedBackends: ['ca-1'],
+    trustBundle: [{ backend: 'ca-1', certPem: testCa.trustAnchorPem }],
+    mode: 'STRICT',
+    uris: ['spiffe://m/web'],
+    ...extra,
+  } as DataplaneServerMessage;
 }
