@@ -3,9 +3,10 @@ import { startNatsCluster } from './index';
 
 /**
  * Retries `op` while the stream has no leader: after a member dies JetStream answers 503 until the
- * survivors elect a new one, which a loaded machine may take a few seconds to do.
+ * survivors elect a new one (4–9 s after they notice, another round after a split vote), and a client
+ * still connected to the dead member first waits out a request timeout (5 s).
  */
-async function duringElection<T>(op: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+async function duringElection<T>(op: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -42,5 +43,5 @@ describe('startNatsCluster', () => {
     } finally {
       await cluster.stop();
     }
-  }, 30_000);
+  }, 60_000);
 });

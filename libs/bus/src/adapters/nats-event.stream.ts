@@ -22,7 +22,7 @@ const EVENT_MAX_AGE_MS = 3_600_000;
 const EVENT_MAX_BYTES = 256 * 1024 * 1024;
 const ACK_WAIT_MS = 30_000;
 const RETRY_DELAY_MS = 1_000;
-const PUBLISH_RETRY_MS = 15_000;
+const PUBLISH_RETRY_MS = 30_000;
 
 const decoder = new TextDecoder();
 

@@ -30,7 +30,7 @@ export interface NatsBusOptions {
     readonly maxBytes?: number;
     /** How long a member may hold an event before it goes to another (default 30 s). */
     readonly ackWaitMs?: number;
-    /** How long a retained event's publish is retried while JetStream does not store it (default 15 s). */
+    /** How long a retained event's publish is retried while JetStream does not store it (default 30 s: a stream leader elected twice, as the store waits for its writes). */
     readonly publishRetryMs?: number;
   };
 }

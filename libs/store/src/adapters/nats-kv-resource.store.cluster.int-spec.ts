@@ -141,5 +141,6 @@ describe('NatsKvResourceStore across a stream leader election', () => {
       await store.close();
       await nc.close();
     }
-  }, 30_000);
+    // Each write may wait the store's whole write retry (30 s) for the election, then the read back.
+  }, 90_000);
 });

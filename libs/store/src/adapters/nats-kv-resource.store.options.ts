@@ -14,9 +14,11 @@ export interface NatsKvResourceStoreOptions {
   /** Deadline of each JetStream call (default 5000 ms). */
   readonly requestTimeoutMs?: number;
   /**
-   * How long a write is retried while JetStream cannot take it (default 15000 ms): a stream leader being
-   * elected after a node died, NATS restarting, the connection moving to another node. An attempt started
-   * just before this deadline may still take up to `requestTimeoutMs` to fail.
+   * How long a write is retried while JetStream cannot take it (default 30000 ms): a stream leader being
+   * elected after a node died, NATS restarting, the connection moving to another node. JetStream's raft
+   * notices a dead leader and elects another within 4–9 s, and a split vote starts another round; a client
+   * still connected to the dead node first waits out one `requestTimeoutMs`. 30 s covers two rounds after a
+   * timeout. An attempt started just before this deadline may still take up to `requestTimeoutMs` to fail.
    */
   readonly writeRetryMs?: number;
   /**

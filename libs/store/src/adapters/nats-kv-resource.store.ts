@@ -16,6 +16,8 @@ import { retryKvWrite, type WriteAttempt } from './kv-write-retry';
 import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 import type { NatsKvResourceStoreOptions } from './nats-kv-resource.store.options';
 
+/** See `writeRetryMs`: two elections of the stream leader after a request timeout. */
+const DEFAULT_WRITE_RETRY_MS = 30_000;
 const DELETE_ATTEMPTS = 5;
 
 /**
@@ -57,7 +59,7 @@ export class NatsKvResourceStore implements ResourceStore {
       jsm,
       options.bucket,
       options.clock,
-      options.writeRetryMs ?? 15_000,
+      options.writeRetryMs ?? DEFAULT_WRITE_RETRY_MS,
       options.checkSpec,
       options.rejections,
     );
