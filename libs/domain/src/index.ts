@@ -71,6 +71,8 @@ export type { NamedPermission } from './mesh-traffic-permission/traffic-permissi
 
 // Identity: a dataplane's SPIFFE identity, the builtin CA's secret names, the key types, certificate facts.
 export { dataplaneIdentity, identityUris, meshTrustDomainUri } from './identity/dataplane-identity.rules';
+export { dataplaneCertificateProfile } from './identity/dataplane-certificate.profile';
+export type { DataplaneCertificateProfile } from './identity/dataplane-certificate.profile';
 export {
   builtinCaCertSecretName,
   builtinCaKeySecretName,

@@ -3,8 +3,8 @@ export { freePort, tempDir } from './ports';
 export type { TempDir } from './ports';
 export { findBinary, spawnServer, stopProcess, waitUntilReady } from './server-process';
 export type { ServerProcess } from './server-process';
-export { eventually } from './eventually';
-export { waitFor } from './wait-for';
+export { eventually, waitFor } from './eventually';
+export type { EventuallyOptions } from './eventually';
 
 // Real servers on free ports: NATS (single and cluster), Redis, Prometheus.
 export { startNatsServer } from './nats-server';

@@ -1,23 +1,17 @@
 import { connect } from 'nats';
-import { startNatsCluster } from './index';
+import { eventually, startNatsCluster } from './index';
 
 /**
  * Retries `op` while the stream has no leader: after a member dies JetStream answers 503 until the
  * survivors elect a new one (4–9 s after they notice, another round after a split vote), and a client
  * still connected to the dead member first waits out a request timeout (5 s).
  */
-async function duringElection<T>(op: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await op();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (Date.now() > deadline || (code !== '503' && code !== 'TIMEOUT')) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const duringElection = <T>(op: () => Promise<T>): Promise<T> =>
+  eventually(op, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    retryable: (err) => ['503', 'TIMEOUT'].includes((err as { code?: string }).code ?? ''),
+  });
 
 describe('startNatsCluster', () => {
   it('forms a JetStream cluster that keeps a replicated bucket through a member crash', async () => {

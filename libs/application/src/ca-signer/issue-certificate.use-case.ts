@@ -1,9 +1,7 @@
 import {
   ResourceType,
-  dataplaneIdentity,
-  dpCertValidityMs,
+  dataplaneCertificateProfile,
   enabledBackendOf,
-  identityUris,
   type DataplaneSpec,
   type MeshSpec,
 } from '@meshtls/domain';
@@ -70,14 +68,14 @@ export class IssueCertificateUseCase {
         `the request names backend "${command.backend}", mesh ${command.mesh} at revision ${mesh.meta.version} enables "${backend.name}"`,
       );
     }
-    const uris = identityUris(dataplaneIdentity(command.mesh, dataplane.spec as DataplaneSpec));
+    const profile = dataplaneCertificateProfile(command.mesh, backend, dataplane.spec as DataplaneSpec);
 
     const publicKey = verifyCsr(command.csrPem);
     const signing = await this.registry.signingCa(command.mesh, backend);
     const issued = await signing.issueAsync({
       publicKey,
-      uris,
-      validityMs: dpCertValidityMs(backend),
+      uris: profile.uris,
+      validityMs: profile.validityMs,
       now: this.clock.now(),
     });
     return {
@@ -88,7 +86,7 @@ export class IssueCertificateUseCase {
         notBefore: issued.notBefore.toISOString(),
         notAfter: issued.notAfter.toISOString(),
         backend: backend.name,
-        uris,
+        uris: [...profile.uris],
       },
       trustBundle: await this.trust.forSpec(command.mesh, meshSpec),
     };

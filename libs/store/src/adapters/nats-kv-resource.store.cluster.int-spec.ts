@@ -1,5 +1,5 @@
 import { ResourceType, type ResourceKey } from '@meshtls/domain';
-import { startNatsCluster, type NatsClusterHandle } from '@meshtls/testing';
+import { eventually, startNatsCluster, type NatsClusterHandle } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
 import { connectNats } from '@meshtls/bus';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
@@ -9,19 +9,6 @@ const WRITERS = 4;
 /** The writers keep going at least this long after the kill, and until each has made this many writes since. */
 const WRITE_WINDOW_MS = 3_000;
 const WRITES_AFTER_KILL = 20;
-
-/** Runs `op` until it succeeds or `timeoutMs` has passed. */
-async function retry<T>(op: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await op();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /**
  * A three-node JetStream cluster holding the bucket on every node; the node leading the bucket's stream is
@@ -115,14 +102,16 @@ describe('NatsKvResourceStore across a stream leader election', () => {
       });
       try {
         const opening = Date.now();
-        const check = await retry(() =>
-          NatsKvResourceStore.connect({
-            nc: reader,
-            bucket: BUCKET,
-            replicas: 3,
-            clock: systemClock,
-            requestTimeoutMs: 1_000,
-          }),
+        const check = await eventually(
+          () =>
+            NatsKvResourceStore.connect({
+              nc: reader,
+              bucket: BUCKET,
+              replicas: 3,
+              clock: systemClock,
+              requestTimeoutMs: 1_000,
+            }),
+          { intervalMs: 200 },
         );
         console.log(`a fresh store opened on the survivors after ${Date.now() - opening} ms`);
         for (let w = 0; w < WRITERS; w++) {

@@ -1,9 +1,7 @@
 import {
   ResourceType,
-  dataplaneIdentity,
-  dpCertValidityMs,
+  dataplaneCertificateProfile,
   enabledBackendOf,
-  identityUris,
   type DataplaneSpec,
   type MeshSpec,
   type MtlsBackend,
@@ -104,7 +102,7 @@ export class IssuedIdentityVerifier {
     const ca = await this.cas.read(command.mesh, backend);
     if (!ca) return reject(`the CA of backend "${backend.name}" cannot be read here`);
 
-    const expectedUris = identityUris(dataplaneIdentity(command.mesh, facts.dataplane.spec as DataplaneSpec));
+    const owed = dataplaneCertificateProfile(command.mesh, backend, facts.dataplane.spec as DataplaneSpec);
     let cert: ReturnType<typeof checkAnswered>;
     try {
       // Read from the DER by the project's reader, signature checked natively with the CA's key: an
@@ -113,7 +111,7 @@ export class IssuedIdentityVerifier {
         certPem: claimed.certPem,
         caPublicKey: ca.publicKey,
         caNameDer: ca.subjectNameDer,
-        expectedUris,
+        expectedUris: owed.uris,
         now: this.clock.now(),
       });
     } catch (error) {
@@ -124,7 +122,7 @@ export class IssuedIdentityVerifier {
     }
     const notBefore = cert.notBefore.getTime();
     const notAfter = cert.notAfter.getTime();
-    const validity = dpCertValidityMs(backend) + BACKDATE_MS.leaf;
+    const validity = owed.validityMs + BACKDATE_MS.leaf;
     if (Math.abs(notAfter - notBefore - validity) > SECOND_MS) {
       reject(`it is valid for ${notAfter - notBefore} ms, not the backend's ${validity} ms`);
     }
@@ -132,7 +130,7 @@ export class IssuedIdentityVerifier {
       BigInt(`0x${cert.serialHex}`) !== BigInt(`0x${claimed.serial}`) ||
       Math.abs(Date.parse(claimed.notBefore) - notBefore) >= SECOND_MS ||
       Math.abs(Date.parse(claimed.notAfter) - notAfter) >= SECOND_MS ||
-      claimed.uris.join(' ') !== expectedUris.join(' ') ||
+      claimed.uris.join(' ') !== owed.uris.join(' ') ||
       claimed.chainPem !== ca.chainPem
     ) {
       reject('the serial, times, URIs or chain stated beside it are not the certificate’s');
