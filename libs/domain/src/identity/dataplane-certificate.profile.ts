@@ -1,6 +1,6 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import { dpCertValidityMs } from '../mesh/mesh-defaults';
-import type { MeshSpec, MtlsBackend } from '../mesh/mesh.types';
+import type { MtlsBackend } from '../mesh/mesh.types';
 import { dataplaneIdentity, identityUris } from './dataplane-identity.rules';
 
 /**
