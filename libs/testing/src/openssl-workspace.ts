@@ -69,45 +69,22 @@ export class OpensslWorkspace {
     opts: { keyType: TestKeyType; extensions?: string[]; issuer?: TestCa; days?: number },
   ): TestCa {
     const config = this.write(`${name}.cnf`, configFor(name, opts.extensions ?? CA_EXTENSIONS));
-    const newKey =
-      opts.keyType === 'rsa'
-        ? ['-newkey', 'rsa:2048']
-        : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
     const days = String(opts.days ?? 365);
     if (opts.issuer === undefined) {
-      this.run(
-        'req',
-        '-x509',
-        ...newKey,
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
+      this.request(
+        name,
+        opts.keyType,
+        config,
         `${name}.pem`,
+        '-x509',
         '-days',
         days,
-        '-config',
-        config,
-        '-extensions',
-        'ext',
-        '-set_serial',
-        String(this.serial++),
+        ...this.extensionsAndSerial(),
       );
     } else {
       this.write(`${opts.issuer.name}.pem`, opts.issuer.certPem);
       this.write(`${opts.issuer.name}.key`, opts.issuer.keyPem);
-      this.run(
-        'req',
-        '-new',
-        ...newKey,
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-config',
-        config,
-      );
+      this.request(name, opts.keyType, config, `${name}.csr`);
       this.run(
         'x509',
         '-req',
@@ -123,13 +100,38 @@ export class OpensslWorkspace {
         days,
         '-extfile',
         config,
-        '-extensions',
-        'ext',
-        '-set_serial',
-        String(this.serial++),
+        ...this.extensionsAndSerial(),
       );
     }
     return { name, certPem: this.read(`${name}.pem`), keyPem: this.read(`${name}.key`) };
+  }
+
+  /**
+   * A new unencrypted key `{name}.key` and `openssl req` for it with `config`, written to `out` and
+   * returned: a CSR, or a self-signed certificate with `-x509` among `extra`.
+   */
+  request(name: string, keyType: TestKeyType, config: string, out: string, ...extra: string[]): string {
+    const newKey =
+      keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+    this.run(
+      'req',
+      '-new',
+      ...newKey,
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      out,
+      '-config',
+      config,
+      ...extra,
+    );
+    return this.read(out);
+  }
+
+  /** The `ext` section of the config as the certificate's extensions, and the next serial. */
+  private extensionsAndSerial(): string[] {
+    return ['-extensions', 'ext', '-set_serial', String(this.serial++)];
   }
 
   /** The key in the "traditional" form: PKCS#1 for RSA, SEC1 for EC. */

@@ -71,15 +71,18 @@ export class RotationOptionsError extends MeshError {
   readonly code = 'rotation.invalid-options';
 }
 
-type Outcome =
-  | 'unclaimed'
-  | 'claimFailed'
-  | 'rotated'
-  | 'stale'
-  | 'notConnected'
-  | 'unreachable'
-  | 'refused'
-  | 'failed';
+/** What became of one due lease in a tick. */
+const OUTCOMES = [
+  'unclaimed',
+  'claimFailed',
+  'rotated',
+  'stale',
+  'notConnected',
+  'unreachable',
+  'refused',
+  'failed',
+] as const;
+type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * Finds certificates whose rotation time has passed and asks the mesh-api replica holding each
@@ -113,16 +116,7 @@ export class RotationScheduler {
   async tick(): Promise<RotationTickReport> {
     const started = performance.now();
     const due = await this.options.leases.listDue(this.options.clock.now(), this.batchSize);
-    const counts: Record<Outcome, number> = {
-      unclaimed: 0,
-      claimFailed: 0,
-      rotated: 0,
-      stale: 0,
-      notConnected: 0,
-      unreachable: 0,
-      refused: 0,
-      failed: 0,
-    };
+    const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     let latestMs = 0;
     let expired = 0;
     await forEachLimited(due, this.concurrency, async (lease) => {
