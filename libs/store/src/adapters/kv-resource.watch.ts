@@ -6,7 +6,7 @@ import type { StoredSpecCheck } from '../ports/rejected-values';
 import { decodeKvKey } from './kv-key.codec';
 import type { KvResourceCache } from './kv-resource.cache';
 import { decodeStoredValue } from './kv-value.codec';
-import { copySpec, makeRecord } from './resource-records';
+import { copyRecord, makeRecord } from './resource-records';
 
 /**
  * The KV resource store's side of the bucket watch (`kv-bucket.watcher.ts`): each entry is decoded into
@@ -78,9 +78,7 @@ export class KvResourceWatch {
       if (revision <= listener.since) continue;
       try {
         listener.fn(
-          change.kind === 'upsert'
-            ? { kind: 'upsert', record: { ...change.record, spec: copySpec(change.record.spec) } }
-            : change,
+          change.kind === 'upsert' ? { kind: 'upsert', record: copyRecord(change.record) } : change,
         );
       } catch {
         // A watcher's bug must not stop the watch that feeds the cache.

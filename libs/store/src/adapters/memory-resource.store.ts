@@ -7,7 +7,7 @@ import {
 } from '@meshtls/domain';
 import type { Clock } from '@meshtls/util';
 import type { ListOptions, ListResult, ResourceChange, ResourceStore } from '../ports/resource.store';
-import { ChangeListeners, copySpec, keyOf, makeRecord, pageOf } from './resource-records';
+import { ChangeListeners, copyRecord, copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 
 /**
  * Resources in a Map, for unit tests and the in-memory standalone mode. Versions come from one counter
@@ -23,12 +23,11 @@ export class MemoryResourceStore implements ResourceStore {
 
   async get(key: ResourceKey): Promise<ResourceRecord | undefined> {
     const record = this.records.get(formatKey(key));
-    return record && { meta: record.meta, spec: copySpec(record.spec) };
+    return record && copyRecord(record);
   }
 
   async list(type: ResourceType, options?: ListOptions): Promise<ListResult> {
-    const page = pageOf(this.records.values(), type, options);
-    return { total: page.total, items: page.items.map((r) => ({ meta: r.meta, spec: copySpec(r.spec) })) };
+    return pageOf(this.records.values(), type, options);
   }
 
   async create(key: ResourceKey, spec: unknown): Promise<ResourceRecord> {
@@ -69,7 +68,7 @@ export class MemoryResourceStore implements ResourceStore {
 
   private write(id: string, record: ResourceRecord): ResourceRecord {
     this.records.set(id, record);
-    this.listeners.emit({ kind: 'upsert', record: { meta: record.meta, spec: copySpec(record.spec) } });
-    return { meta: record.meta, spec: copySpec(record.spec) };
+    this.listeners.emit({ kind: 'upsert', record: copyRecord(record) });
+    return copyRecord(record);
   }
 }

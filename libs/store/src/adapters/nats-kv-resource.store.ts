@@ -13,7 +13,7 @@ import { KvResourceWatch } from './kv-resource.watch';
 import { encodeStoredValue, type StoredValue } from './kv-value.codec';
 import { isWrongLastSequence } from './nats-kv-errors';
 import { retryKvWrite, type WriteAttempt } from './kv-write-retry';
-import { copySpec, keyOf, makeRecord, pageOf } from './resource-records';
+import { copyRecord, copySpec, keyOf, makeRecord, pageOf } from './resource-records';
 import type { NatsKvResourceStoreOptions } from './nats-kv-resource.store.options';
 
 /** See `writeRetryMs`: two elections of the stream leader after a request timeout. */
@@ -69,12 +69,11 @@ export class NatsKvResourceStore implements ResourceStore {
 
   async get(key: ResourceKey): Promise<ResourceRecord | undefined> {
     const record = this.cache.get(encodeKvKey(key));
-    return record && { meta: record.meta, spec: copySpec(record.spec) };
+    return record && copyRecord(record);
   }
 
   async list(type: ResourceType, options?: ListOptions): Promise<ListResult> {
-    const page = pageOf(this.cache.records(), type, options);
-    return { total: page.total, items: page.items.map((r) => ({ meta: r.meta, spec: copySpec(r.spec) })) };
+    return pageOf(this.cache.records(), type, options);
   }
 
   async create(key: ResourceKey, spec: unknown): Promise<ResourceRecord> {
@@ -191,7 +190,7 @@ export class NatsKvResourceStore implements ResourceStore {
   ): ResourceRecord {
     const record = makeRecord(key, value.spec, revision, value.creationTime, value.modificationTime);
     this.settle(key, this.cache.put(kvKey, record));
-    return { meta: record.meta, spec: copySpec(record.spec) };
+    return copyRecord(record);
   }
 
   /** The creation time to keep, after checking that `expectedVersion` is current (cache first, then leader). */

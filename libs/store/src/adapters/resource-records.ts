@@ -34,6 +34,11 @@ export function copySpec<T>(spec: T): T {
   return spec === undefined ? spec : (JSON.parse(JSON.stringify(spec)) as T);
 }
 
+/** A record whose spec is a copy of `record`'s (see copySpec). */
+export function copyRecord(record: ResourceRecord): ResourceRecord {
+  return { meta: record.meta, spec: copySpec(record.spec) };
+}
+
 /** Order of list(): by mesh (global resources have none), then by name; plain code-unit order. */
 export function compareRecords(a: ResourceRecord, b: ResourceRecord): number {
   const ma = a.meta.mesh ?? '';
@@ -42,7 +47,7 @@ export function compareRecords(a: ResourceRecord, b: ResourceRecord): number {
   return a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0;
 }
 
-/** Filters `records` to one type (and mesh), orders them and cuts the page. */
+/** Filters `records` to one type (and mesh), orders them and cuts the page, of copies (see copyRecord). */
 export function pageOf(
   records: Iterable<ResourceRecord>,
   type: ResourceType,
@@ -56,7 +61,7 @@ export function pageOf(
   matching.sort(compareRecords);
   const offset = Math.max(0, options.offset ?? 0);
   const end = options.limit === undefined ? undefined : offset + Math.max(0, options.limit);
-  return { total: matching.length, items: matching.slice(offset, end) };
+  return { total: matching.length, items: matching.slice(offset, end).map(copyRecord) };
 }
 
 /**
