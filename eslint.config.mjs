@@ -138,9 +138,9 @@ export default [
     },
   },
   {
-    // Specs, and the contract suites they run (a lib's src/testing/), may import test helpers; the boundary
-    // rule still forbids apps and undeclared cycles.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/*/src/testing/**/*.ts', 'e2e/**/*.ts'],
+    // Specs, their supports, and the contract suites they run (a lib's src/testing/), may import test
+    // helpers; the boundary rule still forbids apps and undeclared cycles.
+    files: [...TEST_FILES, 'libs/*/src/testing/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -1,11 +1,11 @@
-import { ErrorCode, NatsError, type NatsConnection } from 'nats';
+import { ErrorCode, NatsError } from 'nats';
 import {
   ResourceAlreadyExistsError,
   ResourceConflictError,
   ResourceNotFoundError,
   ResourceType,
 } from '@meshtls/domain';
-import { startNatsServer, waitFor, type NatsServerHandle } from '@meshtls/testing';
+import { startNatsServer, waitFor } from '@meshtls/testing';
 import { FakeClock, TimeoutError } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
 import { describeResourceStoreContract } from '../testing/resource-store.contract';
@@ -13,54 +13,27 @@ import { SecretCipher } from '../crypto/secret-cipher';
 import { EncryptedResourceStore } from './encrypted-resource.store';
 import { encodeKvKey } from './kv-key.codec';
 import { connectNats } from '@meshtls/bus';
+import { natsForSpecFile, twoClientsOnOneBucket } from './nats-kv.test-support';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
 import { classifyKvError } from './nats-kv-errors';
 
-let server: NatsServerHandle;
-let nc: NatsConnection;
-let buckets = 0;
-const nextBucket = () => `resources-${++buckets}`;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats({ servers: server.url, name: 'store-int-spec' });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = natsForSpecFile('store-int-spec');
 
 describeResourceStoreContract('nats kv', async (clock) => ({
-  store: await NatsKvResourceStore.connect({ nc, bucket: nextBucket(), clock }),
+  store: await NatsKvResourceStore.connect({ nc: nats.nc, bucket: nats.nextBucket(), clock }),
 }));
 
 describe('NatsKvResourceStore with two clients on one bucket', () => {
-  let otherNc: NatsConnection;
-  let a: NatsKvResourceStore;
-  let b: NatsKvResourceStore;
   const clock = new FakeClock();
-
-  beforeEach(async () => {
-    otherNc = await connectNats({ servers: server.url, name: 'store-int-spec-b' });
-    const bucket = nextBucket();
-    a = await NatsKvResourceStore.connect({ nc, bucket, clock });
-    b = await NatsKvResourceStore.connect({ nc: otherNc, bucket, clock });
-  });
-
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await otherNc.close();
-  });
+  const two = twoClientsOnOneBucket(nats, clock, 'store-int-spec-b');
 
   it('lets exactly one of two concurrent writers of the same version win', async () => {
     const key = { type: 'Mesh', name: 'contended' } as const;
     for (let round = 0; round < 10; round++) {
-      const current = round === 0 ? await a.create(key, { round }) : (await a.get(key))!;
+      const current = round === 0 ? await two.store.create(key, { round }) : (await two.store.get(key))!;
       const results = await Promise.allSettled([
-        a.update(key, { round, by: 'a' }, current.meta.version),
-        b.update(key, { round, by: 'b' }, current.meta.version),
+        two.store.update(key, { round, by: 'a' }, current.meta.version),
+        two.other.update(key, { round, by: 'b' }, current.meta.version),
       ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -68,18 +41,18 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
       expect(lost).toHaveLength(1);
       expect(lost[0]!.reason.code).toBe('resource.conflict');
       const winner = (won[0] as PromiseFulfilledResult<{ meta: { version: number } }>).value;
-      await waitFor(async () => expect((await a.get(key))?.meta.version).toBe(winner.meta.version));
+      await waitFor(async () => expect((await two.store.get(key))?.meta.version).toBe(winner.meta.version));
     }
   });
 
   it('lets a watch on one client see changes made by the other', async () => {
     const seen: ResourceChange[] = [];
-    const stop = b.watch((c) => seen.push(c));
-    const created = await a.create(
+    const stop = two.other.watch((c) => seen.push(c));
+    const created = await two.store.create(
       { type: 'Secret', mesh: 'default', name: 'default.ca-1' },
       { data: 'eA==' },
     );
-    await a.delete({ type: 'Secret', mesh: 'default', name: 'default.ca-1' });
+    await two.store.delete({ type: 'Secret', mesh: 'default', name: 'default.ca-1' });
     await waitFor(() => expect(seen).toHaveLength(2));
     stop();
     expect(seen[0]).toEqual({ kind: 'upsert', record: created });
@@ -93,22 +66,22 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
     const meshes = ['default', 'default.x', 'other'];
     await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
-        a.create(
+        two.store.create(
           { type: 'Dataplane', mesh: meshes[i % 3]!, name: `dp-${String(i).padStart(3, '0')}` },
           { i },
         ),
       ),
     );
-    const late = await NatsKvResourceStore.connect({ nc: otherNc, bucket: `resources-${buckets}`, clock });
+    const late = await NatsKvResourceStore.connect({ nc: two.otherNc, bucket: two.bucket, clock });
     try {
       // Lists are served from the copy loaded at connect: not one message goes to NATS for them.
-      const sentBefore = otherNc.stats().outMsgs;
+      const sentBefore = two.otherNc.stats().outMsgs;
       const page = await late.list('Dataplane', { mesh: 'default', offset: 10, limit: 20 });
       expect(page.total).toBe(100);
       expect(page.items.map((r) => r.meta.name)[0]).toBe('dp-030');
       expect((await late.list('Dataplane')).total).toBe(300);
       expect((await late.list('Dataplane', { mesh: 'default.x' })).total).toBe(100);
-      expect(otherNc.stats().outMsgs).toBe(sentBefore);
+      expect(two.otherNc.stats().outMsgs).toBe(sentBefore);
     } finally {
       await late.close();
     }
@@ -117,13 +90,13 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
 
 describe('EncryptedResourceStore over NATS KV', () => {
   it('keeps Secret data unreadable in the raw bucket', async () => {
-    const bucket = nextBucket();
+    const bucket = nats.nextBucket();
     const clock = new FakeClock();
     const store = new EncryptedResourceStore(
-      await NatsKvResourceStore.connect({ nc, bucket, clock }),
+      await NatsKvResourceStore.connect({ nc: nats.nc, bucket, clock }),
       new SecretCipher(SecretCipher.generateKey()),
     );
-    const rawNc = await connectNats({ servers: server.url, name: 'raw-reader' });
+    const rawNc = await connectNats({ servers: nats.server.url, name: 'raw-reader' });
     try {
       const secret = { type: 'Secret', mesh: 'default', name: 'default.ca-builtin-key-ca-1' } as const;
       const plaintext = Buffer.from('-----BEGIN PRIVATE KEY----- test').toString('base64');
@@ -190,23 +163,8 @@ describe('NatsKvResourceStore across a server restart', () => {
 describe('NatsKvResourceStore writes whose answer was lost', () => {
   const clock = new FakeClock();
   type Method = 'create' | 'update' | 'delete';
-  let otherNc: NatsConnection;
-  let store: NatsKvResourceStore;
-  let other: NatsKvResourceStore;
+  const two = twoClientsOnOneBucket(nats, clock, 'store-int-spec-other');
   const key = { type: ResourceType.Mesh, name: 'm' } as const;
-
-  beforeEach(async () => {
-    otherNc = await connectNats({ servers: server.url, name: 'store-int-spec-other' });
-    const bucket = nextBucket();
-    store = await NatsKvResourceStore.connect({ nc, bucket, clock });
-    other = await NatsKvResourceStore.connect({ nc: otherNc, bucket, clock });
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await other.close();
-    await otherNc.close();
-  });
 
   /**
    * Makes the store's next KV `method` call fail once, then behave. `applied`: the call reaches the server
@@ -219,7 +177,7 @@ describe('NatsKvResourceStore writes whose answer was lost', () => {
     how: 'applied' | 'unsent' | 'refused',
     meanwhile: () => Promise<unknown> = async () => undefined,
   ) => {
-    const kv = (store as unknown as { kv: Record<Method, (...a: unknown[]) => Promise<unknown>> }).kv;
+    const kv = (two.store as unknown as { kv: Record<Method, (...a: unknown[]) => Promise<unknown>> }).kv;
     const real = kv[method].bind(kv);
     kv[method] = async (...args: unknown[]) => {
       kv[method] = real;
@@ -231,63 +189,72 @@ describe('NatsKvResourceStore writes whose answer was lost', () => {
 
   it('a create applied but unanswered succeeds with the revision it got, and is cached', async () => {
     failNext('create', 'applied');
-    const created = await store.create(key, { v: 1 });
+    const created = await two.store.create(key, { v: 1 });
     expect(created.spec).toEqual({ v: 1 });
-    await waitFor(async () => expect((await other.get(key))?.meta.version).toBe(created.meta.version), 5_000);
-    expect((await store.get(key))?.meta.version).toBe(created.meta.version);
+    await waitFor(
+      async () => expect((await two.other.get(key))?.meta.version).toBe(created.meta.version),
+      5_000,
+    );
+    expect((await two.store.get(key))?.meta.version).toBe(created.meta.version);
   });
 
   it('a create unanswered while another writer created the key is "already exists"', async () => {
-    failNext('create', 'unsent', () => other.create(key, { by: 'other' }));
-    await expect(store.create(key, { by: 'store' })).rejects.toThrow(ResourceAlreadyExistsError);
+    failNext('create', 'unsent', () => two.other.create(key, { by: 'other' }));
+    await expect(two.store.create(key, { by: 'store' })).rejects.toThrow(ResourceAlreadyExistsError);
   });
 
   it('an update applied but unanswered succeeds; one unanswered while another writer updated conflicts', async () => {
-    const created = await store.create(key, { v: 1 });
+    const created = await two.store.create(key, { v: 1 });
     failNext('update', 'applied');
-    const updated = await store.update(key, { v: 2 }, created.meta.version);
+    const updated = await two.store.update(key, { v: 2 }, created.meta.version);
     expect(updated.spec).toEqual({ v: 2 });
     expect(updated.meta.version).toBeGreaterThan(created.meta.version);
-    expect((await store.get(key))?.meta.version).toBe(updated.meta.version);
+    expect((await two.store.get(key))?.meta.version).toBe(updated.meta.version);
 
-    failNext('update', 'unsent', () => other.update(key, { by: 'other' }, updated.meta.version));
-    await expect(store.update(key, { v: 3 }, updated.meta.version)).rejects.toThrow(ResourceConflictError);
+    failNext('update', 'unsent', () => two.other.update(key, { by: 'other' }, updated.meta.version));
+    await expect(two.store.update(key, { v: 3 }, updated.meta.version)).rejects.toThrow(
+      ResourceConflictError,
+    );
     // Someone else's write is a conflict without any lost answer too.
-    await expect(store.update(key, { v: 3 }, created.meta.version)).rejects.toThrow(ResourceConflictError);
-    await expect(store.create(key, { v: 4 })).rejects.toThrow(ResourceAlreadyExistsError);
+    await expect(two.store.update(key, { v: 3 }, created.meta.version)).rejects.toThrow(
+      ResourceConflictError,
+    );
+    await expect(two.store.create(key, { v: 4 })).rejects.toThrow(ResourceAlreadyExistsError);
   });
 
   it('an update unanswered while another writer deleted the key is "not found"', async () => {
-    const created = await store.create(key, { v: 1 });
-    failNext('update', 'unsent', () => other.delete(key));
-    await expect(store.update(key, { v: 2 }, created.meta.version)).rejects.toThrow(ResourceNotFoundError);
+    const created = await two.store.create(key, { v: 1 });
+    failNext('update', 'unsent', () => two.other.delete(key));
+    await expect(two.store.update(key, { v: 2 }, created.meta.version)).rejects.toThrow(
+      ResourceNotFoundError,
+    );
   });
 
   it('a delete applied but unanswered succeeds, with and without an expected version', async () => {
-    const a = await store.create(key, { v: 1 });
+    const a = await two.store.create(key, { v: 1 });
     failNext('delete', 'applied');
-    await store.delete(key, a.meta.version);
-    expect(await store.get(key)).toBeUndefined();
+    await two.store.delete(key, a.meta.version);
+    expect(await two.store.get(key)).toBeUndefined();
 
-    await store.create(key, { v: 2 });
+    await two.store.create(key, { v: 2 });
     failNext('delete', 'applied');
-    await store.delete(key);
-    expect(await store.get(key)).toBeUndefined();
-    await waitFor(async () => expect(await other.get(key)).toBeUndefined(), 5_000);
+    await two.store.delete(key);
+    expect(await two.store.get(key)).toBeUndefined();
+    await waitFor(async () => expect(await two.other.get(key)).toBeUndefined(), 5_000);
   });
 
   it('a delete that may have been applied counts the key gone by another writer as done', async () => {
     // Deliberate: after an unanswered delete the store cannot tell whose delete marker it finds.
-    const a = await store.create(key, { v: 1 });
-    failNext('delete', 'unsent', () => other.delete(key));
-    await store.delete(key, a.meta.version);
-    expect(await store.get(key)).toBeUndefined();
+    const a = await two.store.create(key, { v: 1 });
+    failNext('delete', 'unsent', () => two.other.delete(key));
+    await two.store.delete(key, a.meta.version);
+    expect(await two.store.get(key)).toBeUndefined();
   });
 
   it('a delete that cannot have been applied reports a key deleted by another writer as not found', async () => {
-    const a = await store.create(key, { v: 1 });
-    failNext('delete', 'refused', () => other.delete(key));
-    await expect(store.delete(key, a.meta.version)).rejects.toThrow(ResourceNotFoundError);
+    const a = await two.store.create(key, { v: 1 });
+    failNext('delete', 'refused', () => two.other.delete(key));
+    await expect(two.store.delete(key, a.meta.version)).rejects.toThrow(ResourceNotFoundError);
   });
 });
 
@@ -321,16 +288,16 @@ describe('NatsKvResourceStore when JetStream stays away', () => {
 
 describe('classifyKvError on what a real server answers', () => {
   it('sorts a wrong last sequence, a no-responders and a request timeout', async () => {
-    const js = nc.jetstream();
-    const kv = await js.views.kv(nextBucket(), { history: 1 });
+    const js = nats.nc.jetstream();
+    const kv = await js.views.kv(nats.nextBucket(), { history: 1 });
     await kv.create('k', new Uint8Array());
     expect(classifyKvError(await kv.create('k', new Uint8Array()).catch((e: unknown) => e))).toBe('conflict');
-    expect(classifyKvError(await nc.request('nobody.listens', undefined).catch((e: unknown) => e))).toBe(
+    expect(classifyKvError(await nats.nc.request('nobody.listens', undefined).catch((e: unknown) => e))).toBe(
       'refused',
     );
-    const silent = nc.subscribe('never.answers');
+    const silent = nats.nc.subscribe('never.answers');
     try {
-      const unanswered = await nc
+      const unanswered = await nats.nc
         .request('never.answers', undefined, { timeout: 100 })
         .catch((e: unknown) => e);
       expect(classifyKvError(unanswered)).toBe('unanswered');

@@ -1,19 +1,16 @@
-import type { KV, NatsConnection } from 'nats';
+import type { KV } from 'nats';
 import { ResourceType, storedSpecViolations } from '@meshtls/domain';
-import { RecordingRejections, startNatsServer, waitFor, type NatsServerHandle } from '@meshtls/testing';
+import { RecordingRejections, waitFor } from '@meshtls/testing';
 import { FakeClock } from '@meshtls/util';
 import type { ResourceChange } from '../ports/resource.store';
-import { connectNats } from '@meshtls/bus';
 import { NatsKvResourceStore } from './nats-kv-resource.store';
+import { natsForSpecFile } from './nats-kv.test-support';
 
 /**
  * Values written straight into the bucket, around the API (a client with KV write access, a bug, a
  * restore from a bad backup): each is skipped, reported by key, and its key reads as absent until it is
  * written or deleted; the store never hangs or fails because of one.
  */
-let server: NatsServerHandle;
-let nc: NatsConnection;
-let buckets = 0;
 const clock = new FakeClock();
 const text = new TextEncoder();
 const SECRET_LOOKING = 'cG9pc29uZWQtdmFsdWUtbmV2ZXItbG9nZ2Vk';
@@ -25,15 +22,7 @@ const envelope = (spec: unknown) =>
     modificationTime: '2026-06-01T00:00:00.000Z',
   });
 
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats({ servers: server.url, name: 'poisoned-int-spec' });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = natsForSpecFile('poisoned-int-spec');
 
 describe('NatsKvResourceStore with values that do not decode', () => {
   let bucket: string;
@@ -41,7 +30,7 @@ describe('NatsKvResourceStore with values that do not decode', () => {
   let rejections: RecordingRejections;
   const open = () =>
     NatsKvResourceStore.connect({
-      nc,
+      nc: nats.nc,
       bucket,
       clock,
       checkSpec: storedSpecViolations,
@@ -50,8 +39,8 @@ describe('NatsKvResourceStore with values that do not decode', () => {
     });
 
   beforeEach(async () => {
-    bucket = `poisoned-${++buckets}`;
-    raw = await nc.jetstream().views.kv(bucket, { history: 1 });
+    bucket = nats.nextBucket();
+    raw = await nats.nc.jetstream().views.kv(bucket, { history: 1 });
     rejections = new RecordingRejections();
   });
 
@@ -124,7 +113,12 @@ describe('NatsKvResourceStore with values that do not decode', () => {
 
   it('lets exactly one of two racing creates replace a bad value; the other is told it exists', async () => {
     const a = await open();
-    const b = await NatsKvResourceStore.connect({ nc, bucket, clock, rejections: new RecordingRejections() });
+    const b = await NatsKvResourceStore.connect({
+      nc: nats.nc,
+      bucket,
+      clock,
+      rejections: new RecordingRejections(),
+    });
     try {
       for (let round = 0; round < 10; round++) {
         await raw.put(`Mesh.raced-${round}`, text.encode('not-json{'));
@@ -145,7 +139,7 @@ describe('NatsKvResourceStore with values that do not decode', () => {
     const store = await open();
     const otherRejections = new RecordingRejections();
     const other = await NatsKvResourceStore.connect({
-      nc,
+      nc: nats.nc,
       bucket,
       clock,
       checkSpec: storedSpecViolations,
