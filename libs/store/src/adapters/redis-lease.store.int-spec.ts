@@ -41,6 +41,21 @@ function leaseFrom(
   };
 }
 
+/** A store on its own key prefix, its clock at the real time (Redis expires keys by its own), closed after `body`. */
+async function withStore(keyPrefix: string, body: (store: RedisLeaseStore, now: number) => Promise<void>) {
+  const now = Date.now();
+  const store = await RedisLeaseStore.connect({
+    url: server.url,
+    keyPrefix,
+    clock: new FakeClock(new Date(now)),
+  });
+  try {
+    await body(store, now);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('RedisLeaseStore with several clients', () => {
   it('gives a claim raced by two clients to exactly one', async () => {
     const clock = new FakeClock(new Date());
@@ -61,35 +76,23 @@ describe('RedisLeaseStore with several clients', () => {
     }
   });
 
-  it('does not list a lease replaced after its due-set score was read', async () => {
-    const now = Date.now();
-    const clock = new FakeClock(new Date(now));
-    const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'replaced:', clock });
-    try {
+  it('does not list a lease replaced after its due-set score was read', () =>
+    withStore('replaced:', async (store, now) => {
       await store.put(leaseFrom(now, 'dp-1', '02', 60_000, 48_000));
       // What listDue sees when the put lands between its range read and its value read: the old
       // score, due, next to the new lease.
       await store['client'].zAdd('replaced:due', { score: now - 1_000, value: 'default:dp-1' });
       expect(await store.listDue(new Date(now), 10)).toEqual([]);
       expect((await store.listDue(new Date(now + 48_000), 10)).map((l) => l.serial)).toEqual(['02']);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('drops due-set members of leases Redis has expired', async () => {
-    const now = Date.now();
-    const clock = new FakeClock(new Date(now));
-    const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'expiry:', clock });
-    try {
+  it('drops due-set members of leases Redis has expired', () =>
+    withStore('expiry:', async (store, now) => {
       await store.put(leaseFrom(now, 'short', '01', 100, 80));
       await new Promise((r) => setTimeout(r, 150));
       expect(await store.listDue(new Date(now + 90), 10)).toEqual([]);
       expect(await store['client'].zCard('expiry:due')).toBe(0);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('RedisLeaseStore with a lease that does not decode', () => {
@@ -166,24 +169,21 @@ describe('RedisLeaseStore with a lease that does not decode', () => {
 describe('RedisLeaseStore memory per lease', () => {
   const DAY = 24 * 3600_000;
 
-  it('keeps a typical lease and its due-set member under 1 KB', async () => {
-    const now = Date.now();
-    const clock = new FakeClock(new Date(now));
-    const store = await RedisLeaseStore.connect({ url: server.url, keyPrefix: 'size:mesh:', clock });
-    // Names as a Kubernetes fleet has them: pod name and namespace, a 128-bit serial, a UUID session.
-    const lease = (i: number) => ({
-      mesh: 'default',
-      dataplane: `backend-7f9c6d5b8-x${String(i).padStart(4, '0')}.kuma-demo`,
-      serial: '5F1C2A9B3D4E6F708192A3B4C5D6E7F8',
-      notBefore: new Date(now).toISOString(),
-      notAfter: new Date(now + DAY).toISOString(),
-      rotateAt: new Date(now + 0.8 * DAY).toISOString(),
-      backend: 'ca-1',
-      supportedBackends: ['ca-1'],
-      controlPlaneInstance: 'mesh-api-1@3f2a9c01b7e4',
-      session: '0b8e6c1e-2f4d-4c39-9a57-3c1d2e4f5a6b',
-    });
-    try {
+  it('keeps a typical lease and its due-set member under 1 KB', () =>
+    withStore('size:mesh:', async (store, now) => {
+      // Names as a Kubernetes fleet has them: pod name and namespace, a 128-bit serial, a UUID session.
+      const lease = (i: number) => ({
+        mesh: 'default',
+        dataplane: `backend-7f9c6d5b8-x${String(i).padStart(4, '0')}.kuma-demo`,
+        serial: '5F1C2A9B3D4E6F708192A3B4C5D6E7F8',
+        notBefore: new Date(now).toISOString(),
+        notAfter: new Date(now + DAY).toISOString(),
+        rotateAt: new Date(now + 0.8 * DAY).toISOString(),
+        backend: 'ca-1',
+        supportedBackends: ['ca-1'],
+        controlPlaneInstance: 'mesh-api-1@3f2a9c01b7e4',
+        session: '0b8e6c1e-2f4d-4c39-9a57-3c1d2e4f5a6b',
+      });
       // 1000 members: past the listpack threshold, so the set has the skiplist encoding of a real fleet.
       for (let i = 0; i < 1000; i++) await store.put(lease(i));
       const client = store['client'];
@@ -192,8 +192,5 @@ describe('RedisLeaseStore memory per lease', () => {
       const dueBytes = ((await client.memoryUsage('size:mesh:due', { SAMPLES: 0 })) ?? Infinity) / 1000;
       // Measured on Redis 7.0: 488 bytes of lease key + 134 of due-set share = 622 bytes.
       expect(leaseBytes + dueBytes).toBeLessThan(1024);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
