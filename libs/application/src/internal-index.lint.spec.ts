@@ -23,25 +23,24 @@ function restrictedImports(source: string, filePath: string): string[] {
 }
 
 describe("a lib's internal index", () => {
-  it('is refused to a file outside the lib that imports @meshtls/application/internal', () => {
-    const source = "import { DataplaneHub } from '@meshtls/application/internal';\nvoid DataplaneHub;\n";
-    expect(restrictedImports(source, 'apps/mesh-api/src/fixture.ts')).toEqual([
-      expect.stringContaining(MESSAGE),
-    ]);
-  });
-
-  it("is refused to another lib that reaches relatively into the lib's src/internal", () => {
-    const source = "import { DataplaneHub } from '../../application/src/internal';\nvoid DataplaneHub;\n";
-    expect(restrictedImports(source, 'libs/nest-mesh-api/src/fixture.ts')).toEqual([
-      expect.stringContaining(MESSAGE),
-    ]);
-  });
-
-  it('is refused inside a role folder of libs/application too, beside its own import rules', () => {
-    const source = "import { CoreModule } from '@meshtls/nest-core/internal';\nvoid CoreModule;\n";
-    expect(restrictedImports(source, 'libs/application/src/mesh-api/fixture.ts')).toEqual([
-      expect.stringContaining(MESSAGE),
-    ]);
+  it.each([
+    [
+      'to a file outside the lib that imports @meshtls/application/internal',
+      "import { DataplaneHub } from '@meshtls/application/internal';\nvoid DataplaneHub;\n",
+      'apps/mesh-api/src/fixture.ts',
+    ],
+    [
+      "to another lib that reaches relatively into the lib's src/internal",
+      "import { DataplaneHub } from '../../application/src/internal';\nvoid DataplaneHub;\n",
+      'libs/nest-mesh-api/src/fixture.ts',
+    ],
+    [
+      'inside a role folder of libs/application too, beside its own import rules',
+      "import { CoreModule } from '@meshtls/nest-core/internal';\nvoid CoreModule;\n",
+      'libs/application/src/mesh-api/fixture.ts',
+    ],
+  ])('is refused %s', (_case, source, file) => {
+    expect(restrictedImports(source, file)).toEqual([expect.stringContaining(MESSAGE)]);
   });
 
   it("is open to the lib's own tests", () => {
