@@ -44,6 +44,25 @@ describe('retryWithBackoff', () => {
     expect(waits).toEqual([10, 20, 40]);
   });
 
+  it('waits what delayOf says for a failure that names its own wait, the policy for the others', async () => {
+    const waits: number[] = [];
+    const retryAfter = Object.assign(new Error('busy'), { retryAfterMs: 500 });
+    const failures = [transient, retryAfter, transient];
+    await retryWithBackoff(
+      async (attempt) => {
+        if (attempt < failures.length) throw failures[attempt];
+      },
+      {
+        policy: { baseMs: 10, capMs: 1_000 },
+        deadline: Number.MAX_SAFE_INTEGER,
+        retryable: () => true,
+        delayOf: (e) => (e === retryAfter ? retryAfter.retryAfterMs : undefined),
+        sleep: async (ms) => void waits.push(ms),
+      },
+    );
+    expect(waits).toEqual([10, 500, 40]);
+  });
+
   it('throws a failure that is not retryable at once', async () => {
     let calls = 0;
     const run = retryWithBackoff(

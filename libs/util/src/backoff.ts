@@ -32,6 +32,11 @@ export interface RetryOptions {
   readonly deadline: number;
   /** Whether a failure is worth another attempt; any other is thrown at once. */
   readonly retryable: (error: unknown) => boolean;
+  /**
+   * The wait after a failure that names its own (a server's "retry after"), or that counts its attempts
+   * apart from the others; `undefined` takes `policy`'s.
+   */
+  readonly delayOf?: (error: unknown, attempt: number) => number | undefined;
   /** What is thrown when the deadline leaves no room for another attempt (default: the last failure). */
   readonly giveUp?: (error: unknown) => unknown;
   /** Told before each wait (a metric, a log line). */
@@ -56,7 +61,7 @@ export async function retryWithBackoff<T>(
       return await op(attempt);
     } catch (error) {
       if (!options.retryable(error)) throw error;
-      const wait = backoffDelay(attempt, options.policy, options.random);
+      const wait = options.delayOf?.(error, attempt) ?? backoffDelay(attempt, options.policy, options.random);
       if (now() + wait > options.deadline) throw options.giveUp ? options.giveUp(error) : error;
       options.onRetry?.(error, wait);
       await sleep(wait);

@@ -3,7 +3,7 @@ import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtl
 import { KeyType, type MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/bus';
 import { createCsr, generateLeafKey } from '@meshtls/pki';
-import { MeshError, TimeoutError, backoffDelay, type BackoffPolicy } from '@meshtls/util';
+import { MeshError, TimeoutError, backoffDelay, retryWithBackoff, type BackoffPolicy } from '@meshtls/util';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 
 export interface IssueIdentityCommand {
@@ -67,6 +67,16 @@ export interface BusIdentityIssuerOptions {
   readonly onRetry?: (cause: 'unanswered' | 'shed') => void;
 }
 
+/** ca-signer shed the request: asked again after `retryAfterMs`. Never leaves `BusIdentityIssuer`. */
+class ShedAnswer extends Error {
+  constructor(
+    reason: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(reason);
+  }
+}
+
 /** Pause after an attempt that got no answer: 100 ms doubling up to 2 s, ±12.5 %. */
 const UNANSWERED_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 2_000, jitter: { spread: 0.125 } };
 
@@ -105,38 +115,37 @@ export class BusIdentityIssuer {
    */
   async sign(command: SignCommand): Promise<IssueCertificateResult> {
     const requestId = randomUUID();
-    const deadline = this.now() + this.deadlineMs;
     const timeout = this.attemptTimeoutMs === undefined ? undefined : { timeoutMs: this.attemptTimeoutMs };
-    for (let unanswered = 0; ; ) {
-      let reply;
-      try {
-        reply = await this.withSlot(() =>
+    let unanswered = 0;
+    return retryWithBackoff(
+      async () => {
+        const reply = await this.withSlot(() =>
           this.bus.request(issueCertificate, { ...command, requestId }, timeout),
         );
-      } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-        const wait = backoffDelay(unanswered++, UNANSWERED_BACKOFF);
-        if (this.now() + wait > deadline) {
-          throw new IssueDeadlineError(
-            `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${error.message}`,
-          );
-        }
-        this.onRetry('unanswered');
-        await this.sleep(wait);
-        continue;
-      }
-      if (reply.status === 'issued')
-        return { certificate: reply.certificate, trustBundle: reply.trustBundle };
-      if (reply.status === 'stale') throw new StaleIssueRequestError(reply.reason);
-      const wait = reply.retryAfterMs * (1 + Math.random() * 0.25);
-      if (this.now() + wait > deadline) {
-        throw new IssueDeadlineError(
-          `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${reply.reason}`,
-        );
-      }
-      this.onRetry('shed');
-      await this.sleep(wait);
-    }
+        if (reply.status === 'issued')
+          return { certificate: reply.certificate, trustBundle: reply.trustBundle };
+        if (reply.status === 'stale') throw new StaleIssueRequestError(reply.reason);
+        throw new ShedAnswer(reply.reason, reply.retryAfterMs);
+      },
+      {
+        policy: UNANSWERED_BACKOFF,
+        deadline: this.now() + this.deadlineMs,
+        retryable: (error) => error instanceof TimeoutError || error instanceof ShedAnswer,
+        // A shed request waits what ca-signer says (with jitter, so a fleet does not come back in step);
+        // an unanswered one backs off by the unanswered attempts alone.
+        delayOf: (error) =>
+          error instanceof ShedAnswer
+            ? error.retryAfterMs * (1 + Math.random() * 0.25)
+            : backoffDelay(unanswered++, UNANSWERED_BACKOFF),
+        giveUp: (error) =>
+          new IssueDeadlineError(
+            `no certificate for ${command.mesh}/${command.dataplane} within ${this.deadlineMs} ms: ${(error as Error).message}`,
+          ),
+        onRetry: (error) => this.onRetry(error instanceof ShedAnswer ? 'shed' : 'unanswered'),
+        now: this.now,
+        sleep: this.sleep,
+      },
+    );
   }
 
   private async withSlot<T>(task: () => Promise<T>): Promise<T> {
