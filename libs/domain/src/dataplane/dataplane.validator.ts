@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import { FieldPath } from '../validation/field-path';
-import { Messages } from '../validation/messages';
 import { TagMessages, TagRules, validateTags } from '../validation/tags.validator';
 import {
   JsonObject,
@@ -32,12 +31,7 @@ const HOSTNAME_PATTERN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
 /** Parses and checks `networking`: an address, at least one inbound, optional outbounds. */
 export function validateDataplaneSpec(ctx: ValidationContext, doc: JsonObject): DataplaneSpec | undefined {
-  const path = FieldPath.at('networking');
-  if (isAbsent(doc.networking)) {
-    ctx.add(path, Messages.mustBeDefined);
-    return undefined;
-  }
-  const networking = validateNetworking(ctx, doc.networking, path);
+  const networking = validateNetworking(ctx, doc.networking, FieldPath.at('networking'));
   return networking && { networking };
 }
 
@@ -46,7 +40,7 @@ function validateNetworking(
   value: unknown,
   path: FieldPath,
 ): DataplaneNetworking | undefined {
-  const obj = ctx.object(value, path, ['address', 'inbound', 'outbound']);
+  const obj = ctx.requiredObject(value, path, ['address', 'inbound', 'outbound']);
   if (obj === undefined) {
     return undefined;
   }
@@ -68,22 +62,13 @@ function validateNetworking(
 
 function validateAddress(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
   const address = ctx.requiredString(value, path, DataplaneMessages.address);
-  if (address === undefined) {
-    return undefined;
-  }
-  if (isIP(address) === 0 && !(address.length <= 253 && HOSTNAME_PATTERN.test(address))) {
-    ctx.add(path, DataplaneMessages.address);
-    return undefined;
-  }
-  return address;
+  const isHost = (a: string) => isIP(a) !== 0 || (a.length <= 253 && HOSTNAME_PATTERN.test(a));
+  return ctx.check(address, path, isHost, DataplaneMessages.address);
 }
 
 function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath): Inbound | undefined {
-  const obj = ctx.object(value, path, ['port', 'servicePort', 'tags']);
+  const obj = ctx.requiredObject(value, path, ['port', 'servicePort', 'tags']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const port = validatePort(ctx, obj.port, path.field('port'), 1, DataplaneMessages.port);
@@ -98,11 +83,8 @@ function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath
 }
 
 function validateOutbound(ctx: ValidationContext, value: unknown, path: FieldPath): Outbound | undefined {
-  const obj = ctx.object(value, path, ['port', 'tags']);
+  const obj = ctx.requiredObject(value, path, ['port', 'tags']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const port = validatePort(ctx, obj.port, path.field('port'), 1, DataplaneMessages.port);
@@ -122,12 +104,5 @@ function validatePort(
   rangeMessage: string,
 ): number | undefined {
   const port = isAbsent(value) ? 0 : ctx.integer(value, path);
-  if (port === undefined) {
-    return undefined;
-  }
-  if (port < min || port > 65535) {
-    ctx.add(path, rangeMessage);
-    return undefined;
-  }
-  return port;
+  return ctx.check(port, path, (p) => p >= min && p <= 65535, rangeMessage);
 }

@@ -33,17 +33,14 @@ export function validateDataplaneInsightSpec(ctx: ValidationContext, doc: JsonOb
 }
 
 function validateSubscription(ctx: ValidationContext, value: unknown, path: FieldPath): void {
-  const obj = ctx.object(value, path, [
+  const obj = ctx.requiredObject(value, path, [
     'id',
     'controlPlaneInstanceId',
     'connectTime',
     'disconnectTime',
     'disconnectReason',
   ]);
-  if (obj === undefined) {
-    if (isAbsent(value)) ctx.add(path, Messages.mustBeDefined);
-    return;
-  }
+  if (obj === undefined) return;
   ctx.requiredString(obj.id, path.field('id'));
   ctx.requiredString(obj.controlPlaneInstanceId, path.field('controlPlaneInstanceId'));
   if (isAbsent(obj.connectTime)) ctx.add(path.field('connectTime'), Messages.mustBeDefined);

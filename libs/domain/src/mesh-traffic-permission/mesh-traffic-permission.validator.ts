@@ -30,11 +30,7 @@ export function validateMeshTrafficPermissionSpec(
   doc: JsonObject,
 ): MeshTrafficPermissionSpec | undefined {
   const path = FieldPath.at('spec');
-  if (isAbsent(doc.spec)) {
-    ctx.add(path, Messages.mustBeDefined);
-    return undefined;
-  }
-  const obj = ctx.object(doc.spec, path, ['targetRef', 'from']);
+  const obj = ctx.requiredObject(doc.spec, path, ['targetRef', 'from']);
   if (obj === undefined) {
     return undefined;
   }

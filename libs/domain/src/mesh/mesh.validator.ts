@@ -69,11 +69,8 @@ function checkUniqueNames(ctx: ValidationContext, items: readonly unknown[], pat
 }
 
 function validateBackend(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsBackend | undefined {
-  const obj = ctx.object(value, path, ['name', 'type', 'mode', 'dpCert', 'conf']);
+  const obj = ctx.requiredObject(value, path, ['name', 'type', 'mode', 'dpCert', 'conf']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const name = validateBackendName(ctx, obj.name, path.field('name'));
@@ -107,14 +104,8 @@ function validateBackendType(
   path: FieldPath,
 ): MtlsBackendType | undefined {
   const type = ctx.requiredString(value, path);
-  if (type === undefined) {
-    return undefined;
-  }
-  if (!(Object.values(MtlsBackendType) as string[]).includes(type)) {
-    ctx.add(path, MeshMessages.unknownBackendType);
-    return undefined;
-  }
-  return type as MtlsBackendType;
+  const isKnown = (t: string) => (Object.values(MtlsBackendType) as string[]).includes(t);
+  return ctx.check(type, path, isKnown, MeshMessages.unknownBackendType) as MtlsBackendType | undefined;
 }
 
 function validateDpCert(ctx: ValidationContext, value: unknown, path: FieldPath): DpCertSpec | undefined {
@@ -164,11 +155,9 @@ function validateBuiltinConf(
     return {};
   }
   const bitsPath = caCertPath.field('RSAbits');
-  let RSAbits = ctx.integer(caCertObj.RSAbits, bitsPath);
-  if (RSAbits !== undefined && (RSAbits < RSA_BITS_LIMITS.min || RSAbits > RSA_BITS_LIMITS.max)) {
-    ctx.add(bitsPath, mustBeInRange(RSA_BITS_LIMITS.min, RSA_BITS_LIMITS.max));
-    RSAbits = undefined;
-  }
+  const { min, max } = RSA_BITS_LIMITS;
+  const bits = ctx.integer(caCertObj.RSAbits, bitsPath);
+  const RSAbits = ctx.check(bits, bitsPath, (b) => b >= min && b <= max, mustBeInRange(min, max));
   const expiration = validateDuration(ctx, caCertObj.expiration, caCertPath.field('expiration'));
   return { caCert: compact({ RSAbits, expiration }) };
 }

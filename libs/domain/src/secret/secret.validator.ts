@@ -10,15 +10,8 @@ export const SECRET_SPEC_FIELDS = ['data'] as const;
 /** Parses and checks `data`: required, non-empty, base64. */
 export function validateSecretSpec(ctx: ValidationContext, doc: JsonObject): SecretSpec | undefined {
   const path = FieldPath.at('data');
-  const data = ctx.requiredString(doc.data, path);
-  if (data === undefined) {
-    return undefined;
-  }
-  if (!isBase64(data)) {
-    ctx.add(path, Messages.validBase64);
-    return undefined;
-  }
-  return { data };
+  const data = ctx.check(ctx.requiredString(doc.data, path), path, isBase64, Messages.validBase64);
+  return data === undefined ? undefined : { data };
 }
 
 /** The bytes a Secret holds. */
