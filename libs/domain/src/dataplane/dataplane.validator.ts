@@ -1,17 +1,9 @@
 import { isIP } from 'node:net';
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { TagMessages, TagRules, validateTags } from '../validation/tags.validator';
-import {
-  JsonObject,
-  ValidationContext,
-  compact,
-  definedItems,
-  isAbsent,
-} from '../validation/validation-context';
+import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
 import type { DataplaneNetworking, DataplaneSpec, Inbound, Outbound } from './dataplane.types';
-
-/** Top-level fields of a Dataplane document besides type, mesh, name and the timestamps. */
-export const DATAPLANE_SPEC_FIELDS = ['networking'] as const;
 
 export const DataplaneMessages = {
   noInbound: 'has to contain at least one inbound interface or gateway',
@@ -29,11 +21,14 @@ const DATAPLANE_TAG_RULES: TagRules = {
 const DNS_LABEL = '[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
-/** Parses and checks `networking`: an address, at least one inbound, optional outbounds. */
-export function validateDataplaneSpec(ctx: ValidationContext, doc: JsonObject): DataplaneSpec | undefined {
-  const networking = validateNetworking(ctx, doc.networking, FieldPath.at('networking'));
-  return networking && { networking };
-}
+/** A Dataplane's `networking`: an address, at least one inbound, optional outbounds. */
+export const DATAPLANE_SPEC: SpecSchema<DataplaneSpec> = {
+  fields: ['networking'],
+  validate: (ctx, doc) => {
+    const networking = validateNetworking(ctx, doc.networking, FieldPath.at('networking'));
+    return networking && { networking };
+  },
+};
 
 function validateNetworking(
   ctx: ValidationContext,

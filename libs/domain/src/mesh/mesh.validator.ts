@@ -1,14 +1,9 @@
 import { parseDuration } from '../duration';
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { Messages, mustBeInRange } from '../validation/messages';
 import { NameLimits, validateResourceName } from '../validation/resource-name.validator';
-import {
-  JsonObject,
-  ValidationContext,
-  compact,
-  definedItems,
-  isAbsent,
-} from '../validation/validation-context';
+import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
 import { validateDataSource } from './data-source.validator';
 import { RSA_BITS_LIMITS } from './mesh-defaults';
 import {
@@ -22,19 +17,17 @@ import {
   ProvidedCaConf,
 } from './mesh.types';
 
-/** Top-level fields of a Mesh document besides type, name and the timestamps. */
-export const MESH_SPEC_FIELDS = ['mtls'] as const;
-
 export const MeshMessages = {
   enabledBackendUnknown: 'has to be set to one of the backends in the mesh',
   unknownBackendType: 'could not find installed plugin for this type',
   nameAlreadyUsed: (name: string) => `${JSON.stringify(name)} name is already used for another backend`,
 } as const;
 
-/** Parses and checks the flat fields of a Mesh document (everything but type and name). */
-export function validateMeshSpec(ctx: ValidationContext, doc: JsonObject): MeshSpec {
-  return compact({ mtls: validateMtls(ctx, doc.mtls, FieldPath.at('mtls')) });
-}
+/** The flat fields of a Mesh document (everything but type and name): `mtls`. */
+export const MESH_SPEC: SpecSchema<MeshSpec> = {
+  fields: ['mtls'],
+  validate: (ctx, doc) => compact({ mtls: validateMtls(ctx, doc.mtls, FieldPath.at('mtls')) }),
+};
 
 function validateMtls(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsSpec | undefined {
   const obj = ctx.object(value, path, ['enabledBackend', 'backends']);
