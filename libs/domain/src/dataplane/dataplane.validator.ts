@@ -1,18 +1,9 @@
 import { isIP } from 'node:net';
 import { FieldPath } from '../validation/field-path';
-import { Messages } from '../validation/messages';
+import type { SpecSchema } from '../validation/spec-schema';
 import { TagMessages, TagRules, validateTags } from '../validation/tags.validator';
-import {
-  JsonObject,
-  ValidationContext,
-  compact,
-  definedItems,
-  isAbsent,
-} from '../validation/validation-context';
+import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
 import type { DataplaneNetworking, DataplaneSpec, Inbound, Outbound } from './dataplane.types';
-
-/** Top-level fields of a Dataplane document besides type, mesh, name and the timestamps. */
-export const DATAPLANE_SPEC_FIELDS = ['networking'] as const;
 
 export const DataplaneMessages = {
   noInbound: 'has to contain at least one inbound interface or gateway',
@@ -30,23 +21,21 @@ const DATAPLANE_TAG_RULES: TagRules = {
 const DNS_LABEL = '[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
-/** Parses and checks `networking`: an address, at least one inbound, optional outbounds. */
-export function validateDataplaneSpec(ctx: ValidationContext, doc: JsonObject): DataplaneSpec | undefined {
-  const path = FieldPath.at('networking');
-  if (isAbsent(doc.networking)) {
-    ctx.add(path, Messages.mustBeDefined);
-    return undefined;
-  }
-  const networking = validateNetworking(ctx, doc.networking, path);
-  return networking && { networking };
-}
+/** A Dataplane's `networking`: an address, at least one inbound, optional outbounds. */
+export const DATAPLANE_SPEC: SpecSchema<DataplaneSpec> = {
+  fields: ['networking'],
+  validate: (ctx, doc) => {
+    const networking = validateNetworking(ctx, doc.networking, FieldPath.at('networking'));
+    return networking && { networking };
+  },
+};
 
 function validateNetworking(
   ctx: ValidationContext,
   value: unknown,
   path: FieldPath,
 ): DataplaneNetworking | undefined {
-  const obj = ctx.object(value, path, ['address', 'inbound', 'outbound']);
+  const obj = ctx.requiredObject(value, path, ['address', 'inbound', 'outbound']);
   if (obj === undefined) {
     return undefined;
   }
@@ -68,22 +57,13 @@ function validateNetworking(
 
 function validateAddress(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
   const address = ctx.requiredString(value, path, DataplaneMessages.address);
-  if (address === undefined) {
-    return undefined;
-  }
-  if (isIP(address) === 0 && !(address.length <= 253 && HOSTNAME_PATTERN.test(address))) {
-    ctx.add(path, DataplaneMessages.address);
-    return undefined;
-  }
-  return address;
+  const isHost = (a: string) => isIP(a) !== 0 || (a.length <= 253 && HOSTNAME_PATTERN.test(a));
+  return ctx.check(address, path, isHost, DataplaneMessages.address);
 }
 
 function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath): Inbound | undefined {
-  const obj = ctx.object(value, path, ['port', 'servicePort', 'tags']);
+  const obj = ctx.requiredObject(value, path, ['port', 'servicePort', 'tags']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const port = validatePort(ctx, obj.port, path.field('port'), 1, DataplaneMessages.port);
@@ -98,11 +78,8 @@ function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath
 }
 
 function validateOutbound(ctx: ValidationContext, value: unknown, path: FieldPath): Outbound | undefined {
-  const obj = ctx.object(value, path, ['port', 'tags']);
+  const obj = ctx.requiredObject(value, path, ['port', 'tags']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const port = validatePort(ctx, obj.port, path.field('port'), 1, DataplaneMessages.port);
@@ -122,12 +99,5 @@ function validatePort(
   rangeMessage: string,
 ): number | undefined {
   const port = isAbsent(value) ? 0 : ctx.integer(value, path);
-  if (port === undefined) {
-    return undefined;
-  }
-  if (port < min || port > 65535) {
-    ctx.add(path, rangeMessage);
-    return undefined;
-  }
-  return port;
+  return ctx.check(port, path, (p) => p >= min && p <= 65535, rangeMessage);
 }

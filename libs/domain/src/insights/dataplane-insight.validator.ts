@@ -1,24 +1,27 @@
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { STREAM_ENDED_REASONS, type StreamEndedReason } from './dataplane-insight.rules';
 import { Messages } from '../validation/messages';
 import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
 
-/** Fields of a stored DataplaneInsight spec (the control plane writes it; users only read it). */
-export const DATAPLANE_INSIGHT_SPEC_FIELDS = [
-  'subscriptions',
-  'mTLS',
-  'countedSerials',
-  'certificateNotBefore',
-  'replacedStreams',
-  'lastReplacedTime',
-] as const;
-
 /**
- * Checks a DataplaneInsight spec as the insight rules need it: subscriptions with ids and times, the
- * mTLS counters, the serials already counted. Users never write one, so this guards what is read back
- * from the store, not what the API accepts.
+ * A stored DataplaneInsight spec as the insight rules need it: subscriptions with ids and times, the
+ * mTLS counters, the serials already counted. The control plane writes it and users only read it, so
+ * this guards what is read back from the store, not what the API accepts.
  */
-export function validateDataplaneInsightSpec(ctx: ValidationContext, doc: JsonObject): void {
+export const DATAPLANE_INSIGHT_SPEC: SpecSchema<void> = {
+  fields: [
+    'subscriptions',
+    'mTLS',
+    'countedSerials',
+    'certificateNotBefore',
+    'replacedStreams',
+    'lastReplacedTime',
+  ],
+  validate: validateInsight,
+};
+
+function validateInsight(ctx: ValidationContext, doc: JsonObject): void {
   const subscriptionsPath = FieldPath.at('subscriptions');
   const subscriptions = ctx.array(doc.subscriptions, subscriptionsPath);
   if (isAbsent(doc.subscriptions)) ctx.add(subscriptionsPath, Messages.mustBeDefined);
@@ -33,17 +36,14 @@ export function validateDataplaneInsightSpec(ctx: ValidationContext, doc: JsonOb
 }
 
 function validateSubscription(ctx: ValidationContext, value: unknown, path: FieldPath): void {
-  const obj = ctx.object(value, path, [
+  const obj = ctx.requiredObject(value, path, [
     'id',
     'controlPlaneInstanceId',
     'connectTime',
     'disconnectTime',
     'disconnectReason',
   ]);
-  if (obj === undefined) {
-    if (isAbsent(value)) ctx.add(path, Messages.mustBeDefined);
-    return;
-  }
+  if (obj === undefined) return;
   ctx.requiredString(obj.id, path.field('id'));
   ctx.requiredString(obj.controlPlaneInstanceId, path.field('controlPlaneInstanceId'));
   if (isAbsent(obj.connectTime)) ctx.add(path.field('connectTime'), Messages.mustBeDefined);

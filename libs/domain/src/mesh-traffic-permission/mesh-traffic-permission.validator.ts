@@ -1,4 +1,5 @@
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { Messages } from '../validation/messages';
 import { JsonObject, ValidationContext, definedItems, isAbsent } from '../validation/validation-context';
 import {
@@ -8,9 +9,6 @@ import {
   TrafficAction,
 } from './mesh-traffic-permission.types';
 import { validateTargetRef } from './target-ref.validator';
-
-/** Top-level fields of a MeshTrafficPermission document besides type, mesh, name and the timestamps. */
-export const MESH_TRAFFIC_PERMISSION_SPEC_FIELDS = ['spec'] as const;
 
 export const MeshTrafficPermissionMessages = {
   fromNeedsItem: 'needs at least one item',
@@ -24,17 +22,15 @@ const TOP_KINDS = [
 ] as const;
 const FROM_KINDS = [TargetRefKind.Mesh, TargetRefKind.MeshSubset, TargetRefKind.MeshService] as const;
 
-/** Parses and checks the nested `spec` of a MeshTrafficPermission document. */
-export function validateMeshTrafficPermissionSpec(
-  ctx: ValidationContext,
-  doc: JsonObject,
-): MeshTrafficPermissionSpec | undefined {
+/** The nested `spec` of a MeshTrafficPermission document. */
+export const MESH_TRAFFIC_PERMISSION_SPEC: SpecSchema<MeshTrafficPermissionSpec> = {
+  fields: ['spec'],
+  validate: validateSpec,
+};
+
+function validateSpec(ctx: ValidationContext, doc: JsonObject): MeshTrafficPermissionSpec | undefined {
   const path = FieldPath.at('spec');
-  if (isAbsent(doc.spec)) {
-    ctx.add(path, Messages.mustBeDefined);
-    return undefined;
-  }
-  const obj = ctx.object(doc.spec, path, ['targetRef', 'from']);
+  const obj = ctx.requiredObject(doc.spec, path, ['targetRef', 'from']);
   if (obj === undefined) {
     return undefined;
   }

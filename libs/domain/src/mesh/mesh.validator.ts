@@ -1,14 +1,9 @@
 import { parseDuration } from '../duration';
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { Messages, mustBeInRange } from '../validation/messages';
 import { NameLimits, validateResourceName } from '../validation/resource-name.validator';
-import {
-  JsonObject,
-  ValidationContext,
-  compact,
-  definedItems,
-  isAbsent,
-} from '../validation/validation-context';
+import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
 import { validateDataSource } from './data-source.validator';
 import { RSA_BITS_LIMITS } from './mesh-defaults';
 import {
@@ -22,19 +17,17 @@ import {
   ProvidedCaConf,
 } from './mesh.types';
 
-/** Top-level fields of a Mesh document besides type, name and the timestamps. */
-export const MESH_SPEC_FIELDS = ['mtls'] as const;
-
 export const MeshMessages = {
   enabledBackendUnknown: 'has to be set to one of the backends in the mesh',
   unknownBackendType: 'could not find installed plugin for this type',
   nameAlreadyUsed: (name: string) => `${JSON.stringify(name)} name is already used for another backend`,
 } as const;
 
-/** Parses and checks the flat fields of a Mesh document (everything but type and name). */
-export function validateMeshSpec(ctx: ValidationContext, doc: JsonObject): MeshSpec {
-  return compact({ mtls: validateMtls(ctx, doc.mtls, FieldPath.at('mtls')) });
-}
+/** The flat fields of a Mesh document (everything but type and name): `mtls`. */
+export const MESH_SPEC: SpecSchema<MeshSpec> = {
+  fields: ['mtls'],
+  validate: (ctx, doc) => compact({ mtls: validateMtls(ctx, doc.mtls, FieldPath.at('mtls')) }),
+};
 
 function validateMtls(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsSpec | undefined {
   const obj = ctx.object(value, path, ['enabledBackend', 'backends']);
@@ -69,11 +62,8 @@ function checkUniqueNames(ctx: ValidationContext, items: readonly unknown[], pat
 }
 
 function validateBackend(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsBackend | undefined {
-  const obj = ctx.object(value, path, ['name', 'type', 'mode', 'dpCert', 'conf']);
+  const obj = ctx.requiredObject(value, path, ['name', 'type', 'mode', 'dpCert', 'conf']);
   if (obj === undefined) {
-    if (isAbsent(value)) {
-      ctx.add(path, Messages.mustBeDefined);
-    }
     return undefined;
   }
   const name = validateBackendName(ctx, obj.name, path.field('name'));
@@ -107,14 +97,8 @@ function validateBackendType(
   path: FieldPath,
 ): MtlsBackendType | undefined {
   const type = ctx.requiredString(value, path);
-  if (type === undefined) {
-    return undefined;
-  }
-  if (!(Object.values(MtlsBackendType) as string[]).includes(type)) {
-    ctx.add(path, MeshMessages.unknownBackendType);
-    return undefined;
-  }
-  return type as MtlsBackendType;
+  const isKnown = (t: string) => (Object.values(MtlsBackendType) as string[]).includes(t);
+  return ctx.check(type, path, isKnown, MeshMessages.unknownBackendType) as MtlsBackendType | undefined;
 }
 
 function validateDpCert(ctx: ValidationContext, value: unknown, path: FieldPath): DpCertSpec | undefined {
@@ -164,11 +148,9 @@ function validateBuiltinConf(
     return {};
   }
   const bitsPath = caCertPath.field('RSAbits');
-  let RSAbits = ctx.integer(caCertObj.RSAbits, bitsPath);
-  if (RSAbits !== undefined && (RSAbits < RSA_BITS_LIMITS.min || RSAbits > RSA_BITS_LIMITS.max)) {
-    ctx.add(bitsPath, mustBeInRange(RSA_BITS_LIMITS.min, RSA_BITS_LIMITS.max));
-    RSAbits = undefined;
-  }
+  const { min, max } = RSA_BITS_LIMITS;
+  const bits = ctx.integer(caCertObj.RSAbits, bitsPath);
+  const RSAbits = ctx.check(bits, bitsPath, (b) => b >= min && b <= max, mustBeInRange(min, max));
   const expiration = validateDuration(ctx, caCertObj.expiration, caCertPath.field('expiration'));
   return { caCert: compact({ RSAbits, expiration }) };
 }

@@ -1,25 +1,18 @@
 import { isBase64 } from '../validation/base64';
 import { FieldPath } from '../validation/field-path';
+import type { SpecSchema } from '../validation/spec-schema';
 import { Messages } from '../validation/messages';
-import { JsonObject, ValidationContext } from '../validation/validation-context';
 import type { SecretSpec } from './secret.types';
 
-/** Top-level fields of a Secret or GlobalSecret document besides type, mesh, name and the timestamps. */
-export const SECRET_SPEC_FIELDS = ['data'] as const;
-
-/** Parses and checks `data`: required, non-empty, base64. */
-export function validateSecretSpec(ctx: ValidationContext, doc: JsonObject): SecretSpec | undefined {
-  const path = FieldPath.at('data');
-  const data = ctx.requiredString(doc.data, path);
-  if (data === undefined) {
-    return undefined;
-  }
-  if (!isBase64(data)) {
-    ctx.add(path, Messages.validBase64);
-    return undefined;
-  }
-  return { data };
-}
+/** A Secret's or GlobalSecret's `data`: required, non-empty, base64. */
+export const SECRET_SPEC: SpecSchema<SecretSpec> = {
+  fields: ['data'],
+  validate: (ctx, doc) => {
+    const path = FieldPath.at('data');
+    const data = ctx.check(ctx.requiredString(doc.data, path), path, isBase64, Messages.validBase64);
+    return data === undefined ? undefined : { data };
+  },
+};
 
 /** The bytes a Secret holds. */
 export function secretBytes(spec: SecretSpec): Buffer {

@@ -1,9 +1,6 @@
-import { validateDataplaneSpec, DATAPLANE_SPEC_FIELDS } from '../dataplane/dataplane.validator';
-import { validateMeshSpec, MESH_SPEC_FIELDS } from '../mesh/mesh.validator';
-import {
-  validateMeshTrafficPermissionSpec,
-  MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
-} from '../mesh-traffic-permission/mesh-traffic-permission.validator';
+import { DATAPLANE_SPEC } from '../dataplane/dataplane.validator';
+import { MESH_SPEC } from '../mesh/mesh.validator';
+import { MESH_TRAFFIC_PERMISSION_SPEC } from '../mesh-traffic-permission/mesh-traffic-permission.validator';
 import type { ResourceKey } from '../resource';
 import {
   RESOURCE_DESCRIPTORS,
@@ -11,10 +8,11 @@ import {
   WRITABLE_RESOURCE_TYPES,
   isResourceType,
 } from '../resource-types';
-import { validateSecretSpec, SECRET_SPEC_FIELDS } from '../secret/secret.validator';
+import { SECRET_SPEC } from '../secret/secret.validator';
 import { FieldPath } from '../validation/field-path';
 import { Messages } from '../validation/messages';
 import { NameLimits, validateResourceName } from '../validation/resource-name.validator';
+import type { SpecSchema } from '../validation/spec-schema';
 import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
 
 /** A valid universal document split into where it lives and what it says. */
@@ -24,23 +22,15 @@ export interface ParsedResource {
   readonly spec: unknown;
 }
 
-interface SpecParser {
-  readonly fields: readonly string[];
-  parse(ctx: ValidationContext, doc: JsonObject): unknown;
-}
-
-const SPEC_PARSERS: Readonly<Record<ResourceType, SpecParser>> = {
-  Mesh: { fields: MESH_SPEC_FIELDS, parse: validateMeshSpec },
-  Secret: { fields: SECRET_SPEC_FIELDS, parse: validateSecretSpec },
-  GlobalSecret: { fields: SECRET_SPEC_FIELDS, parse: validateSecretSpec },
-  Dataplane: { fields: DATAPLANE_SPEC_FIELDS, parse: validateDataplaneSpec },
-  MeshTrafficPermission: {
-    fields: MESH_TRAFFIC_PERMISSION_SPEC_FIELDS,
-    parse: validateMeshTrafficPermissionSpec,
-  },
+const SPEC_SCHEMAS: Readonly<Record<ResourceType, SpecSchema>> = {
+  Mesh: MESH_SPEC,
+  Secret: SECRET_SPEC,
+  GlobalSecret: SECRET_SPEC,
+  Dataplane: DATAPLANE_SPEC,
+  MeshTrafficPermission: MESH_TRAFFIC_PERMISSION_SPEC,
   DataplaneInsight: {
     fields: [],
-    parse: (ctx) =>
+    validate: (ctx) =>
       ctx.add(FieldPath.at('type'), 'DataplaneInsight is read-only: the control plane maintains it'),
   },
 };
@@ -76,12 +66,12 @@ function parseDocument(ctx: ValidationContext, doc: unknown): ParsedResource | u
     ctx.add(FieldPath.at('type'), ResourceMessages.unknownType);
     return undefined;
   }
-  const parser = SPEC_PARSERS[type];
-  ctx.object(obj, FieldPath.root, [...META_FIELDS, ...parser.fields]);
+  const schema = SPEC_SCHEMAS[type];
+  ctx.object(obj, FieldPath.root, [...META_FIELDS, ...schema.fields]);
   const key = parseKey(ctx, obj, type);
   ctx.string(obj.creationTime, FieldPath.at('creationTime'));
   ctx.string(obj.modificationTime, FieldPath.at('modificationTime'));
-  const spec = parser.parse(ctx, obj);
+  const spec = schema.validate(ctx, obj);
   return key && { key, spec };
 }
 

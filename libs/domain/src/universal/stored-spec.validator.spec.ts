@@ -7,46 +7,17 @@ import {
 import type { ResourceType } from '../resource-types';
 import { parseResource } from './parse-resource';
 import { storedSpecViolations } from './stored-spec.validator';
+import { UNIVERSAL_DOCUMENTS } from './universal-documents.test-support';
 
 /** The spec the API stores for a universal document. */
 const storedSpecOf = (doc: Record<string, unknown>) => parseResource(doc).spec;
 
+type AcceptedCase = [what: string, doc: Record<string, unknown>];
+
 describe('storedSpecViolations', () => {
-  it.each([
-    [
-      'a Mesh with both backend types',
-      {
-        type: 'Mesh',
-        name: 'default',
-        mtls: {
-          enabledBackend: 'ca-1',
-          backends: [
-            {
-              name: 'ca-1',
-              type: 'builtin',
-              mode: 'PERMISSIVE',
-              dpCert: { rotation: { expiration: '1d' } },
-              conf: { caCert: { RSAbits: 2048, expiration: '10y' } },
-            },
-            { name: 'ca-2', type: 'provided', conf: { cert: { secret: 'c' }, key: { inline: 'a2V5' } } },
-          ],
-        },
-      },
-    ],
+  it.each<AcceptedCase>([
+    ...Object.entries(UNIVERSAL_DOCUMENTS).map(([type, doc]): AcceptedCase => [`a ${type}`, doc]),
     ['a Mesh without mTLS', { type: 'Mesh', name: 'plain' }],
-    [
-      'a Dataplane',
-      {
-        type: 'Dataplane',
-        mesh: 'default',
-        name: 'web-1',
-        networking: {
-          address: '10.0.0.1',
-          inbound: [{ port: 8080, servicePort: 80, tags: { 'kuma.io/service': 'web' } }],
-          outbound: [{ port: 10001, tags: { 'kuma.io/service': 'backend' } }],
-        },
-      },
-    ],
     [
       'a MeshTrafficPermission without a top-level targetRef',
       {

@@ -1,25 +1,23 @@
-import { validateDataplaneSpec, DATAPLANE_SPEC_FIELDS } from '../dataplane/dataplane.validator';
+import { DATAPLANE_SPEC } from '../dataplane/dataplane.validator';
 import type { Violation } from '../errors';
-import {
-  DATAPLANE_INSIGHT_SPEC_FIELDS,
-  validateDataplaneInsightSpec,
-} from '../insights/dataplane-insight.validator';
-import { validateMeshTrafficPermissionSpec } from '../mesh-traffic-permission/mesh-traffic-permission.validator';
-import { MESH_SPEC_FIELDS, validateMeshSpec } from '../mesh/mesh.validator';
+import { DATAPLANE_INSIGHT_SPEC } from '../insights/dataplane-insight.validator';
+import { MESH_TRAFFIC_PERMISSION_SPEC } from '../mesh-traffic-permission/mesh-traffic-permission.validator';
+import { MESH_SPEC } from '../mesh/mesh.validator';
 import type { ResourceType } from '../resource-types';
-import { SECRET_SPEC_FIELDS } from '../secret/secret.validator';
+import { SECRET_SPEC } from '../secret/secret.validator';
 import { FieldPath } from '../validation/field-path';
 import { Messages } from '../validation/messages';
-import { JsonObject, ValidationContext } from '../validation/validation-context';
+import type { SpecSchema } from '../validation/spec-schema';
+import { ValidationContext } from '../validation/validation-context';
 
 type StoredSpecCheck = (ctx: ValidationContext, spec: unknown) => void;
 
-/** A flat spec (Mesh, Secret, Dataplane): an object of known fields, each checked by `check`. */
+/** A flat spec (Mesh, Secret, Dataplane): an object of the schema's fields, checked by its validator. */
 const flat =
-  (fields: readonly string[], check: (ctx: ValidationContext, doc: JsonObject) => unknown): StoredSpecCheck =>
+  ({ fields, validate }: SpecSchema): StoredSpecCheck =>
   (ctx, spec) => {
     const doc = ctx.object(spec, FieldPath.root, fields);
-    if (doc !== undefined) check(ctx, doc);
+    if (doc !== undefined) validate(ctx, doc);
     else if (spec === undefined || spec === null) ctx.add(FieldPath.root, Messages.mustBeObject);
   };
 
@@ -27,18 +25,19 @@ const flat =
  * At rest a Secret's `data` is ciphertext, which the store's cipher authenticates when it is read; here
  * only its shape is checked.
  */
-const secretAtRest = flat(SECRET_SPEC_FIELDS, (ctx, doc) =>
-  ctx.requiredString(doc.data, FieldPath.at('data')),
-);
+const secretAtRest = flat({
+  fields: SECRET_SPEC.fields,
+  validate: (ctx, doc) => ctx.requiredString(doc.data, FieldPath.at('data')),
+});
 
 const CHECKS: Readonly<Record<ResourceType, StoredSpecCheck>> = {
-  Mesh: flat(MESH_SPEC_FIELDS, validateMeshSpec),
+  Mesh: flat(MESH_SPEC),
   Secret: secretAtRest,
   GlobalSecret: secretAtRest,
-  Dataplane: flat(DATAPLANE_SPEC_FIELDS, validateDataplaneSpec),
+  Dataplane: flat(DATAPLANE_SPEC),
   // Stored without its document: the record's spec is the document's nested `spec`.
-  MeshTrafficPermission: (ctx, spec) => validateMeshTrafficPermissionSpec(ctx, { spec }),
-  DataplaneInsight: flat(DATAPLANE_INSIGHT_SPEC_FIELDS, validateDataplaneInsightSpec),
+  MeshTrafficPermission: (ctx, spec) => MESH_TRAFFIC_PERMISSION_SPEC.validate(ctx, { spec }),
+  DataplaneInsight: flat(DATAPLANE_INSIGHT_SPEC),
 };
 
 /**

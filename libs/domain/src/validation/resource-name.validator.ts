@@ -26,18 +26,8 @@ export function validateResourceName(
   maxLength: number,
 ): string | undefined {
   const name = ctx.requiredString(value, path);
-  if (name === undefined) {
-    return undefined;
-  }
-  if (name.length > maxLength) {
-    ctx.add(path, cannotBeLongerThan(maxLength));
-    return undefined;
-  }
-  if (!IDENTIFIER_PATTERN.test(name)) {
-    ctx.add(path, INVALID_NAME_MESSAGE);
-    return undefined;
-  }
-  return name;
+  const short = ctx.check(name, path, (n) => n.length <= maxLength, cannotBeLongerThan(maxLength));
+  return ctx.check(short, path, (n) => IDENTIFIER_PATTERN.test(n), INVALID_NAME_MESSAGE);
 }
 
 /** True when a string is a valid resource name of at most `maxLength` characters. */

@@ -54,6 +54,23 @@ describe('ValidationContext', () => {
     ]);
   });
 
+  it('reports a missing required object as must be defined', () => {
+    const ctx = new ValidationContext();
+    expect(ctx.requiredObject(null, path, [])).toBeUndefined();
+    expect(ctx.requiredObject({ a: 1 }, FieldPath.at('y'), ['a'])).toEqual({ a: 1 });
+    expect(ctx.violations).toEqual([{ field: 'x', message: 'must be defined' }]);
+  });
+
+  it('chains checks on a value read, reporting only the first that fails', () => {
+    const ctx = new ValidationContext();
+    const short = (v: string) => v.length <= 3;
+    const lower = (v: string) => v === v.toLowerCase();
+    expect(ctx.check(ctx.check('abc', path, short, 'long'), path, lower, 'upper')).toBe('abc');
+    expect(ctx.check(ctx.check('ABCD', path, short, 'long'), path, lower, 'upper')).toBeUndefined();
+    expect(ctx.check(undefined, path, short, 'long')).toBeUndefined();
+    expect(ctx.violations).toEqual([{ field: 'x', message: 'long' }]);
+  });
+
   it('throws every violation at once', () => {
     const ctx = new ValidationContext();
     ctx.throwIfInvalid();

@@ -58,6 +58,15 @@ export class ValidationContext {
     return obj;
   }
 
+  /** Like `object`, but an absent value is reported as `must be defined`. */
+  requiredObject(value: unknown, path: FieldPath, knownFields: readonly string[]): JsonObject | undefined {
+    if (isAbsent(value)) {
+      this.add(path, Messages.mustBeDefined);
+      return undefined;
+    }
+    return this.object(value, path, knownFields);
+  }
+
   /** An object with free-form keys (tags). */
   map(value: unknown, path: FieldPath): JsonObject | undefined {
     return this.typed(value, path, isJsonObject, Messages.mustBeObject);
@@ -105,14 +114,21 @@ export class ValidationContext {
   /** One of a closed set of strings; the message names the key as the user wrote it. */
   oneOf<T extends string>(value: unknown, path: FieldPath, allowed: readonly T[]): T | undefined {
     const text = this.string(value, path);
-    if (text === undefined) {
-      return undefined;
+    const isAllowed = (v: string) => (allowed as readonly string[]).includes(v);
+    return this.check(text, path, isAllowed, mustBeOneOf(lastSegment(path), allowed)) as T | undefined;
+  }
+
+  /**
+   * Passes on a value already read when it meets `ok`; otherwise reports `message` at `path` and gives
+   * `undefined`. An `undefined` value (absent, or already reported) passes through unchecked, so checks
+   * chain and only the first failing one is reported.
+   */
+  check<T>(value: T | undefined, path: FieldPath, ok: (v: T) => boolean, message: string): T | undefined {
+    if (value === undefined || ok(value)) {
+      return value;
     }
-    if (!(allowed as readonly string[]).includes(text)) {
-      this.add(path, mustBeOneOf(lastSegment(path), allowed));
-      return undefined;
-    }
-    return text as T;
+    this.add(path, message);
+    return undefined;
   }
 
   private typed<T>(

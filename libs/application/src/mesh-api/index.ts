@@ -1,0 +1,21 @@
+// The public names of mesh-api/: resources, its client of ca-signer, dataplanes, tokens, insight queries.
+export { ApplyResourceUseCase } from './resources/apply-resource.use-case';
+export { DeleteResourceUseCase } from './resources/delete-resource.use-case';
+export { ResourceQueries, parsePageRequest } from './resources/resource-queries';
+export { BusMeshCaGateway } from './ca-gateway/mesh-ca.gateway';
+export type { MeshCaGateway } from './ca-gateway/mesh-ca.gateway';
+export { StreamStatus, StreamRefusedError } from './dataplanes/dataplane-channel.port';
+export type { DataplaneChannel } from './dataplanes/dataplane-channel.port';
+export type { DataplaneTokenVerifier } from './dataplanes/dataplane-token.port';
+export { BusIdentityIssuer } from './dataplanes/identity-issuer';
+export { IssuedIdentityVerifier } from './dataplanes/issued-identity.verifier';
+export { VerifyingIdentityIssuer } from './dataplanes/verifying-identity.issuer';
+export type { IdentityIssuer, SignCommand } from './dataplanes/identity-issuer';
+export { DataplaneSession } from './dataplanes/dataplane-session';
+export type { DataplaneAuthorizer } from './dataplanes/connect-dataplane';
+export { DataplaneHub } from './dataplanes/dataplane-hub';
+export type { HubObserver } from './dataplanes/dataplane-hub';
+export { DataplaneTokenService } from './tokens/dataplane-token.service';
+export { tokenAllows } from './tokens/dataplane-token.rules';
+export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';
+export { InsightQueries } from './insights/insight-queries';

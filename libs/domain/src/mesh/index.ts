@@ -1,0 +1,16 @@
+// Mesh: its mTLS backends, their defaults, the secrets they reference and the private keys inlined in them.
+export { MtlsBackendType } from './mesh.types';
+export type {
+  MeshSpec,
+  MtlsSpec,
+  MtlsBackend,
+  BuiltinMtlsBackend,
+  ProvidedMtlsBackend,
+  DataSource,
+} from './mesh.types';
+export { enabledBackendOf, dpCertValidityMs, caCertRsaBitsOf, caCertValidityMs } from './mesh-defaults';
+export { secretReferencesOf, secretInUseMessage } from './secret-references.rules';
+export { mapMeshInlineKeys, withoutPrivateKeys } from './mesh-private-keys.rules';
+export type { InlineKeyLocation } from './mesh-private-keys.rules';
+export { meshMtlsView, meshChangeAction } from './mesh-mtls.rules';
+export type { MeshMtlsView } from './mesh-mtls.rules';

@@ -1,0 +1,3 @@
+// Secret.
+export type { SecretSpec } from './secret.types';
+export { secretBytes } from './secret.validator';
