@@ -17,6 +17,9 @@ export {
 } from './tokens';
 export { HealthDegradations } from './health/health-degradations';
 
+// Metrics: a role declares its metrics in the process's registry (METRICS).
+export { metricsIn, type RegisteredMetrics } from './metrics/registered-metrics';
+
 // HTTP: API errors and their filter, running a role's process.
 export { ApiError } from './http/api-error';
 export { ApiErrorFilter } from './http/api-error.filter';
