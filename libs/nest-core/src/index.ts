@@ -3,7 +3,7 @@ export { loadCoreConfig } from './config/core-config';
 export { parseEnvironment } from './config/environment';
 export type { CoreConfig } from './config/core-config';
 
-// The core module and the tokens it provides.
+// The core module and the tokens it provides; what a role module configured at import returns.
 export { CoreModule } from './core.module';
 export {
   CORE_CONFIG,
@@ -16,6 +16,7 @@ export {
   HEALTH_DEGRADATIONS,
 } from './tokens';
 export { HealthDegradations } from './health/health-degradations';
+export { configuredModule } from './configured-module';
 
 // Metrics: a role declares its metrics in the process's registry (METRICS).
 export { metricsIn, type RegisteredMetrics } from './metrics/registered-metrics';
