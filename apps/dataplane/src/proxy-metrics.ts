@@ -1,4 +1,11 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+} from 'prom-client';
 import type { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
 
 /**
@@ -8,58 +15,55 @@ import type { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
 export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const refused = new Counter({
+  // Every metric below is registered in this registry only.
+  const counter = <L extends string>(config: Omit<CounterConfiguration<L>, 'registers'>) =>
+    new Counter({ ...config, registers: [registry] });
+  const gauge = (config: Omit<GaugeConfiguration<string>, 'registers'>) =>
+    new Gauge({ ...config, registers: [registry] });
+  const refused = counter({
     name: 'dataplane_inbound_refused_connections_total',
     help: 'Inbound connections refused, by inbound and reason (handshake, no-identity, not-allowed)',
     labelNames: ['inbound', 'reason'],
-    registers: [registry],
   });
-  const shadow = new Counter({
+  const shadow = counter({
     name: 'dataplane_inbound_shadow_denied_connections_total',
     help: 'Inbound connections allowed by AllowWithShadowDeny that Deny would have refused',
     labelNames: ['inbound'],
-    registers: [registry],
   });
-  const inbound = new Counter({
+  const inbound = counter({
     name: 'dataplane_inbound_connections_total',
     help: 'Inbound connections passed to the application, by how they came (mtls, plaintext, tls-passthrough)',
     labelNames: ['inbound', 'kind'],
-    registers: [registry],
   });
-  const outbound = new Counter({
+  const outbound = counter({
     name: 'dataplane_outbound_connections_total',
     help: 'Outbound connections joined to an upstream, by service and whether over mTLS',
     labelNames: ['service', 'mtls'],
-    registers: [registry],
   });
-  const outboundErrors = new Counter({
+  const outboundErrors = counter({
     name: 'dataplane_outbound_errors_total',
     help: 'Outbound connection attempts that failed (upstream down, not the expected identity, no identity yet)',
     labelNames: ['service'],
-    registers: [registry],
   });
-  new Gauge({
+  gauge({
     name: 'dataplane_certificate_expiration_timestamp_seconds',
     help: 'When the current certificate expires (Unix time); absent without one',
-    registers: [registry],
     collect() {
       this.reset();
       if (agent.identity) this.set(Date.parse(agent.identity.notAfter) / 1000);
     },
   });
-  new Gauge({
+  gauge({
     name: 'dataplane_certificate_rotation_timestamp_seconds',
     help: 'When the current certificate is due for rotation (Unix time); absent without one',
-    registers: [registry],
     collect() {
       this.reset();
       if (agent.identity) this.set(Date.parse(agent.identity.rotateAt) / 1000);
     },
   });
-  const renewals = new Counter({
+  const renewals = counter({
     name: 'dataplane_certificate_renewal_requests_total',
     help: 'Times it asked for a new certificate itself, the control plane having not rotated it in time',
-    registers: [registry],
   });
   agent.on('renewalRequested', () => renewals.inc());
   proxy.on('refused', (e) => refused.inc({ inbound: e.inbound, reason: e.kind }));

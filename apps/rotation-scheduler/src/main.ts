@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { runProcess } from '@meshtls/nest-core';
-import { RotationSchedulerModule, loadRotationSchedulerConfig } from '@meshtls/nest-rotation-scheduler';
+import { rotationSchedulerModules } from '@meshtls/nest-rotation-scheduler';
 
 void runProcess({
   label: 'rotation-scheduler',
   name: 'rotation-scheduler',
   roles: ['rotation-scheduler'],
-  modules: (env) => [RotationSchedulerModule.forRoot(loadRotationSchedulerConfig(env))],
+  modules: rotationSchedulerModules,
   defaultMode: 'distributed',
   defaultPort: 5692,
 });

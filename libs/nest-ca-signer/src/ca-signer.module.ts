@@ -9,7 +9,7 @@ import {
   ProvidedCaManager,
   ValidateMtlsUseCase,
 } from '@meshtls/application';
-import { CLOCK, RESOURCE_STORE } from '@meshtls/nest-core';
+import { CLOCK, RESOURCE_STORE, configuredModule } from '@meshtls/nest-core';
 import type { ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { CaSignerConfig } from './ca-signer.config';
@@ -30,38 +30,34 @@ import {
 @Module({})
 export class CaSignerModule {
   static forRoot(config: CaSignerConfig): DynamicModule {
-    return {
-      module: CaSignerModule,
-      providers: [
-        { provide: CA_SIGNER_CONFIG, useValue: config },
-        {
-          provide: CA_REGISTRY,
-          inject: [RESOURCE_STORE, CLOCK],
-          useFactory: (store: ResourceStore, clock: Clock) =>
-            new CaRegistry({
-              builtin: new BuiltinCaManager(store, clock),
-              provided: new ProvidedCaManager(new DataSourceReader(store), clock),
-            }),
-        },
-        { provide: ADMISSION, useFactory: () => new AdmissionController(config.admission) },
-        {
-          provide: VALIDATE_MTLS,
-          inject: [CA_REGISTRY],
-          useFactory: (r: CaRegistry) => new ValidateMtlsUseCase(r),
-        },
-        {
-          provide: ENSURE_CA,
-          inject: [CA_REGISTRY],
-          useFactory: (r: CaRegistry) => new EnsureCaBackendsUseCase(r),
-        },
-        {
-          provide: ISSUE_CERTIFICATE,
-          inject: [RESOURCE_STORE, CA_REGISTRY, CLOCK],
-          useFactory: (store: ResourceStore, r: CaRegistry, clock: Clock) =>
-            new IssueCertificateUseCase(store, r, clock),
-        },
-        CaSignerService,
-      ],
-    };
+    return configuredModule(CaSignerModule, CA_SIGNER_CONFIG, config, [
+      {
+        provide: CA_REGISTRY,
+        inject: [RESOURCE_STORE, CLOCK],
+        useFactory: (store: ResourceStore, clock: Clock) =>
+          new CaRegistry({
+            builtin: new BuiltinCaManager(store, clock),
+            provided: new ProvidedCaManager(new DataSourceReader(store), clock),
+          }),
+      },
+      { provide: ADMISSION, useFactory: () => new AdmissionController(config.admission) },
+      {
+        provide: VALIDATE_MTLS,
+        inject: [CA_REGISTRY],
+        useFactory: (r: CaRegistry) => new ValidateMtlsUseCase(r),
+      },
+      {
+        provide: ENSURE_CA,
+        inject: [CA_REGISTRY],
+        useFactory: (r: CaRegistry) => new EnsureCaBackendsUseCase(r),
+      },
+      {
+        provide: ISSUE_CERTIFICATE,
+        inject: [RESOURCE_STORE, CA_REGISTRY, CLOCK],
+        useFactory: (store: ResourceStore, r: CaRegistry, clock: Clock) =>
+          new IssueCertificateUseCase(store, r, clock),
+      },
+      CaSignerService,
+    ]);
   }
 }

@@ -1,3 +1,2 @@
-// The ca-signer role's Nest module and its config.
-export { CaSignerModule } from './ca-signer.module';
-export { loadCaSignerConfig } from './ca-signer.config';
+// The ca-signer role's Nest module, configured from the environment.
+export { caSignerModules } from './ca-signer.role';

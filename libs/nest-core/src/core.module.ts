@@ -4,8 +4,10 @@ import {
   Logger,
   Module,
   type DynamicModule,
+  type FactoryProvider,
   type OnApplicationShutdown,
   type OnModuleInit,
+  type ValueProvider,
 } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { instanceLifecycle, pingContracts, type AppRole } from '@meshtls/contracts';
@@ -61,42 +63,33 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
       roles: [...options.roles],
       startedAt: clock.now().toISOString(),
     });
+    // Every provider is exported: the role modules inject them.
+    const providers: (ValueProvider | FactoryProvider)[] = [
+      { provide: CORE_CONFIG, useValue: options.config },
+      { provide: CLOCK, useValue: clock },
+      { provide: INSTANCE_INFO, useValue: instance },
+      { provide: HEALTH_DEGRADATIONS, useValue: degradations },
+      {
+        provide: INFRASTRUCTURE,
+        useFactory: (metrics: Registry) =>
+          createInfrastructure(options.config, clock, {
+            rejections: storeRejectionReporter(metrics, degradations, new Logger('store')),
+            degradations,
+          }),
+        inject: [METRICS],
+      },
+      { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
+      { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
+      { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
+      { provide: SECRET_CIPHER, useFactory: (i: Infrastructure) => i.cipher, inject: [INFRASTRUCTURE] },
+      { provide: METRICS, useFactory: () => processRegistry(options.roles) },
+    ];
     return {
       module: CoreModule,
       imports: [LoggerModule.forRoot(loggerOptions(options.config))],
       controllers: [HealthController, MetricsController],
-      providers: [
-        { provide: CORE_CONFIG, useValue: options.config },
-        { provide: CLOCK, useValue: clock },
-        { provide: INSTANCE_INFO, useValue: instance },
-        { provide: HEALTH_DEGRADATIONS, useValue: degradations },
-        {
-          provide: INFRASTRUCTURE,
-          useFactory: (metrics: Registry) =>
-            createInfrastructure(options.config, clock, {
-              rejections: storeRejectionReporter(metrics, degradations, new Logger('store')),
-              degradations,
-            }),
-          inject: [METRICS],
-        },
-        { provide: RESOURCE_STORE, useFactory: (i: Infrastructure) => i.resources, inject: [INFRASTRUCTURE] },
-        { provide: LEASE_STORE, useFactory: (i: Infrastructure) => i.leases, inject: [INFRASTRUCTURE] },
-        { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
-        { provide: SECRET_CIPHER, useFactory: (i: Infrastructure) => i.cipher, inject: [INFRASTRUCTURE] },
-        { provide: METRICS, useFactory: () => processRegistry(options.roles) },
-      ],
-      exports: [
-        CORE_CONFIG,
-        CLOCK,
-        INSTANCE_INFO,
-        INFRASTRUCTURE,
-        RESOURCE_STORE,
-        LEASE_STORE,
-        MESSAGE_BUS,
-        SECRET_CIPHER,
-        METRICS,
-        HEALTH_DEGRADATIONS,
-      ],
+      providers,
+      exports: providers.map((p) => p.provide),
     };
   }
 

@@ -1,5 +1,3 @@
-// The mesh-api role's Nest modules (HTTP API, dataplane endpoint), its config and its routes.
-export { MeshApiModule } from './mesh-api.module';
+// The mesh-api role's Nest modules (HTTP API, dataplane endpoint) from the environment, and its routes.
+export { meshApiModules } from './mesh-api.role';
 export { allowedMethods } from './resources/resource-routes';
-export { DataplaneEndpointModule } from './dataplanes/dataplanes.module';
-export { loadDpServerConfig } from './dataplanes/dp-server.config';

@@ -1,3 +1,2 @@
-// The rotation-scheduler role's Nest module and its config.
-export { RotationSchedulerModule } from './rotation-scheduler.module';
-export { loadRotationSchedulerConfig } from './rotation-scheduler.config';
+// The rotation-scheduler role's Nest module, configured from the environment.
+export { rotationSchedulerModules } from './rotation-scheduler.role';

@@ -1,7 +1,8 @@
 import type { RotationTickReport } from '@meshtls/application';
 import type { LeaseStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { metricsIn } from '@meshtls/nest-core';
+import type { Counter, Registry } from 'prom-client';
 
 /** Leases counted per scrape up to this many (the store lists, it does not count). */
 const COUNT_LIMIT = 10_000;
@@ -10,28 +11,26 @@ export const OVERDUE_AFTER_MS = 5 * 60_000;
 
 /** Rotations asked for by result, and the leases due and overdue now (read from the store per scrape). */
 export function rotationMetrics(registry: Registry, leases: LeaseStore, clock: Clock): Counter<'result'> {
-  new Gauge({
+  const metric = metricsIn(registry);
+  metric.gauge({
     name: 'mesh_rotation_leases_due',
     help: `Certificates past their rotation point (counted up to ${COUNT_LIMIT})`,
-    registers: [registry],
     async collect() {
       this.set((await leases.listDue(clock.now(), COUNT_LIMIT)).length);
     },
   });
-  new Gauge({
+  metric.gauge({
     name: 'mesh_rotation_leases_overdue',
     help: `Certificates more than ${OVERDUE_AFTER_MS / 60_000} minutes past their rotation point`,
-    registers: [registry],
     async collect() {
       const before = new Date(clock.now().getTime() - OVERDUE_AFTER_MS);
       this.set((await leases.listDue(before, COUNT_LIMIT)).length);
     },
   });
-  return new Counter({
+  return metric.counter({
     name: 'mesh_rotations_total',
     help: 'Rotations this scheduler asked for, by result (rotated, stale, not-connected, unreachable, refused, failed)',
     labelNames: ['result'],
-    registers: [registry],
   });
 }
 

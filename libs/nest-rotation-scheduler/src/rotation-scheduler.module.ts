@@ -7,6 +7,7 @@ import {
   LEASE_STORE,
   MESSAGE_BUS,
   METRICS,
+  configuredModule,
   type CoreConfig,
 } from '@meshtls/nest-core';
 import type { MessageBus } from '@meshtls/bus';
@@ -35,42 +36,38 @@ const logger = new Logger('rotation');
 @Module({})
 export class RotationSchedulerModule {
   static forRoot(config: RotationSchedulerConfig): DynamicModule {
-    return {
-      module: RotationSchedulerModule,
-      providers: [
-        { provide: ROTATION_SCHEDULER_CONFIG, useValue: config },
-        {
-          provide: ROTATION_METRICS,
-          inject: [METRICS, LEASE_STORE, CLOCK],
-          useFactory: (registry: Registry, leases: LeaseStore, clock: Clock) =>
-            rotationMetrics(registry, leases, clock),
-        },
-        {
-          provide: ROTATION_SCHEDULER,
-          inject: [CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, CLOCK],
-          useFactory: (core: CoreConfig, leases: LeaseStore, bus: MessageBus, clock: Clock) =>
-            new RotationScheduler({
-              leases,
-              bus,
-              clock,
-              schedulerId: core.instanceId,
-              batchSize: config.batchSize,
-              claimTtlMs: config.claimTtlMs,
-              concurrency: config.concurrency,
-              log: (level, message) => logger[level === 'info' ? 'log' : level](message),
-            }),
-        },
-        {
-          provide: ROTATION_LOOP,
-          inject: [ROTATION_SCHEDULER, HEALTH_DEGRADATIONS, ROTATION_METRICS],
-          useFactory: (
-            scheduler: RotationScheduler,
-            degradations: DegradationReporter,
-            rotations: Counter<'result'>,
-          ) => rotationLoop(scheduler, config, degradations, rotations, logger),
-        },
-        RotationSchedulerService,
-      ],
-    };
+    return configuredModule(RotationSchedulerModule, ROTATION_SCHEDULER_CONFIG, config, [
+      {
+        provide: ROTATION_METRICS,
+        inject: [METRICS, LEASE_STORE, CLOCK],
+        useFactory: (registry: Registry, leases: LeaseStore, clock: Clock) =>
+          rotationMetrics(registry, leases, clock),
+      },
+      {
+        provide: ROTATION_SCHEDULER,
+        inject: [CORE_CONFIG, LEASE_STORE, MESSAGE_BUS, CLOCK],
+        useFactory: (core: CoreConfig, leases: LeaseStore, bus: MessageBus, clock: Clock) =>
+          new RotationScheduler({
+            leases,
+            bus,
+            clock,
+            schedulerId: core.instanceId,
+            batchSize: config.batchSize,
+            claimTtlMs: config.claimTtlMs,
+            concurrency: config.concurrency,
+            log: (level, message) => logger[level === 'info' ? 'log' : level](message),
+          }),
+      },
+      {
+        provide: ROTATION_LOOP,
+        inject: [ROTATION_SCHEDULER, HEALTH_DEGRADATIONS, ROTATION_METRICS],
+        useFactory: (
+          scheduler: RotationScheduler,
+          degradations: DegradationReporter,
+          rotations: Counter<'result'>,
+        ) => rotationLoop(scheduler, config, degradations, rotations, logger),
+      },
+      RotationSchedulerService,
+    ]);
   }
 }

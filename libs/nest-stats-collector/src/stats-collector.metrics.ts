@@ -1,6 +1,7 @@
 import { ResourceType, type DataplaneInsightSpec } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { metricsIn } from '@meshtls/nest-core';
+import type { Counter, Registry } from 'prom-client';
 
 /** How long a computed fleet summary is served before the insights are read again. */
 const SUMMARY_TTL_MS = 15_000;
@@ -10,6 +11,7 @@ const SUMMARY_TTL_MS = 15_000;
  * dataplanes' current certificates (the fleet's next cliff) and how many dataplanes hold one.
  */
 export function statsCollectorMetrics(registry: Registry, store: ResourceStore): Counter<'event'> {
+  const metric = metricsIn(registry);
   let cached: { at: number; value: Promise<Map<string, { earliest: number; holding: number }>> } | undefined;
   const summary = () => {
     if (!cached || Date.now() - cached.at > SUMMARY_TTL_MS) {
@@ -17,31 +19,28 @@ export function statsCollectorMetrics(registry: Registry, store: ResourceStore):
     }
     return cached.value;
   };
-  new Gauge({
+  metric.gauge({
     name: 'mesh_dataplane_certificate_earliest_expiration_timestamp_seconds',
     help: 'Earliest expiry among the current certificates of the dataplanes of each mesh (Unix time)',
     labelNames: ['mesh'],
-    registers: [registry],
     async collect() {
       this.reset();
       for (const [mesh, s] of await summary()) if (s.holding > 0) this.set({ mesh }, s.earliest / 1000);
     },
   });
-  new Gauge({
+  metric.gauge({
     name: 'mesh_dataplanes_with_certificate',
     help: 'Dataplanes of each mesh holding a certificate, per their insights',
     labelNames: ['mesh'],
-    registers: [registry],
     async collect() {
       this.reset();
       for (const [mesh, s] of await summary()) this.set({ mesh }, s.holding);
     },
   });
-  return new Counter({
+  return metric.counter({
     name: 'mesh_insight_events_total',
     help: 'Events applied to dataplane insights, by event (certificate, connection)',
     labelNames: ['event'],
-    registers: [registry],
   });
 }
 

@@ -1,5 +1,6 @@
 import type { DegradationReporter, RejectionObserver, RejectionSource } from '@meshtls/util';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsIn } from '../metrics/registered-metrics';
 
 /** When a rejected value of each source stops degrading the process. */
 const SETTLED_WHEN: Readonly<Record<RejectionSource, string>> = {
@@ -24,11 +25,10 @@ export function storeRejectionReporter(
   degradations: DegradationReporter,
   log: StoreRejectionLog,
 ): RejectionObserver {
-  const rejected = new Counter({
+  const rejected = metricsIn(registry).counter({
     name: 'mesh_store_values_rejected_total',
     help: 'Values read from the resource store, the event stream or Redis that did not decode and were skipped, by source (kv, sqlite, stream, redis) and type',
     labelNames: ['source', 'type'],
-    registers: [registry],
   });
   return {
     rejected({ source, key, type, reason }) {

@@ -1,12 +1,15 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-
-type ModuleRef = Type<unknown> | DynamicModule;
 import type { AppRole } from '@meshtls/contracts';
 import { ConfigError } from '@meshtls/util';
 import { loadCoreConfig, type RunMode } from '../config/core-config';
 import { CoreModule } from '../core.module';
 import type { AllowedMethods } from './api-error.filter';
 import { bootstrapHttpApp } from './bootstrap';
+
+type ModuleRef = Type<unknown> | DynamicModule;
+
+/** A role's Nest modules, configured from the environment (a ConfigError there stops start-up). */
+export type RoleModules = (env: Record<string, string | undefined>) => readonly ModuleRef[];
 
 export interface ProcessSpec {
   /** Name in the start-up line and in errors. */
@@ -18,9 +21,7 @@ export interface ProcessSpec {
    * The role modules to compose (MeshApiModule, CaSignerModule.forRoot(...)); a function receives the
    * environment so a role can parse its own settings (a ConfigError there stops start-up like any other).
    */
-  readonly modules:
-    | readonly ModuleRef[]
-    | ((env: Record<string, string | undefined>) => readonly ModuleRef[]);
+  readonly modules: readonly ModuleRef[] | RoleModules;
   readonly defaultMode: RunMode;
   readonly defaultPort: number;
   readonly allowedMethods?: AllowedMethods;

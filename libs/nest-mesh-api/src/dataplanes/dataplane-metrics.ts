@@ -1,5 +1,6 @@
 import type { DataplaneHub, HubObserver } from '@meshtls/application';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { metricsIn } from '@meshtls/nest-core';
+import type { Registry } from 'prom-client';
 
 export type DataplaneMetrics = Required<HubObserver> & {
   retried(cause: 'unanswered' | 'shed'): void;
@@ -12,66 +13,57 @@ export type DataplaneMetrics = Required<HubObserver> & {
  * dataplaneGauges.
  */
 export function dataplaneMetrics(registry: Registry): DataplaneMetrics {
-  const issued = new Counter({
+  const metric = metricsIn(registry);
+  const issued = metric.counter({
     name: 'mesh_dataplane_certificates_issued_total',
     help: 'Certificates given to dataplanes, by mesh, backend and reason (new, rotation, restart, reconnect, control-plane-restart, mesh-change, dataplane-change)',
     labelNames: ['mesh', 'backend', 'reason'],
-    registers: [registry],
   });
-  const failed = new Counter({
+  const failed = metric.counter({
     name: 'mesh_dataplane_certificate_failures_total',
     help: 'Certificate issuances that failed, by mesh and reason',
     labelNames: ['mesh', 'reason'],
-    registers: [registry],
   });
-  const duration = new Histogram({
+  const duration = metric.histogram({
     name: 'mesh_dataplane_certificate_issue_duration_seconds',
     help: 'Time to give a dataplane a certificate: CSR round trip, admission and signing',
     labelNames: ['reason'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
   });
-  const retries = new Counter({
+  const retries = metric.counter({
     name: 'mesh_dataplane_certificate_request_retries_total',
     help: 'Certificate requests to ca-signer asked again, by cause: unanswered (a ca-signer died with it, or none is up) or shed (ca-signer saturated)',
     labelNames: ['cause'],
-    registers: [registry],
   });
-  const rejected = new Counter({
+  const rejected = metric.counter({
     name: 'mesh_dataplane_certificates_rejected_total',
     help: 'Certificates ca-signer answered that mesh-api refused to forward (wrong CA, key, names, validity or stated facts)',
     labelNames: ['mesh'],
-    registers: [registry],
   });
-  const rotationsRefused = new Counter({
+  const rotationsRefused = metric.counter({
     name: 'mesh_dataplane_rotations_refused_total',
     help: 'Rotate requests refused, by mesh and reason: stale (they named another certificate than the one the dataplane holds) or not-due (its rotation time has not come)',
     labelNames: ['mesh', 'reason'],
-    registers: [registry],
   });
-  const limited = new Counter({
+  const limited = metric.counter({
     name: 'mesh_dataplane_issuances_limited_total',
     help: 'Certificates asked for beyond a dataplane’s issuance rate (MESH_DP_ISSUE_RATE_PER_MINUTE), by mesh, reason and outcome: refused (connects and rotations, asked again later) or delayed (mesh and tag changes)',
     labelNames: ['mesh', 'reason', 'outcome'],
-    registers: [registry],
   });
-  const trafficRefused = new Counter({
+  const trafficRefused = metric.counter({
     name: 'mesh_dataplane_traffic_refused_total',
     help: 'Traffic messages not sent to a dataplane because the stream could not carry them (more permissions or bytes than its schema allows), by mesh; each distinct message once',
     labelNames: ['mesh'],
-    registers: [registry],
   });
-  const changesFailed = new Counter({
+  const changesFailed = metric.counter({
     name: 'mesh_dataplane_changes_failed_total',
     help: 'Resource changes (Mesh, Dataplane, MeshTrafficPermission) that could not be applied to the connected dataplanes, by type',
     labelNames: ['type'],
-    registers: [registry],
   });
-  const renewals = new Counter({
+  const renewals = metric.counter({
     name: 'mesh_dataplane_renewal_requests_total',
     help: 'Certificates a dataplane asked for itself (its rotation overdue), by mesh and outcome: honoured (due or expired) or ignored (not due)',
     labelNames: ['mesh', 'outcome'],
-    registers: [registry],
   });
   return {
     retried: (cause) => retries.inc({ cause }),
@@ -94,18 +86,17 @@ export function dataplaneGauges(
   registry: Registry,
   hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld'>,
 ): void {
-  new Gauge({
+  const metric = metricsIn(registry);
+  metric.gauge({
     name: 'mesh_dataplanes_traffic_withheld',
     help: 'Dataplanes connected to this replica whose latest traffic message could not be sent (they keep the one before)',
-    registers: [registry],
     collect() {
       this.set(hub.trafficWithheld);
     },
   });
-  new Gauge({
+  metric.gauge({
     name: 'mesh_dataplanes_connected',
     help: 'Dataplane streams connected to this mesh-api replica',
-    registers: [registry],
     collect() {
       this.set(hub.connected);
     },

@@ -16,6 +16,7 @@ import {
   MESSAGE_BUS,
   METRICS,
   RESOURCE_STORE,
+  configuredModule,
   type CoreConfig,
 } from '@meshtls/nest-core';
 import type { MessageBus } from '@meshtls/bus';
@@ -51,10 +52,11 @@ const log = (level: 'info' | 'warn' | 'debug', message: string) =>
 @Module({})
 export class DataplaneEndpointModule {
   static forRoot(config: DpServerConfig): DynamicModule {
-    return {
-      module: DataplaneEndpointModule,
-      providers: [
-        { provide: DP_SERVER_CONFIG, useValue: config },
+    return configuredModule(
+      DataplaneEndpointModule,
+      DP_SERVER_CONFIG,
+      config,
+      [
         {
           provide: DATAPLANE_INSTANCE,
           inject: [CORE_CONFIG],
@@ -130,7 +132,7 @@ export class DataplaneEndpointModule {
         },
         DataplaneStreamService,
       ],
-      exports: [DataplaneStreamService],
-    };
+      [DataplaneStreamService],
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Inject, Param, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ResourceKey } from '@meshtls/domain';
 import {
   GLOBAL_SECRET_DESCRIPTOR,
   MESH_DESCRIPTOR,
@@ -30,9 +31,7 @@ export class ResourcesController {
     @Res({ passthrough: true }) res: FastifyReply,
     @Param('name') name: string,
   ) {
-    const { status, body } = await this.http.put(req, meshKey(name));
-    res.status(status);
-    return body;
+    return this.put(req, res, meshKey(name));
   }
 
   @Delete('meshes/:name')
@@ -56,9 +55,7 @@ export class ResourcesController {
     @Res({ passthrough: true }) res: FastifyReply,
     @Param('name') name: string,
   ) {
-    const { status, body } = await this.http.put(req, globalSecretKey(name));
-    res.status(status);
-    return body;
+    return this.put(req, res, globalSecretKey(name));
   }
 
   @Delete('global-secrets/:name')
@@ -87,9 +84,7 @@ export class ResourcesController {
     @Param() p: { mesh: string; collection: string; name: string },
   ) {
     const key = { type: meshScopedDescriptor(p.collection).type, mesh: p.mesh, name: p.name };
-    const { status, body } = await this.http.put(req, key);
-    res.status(status);
-    return body;
+    return this.put(req, res, key);
   }
 
   @Delete('meshes/:mesh/:collection/:name')
@@ -105,5 +100,12 @@ export class ResourcesController {
   @Get(':collection')
   listAcrossMeshes(@Req() req: FastifyRequest, @Param('collection') collection: string) {
     return this.http.list(req, meshScopedDescriptor(collection));
+  }
+
+  /** A PUT answers 201 when it created the resource, 200 when it updated it. */
+  private async put(req: FastifyRequest, res: FastifyReply, key: ResourceKey) {
+    const { status, body } = await this.http.put(req, key);
+    res.status(status);
+    return body;
   }
 }
