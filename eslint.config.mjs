@@ -75,6 +75,13 @@ const storeAdaptersPatterns = [
     message: STORE_ADAPTERS_MESSAGE,
   },
 ];
+/** `@meshtls/nest-core/testing` holds test supports: specs may import it, no shipped code. */
+const testSupportPatterns = [
+  {
+    regex: '^@meshtls/nest-core/testing$',
+    message: '@meshtls/nest-core/testing is for specs and their supports, never for shipped code.',
+  },
+];
 const NEST_ROLE_LIBS = ['nest-mesh-api', 'nest-ca-signer', 'nest-rotation-scheduler', 'nest-stats-collector'];
 const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.test-support.ts', '**/*.spec-support.ts'];
 
@@ -113,6 +120,7 @@ const applicationRoleBoundaries = Object.entries(APPLICATION_FOLDERS).flatMap(([
               },
               ...internalIndexPatterns,
               ...storeAdaptersPatterns,
+              ...testSupportPatterns,
             ],
           },
         ],
@@ -138,6 +146,14 @@ export default [
     },
   },
   {
+    // Shipped code (not specs, their supports, e2e or benchmarks) may not import test supports.
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: [...TEST_FILES, 'libs/*/src/testing.ts', 'libs/*/src/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...internalIndexPatterns, ...testSupportPatterns] }],
+    },
+  },
+  {
     // Specs, their supports, and the contract suites they run (a lib's src/testing/), may import test
     // helpers; the boundary rule still forbids apps and undeclared cycles.
     files: [...TEST_FILES, 'libs/*/src/testing/**/*.ts', 'e2e/**/*.ts'],
@@ -159,7 +175,10 @@ export default [
     files: ['libs/application/src/**/*.ts', ...NEST_ROLE_LIBS.map((lib) => `libs/${lib}/src/**/*.ts`)],
     ignores: TEST_FILES,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...internalIndexPatterns, ...storeAdaptersPatterns] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...internalIndexPatterns, ...storeAdaptersPatterns, ...testSupportPatterns] },
+      ],
     },
   },
   ...applicationRoleBoundaries,

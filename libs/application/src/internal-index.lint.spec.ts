@@ -58,3 +58,20 @@ describe("the store's adapters", () => {
     ]);
   });
 });
+
+describe("nest-core's test supports", () => {
+  const source = "import { startRoleModules } from '@meshtls/nest-core/testing';\nvoid startRoleModules;\n";
+  const refusal = '@meshtls/nest-core/testing is for specs';
+
+  it.each([
+    'libs/nest-ca-signer/src/fixture.ts',
+    'apps/mesh-api/src/fixture.ts',
+    'libs/application/src/mesh-api/fixture.ts',
+  ])('are refused to shipped code (%s)', (file) => {
+    expect(restrictedImports(source, file)).toEqual([expect.stringContaining(refusal)]);
+  });
+
+  it('are open to a spec', () => {
+    expect(restrictedImports(source, 'libs/nest-ca-signer/src/fixture.int-spec.ts')).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import {
   ensureCaBackends,
   issueCertificate,
@@ -9,7 +9,8 @@ import {
 } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
-import { CoreModule, MESSAGE_BUS, METRICS, RESOURCE_STORE, loadCoreConfig } from '@meshtls/nest-core';
+import { loadCoreConfig } from '@meshtls/nest-core';
+import { startRoleModules } from '@meshtls/nest-core/testing';
 import type { MessageBus } from '@meshtls/bus';
 import type { ResourceStore } from '@meshtls/store';
 import { tempDir, type TempDir } from '@meshtls/testing';
@@ -43,14 +44,9 @@ describe('CaSignerModule', () => {
     );
     // One signing at a time and one waiting: a third request at once is shed.
     const caSigner = loadCaSignerConfig({ MESH_CA_MAX_CONCURRENT: '1', MESH_CA_MAX_QUEUE: '1' });
-    app = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, roles: ['ca-signer'] }), CaSignerModule.forRoot(caSigner)],
-    }).compile();
-    app.useLogger(false);
-    await app.init();
-    bus = app.get(MESSAGE_BUS);
-    store = app.get(RESOURCE_STORE);
-    metrics = app.get(METRICS);
+    ({ app, bus, store, metrics } = await startRoleModules(config, 'ca-signer', [
+      CaSignerModule.forRoot(caSigner),
+    ]));
   });
 
   afterAll(async () => {

@@ -1,18 +1,9 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { dataplaneCertificateIssued, dataplaneConnection } from '@meshtls/contracts';
 import { ResourceType, type DataplaneInsightSpec } from '@meshtls/domain';
 import { randomBytes } from 'node:crypto';
 import { connect as natsConnect, type NatsConnection } from 'nats';
-import {
-  CoreModule,
-  HEALTH_DEGRADATIONS,
-  HealthDegradations,
-  MESSAGE_BUS,
-  METRICS,
-  RESOURCE_STORE,
-  loadCoreConfig,
-  type CoreConfig,
-} from '@meshtls/nest-core';
+import { HEALTH_DEGRADATIONS, HealthDegradations, loadCoreConfig, type CoreConfig } from '@meshtls/nest-core';
 import type { MessageBus } from '@meshtls/bus';
 import type { ResourceStore } from '@meshtls/store';
 import {
@@ -25,25 +16,15 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import type { Registry } from 'prom-client';
+import { startRoleModules } from '@meshtls/nest-core/testing';
 import { StatsCollectorModule } from './stats-collector.module';
 
 const insightKey = { type: ResourceType.DataplaneInsight, mesh: 'default', name: 'web-1' } as const;
 const NOT_AFTER = '2026-06-02T12:00:00.000Z';
 
 /** StatsCollectorModule on CoreModule's adapters for `config`, started, with what the tests use. */
-const startCollector = async (config: CoreConfig) => {
-  const app = await Test.createTestingModule({
-    imports: [CoreModule.forRoot({ config, roles: ['stats-collector'] }), StatsCollectorModule],
-  }).compile();
-  app.useLogger(false);
-  await app.init();
-  return {
-    app,
-    bus: app.get<MessageBus>(MESSAGE_BUS),
-    store: app.get<ResourceStore>(RESOURCE_STORE),
-    metrics: app.get<Registry>(METRICS),
-  };
-};
+const startCollector = (config: CoreConfig) =>
+  startRoleModules(config, 'stats-collector', [StatsCollectorModule]);
 
 /**
  * What StatsCollectorModule wires, with CoreModule's real standalone adapters (the embedded SQLite store

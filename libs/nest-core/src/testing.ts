@@ -1,0 +1,2 @@
+// Test supports of the Nest roles (`@meshtls/nest-core/testing`): for specs only, never for a role's code.
+export { startRoleModules, type StartedRole } from './testing/role-modules.test-support';
