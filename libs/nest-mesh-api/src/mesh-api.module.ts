@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import {
   ApplyResourceUseCase,
   BusMeshCaGateway,
+  CaughtUpStore,
   DataplaneTokenService,
   DeleteResourceUseCase,
   InsightQueries,
@@ -24,6 +25,7 @@ import type { AccessSettings } from './access/access-policy';
 import { InsightsController } from './insights/insights.controller';
 import {
   ACCESS_SETTINGS,
+  API_STORE,
   APPLY_RESOURCE,
   DATAPLANE_TOKENS,
   DELETE_RESOURCE,
@@ -57,18 +59,24 @@ import { TokensController } from './tokens/tokens.controller';
         new BusMeshCaGateway(bus, new MtlsKeySeal(cipher)),
     },
     {
-      provide: RESOURCE_QUERIES,
+      // What every API request reads through (see CaughtUpStore).
+      provide: API_STORE,
       inject: [RESOURCE_STORE],
+      useFactory: (store: ResourceStore) => new CaughtUpStore(store),
+    },
+    {
+      provide: RESOURCE_QUERIES,
+      inject: [API_STORE],
       useFactory: (store: ResourceStore) => new ResourceQueries(store),
     },
     {
       provide: APPLY_RESOURCE,
-      inject: [RESOURCE_STORE, MESH_CA_GATEWAY],
+      inject: [API_STORE, MESH_CA_GATEWAY],
       useFactory: (store: ResourceStore, ca: MeshCaGateway) => new ApplyResourceUseCase(store, ca),
     },
     {
       provide: DELETE_RESOURCE,
-      inject: [RESOURCE_STORE],
+      inject: [API_STORE],
       useFactory: (store: ResourceStore) => new DeleteResourceUseCase(store),
     },
     {
@@ -83,12 +91,12 @@ import { TokensController } from './tokens/tokens.controller';
     },
     {
       provide: InsightQueries,
-      inject: [RESOURCE_STORE, MESSAGE_BUS],
+      inject: [API_STORE, MESSAGE_BUS],
       useFactory: (store: ResourceStore, bus: MessageBus) => new InsightQueries(store, bus),
     },
     {
       provide: DATAPLANE_TOKENS,
-      inject: [RESOURCE_STORE, CLOCK],
+      inject: [API_STORE, CLOCK],
       useFactory: (store: ResourceStore, clock: Clock) => new DataplaneTokenService(store, clock),
     },
     {

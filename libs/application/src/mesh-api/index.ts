@@ -2,6 +2,7 @@
 export { ApplyResourceUseCase } from './resources/apply-resource.use-case';
 export { DeleteResourceUseCase } from './resources/delete-resource.use-case';
 export { ResourceQueries, parsePageRequest } from './resources/resource-queries';
+export { CaughtUpStore } from './resources/caught-up.store';
 export { BusMeshCaGateway } from './ca-gateway/mesh-ca.gateway';
 export type { MeshCaGateway } from './ca-gateway/mesh-ca.gateway';
 export { StreamStatus, StreamRefusedError } from './dataplanes/dataplane-channel.port';

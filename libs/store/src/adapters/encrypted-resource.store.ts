@@ -79,6 +79,10 @@ export class EncryptedResourceStore implements ResourceStore {
     });
   }
 
+  caughtUp(): Promise<void> {
+    return this.inner.caughtUp();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -21,6 +21,8 @@ export class KvBucketWatcher {
   /** The bucket's content up to the watch's start has been delivered: entries from now on are live. */
   private initialized = false;
   private markInitialized: () => void = () => undefined;
+  /** Callers of `reached` waiting for a revision to be delivered. */
+  private readonly waiters = new Set<{ readonly revision: number; readonly done: () => void }>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -45,7 +47,26 @@ export class KvBucketWatcher {
     await ready;
   }
 
+  /**
+   * Resolves true once every entry up to `revision` has been delivered, or false after `timeoutMs` (or
+   * when the watch stops) without it.
+   */
+  reached(revision: number, timeoutMs: number): Promise<boolean> {
+    if (this.lastRevision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(ok);
+      };
+      const waiter = { revision, done: () => finish(this.lastRevision >= revision) };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
   stop(): void {
+    for (const waiter of [...this.waiters]) waiter.done();
     this.stopped = true;
     this.statuses?.stop();
     this.watcher?.stop();
@@ -75,6 +96,7 @@ export class KvBucketWatcher {
         } catch {
           // Skipped (see the class comment); the watch goes on with the next entry.
         }
+        for (const waiter of [...this.waiters]) if (waiter.revision <= entry.revision) waiter.done();
       }
     } catch {
       // Ended with an error; resumed below like any other unexpected end.

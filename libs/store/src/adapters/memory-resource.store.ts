@@ -62,6 +62,9 @@ export class MemoryResourceStore implements ResourceStore {
     return this.listeners.add(listener);
   }
 
+  /** Reads are never behind the writes: nothing to wait for. */
+  async caughtUp(): Promise<void> {}
+
   async close(): Promise<void> {
     this.listeners.clear();
   }

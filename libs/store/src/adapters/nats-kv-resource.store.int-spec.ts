@@ -27,6 +27,37 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
   const clock = new FakeClock();
   const two = twoClientsOnOneBucket(nats, clock, 'store-int-spec-b');
 
+  it('reads every write acknowledged through the other client once caught up', async () => {
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        two.store.create({ type: ResourceType.Mesh, name: `m-${i}` }, { i }),
+      ),
+    );
+    await two.other.caughtUp();
+    expect((await two.other.list(ResourceType.Mesh)).total).toBe(200);
+    await two.store.update(
+      { type: ResourceType.Mesh, name: 'm-7' },
+      { i: 'updated' },
+      (await two.store.get({ type: ResourceType.Mesh, name: 'm-7' }))!.meta.version,
+    );
+    await two.other.caughtUp();
+    expect((await two.other.get({ type: ResourceType.Mesh, name: 'm-7' }))?.spec).toEqual({ i: 'updated' });
+  });
+
+  it('lets reads go on from what it holds when JetStream cannot be reached', async () => {
+    await two.store.create({ type: ResourceType.Mesh, name: 'kept' }, {});
+    await two.other.caughtUp();
+    process.kill(nats.server.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      await two.other.caughtUp();
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(await two.other.get({ type: ResourceType.Mesh, name: 'kept' })).toBeDefined();
+    } finally {
+      process.kill(nats.server.pid, 'SIGCONT');
+    }
+  }, 20_000);
+
   it('lets exactly one of two concurrent writers of the same version win', async () => {
     const key = { type: 'Mesh', name: 'contended' } as const;
     for (let round = 0; round < 10; round++) {

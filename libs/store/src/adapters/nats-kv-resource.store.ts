@@ -19,6 +19,8 @@ import type { NatsKvResourceStoreOptions } from './nats-kv-resource.store.option
 /** See `writeRetryMs`: two elections of the stream leader after a request timeout. */
 const DEFAULT_WRITE_RETRY_MS = 30_000;
 const DELETE_ATTEMPTS = 5;
+/** How long `caughtUp` waits for the watch: it delivers in milliseconds; past this, reads go on. */
+const CATCH_UP_MS = 2_000;
 
 /**
  * Resources in a NATS JetStream KV bucket: the durable store of distributed mode. The version of a
@@ -175,6 +177,20 @@ export class NatsKvResourceStore implements ResourceStore {
 
   watch(listener: (change: ResourceChange) => void): () => void {
     return this.resourceWatch.watch(listener);
+  }
+
+  /**
+   * The stream's last sequence, as JetStream has it now, then the watch's delivery of it (at most
+   * CATCH_UP_MS). Unreachable JetStream: reads go on from the cache, as they would without the call.
+   */
+  async caughtUp(): Promise<void> {
+    let last: number;
+    try {
+      last = (await this.jsm.streams.info(`KV_${this.bucket}`)).state.last_seq;
+    } catch {
+      return;
+    }
+    await this.watcher.reached(last, CATCH_UP_MS);
   }
 
   async close(): Promise<void> {

@@ -150,6 +150,9 @@ export class SqliteResourceStore implements ResourceStore {
     return this.listeners.add(listener);
   }
 
+  /** Reads are never behind the writes: nothing to wait for. */
+  async caughtUp(): Promise<void> {}
+
   async close(): Promise<void> {
     this.listeners.clear();
     if (this.db.open) this.db.close();

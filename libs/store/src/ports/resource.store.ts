@@ -42,5 +42,12 @@ export interface ResourceStore {
    * stops the watch.
    */
   watch(listener: (change: ResourceChange) => void): () => void;
+  /**
+   * Resolves once every write acknowledged before the call, by any client, can be read here: what an API
+   * read awaits, so a resource written through one replica is found through another right after. Stores
+   * whose reads are never behind resolve at once; a replicated store waits a bounded time and, when the
+   * server cannot be reached, lets reads go on from what it holds.
+   */
+  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
