@@ -1,5 +1,4 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import type { TestingModule } from '@nestjs/testing';
 import {
   ensureCaBackends,
   issueCertificate,
@@ -9,12 +8,7 @@ import {
 } from '@meshtls/contracts';
 import { ResourceType } from '@meshtls/domain';
 import { createCsr } from '@meshtls/pki';
-import { loadCoreConfig } from '@meshtls/nest-core';
-import { startRoleModules } from '@meshtls/nest-core/testing';
-import type { MessageBus } from '@meshtls/bus';
-import type { ResourceStore } from '@meshtls/store';
-import { tempDir, type TempDir } from '@meshtls/testing';
-import type { Registry } from 'prom-client';
+import { startStandaloneRole, type StandaloneRole } from '@meshtls/nest-core/testing';
 import { loadCaSignerConfig } from './ca-signer.config';
 import { CaSignerModule } from './ca-signer.module';
 
@@ -30,60 +24,46 @@ const web = {
  * with the CA the first created.
  */
 describe('CaSignerModule', () => {
-  let dir: TempDir;
-  let app: TestingModule;
-  let bus: MessageBus;
-  let store: ResourceStore;
-  let metrics: Registry;
+  let role: StandaloneRole;
 
   beforeAll(async () => {
-    dir = await tempDir('meshtls-ca-signer-');
-    const config = loadCoreConfig(
-      { MESH_DATA_DIR: dir.path, MESH_LOG_LEVEL: 'silent' },
-      { mode: 'standalone', port: 0, role: 'ca-signer' },
-    );
     // One signing at a time and one waiting: a third request at once is shed.
     const caSigner = loadCaSignerConfig({ MESH_CA_MAX_CONCURRENT: '1', MESH_CA_MAX_QUEUE: '1' });
-    ({ app, bus, store, metrics } = await startRoleModules(config, 'ca-signer', [
-      CaSignerModule.forRoot(caSigner),
-    ]));
+    role = await startStandaloneRole('ca-signer', [CaSignerModule.forRoot(caSigner)]);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await dir?.remove();
-  });
+  afterAll(() => role?.close());
 
   it('validates a mesh mTLS and creates its builtin CA, once', async () => {
-    const invalid = await bus.request(validateMtls, {
+    const invalid = await role.bus.request(validateMtls, {
       mesh: 'default',
       mtls: { ...mtls, enabledBackend: 'nope' },
     });
     expect(invalid.violations.map((v) => v.field)).toContain('mtls.enabledBackend');
-    expect(await bus.request(validateMtls, { mesh: 'default', mtls })).toMatchObject({ violations: [] });
+    expect(await role.bus.request(validateMtls, { mesh: 'default', mtls })).toMatchObject({ violations: [] });
 
-    await store.create({ type: ResourceType.Mesh, name: 'default' }, { mtls });
-    expect(await bus.request(ensureCaBackends, { mesh: 'default', mtls })).toEqual({
+    await role.store.create({ type: ResourceType.Mesh, name: 'default' }, { mtls });
+    expect(await role.bus.request(ensureCaBackends, { mesh: 'default', mtls })).toEqual({
       created: ['ca-1'],
       existing: [],
     });
-    expect(await bus.request(ensureCaBackends, { mesh: 'default', mtls })).toEqual({
+    expect(await role.bus.request(ensureCaBackends, { mesh: 'default', mtls })).toEqual({
       created: [],
       existing: ['ca-1'],
     });
     // Kept as Secrets in the store.
     for (const name of ['default.ca-builtin-cert-ca-1', 'default.ca-builtin-key-ca-1']) {
-      expect(await store.get({ type: ResourceType.Secret, mesh: 'default', name })).toBeDefined();
+      expect(await role.store.get({ type: ResourceType.Secret, mesh: 'default', name })).toBeDefined();
     }
   });
 
   it('signs dataplane certificates under admission control, and counts them on /metrics', async () => {
-    const dp = await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, web);
-    const mesh = (await store.get({ type: ResourceType.Mesh, name: 'default' }))!;
+    const dp = await role.store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, web);
+    const mesh = (await role.store.get({ type: ResourceType.Mesh, name: 'default' }))!;
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const csrPem = createCsr(keys);
     const issue = (requestId: string, over: object = {}) =>
-      bus.request(issueCertificate, {
+      role.bus.request(issueCertificate, {
         mesh: 'default',
         dataplane: 'web-1',
         reason: 'new',
@@ -101,7 +81,7 @@ describe('CaSignerModule', () => {
     const issued = replies[0] as Extract<ReplyOf<typeof issueCertificate>, { status: 'issued' }>;
     const cert = new X509Certificate(issued.certificate.certPem);
     expect(cert.subjectAltName).toBe('URI:spiffe://default/web');
-    const { trustBundle: anchors } = await bus.request(trustBundle, { mesh: 'default' });
+    const { trustBundle: anchors } = await role.bus.request(trustBundle, { mesh: 'default' });
     expect(anchors.map((a) => a.backend)).toEqual(['ca-1']);
     const ca = new X509Certificate(anchors[0].certPem);
     expect(cert.verify(ca.publicKey)).toBe(true);
@@ -117,7 +97,7 @@ describe('CaSignerModule', () => {
     });
     expect(await issue('r-5', { backend: 'ca-9' })).toMatchObject({ status: 'stale' });
 
-    const text = await metrics.metrics();
+    const text = await role.metrics.metrics();
     expect(text).toMatch(
       /^mesh_ca_certificates_signed_total\{mesh="default",backend="ca-1",reason="new",roles="ca-signer"\} 2$/m,
     );

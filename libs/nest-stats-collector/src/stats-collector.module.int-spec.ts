@@ -16,7 +16,7 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import type { Registry } from 'prom-client';
-import { startRoleModules } from '@meshtls/nest-core/testing';
+import { startRoleModules, startStandaloneRole, type StandaloneRole } from '@meshtls/nest-core/testing';
 import { StatsCollectorModule } from './stats-collector.module';
 
 const insightKey = { type: ResourceType.DataplaneInsight, mesh: 'default', name: 'web-1' } as const;
@@ -33,31 +33,19 @@ const startCollector = (config: CoreConfig) =>
  * Dataplane whose insight the first recorded.
  */
 describe('StatsCollectorModule', () => {
-  let dir: TempDir;
-  let app: TestingModule;
-  let bus: MessageBus;
-  let store: ResourceStore;
-  let metrics: Registry;
+  let role: StandaloneRole;
 
   beforeAll(async () => {
-    dir = await tempDir('meshtls-stats-collector-');
-    const config = loadCoreConfig(
-      { MESH_DATA_DIR: dir.path, MESH_LOG_LEVEL: 'silent' },
-      { mode: 'standalone', port: 0, role: 'stats-collector' },
-    );
-    ({ app, bus, store, metrics } = await startCollector(config));
+    role = await startStandaloneRole('stats-collector', [StatsCollectorModule]);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await dir?.remove();
-  });
+  afterAll(() => role?.close());
 
   it('turns connection and certificate events into the dataplane insight, and counts them', async () => {
-    await store.create({ type: ResourceType.Mesh, name: 'default' }, {});
-    await store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, {});
+    await role.store.create({ type: ResourceType.Mesh, name: 'default' }, {});
+    await role.store.create({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' }, {});
     const at = '2026-06-01T12:00:00.000Z';
-    await bus.publish(dataplaneConnection, {
+    await role.bus.publish(dataplaneConnection, {
       mesh: 'default',
       dataplane: 'web-1',
       streamId: 's-1',
@@ -65,7 +53,7 @@ describe('StatsCollectorModule', () => {
       kind: 'connected',
       connectTime: at,
     });
-    await bus.publish(dataplaneCertificateIssued, {
+    await role.bus.publish(dataplaneCertificateIssued, {
       mesh: 'default',
       dataplane: 'web-1',
       serial: 'aa01',
@@ -80,7 +68,7 @@ describe('StatsCollectorModule', () => {
     });
 
     await eventually(async () => {
-      const insight = (await store.get(insightKey))?.spec as DataplaneInsightSpec | undefined;
+      const insight = (await role.store.get(insightKey))?.spec as DataplaneInsightSpec | undefined;
       expect(insight?.subscriptions).toEqual([
         expect.objectContaining({ id: 's-1', controlPlaneInstanceId: 'mesh-api-1', connectTime: at }),
       ]);
@@ -93,11 +81,11 @@ describe('StatsCollectorModule', () => {
 
     // Counted once the insight is written (the fleet gauges are read only now: they cache for 15 s).
     await eventually(async () => {
-      const events = await metrics.getSingleMetricAsString('mesh_insight_events_total');
+      const events = await role.metrics.getSingleMetricAsString('mesh_insight_events_total');
       expect(events).toMatch(/^mesh_insight_events_total\{event="connection",roles="stats-collector"\} 1$/m);
       expect(events).toMatch(/^mesh_insight_events_total\{event="certificate",roles="stats-collector"\} 1$/m);
     });
-    const text = await metrics.metrics();
+    const text = await role.metrics.metrics();
     expect(text).toMatch(/^mesh_dataplanes_with_certificate\{mesh="default",roles="stats-collector"\} 1$/m);
     expect(text).toContain(
       `mesh_dataplane_certificate_earliest_expiration_timestamp_seconds{mesh="default",roles="stats-collector"} ${Date.parse(NOT_AFTER) / 1000}\n`,
@@ -105,9 +93,9 @@ describe('StatsCollectorModule', () => {
   });
 
   it('removes the insight when its Dataplane is deleted', async () => {
-    expect(await store.get(insightKey)).toBeDefined();
-    await store.delete({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' });
-    await eventually(async () => expect(await store.get(insightKey)).toBeUndefined(), 10_000);
+    expect(await role.store.get(insightKey)).toBeDefined();
+    await role.store.delete({ type: ResourceType.Dataplane, mesh: 'default', name: 'web-1' });
+    await eventually(async () => expect(await role.store.get(insightKey)).toBeUndefined(), 10_000);
   });
 });
 

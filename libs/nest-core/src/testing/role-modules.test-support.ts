@@ -4,7 +4,8 @@ import type { AppRole } from '@meshtls/contracts';
 import type { MessageBus } from '@meshtls/bus';
 import type { ResourceStore } from '@meshtls/store';
 import type { Registry } from 'prom-client';
-import type { CoreConfig } from '../config/core-config';
+import { tempDir } from '@meshtls/testing';
+import { loadCoreConfig, type CoreConfig } from '../config/core-config';
 import { CoreModule } from '../core.module';
 import { MESSAGE_BUS, METRICS, RESOURCE_STORE } from '../tokens';
 
@@ -36,4 +37,37 @@ export async function startRoleModules(
     store: app.get<ResourceStore>(RESOURCE_STORE),
     metrics: app.get<Registry>(METRICS),
   };
+}
+
+/** A role started standalone by `startStandaloneRole`; `close()` stops it and removes its data directory. */
+export interface StandaloneRole extends StartedRole {
+  close(): Promise<void>;
+}
+
+/**
+ * `modules` of `role` in standalone mode (embedded SQLite store in a new temporary data directory,
+ * in-process bus), started without logging.
+ */
+export async function startStandaloneRole(
+  role: AppRole,
+  modules: readonly (Type | DynamicModule)[],
+): Promise<StandaloneRole> {
+  const dir = await tempDir(`meshtls-${role}-`);
+  try {
+    const config = loadCoreConfig(
+      { MESH_DATA_DIR: dir.path, MESH_LOG_LEVEL: 'silent' },
+      { mode: 'standalone', port: 0, role },
+    );
+    const started = await startRoleModules(config, role, modules);
+    return {
+      ...started,
+      close: async () => {
+        await started.app.close();
+        await dir.remove();
+      },
+    };
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
 }

@@ -32,11 +32,7 @@ const forgedCsr = () => {
 };
 
 describe('DataplaneHub: limits where an identity is at stake', () => {
-  let w: HubWorld;
-  beforeEach(async () => {
-    w = await HubWorld.create();
-  });
-  afterEach(() => w.close());
+  const w = HubWorld.perTest();
 
   it('refuses rotations of a certificate not yet due or no longer held, however often replayed; rotates a due one once', async () => {
     const { observer, seen } = recordingObserver();

@@ -48,15 +48,13 @@ class AwayLeaseStore implements LeaseStore {
 }
 
 describe('DataplaneHub: certificates that heal', () => {
-  let w: HubWorld;
+  const w = HubWorld.perTest();
   let verdicts: boolean[];
   let logs: string[];
-  beforeEach(async () => {
-    w = await HubWorld.create();
+  beforeEach(() => {
     verdicts = [];
     logs = [];
   });
-  afterEach(() => w.close());
 
   const hubWith = (extra: { leases?: LeaseStore } = {}) =>
     w.makeHub('cp-1@boot-1', undefined, undefined, {

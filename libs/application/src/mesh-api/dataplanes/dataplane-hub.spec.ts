@@ -5,11 +5,7 @@ import { StreamRefusedError, StreamStatus } from './dataplane-channel.port';
 import { FakeDataplane, HubWorld, builtin, clock, dataplane } from './dataplane-hub.test-support';
 
 describe('DataplaneHub', () => {
-  let w: HubWorld;
-  beforeEach(async () => {
-    w = await HubWorld.create();
-  });
-  afterEach(() => w.close());
+  const w = HubWorld.perTest();
 
   it('gives a new dataplane a certificate for its CSR key and records its lease', async () => {
     const hub = w.makeHub('cp-1@boot-1');

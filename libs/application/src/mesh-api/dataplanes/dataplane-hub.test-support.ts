@@ -93,6 +93,25 @@ export class HubWorld {
   private readonly hubs: DataplaneHub[] = [];
   private readonly stops: (() => void)[] = [];
 
+  /**
+   * A world for each test of the enclosing describe, made before the test and closed after it. The object
+   * returned stands for the current test's world.
+   */
+  static perTest(): HubWorld {
+    let current: HubWorld | undefined;
+    beforeEach(async () => {
+      current = await HubWorld.create();
+    });
+    afterEach(() => current?.close());
+    return new Proxy({} as HubWorld, {
+      get: (_target, property) => {
+        if (!current) throw new Error('HubWorld.perTest(): the world exists only during a test');
+        const value: unknown = Reflect.get(current, property, current);
+        return typeof value === 'function' ? value.bind(current) : value;
+      },
+    });
+  }
+
   static async create(): Promise<HubWorld> {
     const world = new HubWorld();
     await world.putMesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1')] });

@@ -3,11 +3,7 @@ import { ResourceType } from '@meshtls/domain';
 import { FakeDataplane, HubWorld, builtin } from './dataplane-hub.test-support';
 
 describe('DataplaneHub traffic messages', () => {
-  let w: HubWorld;
-  beforeEach(async () => {
-    w = await HubWorld.create();
-  });
-  afterEach(() => w.close());
+  const w = HubWorld.perTest();
 
   const withOutbound = (service: string, outbound: string, address: string, port = 8080) => ({
     networking: {
