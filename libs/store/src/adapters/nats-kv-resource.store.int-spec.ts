@@ -44,6 +44,20 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
     expect((await two.other.get({ type: ResourceType.Mesh, name: 'm-7' }))?.spec).toEqual({ i: 'updated' });
   });
 
+  it('asks JetStream once for the reads of one page made together', async () => {
+    await two.other.caughtUp();
+    const sentBefore = two.otherNc.stats().outMsgs;
+    await Promise.all(Array.from({ length: 100 }, () => two.other.caughtUp()));
+    expect(two.otherNc.stats().outMsgs - sentBefore).toBe(1);
+    // A call made while that request is out waits for a request of its own.
+    const first = two.other.caughtUp();
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = two.other.caughtUp();
+    await Promise.all([first, second]);
+    expect(two.otherNc.stats().outMsgs - sentBefore).toBe(3);
+  });
+
   it('lets reads go on from what it holds when JetStream cannot be reached', async () => {
     await two.store.create({ type: ResourceType.Mesh, name: 'kept' }, {});
     await two.other.caughtUp();

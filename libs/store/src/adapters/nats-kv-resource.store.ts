@@ -35,6 +35,8 @@ export class NatsKvResourceStore implements ResourceStore {
   private readonly cache = new KvResourceCache();
   private readonly resourceWatch: KvResourceWatch;
   private readonly watcher: KvBucketWatcher;
+  /** The catch-up request the calls to `caughtUp` made since the last one went out will share. */
+  private nextCatchUp: Promise<void> | undefined;
 
   private constructor(
     nc: NatsConnection,
@@ -182,8 +184,20 @@ export class NatsKvResourceStore implements ResourceStore {
   /**
    * The stream's last sequence, as JetStream has it now, then the watch's delivery of it (at most
    * CATCH_UP_MS). Unreachable JetStream: reads go on from the cache, as they would without the call.
+   *
+   * Calls made together (an API read fanning out over a page) share one request: it goes out after all of
+   * them, so it covers every write acknowledged before any of them. A call made while a request is out
+   * waits for the next one.
    */
-  async caughtUp(): Promise<void> {
+  caughtUp(): Promise<void> {
+    this.nextCatchUp ??= Promise.resolve().then(() => {
+      this.nextCatchUp = undefined;
+      return this.catchUp();
+    });
+    return this.nextCatchUp;
+  }
+
+  private async catchUp(): Promise<void> {
     let last: number;
     try {
       last = (await this.jsm.streams.info(`KV_${this.bucket}`)).state.last_seq;
