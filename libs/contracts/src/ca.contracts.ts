@@ -2,6 +2,15 @@ import { z } from 'zod';
 import { defineRequest } from './contract';
 import { signedCertificateFacts } from './certificate-facts.schema';
 
+/**
+ * The longest wait a shed answer may ask for, and the longest reason a refusal may carry: an answer read
+ * from the bus asks for no busy loop (0 ms) and no wait past any deadline, and puts no unbounded text into
+ * errors and logs.
+ */
+export const RETRY_AFTER_MAX_MS = 3_600_000;
+const REASON_MAX = 1024;
+const reason = z.string().max(REASON_MAX);
+
 const violation = z.object({ field: z.string(), message: z.string() });
 
 /** Who made the API request a bus request serves, as mesh-api authenticated it. */
@@ -92,8 +101,12 @@ export const issueCertificate = defineRequest({
       certificate: issuedCertificate,
       trustBundle: z.array(trustAnchor),
     }),
-    z.object({ status: z.literal('shed'), retryAfterMs: z.number().int().nonnegative(), reason: z.string() }),
-    z.object({ status: z.literal('stale'), reason: z.string() }),
+    z.object({
+      status: z.literal('shed'),
+      retryAfterMs: z.number().int().min(1).max(RETRY_AFTER_MAX_MS),
+      reason,
+    }),
+    z.object({ status: z.literal('stale'), reason }),
   ]),
   timeoutMs: 10_000,
 });

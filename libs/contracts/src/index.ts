@@ -14,7 +14,13 @@ export { pingContracts, instanceLifecycle } from './system.contracts';
 export type { AppRole } from './system.contracts';
 
 // CA: what mesh-api asks ca-signer (validate mTLS, ensure backends, issue, trust bundle).
-export { validateMtls, ensureCaBackends, issueCertificate, trustBundle } from './ca.contracts';
+export {
+  validateMtls,
+  ensureCaBackends,
+  issueCertificate,
+  trustBundle,
+  RETRY_AFTER_MAX_MS,
+} from './ca.contracts';
 export type { ApiCaller, IssueReason, IssuedCertificateDto, TrustAnchorDto } from './ca.contracts';
 
 // Dataplane: the gRPC stream with the sidecar, and the rotation, certificate and connection messages on the bus.

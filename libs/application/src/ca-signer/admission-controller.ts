@@ -1,3 +1,4 @@
+import { RETRY_AFTER_MAX_MS } from '@meshtls/contracts';
 import { MeshError } from '@meshtls/util';
 import type { Timers } from '../shared/timers';
 
@@ -177,11 +178,13 @@ export class AdmissionController {
 
   /**
    * When to come back: the longer of the wait for a token and the wait for a slot (the queue ahead run
-   * `maxConcurrent` at a time at the average task duration), and never less than one token's interval.
+   * `maxConcurrent` at a time at the average task duration), and never less than one token's interval
+   * nor more than the contract lets an answer ask for.
    */
   private retryAfterMs(ahead: number): number {
     const oneToken = 1000 / this.options.ratePerSecond;
-    return Math.ceil(Math.max(this.estimatedWaitMs(ahead), this.slotWaitMs(ahead), oneToken, 1));
+    const wait = Math.ceil(Math.max(this.estimatedWaitMs(ahead), this.slotWaitMs(ahead), oneToken, 1));
+    return Math.min(wait, RETRY_AFTER_MAX_MS);
   }
 
   /** How long `ahead` waiting requests keep every slot busy, at the average task duration. */
