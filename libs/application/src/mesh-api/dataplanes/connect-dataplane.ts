@@ -42,10 +42,12 @@ export async function admitDataplane(
   const claims = await deps.tokens.verify(hello.token).catch((error: unknown) => {
     throw refusalOf(error, 'dataplane token');
   });
-  if (claims.mesh !== hello.mesh || claims.name !== hello.name) {
+  // A token without a name (Kuma's mesh+tags tokens) is for any dataplane of its mesh.
+  if (claims.mesh !== hello.mesh || (claims.name !== '' && claims.name !== hello.name)) {
+    const bound = claims.name === '' ? 'any dataplane' : `dataplane "${claims.name}"`;
     throw new StreamRefusedError(
       StreamStatus.PermissionDenied,
-      `dataplane token refused: it is bound to dataplane "${claims.name}" of mesh "${claims.mesh}", not "${hello.name}" of mesh "${hello.mesh}"`,
+      `dataplane token refused: it is bound to ${bound} of mesh "${claims.mesh}", not "${hello.name}" of mesh "${hello.mesh}"`,
     );
   }
   const mesh = await deps.store.get({ type: ResourceType.Mesh, name: hello.mesh });

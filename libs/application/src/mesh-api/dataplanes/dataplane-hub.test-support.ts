@@ -39,7 +39,7 @@ const tokens: DataplaneTokenVerifier = {
   verify: async (token) => {
     const [ok, mesh, name] = token.split(':');
     if (ok !== 'ok' || !mesh || !name) throw new DataplaneTokenError('malformed', 'not a token');
-    return { mesh, name, tags: {}, expiresAt: new Date('2030-01-01'), keyId: '1' };
+    return { mesh, name, tags: {}, type: '', workload: '', expiresAt: new Date('2030-01-01'), keyId: '1' };
   },
 };
 

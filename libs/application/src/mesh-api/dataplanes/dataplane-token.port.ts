@@ -3,9 +3,17 @@ import { MeshError } from '@meshtls/util';
 /** What a valid dataplane token says: who may connect, until when, signed by which key. */
 export interface DataplaneTokenClaims {
   readonly mesh: string;
+  /** The Dataplane the token is for; empty when it is for any dataplane of the mesh (Kuma's mesh+tags tokens). */
   readonly name: string;
-  /** Tags the Dataplane must carry on every inbound (e.g. `kuma.io/service`); empty when unrestricted. */
-  readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Per tag, the values the Dataplane's inbounds may carry (e.g. `kuma.io/service: [web, api]`); every
+   * inbound must carry the tag with one of them. Empty when unrestricted.
+   */
+  readonly tags: Readonly<Record<string, readonly string[]>>;
+  /** The proxy type asked for (`dataplane`), or empty, as Kuma's `Type` claim. */
+  readonly type: string;
+  /** The `kuma.io/workload` label the Dataplane must carry; empty when unrestricted. */
+  readonly workload: string;
   readonly expiresAt: Date;
   /** Which signing key signed it (the key's serial number). */
   readonly keyId: string;
@@ -16,6 +24,7 @@ export const TOKEN_REFUSALS = [
   'missing',
   'malformed',
   'expired',
+  'not-yet-valid',
   'bad-signature',
   'unknown-key',
   'wrong-dataplane',
@@ -33,8 +42,8 @@ export class DataplaneTokenError extends MeshError {
 }
 
 /**
- * Checks a dataplane token: format, signature (by the mesh's current signing key), expiry. Throws
- * `DataplaneTokenError`. Binding to a particular Dataplane is checked by the caller with the claims.
+ * Checks a dataplane token: format, signature (by the mesh's current signing key), validity period.
+ * Throws `DataplaneTokenError`. Binding to a particular Dataplane is checked by the caller with the claims.
  */
 export interface DataplaneTokenVerifier {
   verify(token: string): Promise<DataplaneTokenClaims>;

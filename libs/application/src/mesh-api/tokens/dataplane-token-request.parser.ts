@@ -1,31 +1,43 @@
-import { FieldPath, ValidationContext, parseDuration } from '@meshtls/domain';
+import { FieldPath, ValidationContext } from '@meshtls/domain';
 import {
+  checkProxyType,
   checkTokenNames,
   checkTokenTags,
   checkValidity,
+  checkWorkload,
   throwIfInvalid,
   type IssueDataplaneTokenCommand,
 } from './dataplane-token.validation';
 
 /** Fields of Kuma's `POST /tokens/dataplane` body; any other is refused so a typo never widens a token. */
-const REQUEST_FIELDS = ['mesh', 'name', 'tags', 'validFor', 'type'] as const;
-const DURATION_PART = /(\d+)(ms|y|w|d|h|m|s)/g;
-const COMPOSITE_DURATION = /^(?:\d+(?:ms|y|w|d|h|m|s))+$/;
+const REQUEST_FIELDS = ['name', 'mesh', 'tags', 'type', 'workload', 'validFor'] as const;
+
+/** Milliseconds per unit: Go's (what kumactl sends, `24h0m0s`, `1.5s`) and our `d`, `w`, `y`. */
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w|y)/gy;
 
 export const TokenRequestParseMessages = {
-  tagOneValue: 'only one value per tag is supported',
-  tagNoValue: 'must have a value',
-  tagValueType: 'must be a string or an array of one string',
-  duration: 'must be a valid duration, e.g. 24h, 30d or 1y',
-  type: 'only "dataplane" tokens are supported',
+  tagValueType: 'must be a list of strings',
+  duration: 'must be a valid duration, e.g. 24h, 1h30m, 30d or 1y',
 } as const;
 
 /**
- * Reads the JSON body of Kuma's `POST /tokens/dataplane`:
- * `{"mesh", "name", "tags": {"k": "v"} or {"k": ["v"]}, "validFor": "24h", "type": "dataplane"}`.
- * Kuma's tags are multi-valued; a token here binds one value per tag, so a list must hold one value.
- * `validFor` takes our durations and Go's composites that kumactl sends (`24h0m0s`); empty means the
- * default. Throws a `ValidationError` naming each field.
+ * Reads the JSON body of Kuma's `POST /tokens/dataplane`, as kumactl sends it:
+ * `{"name": "", "mesh": "default", "tags": {"kuma.io/service": ["web", "api"]}, "type": "",
+ * "workload": "", "validFor": "24h0m0s"}`. A tag may also be a single string. Empty strings mean "not
+ * bound" (name, type, workload) and "the default" (validFor). Throws a `ValidationError` naming each field.
  */
 export function parseDataplaneTokenRequest(body: unknown): IssueDataplaneTokenCommand {
   const ctx = new ValidationContext();
@@ -33,15 +45,16 @@ export function parseDataplaneTokenRequest(body: unknown): IssueDataplaneTokenCo
     (body === undefined || body === null ? {} : ctx.object(body, FieldPath.root, REQUEST_FIELDS)) ?? {};
   const { mesh, name } = checkTokenNames(ctx, doc.mesh, doc.name);
   const tags = parseTags(ctx, doc.tags, FieldPath.at('tags'));
+  const type = checkProxyType(ctx, doc.type, FieldPath.at('type'));
+  const workload = checkWorkload(ctx, doc.workload, FieldPath.at('workload'));
   const validForMs = parseValidFor(ctx, doc.validFor, FieldPath.at('validFor'));
-  if (doc.type !== undefined && doc.type !== '' && doc.type !== 'dataplane') {
-    ctx.add(FieldPath.at('type'), TokenRequestParseMessages.type);
-  }
   throwIfInvalid(ctx);
   return {
     mesh: mesh as string,
-    name: name as string,
-    ...(tags ? { tags } : {}),
+    ...(name ? { name } : {}),
+    ...(tags && Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(type ? { type } : {}),
+    ...(workload ? { workload } : {}),
     ...(validForMs !== undefined ? { validForMs } : {}),
   };
 }
@@ -50,48 +63,50 @@ function parseTags(
   ctx: ValidationContext,
   value: unknown,
   path: FieldPath,
-): Record<string, string> | undefined {
+): Record<string, readonly string[]> | undefined {
   if (value === undefined || value === null) return undefined;
   const map = ctx.map(value, path);
   if (map === undefined) return undefined;
-  const entries: [string, string][] = [];
-  for (const tag of Object.keys(map).sort()) {
-    const tagValue = singleValue(ctx, map[tag], path.key(tag));
-    if (tagValue !== undefined) entries.push([tag, tagValue]);
+  const lists: [string, readonly string[]][] = [];
+  for (const [tag, tagValue] of Object.entries(map)) {
+    const list = typeof tagValue === 'string' ? [tagValue] : tagValue;
+    if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
+      ctx.add(path.key(tag), TokenRequestParseMessages.tagValueType);
+    } else lists.push([tag, list as string[]]);
   }
-  const tags = Object.fromEntries(entries);
-  checkTokenTags(ctx, tags, path);
-  return tags;
-}
-
-function singleValue(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
-  if (typeof value === 'string') return value;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    ctx.add(path, TokenRequestParseMessages.tagValueType);
-    return undefined;
-  }
-  const distinct = [...new Set(value as string[])];
-  if (distinct.length !== 1) {
-    ctx.add(
-      path,
-      distinct.length === 0 ? TokenRequestParseMessages.tagNoValue : TokenRequestParseMessages.tagOneValue,
-    );
-    return undefined;
-  }
-  return distinct[0];
+  return checkTokenTags(ctx, Object.fromEntries(lists), path);
 }
 
 function parseValidFor(ctx: ValidationContext, value: unknown, path: FieldPath): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const text = ctx.string(value, path);
   if (text === undefined) return undefined;
-  const ms = COMPOSITE_DURATION.test(text)
-    ? [...text.matchAll(DURATION_PART)].reduce((sum, [part]) => sum + (parseDuration(part) ?? NaN), 0)
-    : NaN;
-  if (Number.isNaN(ms)) {
+  const ms = parseGoDuration(text);
+  if (ms === undefined) {
     ctx.add(path, TokenRequestParseMessages.duration);
     return undefined;
   }
   checkValidity(ctx, ms, path);
   return ms;
+}
+
+/**
+ * A duration as Go's `time.ParseDuration` reads it (a sign, then decimal numbers each with a unit, or
+ * `0`), in milliseconds, plus the `d`, `w` and `y` units of Kuma's Mesh durations. `undefined` if not one.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const rest = text.replace(/^[-+]/, '');
+  if (rest === '0') return 0;
+  if (rest === '') return undefined;
+  DURATION_PART.lastIndex = 0;
+  let total = 0;
+  let end = 0;
+  for (let match = DURATION_PART.exec(rest); match; match = DURATION_PART.exec(rest)) {
+    total += Number(match[1]) * UNIT_MS[match[2]];
+    end = DURATION_PART.lastIndex;
+  }
+  if (end !== rest.length || !Number.isFinite(total)) return undefined;
+  // Decimal fractions (1.1s) are not exact in binary: settle on whole nanoseconds.
+  return (sign * Math.round(total * 1e6)) / 1e6;
 }

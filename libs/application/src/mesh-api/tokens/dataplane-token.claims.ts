@@ -3,63 +3,116 @@ import type { DecodedJwt } from '@meshtls/pki';
 import { DataplaneTokenError, type DataplaneTokenClaims } from '../dataplanes/dataplane-token.port';
 import type { CheckedIssueCommand } from './dataplane-token.validation';
 
-/** The JWT claims of a dataplane token, named as Kuma names them; times in seconds (RFC 7519). */
+/**
+ * How far back `iat` and `nbf` are set, as Kuma does, so a replica whose clock is a little behind the
+ * issuer's still accepts a token it is handed at once.
+ */
+export const CLOCK_SKEW_SECONDS = 5;
+
+/**
+ * The JWT claims of a dataplane token, named, ordered and shaped as Kuma's (`DataplaneClaims`): tags are
+ * lists of allowed values; times in seconds (RFC 7519).
+ */
 export interface DataplaneJwtClaims {
   readonly Name: string;
   readonly Mesh: string;
-  readonly Tags: Readonly<Record<string, string>>;
-  readonly iat: number;
+  readonly Tags: Readonly<Record<string, readonly string[]>>;
+  readonly Type: string;
+  readonly Workload: string;
   readonly exp: number;
+  readonly nbf: number;
+  readonly iat: number;
   /** Random, so two tokens issued in the same second differ and can be told apart in logs. */
   readonly jti: string;
 }
 
-/** The claims to sign; `exp - iat` is the validity asked for, in whole seconds (rounded up). */
+/** The claims to sign: valid from a few seconds ago until `validFor` from now (rounded up to a second). */
 export function toJwtClaims(command: CheckedIssueCommand, now: Date, jti: string): DataplaneJwtClaims {
-  const iat = Math.floor(now.getTime() / 1000);
+  const nowSeconds = now.getTime() / 1000;
+  const iat = Math.floor(nowSeconds) - CLOCK_SKEW_SECONDS;
   return {
     Name: command.name,
     Mesh: command.mesh,
     Tags: command.tags,
+    Type: command.type,
+    Workload: command.workload,
+    exp: Math.ceil(nowSeconds + command.validForMs / 1000),
+    nbf: iat,
     iat,
-    exp: iat + Math.ceil(command.validForMs / 1000),
     jti,
   };
 }
 
+/** A token's claims plus when it starts being valid (`nbf`, absent from tokens of the first claim form). */
+export interface ReadClaims {
+  readonly claims: DataplaneTokenClaims;
+  readonly notBefore?: Date;
+}
+
 /**
- * Reads the claims of a decoded (not yet verified) token. Mesh and name must be valid resource names, so
- * they are safe to quote in later refusals; anything else is `malformed`.
+ * Reads the claims of a decoded (not yet verified) token: Kuma's form, and the first form of ours (tags
+ * as single strings, no `Type`, `Workload` or `nbf`), so tokens issued before keep working until they
+ * expire. Mesh and name must be valid resource names (the name may be empty: any dataplane), so they are
+ * safe to quote in later refusals; anything else is `malformed`.
  */
-export function claimsFromJwt(decoded: DecodedJwt): DataplaneTokenClaims {
+export function claimsFromJwt(decoded: DecodedJwt): ReadClaims {
   const { claims, header } = decoded;
   const mesh = claims.Mesh;
   const name = claims.Name;
   if (typeof mesh !== 'string' || !isValidResourceName(mesh, NameLimits.mesh)) {
     throw malformed('the "Mesh" claim is missing or not a mesh name');
   }
-  if (typeof name !== 'string' || !isValidResourceName(name, NameLimits.resource)) {
+  if (typeof name !== 'string' || (name !== '' && !isValidResourceName(name, NameLimits.resource))) {
     throw malformed('the "Name" claim is missing or not a dataplane name');
   }
   const exp = claims.exp;
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0) {
-    throw malformed('the "exp" claim is missing or not a time');
-  }
+  if (!isTime(exp)) throw malformed('the "exp" claim is missing or not a time');
+  const nbf = claims.nbf;
+  if (nbf !== undefined && !isTime(nbf)) throw malformed('the "nbf" claim is not a time');
   if (header.kid === undefined) throw malformed('the header names no signing key (kid)');
-  return { mesh, name, tags: tagsOf(claims.Tags), expiresAt: new Date(exp * 1000), keyId: header.kid };
+  return {
+    claims: {
+      mesh,
+      name,
+      tags: tagsOf(claims.Tags),
+      type: optionalString(claims.Type, 'Type'),
+      workload: optionalString(claims.Workload, 'Workload'),
+      expiresAt: new Date(exp * 1000),
+      keyId: header.kid,
+    },
+    ...(nbf !== undefined ? { notBefore: new Date(nbf * 1000) } : {}),
+  };
 }
 
-function tagsOf(value: unknown): Readonly<Record<string, string>> {
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+function optionalString(value: unknown, claim: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw malformed(`the "${claim}" claim is not a string`);
+  return value;
+}
+
+function tagsOf(value: unknown): Readonly<Record<string, readonly string[]>> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw malformed('the "Tags" claim is not an object');
-  const entries = Object.entries(value as Record<string, unknown>);
-  for (const [tag, tagValue] of entries) {
-    if (typeof tagValue !== 'string' || tag === '' || tagValue === '') {
-      throw malformed('the "Tags" claim must map tag names to non-empty strings');
+  const entries: [string, readonly string[]][] = [];
+  for (const [tag, tagValue] of Object.entries(value as Record<string, unknown>)) {
+    // A single string is the first claim form; a list is Kuma's.
+    const values = typeof tagValue === 'string' ? [tagValue] : tagValue;
+    if (
+      tag === '' ||
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values.some((v) => typeof v !== 'string' || v === '')
+    ) {
+      throw malformed('the "Tags" claim must map tag names to lists of non-empty strings');
     }
+    entries.push([tag, values as string[]]);
   }
   // fromEntries defines own properties: a tag named "__proto__" stays a tag, not a prototype.
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries);
 }
 
 function malformed(message: string): DataplaneTokenError {

@@ -57,31 +57,62 @@ describe('DataplaneTokenService', () => {
     service = new DataplaneTokenService(store, clock);
   });
 
-  it('issues a token that verifies to its mesh, name, tags, key and expiry (a year by default)', async () => {
-    const token = await service.issue({ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': 'web' } });
+  it("issues a token that verifies to its mesh, name, tags, key and expiry (ten years by default, Kuma's)", async () => {
+    const token = await service.issue({
+      mesh: 'default',
+      name: 'dp-1',
+      tags: { 'kuma.io/service': ['web', 'api', 'web'] },
+    });
     expect(await service.verify(token)).toEqual({
       mesh: 'default',
       name: 'dp-1',
-      tags: { 'kuma.io/service': 'web' },
+      tags: { 'kuma.io/service': ['api', 'web'] },
+      type: '',
+      workload: '',
       keyId: '1',
-      expiresAt: new Date(clock.now().getTime() + DATAPLANE_TOKEN_VALIDITY.defaultMs),
+      expiresAt: new Date(clock.now().getTime() + 3650 * DAY),
     });
+    expect(DATAPLANE_TOKEN_VALIDITY.defaultMs).toBe(3650 * DAY);
     expect(await service.verify(`${token}\n`)).toMatchObject({ name: 'dp-1' });
   });
 
-  it('writes Kuma-named claims and an ES256 header, checked with crypto.verify and the stored key', async () => {
-    const token = await service.issue({ mesh: 'default', name: 'dp-1', validForMs: DAY });
+  it("writes Kuma's claims, in Kuma's order, and an ES256 header, checked with crypto.verify and the stored key", async () => {
+    const token = await service.issue({
+      mesh: 'default',
+      name: 'dp-1',
+      tags: { 'kuma.io/service': ['web', 'api'] },
+      type: 'dataplane',
+      workload: 'backend',
+      validForMs: DAY,
+    });
     const { header, claims, h, p, s } = segments(token);
     expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: '1' });
-    const iat = Date.parse('2026-03-01T00:00:00Z') / 1000;
+    const now = Date.parse('2026-03-01T00:00:00Z') / 1000;
+    // As Kuma's issuer: valid from five seconds ago (clock skew) until validFor from now.
     expect(claims).toEqual({
       Name: 'dp-1',
       Mesh: 'default',
-      Tags: {},
-      iat,
-      exp: iat + 86_400,
-      jti: expect.any(String),
+      Tags: { 'kuma.io/service': ['api', 'web'] },
+      Type: 'dataplane',
+      Workload: 'backend',
+      exp: now + 86_400,
+      nbf: now - 5,
+      iat: now - 5,
+      jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
     });
+    expect(Object.keys(claims)).toEqual([
+      'Name',
+      'Mesh',
+      'Tags',
+      'Type',
+      'Workload',
+      'exp',
+      'nbf',
+      'iat',
+      'jti',
+    ]);
+    const unbound = segments(await service.issue({ mesh: 'default' })).claims;
+    expect(unbound).toMatchObject({ Name: '', Mesh: 'default', Tags: {}, Type: '', Workload: '' });
     const publicKey = createPublicKey(await storedKey(store, 'default'));
     expect(publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     const ok = verify(
@@ -234,7 +265,10 @@ describe('DataplaneTokenService', () => {
     [{ mesh: 'default', name: 'dp-1', validForMs: -5 }, 'validFor'],
     [{ mesh: 'default', name: 'dp-1', validForMs: 1.5 }, 'validFor'],
     [{ mesh: 'default', name: 'dp-1', validForMs: DATAPLANE_TOKEN_VALIDITY.maxMs + 1 }, 'validFor'],
-    [{ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': '' } }, 'tags["kuma.io/service"]'],
+    [{ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': [''] } }, 'tags["kuma.io/service"]'],
+    [{ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': [] } }, 'tags["kuma.io/service"]'],
+    [{ mesh: 'default', type: 'ingress' }, 'type'],
+    [{ mesh: 'default', workload: 'not a label' }, 'workload'],
   ])('refuses the command %j naming field %s', async (command, field) => {
     const error = await service.issue(command).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
@@ -242,7 +276,7 @@ describe('DataplaneTokenService', () => {
   });
 
   it('refuses tags that would make a token too long to be accepted', async () => {
-    const tags = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tag-${i}`, 'v'.repeat(40)]));
+    const tags = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tag-${i}`, ['v'.repeat(40)]]));
     const error = await service.issue({ mesh: 'default', name: 'dp-1', tags }).catch((e: unknown) => e);
     expect((error as ValidationError).violations.map((v) => v.field)).toEqual(['tags']);
   });
@@ -266,5 +300,55 @@ describe('DataplaneTokenService', () => {
     const anyKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const token = signJwt({ Mesh: 'default', Name: 'dp-1', exp: 2e9 }, anyKey, '1');
     expect((await refusalOf(service.verify(token))).refusal).toBe('unknown-key');
+  });
+
+  it('issues a token without a name (any dataplane of the mesh), and verifies it to an empty name', async () => {
+    const token = await service.issue({ mesh: 'default', tags: { 'kuma.io/service': ['web'] } });
+    expect(await service.verify(token)).toMatchObject({
+      mesh: 'default',
+      name: '',
+      tags: { 'kuma.io/service': ['web'] },
+    });
+  });
+
+  it('still accepts tokens of the first claim form (single-string tags, no nbf) until they expire', async () => {
+    await service.issue({ mesh: 'default', name: 'dp-0' });
+    const key = await storedKey(store, 'default');
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    const legacy = signJwt(
+      { Name: 'dp-1', Mesh: 'default', Tags: { 'kuma.io/service': 'web' }, iat, exp: iat + 60, jti: 'j' },
+      key,
+      '1',
+    );
+    expect(await service.verify(legacy)).toEqual({
+      mesh: 'default',
+      name: 'dp-1',
+      tags: { 'kuma.io/service': ['web'] },
+      type: '',
+      workload: '',
+      keyId: '1',
+      expiresAt: new Date((iat + 60) * 1000),
+    });
+    clock.advance(60_000);
+    expect((await refusalOf(service.verify(legacy))).refusal).toBe('expired');
+  });
+
+  it('refuses a token before its nbf, and one whose nbf, Type or Workload is not of its type', async () => {
+    await service.issue({ mesh: 'default', name: 'dp-0' });
+    const key = await storedKey(store, 'default');
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const base = { Name: 'dp-1', Mesh: 'default', Tags: {}, exp: now + 3600 };
+    expect(await refusalOf(service.verify(signJwt({ ...base, nbf: now + 60 }, key, '1')))).toEqual({
+      refusal: 'not-yet-valid',
+      message: "the token is not valid before 2026-03-01T00:01:00.000Z: is this host's clock behind?",
+    });
+    await expect(service.verify(signJwt({ ...base, nbf: now }, key, '1'))).resolves.toMatchObject({
+      name: 'dp-1',
+    });
+    for (const odd of [{ nbf: 'soon' }, { Type: 1 }, { Workload: ['a'] }, { Tags: { a: [] } }]) {
+      expect((await refusalOf(service.verify(signJwt({ ...base, ...odd }, key, '1')))).refusal).toBe(
+        'malformed',
+      );
+    }
   });
 });

@@ -23,9 +23,10 @@ import { SigningKeyInvalidError } from './tokens.errors';
 const MAX_REMEMBERED_TOKENS = 100_000;
 
 /**
- * Dataplane tokens, as Kuma's: a JWT (ES256 here) binding a mesh, a dataplane name and tags, signed by
- * the mesh's current signing key, a Secret of the mesh made on the mesh's first token. Nothing about
- * issued tokens is stored; deleting a signing key revokes every token it signed.
+ * Dataplane tokens, as Kuma's: a JWT (ES256 here) with Kuma's claims, binding a mesh and optionally a
+ * dataplane name, tags (each a list of allowed values) and a workload, signed by the mesh's current
+ * signing key, a Secret of the mesh made on the mesh's first token. Nothing about issued tokens is
+ * stored; deleting a signing key revokes every token it signed.
  */
 export class DataplaneTokenService implements DataplaneTokenVerifier {
   private readonly verified = new WeakMap<SigningKey, Set<string>>();
@@ -40,8 +41,9 @@ export class DataplaneTokenService implements DataplaneTokenVerifier {
   }
 
   /**
-   * A token for dataplane `name` of `mesh`. Throws `ValidationError` (fields `mesh`, `name`, `tags[...]`,
-   * `validFor`) for a bad command and `MeshNotFoundError` when the mesh does not exist.
+   * A token for dataplane `name` of `mesh` (any dataplane of it when `name` is empty). Throws
+   * `ValidationError` (fields `mesh`, `name`, `tags[...]`, `type`, `workload`, `validFor`) for a bad
+   * command and `MeshNotFoundError` when the mesh does not exist.
    */
   async issue(command: IssueDataplaneTokenCommand): Promise<string> {
     const checked = validateIssueCommand(command);
@@ -65,14 +67,14 @@ export class DataplaneTokenService implements DataplaneTokenVerifier {
   }
 
   /**
-   * Checks format, signing key, signature, then expiry (in that order, so nothing about an unsigned
-   * token's claims is judged). Throws `DataplaneTokenError`; its message never quotes the token.
+   * Checks format, signing key, signature, then the validity period (`exp`, and `nbf` when the token
+   * has one), in that order, so nothing about an unsigned token's claims is judged. Throws `DataplaneTokenError`; its message never quotes the token.
    */
   async verify(token: string): Promise<DataplaneTokenClaims> {
     const text = typeof token === 'string' ? token.trim() : '';
     if (text === '') throw new DataplaneTokenError('missing', 'no dataplane token was given');
     const decoded = decode(text);
-    const claims = claimsFromJwt(decoded);
+    const { claims, notBefore } = claimsFromJwt(decoded);
     const key = await this.keyFor(claims);
     try {
       this.verifySignature(text, decoded, key);
@@ -85,6 +87,12 @@ export class DataplaneTokenService implements DataplaneTokenVerifier {
     }
     if (this.clock.now().getTime() >= claims.expiresAt.getTime()) {
       throw new DataplaneTokenError('expired', `the token expired at ${claims.expiresAt.toISOString()}`);
+    }
+    if (notBefore !== undefined && this.clock.now().getTime() < notBefore.getTime()) {
+      throw new DataplaneTokenError(
+        'not-yet-valid',
+        `the token is not valid before ${notBefore.toISOString()}: is this host's clock behind?`,
+      );
     }
     return claims;
   }
