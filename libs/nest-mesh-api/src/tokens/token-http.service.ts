@@ -8,7 +8,12 @@ import { ApiError } from '@meshtls/nest-core';
 import type { FastifyRequest } from 'fastify';
 import { authenticate, authorize, credentialsOf, type AccessSettings } from '../access/access-policy';
 
-const TITLE = 'Could not generate a token';
+/** Kuma's titles and detail: a bad request is "Invalid request", anything else "Could not issue a token". */
+export const TokenErrorTitles = {
+  invalid: 'Invalid request',
+  invalidDetail: 'Resource is not valid',
+  failed: 'Could not issue a token',
+} as const;
 
 /**
  * Translates `POST /tokens/dataplane` into the token use case: admin check first (nothing about the
@@ -27,8 +32,10 @@ export class TokenHttpService {
     try {
       return await this.tokens.issue(parseDataplaneTokenRequest(request.body));
     } catch (error) {
-      if (error instanceof ValidationError) throw new ApiError(400, TITLE, error.message, error.violations);
-      if (error instanceof MeshNotFoundError) throw new ApiError(404, TITLE, error.message);
+      if (error instanceof ValidationError) {
+        throw new ApiError(400, TokenErrorTitles.invalid, TokenErrorTitles.invalidDetail, error.violations);
+      }
+      if (error instanceof MeshNotFoundError) throw new ApiError(404, TokenErrorTitles.failed, error.message);
       throw error;
     }
   }

@@ -55,17 +55,23 @@ describe('POST /tokens/dataplane', () => {
     });
     afterAll(() => api.app.close());
 
-    it("answers 200 with the token as text/plain, tags taken in Kuma's list form", async () => {
+    it("answers 200 with the token as text/plain to kumactl's body, tags in Kuma's list form", async () => {
       const res = await api.post({
-        mesh: 'default',
         name: 'dp-1',
-        tags: { 'kuma.io/service': ['web'] },
-        validFor: '24h',
+        mesh: 'default',
+        tags: { 'kuma.io/service': ['web', 'api'] },
+        type: '',
+        workload: '',
+        validFor: '24h0m0s',
       });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
       const claims = await api.tokens.verify(res.body);
-      expect(claims).toMatchObject({ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': 'web' } });
+      expect(claims).toMatchObject({
+        mesh: 'default',
+        name: 'dp-1',
+        tags: { 'kuma.io/service': ['api', 'web'] },
+      });
       expect(claims.expiresAt.toISOString()).toBe('2026-03-02T00:00:00.000Z');
     });
 
@@ -73,24 +79,31 @@ describe('POST /tokens/dataplane', () => {
       const res = await api.post({
         mesh: 'default',
         name: 'Dp_1',
-        tags: { a: ['x', 'y'] },
+        tags: { a: [] },
+        type: 'gateway',
         validFor: 'soon',
       });
       expect(res.statusCode).toBe(400);
       const body = res.json();
-      expect(body).toMatchObject({ type: '/std-errors', status: 400, title: 'Could not generate a token' });
-      expect(body.invalid_parameters.map((p: { field: string }) => p.field)).toEqual([
-        'name',
-        'tags["a"]',
-        'validFor',
-      ]);
-      expect(body.causes.map((c: { field: string }) => c.field)).toEqual(['name', 'tags["a"]', 'validFor']);
+      expect(body).toMatchObject({
+        type: '/std-errors',
+        status: 400,
+        title: 'Invalid request',
+        detail: 'Resource is not valid',
+      });
+      const fields = ['name', 'tags["a"]', 'type', 'validFor'];
+      expect(body.invalid_parameters.map((p: { field: string }) => p.field)).toEqual(fields);
+      expect(body.causes.map((c: { field: string }) => c.field)).toEqual(fields);
     });
 
     it('answers 404 for a mesh that does not exist', async () => {
       const res = await api.post({ mesh: 'nowhere', name: 'dp-1' });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ status: 404, detail: 'mesh "nowhere" not found' });
+      expect(res.json()).toMatchObject({
+        status: 404,
+        title: 'Could not issue a token',
+        detail: 'mesh "nowhere" not found',
+      });
     });
 
     it('refuses callers from another host without the admin token (403)', async () => {
