@@ -45,7 +45,7 @@ const generateToken = (apiUrl: string, args: string[] = []) =>
   runCli(['generate', 'dataplane-token', '--name', 'dp-1', ...args, '--api-address', apiUrl]);
 
 describe('meshctl generate dataplane-token', () => {
-  it("POSTs Kuma's request with the token and prints the token and a newline", async () => {
+  it("POSTs kumactl's request body with the token and prints the token and a newline", async () => {
     const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc' }));
     try {
       const result = await runCli(
@@ -62,6 +62,10 @@ describe('meshctl generate dataplane-token', () => {
           'version=v1',
           '--valid-for',
           '24h',
+          '--proxy-type',
+          'dataplane',
+          '--workload',
+          'backend',
         ],
         { env: { MESHCTL_API_ADDRESS: `${api.url}/`, MESHCTL_TOKEN: 'admin-token' } },
       );
@@ -73,9 +77,11 @@ describe('meshctl generate dataplane-token', () => {
           authorization: 'Bearer admin-token',
           contentType: 'application/json',
           body: {
-            mesh: 'payments',
             name: 'web-1',
+            mesh: 'payments',
             tags: { 'kuma.io/service': ['web'], version: ['v1'] },
+            type: 'dataplane',
+            workload: 'backend',
             validFor: '24h',
           },
         },
@@ -85,12 +91,20 @@ describe('meshctl generate dataplane-token', () => {
     }
   });
 
-  it('defaults the mesh to "default" and sends no validFor unless asked', async () => {
+  it('defaults the mesh to "default" and sends empty strings for what is not asked, as kumactl', async () => {
     const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc\n' }));
     try {
       const result = await generateToken(api.url);
       expect(result.stdout).toBe('aaa.bbb.ccc\n');
-      expect(api.seen[0].body).toEqual({ mesh: 'default', name: 'dp-1', tags: {} });
+      expect(api.seen[0].body).toEqual({
+        name: 'dp-1',
+        mesh: 'default',
+        tags: {},
+        type: '',
+        workload: '',
+        validFor: '',
+      });
+      expect(Object.keys(api.seen[0].body)).toEqual(['name', 'mesh', 'tags', 'type', 'workload', 'validFor']);
       expect(api.seen[0].authorization).toBeUndefined();
     } finally {
       await api.stop();
@@ -100,8 +114,8 @@ describe('meshctl generate dataplane-token', () => {
   it("prints the API's field errors and exits 1", async () => {
     const api = await tokenServer(() => ({
       status: 400,
-      body: stdError(400, 'Could not generate a token', 'Token request is not valid', [
-        { field: 'validFor', message: 'must be a valid duration, e.g. 24h, 30d or 1y' },
+      body: stdError(400, 'Invalid request', 'Resource is not valid', [
+        { field: 'validFor', message: 'must be a valid duration, e.g. 24h, 1h30m, 30d or 1y' },
       ]),
     }));
     try {
@@ -110,7 +124,7 @@ describe('meshctl generate dataplane-token', () => {
         code: 1,
         stdout: '',
         stderr:
-          'Error: Token request is not valid\n  * validFor: must be a valid duration, e.g. 24h, 30d or 1y\n',
+          'Error: Resource is not valid\n  * validFor: must be a valid duration, e.g. 24h, 1h30m, 30d or 1y\n',
       });
     } finally {
       await api.stop();
@@ -143,24 +157,73 @@ describe('meshctl generate dataplane-token', () => {
     });
   });
 
+  it.each([
+    [['--tag', 'kuma.io/service=web,web-api'], { 'kuma.io/service': ['web', 'web-api'] }],
+    [
+      ['--tag', 'kuma.io/service=web', '--tag', 'version=v1,v2'],
+      { 'kuma.io/service': ['web'], version: ['v1', 'v2'] },
+    ],
+    [['--tag', 'a=1,b=2'], { a: ['1'], b: ['2'] }],
+    [['--tag', 'a=1', '--tag', 'a=1'], { a: ['1'] }],
+  ])('reads --tag as kumactl does: %j sends tags %j', async (args, tags) => {
+    const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc' }));
+    try {
+      const result = await runCli(['generate', 'dataplane-token', ...args, '--api-address', api.url]);
+      expect(result.code).toBe(0);
+      expect(api.seen[0].body).toMatchObject({ name: '', tags });
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('takes the deprecated --type as kumactl does', async () => {
+    const api = await tokenServer(() => ({ status: 200, body: 'aaa.bbb.ccc' }));
+    try {
+      expect((await generateToken(api.url, ['--type', 'dataplane'])).code).toBe(0);
+      expect(api.seen[0].body.type).toBe('dataplane');
+    } finally {
+      await api.stop();
+    }
+  });
+
   it('refuses bad flags before sending anything', async () => {
     for (const args of [
       ['--tag', 'novalue'],
       ['--tag', 'a=1', '--tag', 'a=2'],
-      ['--tag', 'kuma.io/service=web,admin'],
-      [],
+      ['--tag', 'kuma.io/service=web,'],
+      ['--tag', '=web'],
     ]) {
-      const withName = args.length ? ['--name', 'dp-1', ...args] : args;
       const result = await runCli([
         'generate',
         'dataplane-token',
-        ...withName,
+        '--name',
+        'dp-1',
+        ...args,
         '--api-address',
         'http://127.0.0.1:1',
       ]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/error: (option|required option)/);
+      expect(result.stderr).toMatch(/error: option '--tag <key=values>' argument/);
       expect(result.stderr).not.toContain('cannot reach');
     }
+  });
+
+  it('says that offline signing (--signing-key-path, --kid) is not supported', async () => {
+    const result = await runCli([
+      'generate',
+      'dataplane-token',
+      '--signing-key-path',
+      '/tmp/key.pem',
+      '--kid',
+      '1',
+      '--api-address',
+      'http://127.0.0.1:1',
+    ]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error: --signing-key-path and --kid are not supported: tokens are signed by the control plane, whose signing keys never leave it.\n',
+    });
   });
 });

@@ -1,65 +1,101 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ApiClient, toApiError } from '../api-client';
-import { ApiError, ConnectionError } from '../cli-errors';
+import { ApiError, ConnectionError, UsageError } from '../cli-errors';
 import { DEFAULT_TIMEOUT_MS } from '../config';
 import type { CommandContext } from './command-context';
 
 interface DataplaneTokenOptions {
   readonly mesh: string;
-  readonly name: string;
-  readonly tag?: Readonly<Record<string, string>>;
+  readonly name?: string;
+  readonly tag?: Readonly<Record<string, readonly string[]>>;
+  readonly proxyType?: string;
+  readonly type?: string;
+  readonly workload?: string;
   readonly validFor?: string;
+  readonly signingKeyPath?: string;
+  readonly kid?: string;
 }
 
 const EXAMPLES = `
 Examples:
-  $ meshctl generate dataplane-token --name web-1 > /tmp/web-1.token
-  $ meshctl generate dataplane-token --mesh payments --name web-1 --tag kuma.io/service=web --valid-for 24h
+  $ meshctl generate dataplane-token --name web-1 --valid-for 24h > /tmp/web-1.token
+  $ meshctl generate dataplane-token --mesh demo --tag kuma.io/service=web,web-api --valid-for 24h
+  $ meshctl generate dataplane-token --mesh demo --workload backend --valid-for 24h
 
-The token binds the dataplane's mesh and name, and each --tag must be carried by every inbound of
-the Dataplane resource. Generating tokens needs the admin (localhost in standalone mode, else --token).`;
+Without --name the token is for any dataplane of the mesh its tags allow. Each --tag key=v1,v2 lets
+every inbound of the Dataplane carry that tag with one of the values. --workload binds the token to
+the Dataplane's kuma.io/workload label. Generating tokens needs the admin (localhost in standalone
+mode, else --token).`;
 
+/** The flags and request body of `kumactl generate dataplane-token`, so the same command works here. */
 export function registerGenerateCommand(program: Command, ctx: CommandContext): void {
   const generate = program.command('generate').description('generate tokens');
   generate
     .command('dataplane-token')
     .description('generate the token a dataplane connects with (POST /tokens/dataplane)')
     .option('-m, --mesh <mesh>', 'mesh of the dataplane', 'default')
-    .requiredOption('--name <name>', 'name of the Dataplane resource the token is for')
-    .option('--tag <key=value>', 'a tag every inbound must carry; repeat for several', collectTag)
+    .option('--name <name>', 'name of the Dataplane; without it, any dataplane of the mesh')
+    .option(
+      '--tag <key=values>',
+      'required tag values (split values by comma to provide several); repeat for several tags',
+      collectTag,
+    )
+    .option('--proxy-type <type>', 'type of the Dataplane ("dataplane")')
+    .addOption(new Option('--type <type>', 'deprecated: use --proxy-type').hideHelp())
+    .option('--workload <workload>', 'required kuma.io/workload label value of the Dataplane')
     .option(
       '--valid-for <duration>',
-      'how long the token is valid, e.g. 24h or 30d (default 1y, at most 10y)',
+      'how long the token is valid, e.g. 24h, 1h30m or 30d (default 10y, at most 10y)',
     )
+    .addOption(new Option('--signing-key-path <path>').hideHelp())
+    .addOption(new Option('--kid <kid>').hideHelp())
     .addHelpText('after', EXAMPLES)
     .action(async (options: DataplaneTokenOptions, cmd: Command) => {
+      if (options.signingKeyPath !== undefined || options.kid !== undefined) {
+        throw new UsageError(
+          '--signing-key-path and --kid are not supported: tokens are signed by the control plane, whose signing keys never leave it.',
+        );
+      }
+      // kumactl's body, field for field: empty strings where a binding is not asked for.
       const token = await postForText(ctx, cmd, '/tokens/dataplane', {
+        name: options.name ?? '',
         mesh: options.mesh,
-        name: options.name,
-        // Kuma's request form (a list per tag), so the same command works against Kuma too.
-        tags: Object.fromEntries(Object.entries(options.tag ?? {}).map(([k, v]) => [k, [v]])),
-        ...(options.validFor !== undefined ? { validFor: options.validFor } : {}),
+        tags: options.tag ?? {},
+        type: options.proxyType ?? options.type ?? '',
+        workload: options.workload ?? '',
+        validFor: options.validFor ?? '',
       });
       ctx.io.stdout.write(`${token}\n`);
     });
 }
 
-/** Commander parser for repeatable `--tag key=value`; a token binds one value per tag. */
+/**
+ * Commander parser for repeatable `--tag key=v1,v2`, read as kumactl reads it: one `=` makes one tag
+ * whose values are split on commas; several (`a=1,b=2`) make one tag per comma-separated pair. The
+ * same tag given twice with other values is refused rather than silently replaced.
+ */
 export function collectTag(
   value: string,
-  previous: Readonly<Record<string, string>> = {},
-): Record<string, string> {
-  const at = value.indexOf('=');
-  const key = at > 0 ? value.slice(0, at) : '';
-  const tagValue = at > 0 ? value.slice(at + 1) : '';
-  if (key === '' || tagValue === '')
-    throw new InvalidArgumentError('expected key=value, e.g. kuma.io/service=web.');
-  if (tagValue.includes(','))
-    throw new InvalidArgumentError('a token binds one value per tag; drop the comma.');
-  if (Object.hasOwn(previous, key) && previous[key] !== tagValue) {
-    throw new InvalidArgumentError(`tag ${key} is given twice with different values.`);
+  previous: Readonly<Record<string, readonly string[]>> = {},
+): Record<string, readonly string[]> {
+  const pairs = value.split('=').length > 2 ? value.split(',') : [value];
+  const tags: Record<string, readonly string[]> = Object.fromEntries(Object.entries(previous));
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = at > 0 ? pair.slice(0, at) : '';
+    const values = at > 0 ? pair.slice(at + 1).split(',') : [];
+    if (key === '' || values.some((v) => v === '')) {
+      throw new InvalidArgumentError('expected key=value or key=value1,value2, e.g. kuma.io/service=web.');
+    }
+    const distinct = [...new Set(values)].sort();
+    if (Object.hasOwn(tags, key) && tags[key].join(',') !== distinct.join(',')) {
+      throw new InvalidArgumentError(
+        `tag ${key} is given twice with different values; give them once: --tag ${key}=v1,v2.`,
+      );
+    }
+    tags[key] = distinct;
   }
-  return Object.fromEntries([...Object.entries(previous), [key, tagValue]]);
+  return tags;
 }
 
 /**
