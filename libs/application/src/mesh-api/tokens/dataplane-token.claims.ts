@@ -26,17 +26,20 @@ export interface DataplaneJwtClaims {
   readonly jti: string;
 }
 
-/** The claims to sign: valid from a few seconds ago until `validFor` from now (rounded up to a second). */
+/**
+ * The claims to sign: valid from a few seconds ago until `validFor` (rounded up to a second) from this
+ * second, so `exp - iat` is always the validity plus the skew, as in Kuma's tokens.
+ */
 export function toJwtClaims(command: CheckedIssueCommand, now: Date, jti: string): DataplaneJwtClaims {
-  const nowSeconds = now.getTime() / 1000;
-  const iat = Math.floor(nowSeconds) - CLOCK_SKEW_SECONDS;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const iat = nowSeconds - CLOCK_SKEW_SECONDS;
   return {
     Name: command.name,
     Mesh: command.mesh,
     Tags: command.tags,
     Type: command.type,
     Workload: command.workload,
-    exp: Math.ceil(nowSeconds + command.validForMs / 1000),
+    exp: nowSeconds + Math.ceil(command.validForMs / 1000),
     nbf: iat,
     iat,
     jti,
