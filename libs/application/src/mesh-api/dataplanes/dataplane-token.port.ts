@@ -27,6 +27,7 @@ export const TOKEN_REFUSALS = [
   'not-yet-valid',
   'bad-signature',
   'unknown-key',
+  'revoked',
   'wrong-dataplane',
 ] as const;
 export type TokenRefusal = (typeof TOKEN_REFUSALS)[number];
@@ -42,7 +43,8 @@ export class DataplaneTokenError extends MeshError {
 }
 
 /**
- * Checks a dataplane token: format, signature (by the mesh's current signing key), validity period.
+ * Checks a dataplane token: format, signature (by the mesh's current signing key), validity period,
+ * revocation.
  * Throws `DataplaneTokenError`. Binding to a particular Dataplane is checked by the caller with the claims.
  */
 export interface DataplaneTokenVerifier {

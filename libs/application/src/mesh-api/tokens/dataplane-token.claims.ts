@@ -50,6 +50,8 @@ export function toJwtClaims(command: CheckedIssueCommand, now: Date, jti: string
 export interface ReadClaims {
   readonly claims: DataplaneTokenClaims;
   readonly notBefore?: Date;
+  /** The token's id (`jti`), what a revocation names; empty when it has none. */
+  readonly id: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export function claimsFromJwt(decoded: DecodedJwt): ReadClaims {
       keyId: header.kid,
     },
     ...(nbf !== undefined ? { notBefore: new Date(nbf * 1000) } : {}),
+    id: optionalString(claims.jti, 'jti'),
   };
 }
 

@@ -351,4 +351,29 @@ describe('DataplaneTokenService', () => {
       );
     }
   });
+
+  it("refuses a token whose id is listed in Kuma's revocation Secret of its mesh, and only that one", async () => {
+    const revoked = await service.issue({ mesh: 'default', name: 'dp-1' });
+    const kept = await service.issue({ mesh: 'default', name: 'dp-1' });
+    const elsewhere = await service.issue({ mesh: 'other', name: 'dp-1' });
+    const { jti } = segments(revoked).claims;
+    const otherMeshJti = segments(elsewhere).claims.jti;
+    const list = (ids: string) => ({ data: Buffer.from(ids).toString('base64') });
+    const secret = {
+      type: ResourceType.Secret,
+      mesh: 'default',
+      name: 'dataplane-token-revocations-default',
+    };
+    await store.create(secret, list(`some-other-id,${jti},${otherMeshJti}\n`));
+    expect(await refusalOf(service.verify(revoked))).toEqual({
+      refusal: 'revoked',
+      message:
+        'the token is revoked: its id is listed in Secret "dataplane-token-revocations-default" of mesh "default"',
+    });
+    await expect(service.verify(kept)).resolves.toMatchObject({ name: 'dp-1' });
+    // A mesh's list revokes only tokens of that mesh.
+    await expect(service.verify(elsewhere)).resolves.toMatchObject({ mesh: 'other' });
+    await store.delete(secret);
+    await expect(service.verify(revoked)).resolves.toMatchObject({ name: 'dp-1' });
+  });
 });

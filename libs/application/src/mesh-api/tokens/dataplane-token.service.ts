@@ -17,6 +17,7 @@ import {
   type IssueDataplaneTokenCommand,
 } from './dataplane-token.validation';
 import { DataplaneSigningKeys, type SigningKey } from './dataplane-signing-keys';
+import { DataplaneTokenRevocations, revocationsSecretName } from './dataplane-token-revocations';
 import { SigningKeyInvalidError } from './tokens.errors';
 
 /** Verified tokens remembered per signing key (digests, 44 bytes each), before the set starts over. */
@@ -26,18 +27,21 @@ const MAX_REMEMBERED_TOKENS = 100_000;
  * Dataplane tokens, as Kuma's: a JWT (ES256 here) with Kuma's claims, binding a mesh and optionally a
  * dataplane name, tags (each a list of allowed values) and a workload, signed by the mesh's current
  * signing key, a Secret of the mesh made on the mesh's first token. Nothing about issued tokens is
- * stored; deleting a signing key revokes every token it signed.
+ * stored; deleting a signing key revokes every token it signed, listing a token's id in the mesh's
+ * revocation Secret revokes that one.
  */
 export class DataplaneTokenService implements DataplaneTokenVerifier {
   private readonly verified = new WeakMap<SigningKey, Set<string>>();
 
   private readonly keys: DataplaneSigningKeys;
+  private readonly revocations: DataplaneTokenRevocations;
 
   constructor(
     private readonly store: ResourceStore,
     private readonly clock: Clock,
   ) {
     this.keys = new DataplaneSigningKeys(store);
+    this.revocations = new DataplaneTokenRevocations(store);
   }
 
   /**
@@ -68,13 +72,14 @@ export class DataplaneTokenService implements DataplaneTokenVerifier {
 
   /**
    * Checks format, signing key, signature, then the validity period (`exp`, and `nbf` when the token
-   * has one), in that order, so nothing about an unsigned token's claims is judged. Throws `DataplaneTokenError`; its message never quotes the token.
+   * has one), then Kuma's revocation list, in that order, so nothing about an unsigned token's claims
+   * is judged. Throws `DataplaneTokenError`; its message never quotes the token.
    */
   async verify(token: string): Promise<DataplaneTokenClaims> {
     const text = typeof token === 'string' ? token.trim() : '';
     if (text === '') throw new DataplaneTokenError('missing', 'no dataplane token was given');
     const decoded = decode(text);
-    const { claims, notBefore } = claimsFromJwt(decoded);
+    const { claims, notBefore, id } = claimsFromJwt(decoded);
     const key = await this.keyFor(claims);
     try {
       this.verifySignature(text, decoded, key);
@@ -92,6 +97,12 @@ export class DataplaneTokenService implements DataplaneTokenVerifier {
       throw new DataplaneTokenError(
         'not-yet-valid',
         `the token is not valid before ${notBefore.toISOString()}: is this host's clock behind?`,
+      );
+    }
+    if (await this.revocations.isRevoked(claims.mesh, id)) {
+      throw new DataplaneTokenError(
+        'revoked',
+        `the token is revoked: its id is listed in Secret "${revocationsSecretName(claims.mesh)}" of mesh "${claims.mesh}"`,
       );
     }
     return claims;
