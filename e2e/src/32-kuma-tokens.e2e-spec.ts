@@ -191,4 +191,23 @@ describe('dataplane tokens as kumactl asks for them (standalone)', () => {
     await refused.process.waitFor(/refused by/, 15_000);
     expect(refused.process.logs).toMatch(/refused.*expired/);
   });
+
+  it("refuses a token listed in Kuma's revocation Secret, as a Kuma user revokes one", async () => {
+    const res = await post(JSON.stringify({ ...JSON.parse(KUMACTL_REQUEST), name: 'web-revoked' }));
+    const token = res.text.trim();
+    const secret = {
+      type: 'Secret',
+      mesh: 'default',
+      name: 'dataplane-token-revocations-default',
+      data: Buffer.from(`${decode(token).claims.jti}\n`).toString('base64'),
+    };
+    const put = await http('PUT', `${base}/meshes/default/secrets/${secret.name}`, {
+      body: JSON.stringify(secret),
+      contentType: json,
+    });
+    expect(put.status).toBe(201);
+    const dp = await startDp('web-revoked', 'web', token);
+    await dp.process.waitFor(/refused by/, 15_000);
+    expect(dp.process.logs).toContain('dataplane token refused (revoked)');
+  });
 });
