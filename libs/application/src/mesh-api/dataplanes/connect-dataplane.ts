@@ -52,9 +52,16 @@ export async function admitDataplane(
   }
   const mesh = await deps.store.get({ type: ResourceType.Mesh, name: hello.mesh });
   if (!mesh) throw new StreamRefusedError(StreamStatus.NotFound, `mesh "${hello.mesh}" not found`);
-  const spec = await resolveDataplane(hello, deps.store);
+  const authorize = (candidate: DataplaneSpec) => {
+    try {
+      deps.authorize(claims, hello.mesh, hello.name, candidate);
+    } catch (error) {
+      throw refusalOf(error, 'dataplane');
+    }
+  };
+  const spec = await resolveDataplane(hello, deps.store, authorize);
+  authorize(spec);
   try {
-    deps.authorize(claims, hello.mesh, hello.name, spec);
     dataplaneIdentity(hello.mesh, spec);
   } catch (error) {
     throw refusalOf(error, 'dataplane');
@@ -62,7 +69,17 @@ export async function admitDataplane(
   return { mesh: mesh.spec as MeshSpec, spec };
 }
 
-async function resolveDataplane(hello: DataplaneHello, store: ResourceStore): Promise<DataplaneSpec> {
+/**
+ * The Dataplane the hello is about: the one it carries (written to the store when new or changed), or
+ * the stored one. A carried Dataplane is checked against the token BEFORE it is written, so a token
+ * never changes a Dataplane it would not admit (a token without a name could otherwise rewrite any
+ * Dataplane of its mesh, and be refused only after).
+ */
+async function resolveDataplane(
+  hello: DataplaneHello,
+  store: ResourceStore,
+  authorize: (spec: DataplaneSpec) => void,
+): Promise<DataplaneSpec> {
   const key = { type: ResourceType.Dataplane, mesh: hello.mesh, name: hello.name };
   const stored = await store.get(key);
   if (hello.dataplane === undefined) {
@@ -76,6 +93,7 @@ async function resolveDataplane(hello: DataplaneHello, store: ResourceStore): Pr
   }
   const parsed = parseSentDataplane(hello);
   if (stored && sameJson(stored.spec, parsed)) return stored.spec as DataplaneSpec;
+  authorize(parsed);
   try {
     if (stored) await store.update(key, parsed, stored.meta.version);
     else await store.create(key, parsed);
