@@ -22,6 +22,7 @@ import type { MessageBus } from '@meshtls/bus';
 import type { ResourceStore, SecretEncryption } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
 import type { AccessSettings } from './access/access-policy';
+import { KumaPathsController } from './index/kuma-paths.controller';
 import { InsightsController } from './insights/insights.controller';
 import {
   ACCESS_SETTINGS,
@@ -42,7 +43,7 @@ import { TokensController } from './tokens/tokens.controller';
  * Every object is built by a factory provider from the ones it needs, as in the other role modules.
  */
 @Module({
-  controllers: [InsightsController, ResourcesController, TokensController],
+  controllers: [InsightsController, ResourcesController, TokensController, KumaPathsController],
   providers: [
     {
       provide: ACCESS_SETTINGS,

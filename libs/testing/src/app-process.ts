@@ -43,8 +43,15 @@ export class AppProcess {
     const nodeArgs = process.env.APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...nodeArgs, appEntry(app), ...args], {
       cwd: REPO_ROOT,
-      // Port 0 unless a test names one: parallel tests never race for the default dataplane port.
-      env: { PATH: process.env.PATH ?? '', MESH_LOG_LEVEL: 'warn', MESH_DP_SERVER_PORT: '0', ...env },
+      // Port 0 unless a test names one: parallel tests never race for the default dataplane port. No
+      // default mesh unless a test asks for it (MESH_SKIP_DEFAULT_MESH=false): each test makes its meshes.
+      env: {
+        PATH: process.env.PATH ?? '',
+        MESH_LOG_LEVEL: 'warn',
+        MESH_DP_SERVER_PORT: '0',
+        MESH_SKIP_DEFAULT_MESH: 'true',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const proc = new AppProcess(name, child);

@@ -20,3 +20,5 @@ export { DataplaneTokenService } from './tokens/dataplane-token.service';
 export { tokenAllows } from './tokens/dataplane-token.rules';
 export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';
 export { InsightQueries } from './insights/insight-queries';
+export { EnsureDefaultMeshUseCase, DEFAULT_MESH_NAME } from './default-mesh';
+export type { DefaultMeshOutcome } from './default-mesh';
