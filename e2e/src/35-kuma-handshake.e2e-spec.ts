@@ -82,26 +82,29 @@ describe('the Kuma handshake and the default mesh (standalone)', () => {
     await dir?.remove();
   });
 
-  it("answers GET / with Kuma's index, which kumactl decodes; its product check names meshtls", async () => {
+  it("answers GET / with Kuma's index, which kumactl 2.14.3 accepts without a warning", async () => {
     const res = await http('GET', `${cp.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.json).toEqual({
       hostname: hostname(),
-      tagline: 'meshtls',
-      product: 'meshtls',
-      version: VERSION,
+      tagline: `meshtls ${VERSION}, Kuma 2.14.3 API`,
+      product: 'Kuma',
+      version: '2.14.3',
       instanceId: 'cp-handshake',
       clusterId: expect.stringMatching(UUID),
       gui: '',
       basedOnKuma: '2.14.3',
+      meshtls: { product: 'meshtls', version: VERSION },
     });
-    // kumactl's own check: it reads the body, then accepts only a Kuma product (as against Kong Mesh).
-    expect(kumactlControlPlanesAdd(res.status, res.json)).toBe(
+    // kumactl's own check (`config control-planes add`): it reads the body and accepts only a Kuma product.
+    expect(kumactlControlPlanesAdd(res.status, res.json)).toBeUndefined();
+    // The check has teeth: another product is refused, as kumactl refuses Kong Mesh.
+    expect(kumactlControlPlanesAdd(res.status, { ...res.json, product: 'meshtls' })).toBe(
       "this CLI is for Kuma but the control plane you're connected to is meshtls. Please use the CLI for your control plane",
     );
-    // Nothing else in the body stops it: with --skip-check (or a Kuma product) it is accepted.
-    expect(kumactlControlPlanesAdd(res.status, { ...res.json, product: 'Kuma' })).toBeUndefined();
+    // kumactl prints a warning before every command unless the product and version are its own.
+    expect(res.json).toMatchObject({ product: 'Kuma', version: '2.14.3' });
 
     // Open to anyone whatever credentials come along, as Kuma's index (kumactl calls it before every command).
     const withBadToken = await http('GET', `${cp.url}/`, { token: 'not-the-token' });
@@ -278,9 +281,8 @@ describe('the Kuma handshake and the default mesh (standalone)', () => {
     ]);
   });
 
-  // Known gap: kumactl 2.14 always sends `workload` (empty unless --workload), and the token request
-  // parser refuses it as an unknown field. Marked failing until it takes the field; then make it `it`.
-  it.failing('issues a dataplane token for the request exactly as kumactl 2.14 sends it', async () => {
+  // kumactl 2.14 always sends `workload` (empty unless --workload) and `tags: null` when none are given.
+  it('issues a dataplane token for the request exactly as kumactl 2.14 sends it', async () => {
     const body = { name: 'web-1', mesh: 'default', tags: null, type: '', workload: '', validFor: '24h0m0s' };
     const res = await http('POST', `${cp.url}/tokens/dataplane`, {
       token: adminToken,

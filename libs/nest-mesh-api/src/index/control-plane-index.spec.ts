@@ -40,13 +40,14 @@ describe('the index (GET /)', () => {
     const body = indexBody({ hostname: 'h', version: '1.2.3', instanceId: 'i', clusterId: 'c' });
     expect(body).toEqual({
       hostname: 'h',
-      tagline: 'meshtls',
-      product: 'meshtls',
-      version: '1.2.3',
+      tagline: 'meshtls 1.2.3, Kuma 2.14.3 API',
+      product: 'Kuma',
+      version: '2.14.3',
       instanceId: 'i',
       clusterId: 'c',
       gui: '',
       basedOnKuma: '2.14.3',
+      meshtls: { product: 'meshtls', version: '1.2.3' },
     });
   });
 

@@ -6,10 +6,17 @@ import type { CoreConfig } from '@meshtls/nest-core';
 import type { DpServerConfig } from '../dataplanes/dp-server.config';
 import type { DefaultMeshConfig } from '../default-mesh/default-mesh.config';
 
-/** What `GET /` calls this control plane (Kuma's `product`); kumactl prints it. */
+/** This control plane's own name (its package.json's `name`, the index's `tagline` and `meshtls.product`). */
 export const PRODUCT = 'meshtls';
 /** The Kuma release whose API, resources and tokens this one follows (Kuma's `basedOnKuma`). */
 export const BASED_ON_KUMA = '2.14.3';
+/**
+ * What the index answers as `product` and `version`: the API it speaks. kumactl refuses a control plane
+ * whose product is not "Kuma" and warns on every command when the version is not its own, so a Kuma user's
+ * kumactl 2.14 works unchanged only against `Kuma` `2.14.3`; meshtls's own name and version are in
+ * `tagline` and `meshtls`.
+ */
+export const API_PRODUCT = 'Kuma';
 /** How Kuma writes a value it will not show in `GET /config`. */
 export const SANITIZED = '*****';
 
@@ -23,6 +30,8 @@ export interface IndexBody {
   readonly clusterId: string;
   readonly gui: string;
   readonly basedOnKuma: string;
+  /** This control plane's own product and version (an extra field; kumactl ignores it). */
+  readonly meshtls: { readonly product: string; readonly version: string };
 }
 
 export interface IndexFacts {
@@ -35,14 +44,15 @@ export interface IndexFacts {
 export function indexBody(facts: IndexFacts): IndexBody {
   return {
     hostname: facts.hostname,
-    tagline: PRODUCT,
-    product: PRODUCT,
-    version: facts.version,
+    tagline: `${PRODUCT} ${facts.version}, Kuma ${BASED_ON_KUMA} API`,
+    product: API_PRODUCT,
+    version: BASED_ON_KUMA,
     instanceId: facts.instanceId,
     clusterId: facts.clusterId,
     // No GUI is served: Kuma answers "" when its GUI is off.
     gui: '',
     basedOnKuma: BASED_ON_KUMA,
+    meshtls: { product: PRODUCT, version: facts.version },
   };
 }
 
