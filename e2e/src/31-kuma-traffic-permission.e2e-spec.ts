@@ -205,6 +205,16 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
       /from spiffe:\/\/m\/api .*not-allowed: MeshTrafficPermission "b-deny-api" rules\[0\]\.deny\[0\]: Deny/,
       5_000,
     );
+    // allowWithShadowDeny: api is let in again, and each connection logged as one Deny would refuse.
+    await permission('b-deny-api', {
+      targetRef: { kind: 'MeshService', name: 'backend' },
+      rules: [{ default: { allowWithShadowDeny: [exact('spiffe://m/api')] } }],
+    });
+    await expectReach({ [webToBackend]: true, [apiToBackend]: true });
+    await backend.process.waitFor(
+      /shadow deny: connection to backend:\d+ from spiffe:\/\/m\/api.* would be denied \(MeshTrafficPermission "b-deny-api" rules\[0\]\.allowWithShadowDeny\[0\]: AllowWithShadowDeny\)/,
+      5_000,
+    );
   });
 
   it('MeshServiceSubset selects servers and clients by service and tags', async () => {
