@@ -23,6 +23,8 @@ export interface TargetRef {
   readonly labels?: Readonly<Record<string, string>>;
   /** Dataplane only: the inbound of that name (or, for an inbound without a name, of that port). */
   readonly sectionName?: string;
+  /** Mesh and MeshSubset only: the kinds of proxy selected; every dataplane here is a `Sidecar`. */
+  readonly proxyTypes?: readonly ('Sidecar' | 'Gateway')[];
 }
 
 export const TrafficAction = {

@@ -165,9 +165,34 @@ describe('MeshTrafficPermission validation', () => {
       ]);
     });
 
+    it('takes proxyTypes with Mesh and MeshSubset, and refuses mesh and namespace as Kuma does', () => {
+      expect(() =>
+        parseResource(
+          mtp({
+            targetRef: { kind: 'MeshSubset', tags: { env: 'prod' }, proxyTypes: ['Sidecar', 'Gateway'] },
+            from: [allowFrom({ kind: 'Mesh', proxyTypes: ['Sidecar'] })],
+          }),
+        ),
+      ).not.toThrow();
+      expect(topViolations({ kind: 'Mesh', mesh: 'other', namespace: 'kuma-demo', proxyTypes: [] })).toEqual([
+        { field: 'spec.targetRef.mesh', message: 'must not be set with kind Mesh' },
+        { field: 'spec.targetRef.namespace', message: 'must not be set with kind Mesh' },
+        { field: 'spec.targetRef.proxyTypes', message: 'must be undefined or have at least one element' },
+      ]);
+      expect(topViolations({ kind: 'Mesh', proxyTypes: ['Envoy'] })).toEqual([
+        {
+          field: 'spec.targetRef.proxyTypes[0]',
+          message: '"proxyTypes[0]" must be one of ["Sidecar", "Gateway"]',
+        },
+      ]);
+      expect(topViolations({ kind: 'Dataplane', name: 'web-01', proxyTypes: ['Sidecar'] })).toEqual([
+        { field: 'spec.targetRef.proxyTypes', message: 'must not be set with kind Dataplane' },
+      ]);
+    });
+
     it('refuses unknown fields and wrong types', () => {
-      expect(topViolations({ kind: 'Mesh', mesh: 'other' })).toEqual([
-        { field: 'spec.targetRef.mesh', message: 'unknown field' },
+      expect(topViolations({ kind: 'Mesh', zone: 'east' })).toEqual([
+        { field: 'spec.targetRef.zone', message: 'unknown field' },
       ]);
       expect(topViolations('Mesh')).toEqual([{ field: 'spec.targetRef', message: 'must be an object' }]);
       expect(violationsOf(mtp({ from: { targetRef: { kind: 'Mesh' } } }))).toEqual([

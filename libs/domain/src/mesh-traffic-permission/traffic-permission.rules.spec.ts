@@ -321,6 +321,13 @@ describe('decideTraffic selections of Kuma 2.14', () => {
     expect(decideTraffic([allowFromMesh('all', { kind: 'Dataplane' })], backend, web).allowed).toBe(true);
   });
 
+  it('proxyTypes: a sidecar is selected unless the policy is for gateways only', () => {
+    const sidecars = allowFromMesh('sidecars', { kind: 'Mesh', proxyTypes: ['Sidecar'] });
+    const gateways = allowFromMesh('gateways', { kind: 'MeshSubset', tags: {}, proxyTypes: ['Gateway'] });
+    expect(decideTraffic([sidecars], backend, web).allowed).toBe(true);
+    expect(decideTraffic([gateways], backend, web).allowed).toBe(false);
+  });
+
   it('sectionName selects the inbound of that name, or of that port when it has none', () => {
     const adminOnly = allowFromMesh('admin-only', {
       kind: 'Dataplane',

@@ -246,6 +246,8 @@ export function dataplanesOverPermissionLimit(
 }
 
 function selectsServer(ref: TargetRef, server: ServerInbound): boolean {
+  // Every dataplane here is a sidecar (there are no gateways).
+  if (ref.proxyTypes !== undefined && !ref.proxyTypes.includes('Sidecar')) return false;
   const hasTags = (tags: Readonly<Record<string, string>> | undefined) =>
     Object.entries(tags ?? {}).every(([tag, value]) => server.tags[tag] === value);
   switch (ref.kind) {
