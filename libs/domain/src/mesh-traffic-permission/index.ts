@@ -5,6 +5,7 @@ export type {
   TargetRef,
   TrafficMatch,
 } from './mesh-traffic-permission.types';
+export { meshTrafficPermissionDeprecations } from './mesh-traffic-permission.deprecations';
 export {
   clientIdentityOf,
   decideTraffic,
