@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { parseResource } from '@meshtls/domain';
 import {
   DataplaneProcess,
@@ -43,6 +45,7 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
   let cp: StandaloneControlPlane;
   const closers: (() => Promise<unknown>)[] = [];
   let backend: DataplaneProcess;
+  let web: DataplaneProcess;
   let webToBackend: number;
   let webToAdmin: number;
   let apiToBackend: number;
@@ -72,6 +75,30 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
       for (const port of Object.keys(want).map(Number)) got[port] = answered(await call(port));
       expect(got).toEqual(want);
     }, 10_000);
+  /**
+   * One mesh mTLS exchange with web's own certificate (read from its cert dir) straight to backend's
+   * "http" inbound, sending `serverName` as SNI; resolves with what the application answered ('' when
+   * the inbound refused the connection).
+   */
+  const asWebWithSni = (serverName: string) =>
+    new Promise<string>((resolve) => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: backend.inboundPort,
+        servername: serverName,
+        cert: readFileSync(join(web.certDir, 'cert.pem')),
+        key: readFileSync(join(web.certDir, 'key.pem')),
+        ca: readFileSync(join(web.certDir, 'ca.pem')),
+        ALPNProtocols: ['mesh-mtls'],
+        checkServerIdentity: () => undefined,
+      });
+      let answer = '';
+      socket.setTimeout(5_000, () => socket.destroy());
+      socket.once('secureConnect', () => socket.write('GET /sni HTTP/1.0\r\n\r\n'));
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(answer));
+    });
   const exact = (value: string) => ({ spiffeID: { type: 'Exact', value } });
   const prefix = (value: string) => ({ spiffeID: { type: 'Prefix', value } });
 
@@ -114,7 +141,7 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
       closers.push(() => dp.stop());
       return dp;
     };
-    const web = await start('web-1', 'web', webApp.port, {
+    web = await start('web-1', 'web', webApp.port, {
       tags: { team: 'core' },
       outbounds: [
         { port: webToBackend, service: 'backend' },
@@ -215,6 +242,24 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
       /shadow deny: connection to backend:\d+ from spiffe:\/\/m\/api.* would be denied \(MeshTrafficPermission "b-deny-api" rules\[0\]\.allowWithShadowDeny\[0\]: AllowWithShadowDeny\)/,
       5_000,
     );
+  });
+
+  it('rules: a matcher with a SPIFFE ID and an SNI needs both: the name the client sent counts', async () => {
+    await permission('backend-web-by-sni', {
+      targetRef: { kind: 'Dataplane', name: 'backend-1', sectionName: 'http' },
+      rules: [
+        {
+          default: { allow: [{ ...exact('spiffe://m/web'), sni: { type: 'Exact', value: 'backend.mesh' } }] },
+        },
+      ],
+    });
+    await eventually(
+      async () => expect(await asWebWithSni('backend.mesh')).toMatch(/backend answers \/sni/),
+      10_000,
+    );
+    expect(await asWebWithSni('other.mesh')).toBe('');
+    // web's sidecar sends no SNI: the same identity without the name is refused.
+    expect(answered(await call(webToBackend))).toBe(false);
   });
 
   it('MeshServiceSubset selects servers and clients by service and tags', async () => {

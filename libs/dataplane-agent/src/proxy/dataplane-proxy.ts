@@ -211,7 +211,7 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
         forwardTo: { host: this.options.serviceAddress ?? '127.0.0.1', port: forwardPort },
         mode: () => this.mode(),
         material: () => this.currentMaterial(),
-        authorize: (uris) => this.authorize(entry, uris),
+        authorize: (uris, serverName) => this.authorize(entry, uris, serverName),
         onRefused: (event) => this.emit('refused', { inbound: entry.name, ...event }),
         onForwarded: (kind) => this.emit('inbound', { inbound: entry.name, kind }),
       }),
@@ -257,8 +257,9 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     return this.material.material;
   }
 
-  private authorize(entry: InboundEntry, uris: readonly string[]): InboundDecision {
-    const client = clientIdentityOf(this.options.mesh, uris);
+  private authorize(entry: InboundEntry, uris: readonly string[], serverName?: string): InboundDecision {
+    const identity = clientIdentityOf(this.options.mesh, uris);
+    const client = identity && { ...identity, serverName };
     if (!client) {
       return {
         allowed: false,

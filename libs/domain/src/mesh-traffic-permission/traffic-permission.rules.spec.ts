@@ -10,6 +10,7 @@ import {
   dataplanesOverPermissionLimit,
   decideTraffic,
   permissionsFor,
+  type ClientIdentity,
   type NamedPermission,
   type ServerInbound,
 } from './traffic-permission.rules';
@@ -272,10 +273,17 @@ describe('decideTraffic with rules (Kuma 2.14)', () => {
     expect(decideTraffic([fromAllowsAll, rulesForBackend], other, api).allowed).toBe(true);
   });
 
-  it('a matcher with an SNI matches no sidecar connection', () => {
+  it('an SNI matcher matches the name the client sent, and with a SPIFFE ID both must match', () => {
     const sni = { sni: { type: 'Exact' as const, value: 'backend.mesh' } };
-    const withSni = rules('sni', { kind: 'Mesh' }, { allow: [{ ...exact('spiffe://m/web'), ...sni }, sni] });
-    expect(decideTraffic([withSni], backend, web).allowed).toBe(false);
+    const withSni = rules('sni', { kind: 'Mesh' }, { allow: [{ ...exact('spiffe://m/web'), ...sni }] });
+    const sniOnly = rules('sni-only', { kind: 'Mesh' }, { allow: [sni] });
+    const sent = (id: ClientIdentity, serverName?: string) => ({ ...id, serverName });
+    expect(decideTraffic([withSni], backend, sent(web, 'backend.mesh')).allowed).toBe(true);
+    expect(decideTraffic([withSni], backend, sent(api, 'backend.mesh')).allowed).toBe(false);
+    expect(decideTraffic([withSni], backend, sent(web, 'other.mesh')).allowed).toBe(false);
+    expect(decideTraffic([withSni], backend, sent(web)).allowed).toBe(false);
+    expect(decideTraffic([sniOnly], backend, sent(api, 'backend.mesh')).allowed).toBe(true);
+    expect(decideTraffic([sniOnly], backend, sent(api)).allowed).toBe(false);
   });
 });
 

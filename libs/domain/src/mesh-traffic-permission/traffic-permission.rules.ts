@@ -15,6 +15,8 @@ export interface ClientIdentity {
   readonly tags: ReadonlyMap<string, ReadonlySet<string>>;
   /** Every `spiffe://` URI of the certificate, as `rules` matchers compare them. */
   readonly spiffeIds: ReadonlySet<string>;
+  /** The SNI the client sent in its ClientHello, if any (what `sni` matchers compare). */
+  readonly serverName?: string;
 }
 
 /** Who is called: one inbound of a dataplane. */
@@ -130,12 +132,12 @@ function decideByRules(permissions: readonly NamedPermission[], client: ClientId
   return DENY_BY_DEFAULT;
 }
 
-/** Every matcher given must match; one with neither `spiffeID` nor `sni` matches nobody. */
+/** Every matcher given must match (SPIFFE ID and SNI); one with neither matches nobody. */
 function matchesClient(match: TrafficMatch, client: ClientIdentity): boolean {
   if (!match.spiffeID && !match.sni) return false;
-  // Sidecar inbounds have no SNI to match (Kuma matches it on zone egress listeners only).
-  if (match.sni) return false;
-  const { type, value } = match.spiffeID!;
+  if (match.sni && match.sni.value !== client.serverName) return false;
+  if (!match.spiffeID) return true;
+  const { type, value } = match.spiffeID;
   if (type === SpiffeIdMatchType.Exact) return client.spiffeIds.has(value);
   for (const id of client.spiffeIds) if (id.startsWith(value)) return true;
   return false;
