@@ -49,6 +49,13 @@ export class DataplaneProcess {
     servicePort?: number;
     /** Services this dataplane calls, each on a local port. */
     outbounds?: { port: number; service: string }[];
+    /** The inbound's `name` (what a policy's sectionName selects) and its tags besides the service. */
+    inboundName?: string;
+    tags?: Record<string, string>;
+    /** More inbounds, after the first one. */
+    extraInbounds?: { name?: string; port: number; servicePort: number; service: string }[];
+    /** The Dataplane resource's labels. */
+    labels?: Record<string, string>;
   }): Promise<DataplaneProcess> {
     const dpFile = join(options.dir, `${options.name}.yaml`);
     const inboundPort = options.inboundPort ?? (await freePort());
@@ -59,13 +66,27 @@ export class DataplaneProcess {
         'type: Dataplane',
         `mesh: ${options.mesh}`,
         `name: ${options.name}`,
+        ...(options.labels
+          ? ['labels:', ...Object.entries(options.labels).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)]
+          : []),
         'networking:',
         '  address: 127.0.0.1',
         '  inbound:',
-        `    - port: ${inboundPort}`,
-        `      servicePort: ${servicePort}`,
-        '      tags:',
-        `        kuma.io/service: ${options.service}`,
+        ...[
+          {
+            name: options.inboundName,
+            port: inboundPort,
+            servicePort,
+            tags: { 'kuma.io/service': options.service, ...options.tags },
+          },
+          ...(options.extraInbounds ?? []).map((i) => ({ ...i, tags: { 'kuma.io/service': i.service } })),
+        ].flatMap((i) => [
+          `    - port: ${i.port}`,
+          ...(i.name ? [`      name: ${i.name}`] : []),
+          `      servicePort: ${i.servicePort}`,
+          '      tags:',
+          ...Object.entries(i.tags).map(([k, v]) => `        ${k}: ${v}`),
+        ]),
         ...(options.outbounds?.length
           ? [
               '  outbound:',

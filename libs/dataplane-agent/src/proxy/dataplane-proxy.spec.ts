@@ -137,6 +137,62 @@ describe('DataplaneProxy', () => {
     }
   });
 
+  it('selects its inbounds by the Dataplane labels and the inbound names of the latest message', async () => {
+    const agent = new FakeAgent();
+    agent.holds('backend');
+    const proxy = new DataplaneProxy(agent as unknown as DataplaneAgent, { mesh: 'm', name: 'backend-1' });
+    const refused: RefusalEvent[] = [];
+    proxy.on('refused', (e) => refused.push(e));
+    const backendApp = await app('backend');
+    const [http, admin] = [await freePort(), await freePort()];
+    const dataplane = (labels: Record<string, string>, adminName: string) => ({
+      labels,
+      networking: {
+        address: '127.0.0.1',
+        inbound: [
+          { port: http, servicePort: backendApp.port, tags: { 'kuma.io/service': 'backend' } },
+          {
+            port: admin,
+            name: adminName,
+            servicePort: backendApp.port,
+            tags: { 'kuma.io/service': 'backend' },
+          },
+        ],
+      },
+    });
+    const allowFromMesh = (name: string, targetRef: object) => ({
+      name,
+      spec: { targetRef, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
+    });
+    const permissions = [
+      allowFromMesh('core', { kind: 'Dataplane', labels: { team: 'core' } }),
+      allowFromMesh('admin', { kind: 'Dataplane', name: 'backend-1', sectionName: 'admin' }),
+    ];
+    try {
+      agent.send({ dataplane: dataplane({ team: 'core' }, 'admin'), permissions, endpoints: [] });
+      await proxy.settled();
+      expect([await meshCall(http, 'backend'), await meshCall(admin, 'backend')]).toEqual([
+        'backend',
+        'backend',
+      ]);
+      // Labels and inbound names change under open listeners: the next connections see the new ones.
+      agent.send({ dataplane: dataplane({ team: 'edge' }, 'metrics'), permissions, endpoints: [] });
+      await proxy.settled();
+      expect([await meshCall(http, 'backend'), await meshCall(admin, 'backend')]).toEqual(['', '']);
+      agent.send({ dataplane: dataplane({ team: 'edge' }, 'admin'), permissions, endpoints: [] });
+      await proxy.settled();
+      expect([await meshCall(http, 'backend'), await meshCall(admin, 'backend')]).toEqual(['', 'backend']);
+      expect(refused.map((e) => e.inbound)).toEqual([
+        `backend:${http}`,
+        `backend:${admin}`,
+        `backend:${http}`,
+      ]);
+    } finally {
+      await proxy.close();
+      backendApp.server.close();
+    }
+  });
+
   it('reports a port it cannot bind and keeps serving the others', async () => {
     const agent = new FakeAgent();
     agent.holds('backend');

@@ -56,6 +56,8 @@ interface InboundEntry {
   readonly forwardPort: number;
   /** The inbound's tags, as MeshTrafficPermission selects it (updated in place). */
   tags: Tags;
+  /** What a policy's `sectionName` names it by: the inbound's `name`, or its port. */
+  section: string;
   name: string;
 }
 
@@ -74,6 +76,8 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
   private readonly inbounds = new Map<string, InboundEntry>();
   private readonly outbounds = new Map<number, OutboundEntry>();
   private permissions: readonly NamedPermission[] = [];
+  /** The Dataplane's labels, as MeshTrafficPermission selects it by them. */
+  private labels: Readonly<Record<string, string>> = {};
   private endpoints = new Map<string, readonly UpstreamEndpointDto[]>();
   private material?: { identity: DataplaneIdentity; material: MeshTlsMaterial };
   private reconciling: Promise<void> = Promise.resolve();
@@ -117,6 +121,7 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     this.permissions = traffic.permissions as unknown as NamedPermission[];
     this.endpoints = new Map(traffic.endpoints.map((e) => [e.service, e.endpoints]));
     const spec = traffic.dataplane as unknown as DataplaneSpec;
+    this.labels = labelsOf(spec.labels);
     this.reconciling = this.reconciling.then(() => this.reconcile(spec));
     return this.reconciling;
   }
@@ -136,9 +141,11 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     }
     for (const [key, inbound] of wantedIn) {
       const name = `${inbound.tags[SERVICE_TAG] ?? 'inbound'}:${inbound.port}`;
+      const section = inbound.name ?? String(inbound.port);
       const existing = this.inbounds.get(key);
       if (existing) {
         existing.tags = inbound.tags;
+        existing.section = section;
         existing.name = name;
         continue;
       }
@@ -148,6 +155,7 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
         inbound.servicePort ?? inbound.port,
         inbound.tags,
       );
+      entry.section = section;
       entry.name = name;
       if (await this.open(`inbound ${name}`, address, () => entry.listener.listen(), entry.listener)) {
         this.inbounds.set(key, entry);
@@ -195,6 +203,7 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     const entry: InboundEntry = {
       forwardPort,
       tags,
+      section: String(port),
       name: '',
       listener: new InboundListener({
         address,
@@ -202,7 +211,7 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
         forwardTo: { host: this.options.serviceAddress ?? '127.0.0.1', port: forwardPort },
         mode: () => this.mode(),
         material: () => this.currentMaterial(),
-        authorize: (uris) => this.authorize(entry, uris),
+        authorize: (uris, serverName) => this.authorize(entry, uris, serverName),
         onRefused: (event) => this.emit('refused', { inbound: entry.name, ...event }),
         onForwarded: (kind) => this.emit('inbound', { inbound: entry.name, kind }),
       }),
@@ -248,8 +257,9 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     return this.material.material;
   }
 
-  private authorize(entry: InboundEntry, uris: readonly string[]): InboundDecision {
-    const client = clientIdentityOf(this.options.mesh, uris);
+  private authorize(entry: InboundEntry, uris: readonly string[], serverName?: string): InboundDecision {
+    const identity = clientIdentityOf(this.options.mesh, uris);
+    const client = identity && { ...identity, serverName };
     if (!client) {
       return {
         allowed: false,
@@ -258,15 +268,25 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
     }
     const decision = decideTraffic(
       this.permissions,
-      { dataplane: this.options.name, tags: entry.tags },
+      { dataplane: this.options.name, tags: entry.tags, labels: this.labels, section: entry.section },
       client,
     );
     const rule = decision.rule
-      ? `MeshTrafficPermission "${decision.rule.policy}" from[${decision.rule.from}]: ${decision.action}`
+      ? `MeshTrafficPermission "${decision.rule.policy}" ${decision.rule.entry}: ${decision.action}`
       : 'no MeshTrafficPermission allows it (deny by default)';
     if (decision.shadowDeny) this.emit('shadowDenied', { inbound: entry.name, client: uris, rule });
     return { allowed: decision.allowed, rule };
   }
+}
+
+/** The string labels of a Dataplane spec; anything else there is ignored. */
+function labelsOf(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
 }
 
 function portOf(key: string): number {

@@ -40,7 +40,8 @@ export interface InboundListenerOptions {
   /** The current identity, or undefined while there is none (mesh mTLS is then refused). */
   readonly material: () => MeshTlsMaterial | undefined;
   /** MeshTrafficPermission for the client's SAN URIs. */
-  readonly authorize: (sanUris: readonly string[]) => InboundDecision;
+  /** `serverName`: the SNI the client sent, if any. */
+  readonly authorize: (sanUris: readonly string[], serverName?: string) => InboundDecision;
   readonly onRefused?: (event: InboundRefusal) => void;
   /** Every connection passed to the application, by how it came: mesh mTLS, plaintext, or foreign TLS. */
   readonly onForwarded?: (kind: 'mtls' | 'plaintext' | 'tls-passthrough') => void;
@@ -127,7 +128,7 @@ export class InboundListener {
 
   private onSecure(tls: TLSSocket): void {
     const client = peerSanUris(tls);
-    const decision = this.options.authorize(client);
+    const decision = this.options.authorize(client, tls.servername || undefined);
     if (!decision.allowed) return this.refuse(tls, client, 'not-allowed', decision.rule);
     this.options.onForwarded?.('mtls');
     this.pipeToApplication(tls, Buffer.alloc(0));

@@ -44,6 +44,14 @@ describe('Dataplane validation', () => {
     },
   );
 
+  it('keeps an inbound name, what a policy sectionName selects it by', () => {
+    const networking = { address: '10.0.0.1', inbound: [inbound({ name: 'http' }), inbound({ port: 9090 })] };
+    expect(parseResource(dataplane(networking)).spec).toEqual({ networking });
+    expect(violationsOf(withInbound(inbound({ name: 7 })))).toEqual([
+      { field: 'networking.inbound[0].name', message: 'must be a string' },
+    ]);
+  });
+
   it('requires networking', () => {
     expect(violationsOf(dataplane(undefined))).toEqual([{ field: 'networking', message: 'must be defined' }]);
     expect(violationsOf(dataplane([]))).toEqual([{ field: 'networking', message: 'must be an object' }]);

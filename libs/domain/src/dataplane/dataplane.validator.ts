@@ -62,10 +62,11 @@ function validateAddress(ctx: ValidationContext, value: unknown, path: FieldPath
 }
 
 function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath): Inbound | undefined {
-  const obj = ctx.requiredObject(value, path, ['port', 'servicePort', 'tags']);
+  const obj = ctx.requiredObject(value, path, ['port', 'name', 'servicePort', 'tags']);
   if (obj === undefined) {
     return undefined;
   }
+  const name = ctx.string(obj.name, path.field('name')) || undefined;
   const port = validatePort(ctx, obj.port, path.field('port'), 1, DataplaneMessages.port);
   const servicePort = isAbsent(obj.servicePort)
     ? undefined
@@ -74,7 +75,7 @@ function validateInbound(ctx: ValidationContext, value: unknown, path: FieldPath
   if (port === undefined || tags === undefined) {
     return undefined;
   }
-  return compact({ port, servicePort, tags });
+  return compact({ port, name, servicePort, tags });
 }
 
 function validateOutbound(ctx: ValidationContext, value: unknown, path: FieldPath): Outbound | undefined {

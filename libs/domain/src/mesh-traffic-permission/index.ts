@@ -1,10 +1,22 @@
 // MeshTrafficPermission and the traffic decisions it makes.
-export type { MeshTrafficPermissionSpec } from './mesh-traffic-permission.types';
+export type {
+  MeshTrafficPermissionSpec,
+  MeshTrafficPermissionRule,
+  TargetRef,
+  TrafficMatch,
+} from './mesh-traffic-permission.types';
+export { meshTrafficPermissionDeprecations } from './mesh-traffic-permission.deprecations';
 export {
   clientIdentityOf,
   decideTraffic,
   permissionsFor,
   permissionSelects,
   dataplanesOverPermissionLimit,
+  serverInboundsOf,
 } from './traffic-permission.rules';
-export type { NamedPermission } from './traffic-permission.rules';
+export type {
+  ClientIdentity,
+  NamedPermission,
+  ServerInbound,
+  TrafficDecision,
+} from './traffic-permission.rules';

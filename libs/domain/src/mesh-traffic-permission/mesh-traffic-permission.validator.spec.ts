@@ -46,9 +46,9 @@ describe('MeshTrafficPermission validation', () => {
     expect(violationsOf(mtp(undefined))).toEqual([{ field: 'spec', message: 'must be defined' }]);
   });
 
-  it.each([[undefined], [[]]])('requires at least one from item (from %j)', (from) => {
+  it.each([[undefined], [[]]])('requires from or rules (from %j)', (from) => {
     expect(violationsOf(mtp({ targetRef: { kind: 'Mesh' }, from }))).toEqual([
-      { field: 'spec.from', message: 'needs at least one item' },
+      { field: 'spec', message: "at least one of 'from' or 'rules' has to be defined" },
     ]);
   });
 
@@ -79,10 +79,10 @@ describe('MeshTrafficPermission validation', () => {
 
     it('refuses kinds not supported at the place', () => {
       expect(topViolations({ kind: 'MeshGateway', name: 'gw' })).toEqual([
-        { field: 'spec.targetRef.kind', message: 'value is not supported' },
+        { field: 'spec.targetRef.kind', message: "value 'MeshGateway' is not supported" },
       ]);
       expect(fromViolations(allowFrom({ kind: 'Dataplane', name: 'web-01' }))).toEqual([
-        { field: 'spec.from[0].targetRef.kind', message: 'value is not supported' },
+        { field: 'spec.from[0].targetRef.kind', message: "value 'Dataplane' is not supported" },
       ]);
     });
 
@@ -112,7 +112,7 @@ describe('MeshTrafficPermission validation', () => {
 
     it('kind MeshService needs a valid service name and no tags', () => {
       expect(fromViolations(allowFrom({ kind: 'MeshService' }))).toEqual([
-        { field: 'spec.from[0].targetRef.name', message: 'must be set with kind MeshService' },
+        { field: 'spec.from[0].targetRef', message: 'name or labels must be set when kind is MeshService' },
       ]);
       expect(fromViolations(allowFrom({ kind: 'MeshService', name: 'Web', tags: { a: 'b' } }))).toEqual([
         {
@@ -124,16 +124,75 @@ describe('MeshTrafficPermission validation', () => {
       ]);
     });
 
-    it('kind Dataplane needs a name and no tags', () => {
+    it('kind Dataplane takes a name or labels, not both, and no tags', () => {
       expect(topViolations({ kind: 'Dataplane', tags: { a: 'b' } })).toEqual([
-        { field: 'spec.targetRef.name', message: 'must be set with kind Dataplane' },
         { field: 'spec.targetRef.tags', message: 'must not be set with kind Dataplane' },
+      ]);
+      expect(topViolations({ kind: 'Dataplane', name: 'web-01', labels: { team: 'core' } })).toEqual([
+        { field: 'spec.targetRef.labels', message: 'either labels or name and namespace must be specified' },
+      ]);
+      expect(topViolations({ kind: 'Dataplane', labels: { team: 7 } })).toEqual([
+        { field: 'spec.targetRef.labels["team"]', message: 'label value must be a string' },
+      ]);
+    });
+
+    it('labels and sectionName belong to kind Dataplane only', () => {
+      expect(
+        topViolations({ kind: 'MeshService', name: 'web', labels: { a: 'b' }, sectionName: 'http' }),
+      ).toEqual([
+        { field: 'spec.targetRef.labels', message: 'must not be set with kind MeshService' },
+        { field: 'spec.targetRef.sectionName', message: 'must not be set with kind MeshService' },
+      ]);
+      expect(topViolations({ kind: 'Mesh', sectionName: 'http' })).toEqual([
+        { field: 'spec.targetRef.sectionName', message: 'must not be set with kind Mesh' },
+      ]);
+    });
+
+    it('kind MeshServiceSubset needs a valid service name, takes tags and no labels', () => {
+      expect(fromViolations(allowFrom({ kind: 'MeshServiceSubset', tags: { version: 'v1' } }))).toEqual([
+        { field: 'spec.from[0].targetRef.name', message: 'must be set when kind is MeshServiceSubset' },
+      ]);
+      expect(
+        topViolations({ kind: 'MeshServiceSubset', name: 'Web', tags: { v: '' }, labels: { a: 'b' } }),
+      ).toEqual([
+        {
+          field: 'spec.targetRef.name',
+          message:
+            "invalid characters: must consist of lower case alphanumeric characters, '-', '.' and '_'.",
+        },
+        { field: 'spec.targetRef.tags["v"]', message: 'tag value must be non-empty' },
+        { field: 'spec.targetRef.labels', message: 'must not be set with kind MeshServiceSubset' },
+      ]);
+    });
+
+    it('takes proxyTypes with Mesh and MeshSubset, and refuses mesh and namespace as Kuma does', () => {
+      expect(() =>
+        parseResource(
+          mtp({
+            targetRef: { kind: 'MeshSubset', tags: { env: 'prod' }, proxyTypes: ['Sidecar', 'Gateway'] },
+            from: [allowFrom({ kind: 'Mesh', proxyTypes: ['Sidecar'] })],
+          }),
+        ),
+      ).not.toThrow();
+      expect(topViolations({ kind: 'Mesh', mesh: 'other', namespace: 'kuma-demo', proxyTypes: [] })).toEqual([
+        { field: 'spec.targetRef.mesh', message: 'must not be set with kind Mesh' },
+        { field: 'spec.targetRef.namespace', message: 'must not be set with kind Mesh' },
+        { field: 'spec.targetRef.proxyTypes', message: 'must be undefined or have at least one element' },
+      ]);
+      expect(topViolations({ kind: 'Mesh', proxyTypes: ['Envoy'] })).toEqual([
+        {
+          field: 'spec.targetRef.proxyTypes[0]',
+          message: '"proxyTypes[0]" must be one of ["Sidecar", "Gateway"]',
+        },
+      ]);
+      expect(topViolations({ kind: 'Dataplane', name: 'web-01', proxyTypes: ['Sidecar'] })).toEqual([
+        { field: 'spec.targetRef.proxyTypes', message: 'must not be set with kind Dataplane' },
       ]);
     });
 
     it('refuses unknown fields and wrong types', () => {
-      expect(topViolations({ kind: 'Mesh', mesh: 'other' })).toEqual([
-        { field: 'spec.targetRef.mesh', message: 'unknown field' },
+      expect(topViolations({ kind: 'Mesh', zone: 'east' })).toEqual([
+        { field: 'spec.targetRef.zone', message: 'unknown field' },
       ]);
       expect(topViolations('Mesh')).toEqual([{ field: 'spec.targetRef', message: 'must be an object' }]);
       expect(violationsOf(mtp({ from: { targetRef: { kind: 'Mesh' } } }))).toEqual([
@@ -142,18 +201,110 @@ describe('MeshTrafficPermission validation', () => {
     });
   });
 
-  it('refuses unknown fields in spec, from and default', () => {
+  it('refuses unknown fields in spec, from, default, rules and matchers', () => {
     expect(
       violationsOf(
         mtp({
-          rules: [],
+          to: [],
           from: [{ targetRef: { kind: 'Mesh' }, to: [], default: { action: 'Allow', log: true } }],
         }),
       ),
     ).toEqual([
-      { field: 'spec.rules', message: 'unknown field' },
+      { field: 'spec.to', message: 'unknown field' },
       { field: 'spec.from[0].to', message: 'unknown field' },
       { field: 'spec.from[0].default.log', message: 'unknown field' },
     ]);
+    expect(
+      violationsOf(
+        mtp({
+          rules: [
+            {
+              matches: [],
+              default: {
+                action: 'Allow',
+                allow: [{ spiffeID: { type: 'Exact', value: 'spiffe://m/web', mode: 'x' }, tags: {} }],
+              },
+            },
+          ],
+        }),
+      ),
+    ).toEqual([
+      { field: 'spec.rules[0].matches', message: 'unknown field' },
+      { field: 'spec.rules[0].default.action', message: 'unknown field' },
+      { field: 'spec.rules[0].allow[0].tags', message: 'unknown field' },
+      { field: 'spec.rules[0].allow[0].spiffeID.mode', message: 'unknown field' },
+    ]);
+  });
+
+  describe('rules', () => {
+    it('keeps rules as written, with Dataplane labels and sectionName at the top', () => {
+      const spec = {
+        targetRef: { kind: 'Dataplane', labels: { team: 'core' }, sectionName: 'http' },
+        rules: [
+          {
+            default: {
+              deny: [{ spiffeID: { type: 'Exact', value: 'spiffe://m/api' } }],
+              allow: [{ spiffeID: { type: 'Prefix', value: 'spiffe://m/web' } }],
+            },
+          },
+        ],
+      };
+      expect(parseResource(mtp(spec)).spec).toEqual(spec);
+    });
+
+    it('knows only the Exact and Prefix SPIFFE ID matches', () => {
+      expect(
+        violationsOf(
+          mtp({
+            rules: [{ default: { allow: [{ spiffeID: { type: 'Regex', value: 'spiffe://m/web' } }] } }],
+          }),
+        ),
+      ).toEqual([
+        {
+          field: 'spec.rules[0].allow[0].spiffeID.type',
+          message: '"type" must be one of ["Exact", "Prefix"]',
+        },
+      ]);
+    });
+
+    it.each([
+      ['', 'cannot be empty'],
+      ['spiffe://', 'trust domain is missing'],
+      [
+        'spiffe://Mesh/web',
+        'trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores',
+      ],
+      ['spiffe://m/web/', 'path cannot have a trailing slash'],
+      ['spiffe://m//web', 'path cannot contain empty segments'],
+      ['spiffe://m/../web', 'path cannot contain dot segments'],
+      [
+        'spiffe://m/web app',
+        'path segment characters are limited to letters, numbers, dots, dashes, and underscores',
+      ],
+    ])('refuses the SPIFFE ID %j: %s', (value, problem) => {
+      expect(
+        violationsOf(mtp({ rules: [{ default: { deny: [{ spiffeID: { type: 'Exact', value } }] } }] })),
+      ).toEqual([
+        { field: 'spec.rules[0].deny[0].spiffeID', message: `must be a valid Spiffe ID: ${problem}` },
+      ]);
+    });
+
+    it('checks the SNI matcher type', () => {
+      expect(
+        violationsOf(
+          mtp({
+            rules: [
+              { default: { allow: [{ sni: { value: 'a.b' } }, { sni: { type: 'Prefix', value: 'a.b' } }] } },
+            ],
+          }),
+        ),
+      ).toEqual([
+        { field: 'spec.rules[0].allow[0].sni.type', message: 'must be set' },
+        {
+          field: 'spec.rules[0].allow[1].sni.type',
+          message: 'unrecognized type "Prefix", supported values are: Exact',
+        },
+      ]);
+    });
   });
 });

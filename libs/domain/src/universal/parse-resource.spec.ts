@@ -104,7 +104,7 @@ describe('parseResource', () => {
       }),
     ).toEqual([
       { field: 'targetRef', message: 'unknown field' },
-      { field: 'spec.from', message: 'needs at least one item' },
+      { field: 'spec', message: "at least one of 'from' or 'rules' has to be defined" },
     ]);
   });
 
