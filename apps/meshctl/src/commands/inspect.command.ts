@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { UniversalDoc } from '../api-client';
 import { UsageError } from '../cli-errors';
 import { dataplaneOverviewTable, meshInsightTable, type InspectTable } from '../output/inspect-tables';
 import { formatJson, formatYaml, isOutputFormat } from '../output/structured.formatter';
