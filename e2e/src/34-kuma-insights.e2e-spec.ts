@@ -10,7 +10,7 @@ import {
   type StandaloneControlPlane,
   type TempDir,
 } from '@meshtls/testing';
-import { http } from '../support/cli';
+import { http, meshctl } from '../support/cli';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -142,6 +142,48 @@ describe('insights in Kuma’s shapes (standalone)', () => {
     // One dataplane read alone is the same overview.
     const one = (await http('GET', `${cp.url}/meshes/mesh1/dataplanes+insights/dp-1`)).json;
     expect(normalised(one)).toEqual(normalised(dp1));
+  });
+
+  it('filters the listing by Kuma’s tag and gateway parameters, paging within the filter', async () => {
+    const names = async (query: string) => {
+      const r = await http('GET', `${cp.url}/meshes/mesh1/dataplanes+insights?${query}`);
+      expect(r.status).toBe(200);
+      return { total: r.json.total, names: r.json.items.map((i: any) => i.name), next: r.json.next };
+    };
+    // A part of the value matches, as in Kuma's `tag=service:ck`.
+    expect(await names('tag=kuma.io/service:ck')).toEqual({
+      total: 2,
+      names: ['dp-1', 'dp-no-insights'],
+      next: null,
+    });
+    expect(await names('tag=kuma.io/service:backend&tag=version:v1')).toMatchObject({
+      total: 1,
+      names: ['dp-no-insights'],
+    });
+    expect(await names('tag=version:v2')).toMatchObject({ total: 0, names: [] });
+    expect(await names('gateway=true')).toMatchObject({ total: 0, names: [] });
+    expect(await names('gateway=false&tag=kuma.io/service:backend&size=1')).toEqual({
+      total: 2,
+      names: ['dp-1'],
+      next: expect.stringMatching(/[?&]offset=1&size=1&tag=kuma.io%2Fservice%3Abackend&gateway=false$/),
+    });
+    const refused = await http('GET', `${cp.url}/meshes/mesh1/dataplanes/_overview?gateway=maybe`);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('gateway');
+    // kumactl's flags do the same from the command line.
+    const cli = await meshctl(['inspect', 'dataplanes', '--mesh', 'mesh1', '--tag', 'version=v1'], {
+      env: { MESHCTL_API_ADDRESS: cp.url },
+    });
+    expect(cli.code).toBe(0);
+    const rows = cli.stdout.split('\n').filter((line) => line !== '');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatch(
+      /^mesh1\s+dp-no-insights\s+kuma\.io\/service=backend version=v1\s+Offline\s+never\s/,
+    );
+    // Kuma's other path to one overview.
+    const one = await http('GET', `${cp.url}/meshes/mesh1/dataplanes/dp-no-insights/_overview`);
+    expect(one.status).toBe(200);
+    expect(one.json).toMatchObject({ type: 'DataplaneOverview', name: 'dp-no-insights' });
   });
 
   it('summarises the mesh as Kuma’s MeshInsight, with our CA expiry beside it', async () => {

@@ -8,11 +8,29 @@ import type { CommandContext } from './command-context';
 interface InspectOptions {
   readonly mesh: string;
   readonly output: string;
+  readonly tag: readonly string[];
+  readonly gateway?: boolean;
+}
+
+/** kumactl's `--tag key=value` (repeated, or several joined by commas), collected as given. */
+const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
+
+/** The query of Kuma's dataplane filters: `tag=key:value` for each tag, `gateway=true`. */
+export function dataplaneFilterQuery(tags: readonly string[], gateway: boolean): string {
+  const query = new URLSearchParams();
+  if (gateway) query.append('gateway', 'true');
+  for (const pair of tags.flatMap((t) => t.split(','))) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`invalid --tag "${pair}": use key=value`);
+    query.append('tag', `${pair.slice(0, at)}:${pair.slice(at + 1)}`);
+  }
+  return query.toString();
 }
 
 const EXAMPLES = `
 Examples:
   $ meshctl inspect dataplanes --mesh payments
+  $ meshctl inspect dataplanes --tag kuma.io/service=web --tag version=v1
   $ meshctl inspect dataplanes -o yaml
   $ meshctl inspect meshes`;
 
@@ -27,6 +45,13 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .argument('<what>', 'dataplanes or meshes')
     .option('-m, --mesh <mesh>', 'mesh of the dataplanes', 'default')
     .option('-o, --output <format>', 'output format: table, yaml or json', 'table')
+    .option(
+      '--tag <key=value>',
+      'only dataplanes with an inbound tagged so (a part of the value matches)',
+      collect,
+      [],
+    )
+    .option('--gateway', 'only gateway dataplanes')
     .addHelpText('after', EXAMPLES)
     .action(async (what: string, options: InspectOptions, cmd: Command) => {
       if (!isOutputFormat(options.output)) {
@@ -36,7 +61,9 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
       let page;
       let table: () => string;
       if (['dataplanes', 'dataplane', 'dp', 'dps'].includes(what)) {
-        page = await client.listAll(`/meshes/${encodeURIComponent(options.mesh)}/dataplanes+insights`, 1000);
+        const query = dataplaneFilterQuery(options.tag, options.gateway === true);
+        const path = `/meshes/${encodeURIComponent(options.mesh)}/dataplanes+insights`;
+        page = await client.listAll(query ? `${path}?${query}` : path, 1000);
         table = () => layout(dataplaneOverviewTable(page!.items, ctx.now()));
       } else if (['meshes', 'mesh'].includes(what)) {
         page = await client.listAll('/mesh-insights', 1000);

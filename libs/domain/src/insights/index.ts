@@ -21,3 +21,5 @@ export {
 } from './mesh-insight.rules';
 export type { DataplaneStat, DataplaneStatus, MeshInsightSpec, ResourceStat } from './mesh-insight.rules';
 export { dataplaneInsightView, meshInsightView } from './insight-views';
+export { matchesDataplaneFilter, parseDataplaneFilter } from './dataplane-filter.rules';
+export type { DataplaneFilter } from './dataplane-filter.rules';

@@ -5,9 +5,11 @@ import {
   ResourceNotFoundError,
   ResourceType,
   dataplaneInsightView,
+  matchesDataplaneFilter,
   meshInsightOf,
   meshInsightView,
   toUniversal,
+  type DataplaneFilter,
   type DataplaneInsightSpec,
   type DataplaneSpec,
   type ResourceRecord,
@@ -50,20 +52,31 @@ export class InsightQueries {
     private readonly bus: MessageBus,
   ) {}
 
-  async overviews(mesh: string, page: PageRequest): Promise<{ total: number; items: DataplaneOverview[] }> {
+  /** A page of the mesh's dataplanes with their insights, of those passing `filter` when one is given. */
+  async overviews(
+    mesh: string,
+    page: PageRequest,
+    filter?: DataplaneFilter,
+  ): Promise<{ total: number; items: DataplaneOverview[] }> {
     await this.meshOrThrow(mesh);
-    const dataplanes = await this.store.list(ResourceType.Dataplane, {
-      mesh,
-      offset: page.offset,
-      limit: page.size,
-    });
-    const insights = await Promise.all(
-      dataplanes.items.map((d) => this.store.get(insightKey(mesh, d.meta.name))),
-    );
-    return {
-      total: dataplanes.total,
-      items: dataplanes.items.map((d, i) => overviewOf(d, insights[i])),
-    };
+    const filtering =
+      filter !== undefined && (filter.gateway !== undefined || Object.keys(filter.tags).length > 0);
+    let total: number;
+    let items: readonly ResourceRecord[];
+    if (filtering) {
+      const all = await this.store.list(ResourceType.Dataplane, { mesh });
+      const kept = all.items.filter((d) => matchesDataplaneFilter(d.spec as DataplaneSpec, filter));
+      total = kept.length;
+      items = kept.slice(page.offset, page.offset + page.size);
+    } else {
+      ({ total, items } = await this.store.list(ResourceType.Dataplane, {
+        mesh,
+        offset: page.offset,
+        limit: page.size,
+      }));
+    }
+    const insights = await Promise.all(items.map((d) => this.store.get(insightKey(mesh, d.meta.name))));
+    return { total, items: items.map((d, i) => overviewOf(d, insights[i])) };
   }
 
   async overview(mesh: string, name: string): Promise<DataplaneOverview> {
