@@ -143,7 +143,7 @@ describe('certificate authority, distributed (two mesh-api, two ca-signer replic
     const leafFile = openssl.write('leaf.pem', reply.certificate.certPem);
     expect(openssl.run('verify', '-CAfile', caFile, leafFile)).toContain('leaf.pem: OK');
     const text = openssl.text(reply.certificate.certPem);
-    expect(text).toContain('URI:spiffe://race-1/web, URI:kuma://zone/eu');
+    expect(text).toContain('URI:spiffe://race-1/web, URI:kuma://kuma.io/service/web, URI:kuma://zone/eu');
     expect(text).not.toContain('admin');
     expect(text).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
     expect(text).toMatch(/CA:FALSE/);

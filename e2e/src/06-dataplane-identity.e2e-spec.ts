@@ -105,7 +105,11 @@ describe('dataplane identity (standalone)', () => {
   it('gives a connected dataplane a certificate that openssl verifies against the mesh CA', async () => {
     const dp = await startDp('m', 'web-1', 'web');
     const view = await dp.waitFor((v) => v.ready);
-    expect(view.identity).toMatchObject({ backend: 'ca-1', uris: ['spiffe://m/web'], reason: 'new' });
+    expect(view.identity).toMatchObject({
+      backend: 'ca-1',
+      uris: ['spiffe://m/web', 'kuma://kuma.io/service/web'],
+      reason: 'new',
+    });
     const { cert, key, bundle } = files(dp);
     for (const f of ['cert.pem', 'key.pem', 'ca.pem']) {
       expect(statSync(join(dp.certDir, f)).mode & 0o777).toBe(0o600);

@@ -65,7 +65,10 @@ describe('dataplane identity (distributed: two mesh-api replicas, scheduler, Red
 
   it('connects through either replica and keeps a lease in Redis with no key material', async () => {
     const view = await dp.waitFor((v) => v.ready);
-    expect(view.identity).toMatchObject({ backend: 'ca-1', uris: ['spiffe://prod/payments'] });
+    expect(view.identity).toMatchObject({
+      backend: 'ca-1',
+      uris: ['spiffe://prod/payments', 'kuma://kuma.io/service/payments'],
+    });
     const redis = createClient({ url: topology.redis.url });
     await redis.connect();
     try {

@@ -160,7 +160,7 @@ describe('hostile input (dataplane stream)', () => {
     const identity = outcome.messages.find((x) => x.type === 'identity');
     expect(identity).toBeDefined();
     expect(new X509Certificate(identity!.type === 'identity' ? identity!.certPem : '').subjectAltName).toBe(
-      'URI:spiffe://m/web',
+      'URI:spiffe://m/web, URI:kuma://kuma.io/service/web',
     );
   });
 

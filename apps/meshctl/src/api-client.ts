@@ -53,7 +53,8 @@ export class ApiClient {
     if (page.offset !== undefined) query.set('offset', String(page.offset));
     if (page.size !== undefined) query.set('size', String(page.size));
     const qs = query.toString();
-    return toListPage(await this.request('GET', qs ? `${collection}?${qs}` : collection));
+    const join = collection.includes('?') ? '&' : '?';
+    return toListPage(await this.request('GET', qs ? `${collection}${join}${qs}` : collection));
   }
 
   /**

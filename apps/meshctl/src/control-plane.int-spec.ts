@@ -135,17 +135,22 @@ describe('meshctl against a real standalone control plane', () => {
     const meshes = await runCli(['inspect', 'meshes'], { env, clock });
     expect(meshes.code).toBe(0);
     const [header, row] = meshes.stdout.split('\n');
-    expect(header).toMatch(/^NAME\s+DATAPLANES\s+ONLINE\s+ISSUED BACKENDS\s+CA EXPIRATION$/);
+    expect(header).toMatch(
+      /^MESH\s+DATAPLANES\s+TRAFFIC PERMISSIONS\s+TRAFFIC ROUTES\s+CIRCUIT BREAKERS\s+HEALTH CHECKS\s+FAULT INJECTIONS\s+EXTERNAL SERVICES\s+TRAFFIC TRACES\s+TRAFFIC LOGS\s+PROXY TEMPLATES\s+RATE LIMITS\s+MESH TRAFFIC PERMISSIONS\s+ISSUED BACKENDS\s+CA EXPIRATION$/,
+    );
     const cells = row.split(/\s+/);
-    expect(cells.slice(0, 4)).toEqual(['default', '1', '0', '-']);
-    // The real CA's notAfter: 10 years (caCert.expiration) after the Mesh was created.
+    // online/total dataplanes, kumactl's (older) policy kinds, the one MeshTrafficPermission, no certificate.
+    expect(cells.slice(0, 14)).toEqual(['default', '0/1', ...Array<string>(10).fill('0'), '1', '-']);
+    // The real CA's notAfter: 10 years (caCert.expiration) after the Mesh was created, a local time.
     const created = clock.now().getTime() - 60_000;
-    expect(Math.abs(Date.parse(cells[4]) - (created + TEN_YEARS_MS))).toBeLessThan(3 * DAY_MS);
+    const caExpiry = new Date(`${cells[14]}T${cells[15]}`).getTime();
+    expect(Math.abs(caExpiry - (created + TEN_YEARS_MS))).toBeLessThan(3 * DAY_MS);
 
     const dataplanes = await runCli(['inspect', 'dataplanes', '--mesh', 'default'], { env, clock });
     expect(dataplanes.code).toBe(0);
+    // Never connected, no certificate: kumactl's `never`, zero counts and `-`.
     expect(dataplanes.stdout.split('\n')[1]).toMatch(
-      /^default\s+web-1\s+kuma\.io\/service=web\s+Offline\s+-\s+-\s+-\s+0\s+-\s+-$/,
+      /^default\s+web-1\s+kuma\.io\/service=web\s+Offline\s+never\s+never\s+0\s+0\s+never\s+-\s+0\s+-\s+-\s*$/,
     );
   });
 

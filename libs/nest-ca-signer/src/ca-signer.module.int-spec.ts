@@ -80,7 +80,7 @@ describe('CaSignerModule', () => {
 
     const issued = replies[0] as Extract<ReplyOf<typeof issueCertificate>, { status: 'issued' }>;
     const cert = new X509Certificate(issued.certificate.certPem);
-    expect(cert.subjectAltName).toBe('URI:spiffe://default/web');
+    expect(cert.subjectAltName).toBe('URI:spiffe://default/web, URI:kuma://kuma.io/service/web');
     const { trustBundle: anchors } = await role.bus.request(trustBundle, { mesh: 'default' });
     expect(anchors.map((a) => a.backend)).toEqual(['ca-1']);
     const ca = new X509Certificate(anchors[0].certPem);

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import type { UniversalDoc } from '../api-client';
 import { UsageError } from '../cli-errors';
-import { isRecord } from '../json.util';
-import { formatAge } from '../output/age.formatter';
-import { dataplaneTags } from '../output/resource-columns';
+import { dataplaneOverviewTable, meshInsightTable, type InspectTable } from '../output/inspect-tables';
 import { formatJson, formatYaml, isOutputFormat } from '../output/structured.formatter';
 import { formatTable } from '../output/table.formatter';
 import type { CommandContext } from './command-context';
@@ -11,15 +8,36 @@ import type { CommandContext } from './command-context';
 interface InspectOptions {
   readonly mesh: string;
   readonly output: string;
+  readonly tag: readonly string[];
+  readonly gateway?: boolean;
+}
+
+/** kumactl's `--tag key=value` (repeated, or several joined by commas), collected as given. */
+const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
+
+/** The query of Kuma's dataplane filters: `tag=key:value` for each tag, `gateway=true`. */
+export function dataplaneFilterQuery(tags: readonly string[], gateway: boolean): string {
+  const query = new URLSearchParams();
+  if (gateway) query.append('gateway', 'true');
+  for (const pair of tags.flatMap((t) => t.split(','))) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`invalid --tag "${pair}": use key=value`);
+    query.append('tag', `${pair.slice(0, at)}:${pair.slice(at + 1)}`);
+  }
+  return query.toString();
 }
 
 const EXAMPLES = `
 Examples:
   $ meshctl inspect dataplanes --mesh payments
+  $ meshctl inspect dataplanes --tag kuma.io/service=web --tag version=v1
   $ meshctl inspect dataplanes -o yaml
   $ meshctl inspect meshes`;
 
-/** `meshctl inspect dataplanes|meshes`: what the control plane observed, as kumactl shows it. */
+/**
+ * `meshctl inspect dataplanes|meshes`: what the control plane observed, in kumactl's columns and formats
+ * (ours after them).
+ */
 export function registerInspectCommand(program: Command, ctx: CommandContext): void {
   program
     .command('inspect')
@@ -27,6 +45,13 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     .argument('<what>', 'dataplanes or meshes')
     .option('-m, --mesh <mesh>', 'mesh of the dataplanes', 'default')
     .option('-o, --output <format>', 'output format: table, yaml or json', 'table')
+    .option(
+      '--tag <key=value>',
+      'only dataplanes with an inbound tagged so (a part of the value matches)',
+      collect,
+      [],
+    )
+    .option('--gateway', 'only gateway dataplanes')
     .addHelpText('after', EXAMPLES)
     .action(async (what: string, options: InspectOptions, cmd: Command) => {
       if (!isOutputFormat(options.output)) {
@@ -36,11 +61,13 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
       let page;
       let table: () => string;
       if (['dataplanes', 'dataplane', 'dp', 'dps'].includes(what)) {
-        page = await client.listAll(`/meshes/${encodeURIComponent(options.mesh)}/dataplanes+insights`, 1000);
-        table = () => dataplaneTable(page!.items, ctx.now());
+        const query = dataplaneFilterQuery(options.tag, options.gateway === true);
+        const path = `/meshes/${encodeURIComponent(options.mesh)}/dataplanes+insights`;
+        page = await client.listAll(query ? `${path}?${query}` : path, 1000);
+        table = () => layout(dataplaneOverviewTable(page!.items, ctx.now()));
       } else if (['meshes', 'mesh'].includes(what)) {
         page = await client.listAll('/mesh-insights', 1000);
-        table = () => meshTable(page!.items);
+        table = () => layout(meshInsightTable(page!.items));
       } else {
         throw new UsageError(`cannot inspect "${what}": use dataplanes or meshes`);
       }
@@ -50,66 +77,4 @@ export function registerInspectCommand(program: Command, ctx: CommandContext): v
     });
 }
 
-/** kumactl's columns for `inspect dataplanes`. */
-function dataplaneTable(items: readonly UniversalDoc[], now: Date): string {
-  const rows = items.map((item) => {
-    const networking =
-      isRecord(item.dataplane) && isRecord(item.dataplane.networking) ? item.dataplane.networking : {};
-    const insight = isRecord(item.dataplaneInsight) ? item.dataplaneInsight : {};
-    const subs = Array.isArray(insight.subscriptions) ? insight.subscriptions.filter(isRecord) : [];
-    const last = subs[subs.length - 1];
-    const mtls = isRecord(insight.mTLS) ? insight.mTLS : {};
-    const supported = Array.isArray(mtls.supportedBackends) ? mtls.supportedBackends.join(',') : '';
-    return [
-      String(item.mesh ?? '-'),
-      String(item.name ?? '-'),
-      dataplaneTags(networking),
-      last && last.disconnectTime === undefined ? 'Online' : 'Offline',
-      formatAge(last?.connectTime, now),
-      formatAge(mtls.lastCertificateRegeneration, now),
-      typeof mtls.certificateExpirationTime === 'string' ? mtls.certificateExpirationTime : '-',
-      String(typeof mtls.certificateRegenerations === 'number' ? mtls.certificateRegenerations : 0),
-      typeof mtls.issuedBackend === 'string' ? mtls.issuedBackend : '-',
-      supported || '-',
-    ];
-  });
-  return formatTable(
-    [
-      'MESH',
-      'NAME',
-      'TAGS',
-      'STATUS',
-      'LAST CONNECTED AGO',
-      'CERT REGENERATED AGO',
-      'CERT EXPIRATION',
-      'CERT REGENERATIONS',
-      'CERT BACKEND',
-      'SUPPORTED CERT BACKENDS',
-    ],
-    rows,
-  );
-}
-
-/** One line per mesh: dataplanes, online, certificates by backend, the earliest CA expiry. */
-function meshTable(items: readonly UniversalDoc[]): string {
-  const rows = items.map((item) => {
-    const dataplanes = isRecord(item.dataplanes) ? item.dataplanes : {};
-    const mtls = isRecord(item.mTLS) ? item.mTLS : {};
-    const issued = isRecord(mtls.issuedBackends) ? mtls.issuedBackends : {};
-    const cas = Array.isArray(item.caCertificates) ? item.caCertificates.filter(isRecord) : [];
-    const earliest = cas
-      .map((ca) => String(ca.notAfter))
-      .sort()
-      .at(0);
-    return [
-      String(item.name ?? '-'),
-      String(dataplanes.total ?? 0),
-      String(dataplanes.online ?? 0),
-      Object.entries(issued)
-        .map(([backend, counts]) => `${backend}=${isRecord(counts) ? String(counts.total) : '?'}`)
-        .join(',') || '-',
-      earliest ?? '-',
-    ];
-  });
-  return formatTable(['NAME', 'DATAPLANES', 'ONLINE', 'ISSUED BACKENDS', 'CA EXPIRATION'], rows);
-}
+const layout = (table: InspectTable): string => formatTable(table.headers, table.rows);

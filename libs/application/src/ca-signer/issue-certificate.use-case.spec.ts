@@ -70,7 +70,8 @@ describe('IssueCertificateUseCase', () => {
     const result = await issue.execute(await asked('default', 'web-1', csrPem));
     const cert = new X509Certificate(result.certificate.certPem);
     expect(cert.subjectAltName).toBe(
-      'URI:spiffe://default/web, URI:spiffe://default/web-admin, URI:kuma://version/v2',
+      'URI:spiffe://default/web, URI:spiffe://default/web-admin, ' +
+        'URI:kuma://kuma.io/service/web, URI:kuma://kuma.io/service/web-admin, URI:kuma://version/v2',
     );
     expect(cert.checkPrivateKey(privateKey)).toBe(true);
     expect(Object.keys(result.certificate)).not.toContain('keyPem');
@@ -177,7 +178,7 @@ describe('IssueCertificateUseCase', () => {
     const updated = await store.update(dpKey, renamed, request.dataplaneVersion);
     expect(updated.meta.version).toBe(next);
     expect(new X509Certificate((await pending).certificate.certPem).subjectAltName).toBe(
-      'URI:spiffe://default/api',
+      'URI:spiffe://default/api, URI:kuma://kuma.io/service/api',
     );
 
     // Named an older revision than the store holds (mesh-api behind): nothing is signed.

@@ -19,7 +19,7 @@ describe('dataplaneCertificateProfile', () => {
     };
     expect(dataplaneCertificateProfile('default', backend, web)).toEqual({
       backend,
-      uris: ['spiffe://default/web', 'kuma://version/v1'],
+      uris: ['spiffe://default/web', 'kuma://kuma.io/service/web', 'kuma://version/v1'],
       validityMs: 2 * 3_600_000,
     });
   });

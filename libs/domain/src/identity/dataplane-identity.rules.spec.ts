@@ -8,7 +8,7 @@ const dataplane = (...inboundTags: Tags[]): DataplaneSpec => ({
 });
 
 describe('dataplaneIdentity', () => {
-  it('names each distinct service as a SPIFFE ID and every other tag as a kuma URI, sorted', () => {
+  it('names each distinct service as a SPIFFE ID and every tag value, the service too, as a kuma URI', () => {
     const identity = dataplaneIdentity(
       'default',
       dataplane(
@@ -21,12 +21,34 @@ describe('dataplaneIdentity', () => {
       spiffeIds: ['spiffe://default/admin', 'spiffe://default/web'],
       tagUris: [
         'kuma://kuma.io/protocol/http',
+        'kuma://kuma.io/service/admin',
+        'kuma://kuma.io/service/web',
         'kuma://kuma.io/zone/east',
         'kuma://version/v1',
         'kuma://version/v2',
       ],
     });
     expect(identityUris(identity)).toEqual([...identity.spiffeIds, ...identity.tagUris]);
+  });
+
+  // Kuma's pkg/plugins/ca/builtin/manager_test.go: the URIs of a certificate for web and web-api, v1.
+  it('gives the URIs, in the order, of the certificate Kuma issues for the same tags', () => {
+    const identity = dataplaneIdentity(
+      'default',
+      dataplane({ 'kuma.io/service': 'web-api', version: 'v1' }, { 'kuma.io/service': 'web', version: 'v1' }),
+    );
+    expect(identityUris(identity)).toEqual([
+      'spiffe://default/web',
+      'spiffe://default/web-api',
+      'kuma://kuma.io/service/web',
+      'kuma://kuma.io/service/web-api',
+      'kuma://version/v1',
+    ]);
+  });
+
+  it('orders kuma URIs by tag name, then value, as Kuma does (not by the whole URI)', () => {
+    const identity = dataplaneIdentity('m', dataplane({ 'kuma.io/service': 'web', a: 'z', 'a.b': 'y' }));
+    expect(identity.tagUris).toEqual(['kuma://a/z', 'kuma://a.b/y', 'kuma://kuma.io/service/web']);
   });
 
   it('uses the mesh it is given as the trust domain', () => {
@@ -56,6 +78,6 @@ describe('dataplaneIdentity', () => {
 
   it('skips empty tag values rather than minting a malformed URI', () => {
     const identity = dataplaneIdentity('m', dataplane({ 'kuma.io/service': 'web', team: '' }));
-    expect(identity.tagUris).toEqual([]);
+    expect(identity.tagUris).toEqual(['kuma://kuma.io/service/web']);
   });
 });

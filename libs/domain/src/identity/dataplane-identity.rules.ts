@@ -2,11 +2,14 @@ import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import { SERVICE_TAG } from '../validation/tags.validator';
 import { MissingServiceTagError } from './identity.errors';
 
-/** The names a dataplane certificate carries as SAN URIs, each list sorted and without duplicates. */
+/** The names a dataplane certificate carries as SAN URIs, in Kuma's order and without duplicates. */
 export interface DataplaneIdentity {
-  /** `spiffe://{mesh}/{service}`, one per distinct `kuma.io/service` of the inbounds. */
+  /** `spiffe://{mesh}/{service}`, one per distinct `kuma.io/service` of the inbounds, sorted by service. */
   readonly spiffeIds: readonly string[];
-  /** `kuma://{tag}/{value}` for every other tag value of the inbounds. */
+  /**
+   * `kuma://{tag}/{value}` for every tag value of the inbounds, `kuma.io/service` included (Kuma puts
+   * `kuma://kuma.io/service/{service}` beside the SPIFFE ID): ordered by tag name, then by value.
+   */
   readonly tagUris: readonly string[];
 }
 
@@ -25,29 +28,32 @@ export function tagUri(tag: string, value: string): string {
   return `kuma://${tag}/${value}`;
 }
 
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The identity of a dataplane, derived from the Dataplane resource only (never from what a request asks
  * for). Throws MissingServiceTagError when no inbound names a service: such a dataplane has no identity.
  */
 export function dataplaneIdentity(mesh: string, dataplane: DataplaneSpec): DataplaneIdentity {
-  const services = new Set<string>();
-  const tagUris = new Set<string>();
+  const tags = new Map<string, Set<string>>();
   for (const inbound of dataplane.networking.inbound) {
     for (const [tag, value] of Object.entries(inbound.tags)) {
       if (value === '') {
         continue; // validation refuses empty values; an empty name would make a malformed URI
       }
-      if (tag === SERVICE_TAG) {
-        services.add(serviceSpiffeId(mesh, value));
-      } else {
-        tagUris.add(tagUri(tag, value));
-      }
+      const values = tags.get(tag) ?? new Set<string>();
+      values.add(value);
+      tags.set(tag, values);
     }
   }
-  if (services.size === 0) {
+  const services = [...(tags.get(SERVICE_TAG) ?? [])].sort(byCodeUnit);
+  if (services.length === 0) {
     throw new MissingServiceTagError(mesh);
   }
-  return { spiffeIds: [...services].sort(), tagUris: [...tagUris].sort() };
+  const tagUris = [...tags.keys()]
+    .sort(byCodeUnit)
+    .flatMap((tag) => [...(tags.get(tag) ?? [])].sort(byCodeUnit).map((value) => tagUri(tag, value)));
+  return { spiffeIds: services.map((service) => serviceSpiffeId(mesh, service)), tagUris };
 }
 
 /** Every SAN URI of an identity in certificate order: SPIFFE IDs first, then tag URIs. */

@@ -1,7 +1,6 @@
 import {
   EMPTY_INSIGHT,
   isOnline,
-  meshInsightOf,
   withCertificateIssued,
   withCertificateWithdrawn,
   withConnected,
@@ -135,35 +134,5 @@ describe('dataplane insight', () => {
     const ended = withDisconnected(inOrder, { ...newer, disconnectTime: '2026-11-28T10:05:00.000Z' })!;
     expect(ended).toMatchObject({ replacedStreams: 1 });
     expect(ended.subscriptions[1]!.disconnectReason).toBeUndefined();
-  });
-
-  it('summarises a mesh by backend, online and offline', () => {
-    const online = apply(
-      (i) => withConnected(i, { id: 'x', controlPlaneInstanceId: 'cp', connectTime: '2026-11-28T10:00:00Z' }),
-      (i) =>
-        withCertificateIssued(i, {
-          ...cert('s', '2026-11-28T10:00:00Z'),
-          supportedBackends: ['ca-1', 'ca-2'],
-        }),
-    );
-    const offline = apply((i) => withCertificateIssued(i, cert('t', '2026-11-28T10:00:00Z')));
-    expect(
-      meshInsightOf(
-        ['web-1', 'web-2', 'never'],
-        new Map([
-          ['web-1', online],
-          ['web-2', offline],
-        ]),
-      ),
-    ).toEqual({
-      dataplanes: { total: 3, online: 1, offline: 2 },
-      mTLS: {
-        issuedBackends: { 'ca-1': { total: 2, online: 1, offline: 1 } },
-        supportedBackends: {
-          'ca-1': { total: 2, online: 1, offline: 1 },
-          'ca-2': { total: 1, online: 1, offline: 0 },
-        },
-      },
-    });
   });
 });

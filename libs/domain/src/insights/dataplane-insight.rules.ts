@@ -175,50 +175,6 @@ export function lastConnected(insight: DataplaneInsightSpec): string | undefined
   return insight.subscriptions[insight.subscriptions.length - 1]?.connectTime;
 }
 
-export interface OnlineCounts {
-  total: number;
-  online: number;
-  offline: number;
-}
-
-/** Kuma's MeshInsight summary of dataplanes and their certificates' backends. */
-export interface MeshInsightSummary {
-  readonly dataplanes: OnlineCounts;
-  readonly mTLS: {
-    readonly issuedBackends: Record<string, OnlineCounts>;
-    readonly supportedBackends: Record<string, OnlineCounts>;
-  };
-}
-
-/** The summary of a mesh from its dataplanes' insights (a dataplane without insight counts offline). */
-export function meshInsightOf(
-  dataplanes: readonly string[],
-  insights: ReadonlyMap<string, DataplaneInsightSpec>,
-): MeshInsightSummary {
-  const summary: MeshInsightSummary = {
-    dataplanes: { total: 0, online: 0, offline: 0 },
-    mTLS: { issuedBackends: {}, supportedBackends: {} },
-  };
-  const count = (counts: OnlineCounts, online: boolean) => {
-    counts.total++;
-    if (online) counts.online++;
-    else counts.offline++;
-  };
-  const bucket = (map: Record<string, OnlineCounts>, key: string) =>
-    (map[key] ??= { total: 0, online: 0, offline: 0 });
-  for (const name of dataplanes) {
-    const insight = insights.get(name);
-    const online = insight !== undefined && isOnline(insight);
-    count(summary.dataplanes, online);
-    if (insight?.mTLS?.issuedBackend)
-      count(bucket(summary.mTLS.issuedBackends, insight.mTLS.issuedBackend), online);
-    for (const backend of insight?.mTLS?.supportedBackends ?? []) {
-      count(bucket(summary.mTLS.supportedBackends, backend), online);
-    }
-  }
-  return summary;
-}
-
 function latest(a: string | undefined, b: string): string {
   return a !== undefined && Date.parse(a) > Date.parse(b) ? a : b;
 }

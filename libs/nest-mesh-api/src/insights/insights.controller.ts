@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, Param, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InsightQueries, parsePageRequest } from '@meshtls/application';
+import { parseDataplaneFilter } from '@meshtls/domain';
 
 /**
  * What the control plane observed, in Kuma's shapes: each Dataplane with its insight (streams,
- * certificate), and a mesh's summary with its CAs' expiry. Reads only; open to every caller, like the
- * other non-secret reads.
+ * certificate), filtered by Kuma's `tag` and `gateway` parameters, and a mesh's summary with its CAs'
+ * expiry. Reads only; open to every caller, like the other non-secret reads.
  */
 @Controller()
 export class InsightsController {
@@ -26,6 +27,11 @@ export class InsightsController {
     return this.insights.overview(mesh, name);
   }
 
+  @Get('meshes/:mesh/dataplanes/:name/_overview')
+  oneOverview(@Param('mesh') mesh: string, @Param('name') name: string) {
+    return this.insights.overview(mesh, name);
+  }
+
   @Get('mesh-insights')
   async meshes() {
     const items = await this.insights.meshInsights();
@@ -38,14 +44,21 @@ export class InsightsController {
   }
 
   private async page(req: FastifyRequest, mesh: string) {
-    const page = parsePageRequest(req.query as Record<string, unknown>);
-    const { total, items } = await this.insights.overviews(mesh, page);
+    const query = req.query as Record<string, unknown>;
+    const page = parsePageRequest(query);
+    const filter = parseDataplaneFilter(query);
+    const { total, items } = await this.insights.overviews(mesh, page, filter);
     const nextOffset = page.offset + items.length;
     const path = req.url.split('?')[0];
+    // The next page keeps the filter it is a page of.
+    const kept = new URLSearchParams();
+    for (const [tag, value] of Object.entries(filter.tags)) kept.append('tag', `${tag}:${value}`);
+    if (filter.gateway) kept.append('gateway', filter.gateway);
+    const rest = kept.size > 0 ? `&${kept.toString()}` : '';
     return {
       total,
       items,
-      next: nextOffset < total ? `${path}?offset=${nextOffset}&size=${page.size}` : null,
+      next: nextOffset < total ? `${path}?offset=${nextOffset}&size=${page.size}${rest}` : null,
     };
   }
 }

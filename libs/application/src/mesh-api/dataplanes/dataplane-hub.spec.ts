@@ -15,11 +15,11 @@ describe('DataplaneHub', () => {
     expect(identity).toMatchObject({
       reason: 'new',
       backend: 'ca-1',
-      uris: ['spiffe://default/web'],
+      uris: ['spiffe://default/web', 'kuma://kuma.io/service/web'],
       mode: 'STRICT',
     });
     const cert = new X509Certificate(identity!.certPem);
-    expect(cert.subjectAltName).toBe('URI:spiffe://default/web');
+    expect(cert.subjectAltName).toBe('URI:spiffe://default/web, URI:kuma://kuma.io/service/web');
     expect(identity!.keyPem).toBeUndefined();
     const lease = await w.leases.get('default', 'web-1');
     expect(lease).toMatchObject({
@@ -141,7 +141,7 @@ describe('DataplaneHub', () => {
     await eventually(() => expect(dp.identities()).toHaveLength(2));
     expect(dp.identities()[1]).toMatchObject({
       reason: 'dataplane-change',
-      uris: ['spiffe://default/web-v2'],
+      uris: ['spiffe://default/web-v2', 'kuma://kuma.io/service/web-v2'],
     });
     expect(w.issued).toEqual(['new', 'dataplane-change']);
   });
@@ -165,7 +165,7 @@ describe('DataplaneHub', () => {
       await eventually(() => expect(dp.identities()).toHaveLength(2));
       expect(dp.identities()[1]).toMatchObject({
         reason: 'dataplane-change',
-        uris: ['spiffe://default/web-v2'],
+        uris: ['spiffe://default/web-v2', 'kuma://kuma.io/service/web-v2'],
       });
       // Given a turn for a rejection nobody handled to be reported.
       await new Promise((r) => setImmediate(r));
@@ -183,7 +183,7 @@ describe('DataplaneHub', () => {
       created,
       w.hello('api-1', 'session-cccc', { dataplane: { type: 'Dataplane', ...dataplane('api') } }),
     );
-    expect(created.identities()[0]!.uris).toEqual(['spiffe://default/api']);
+    expect(created.identities()[0]!.uris).toEqual(['spiffe://default/api', 'kuma://kuma.io/service/api']);
     expect(await w.store.get({ type: ResourceType.Dataplane, mesh: 'default', name: 'api-1' })).toBeDefined();
 
     const refusal = (h: object) =>

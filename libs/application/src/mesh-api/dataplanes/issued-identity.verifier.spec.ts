@@ -87,7 +87,7 @@ describe('IssuedIdentityVerifier', () => {
     const ca = await registry.signingCa('default', backend);
     const cert = ca.issue({
       publicKey: over.publicKey ?? key.publicKey,
-      uris: over.uris ?? ['spiffe://default/web'],
+      uris: over.uris ?? ['spiffe://default/web', 'kuma://kuma.io/service/web'],
       validityMs: over.validityMs ?? 86_400_000,
       now: clock.now(),
     });
@@ -151,7 +151,8 @@ describe('IssuedIdentityVerifier', () => {
     expect(await rejection(await forged({ uris: ['spiffe://default/db'] }))).toMatch(/carries SAN URIs/);
     // A genuine web-1 certificate answered for db-1.
     expect(await rejection(await issue.execute(asked), 'db-1')).toMatch(
-      /carries SAN URIs \[spiffe:\/\/default\/web\] instead of \[spiffe:\/\/default\/db\]/,
+      'carries SAN URIs [spiffe://default/web, kuma://kuma.io/service/web] instead of ' +
+        '[spiffe://default/db, kuma://kuma.io/service/db]',
     );
   });
 
@@ -238,7 +239,7 @@ describe('IssuedIdentityVerifier', () => {
       }, verifier);
       const issued = await issuer.issue(command);
       expect(sent.map((c) => c.dataplaneVersion)).toEqual([asked.dataplaneVersion, newer]);
-      expect(issued.certificate.uris).toEqual(['spiffe://default/api']);
+      expect(issued.certificate.uris).toEqual(['spiffe://default/api', 'kuma://kuma.io/service/api']);
     });
 
     it('gives up after a few stale answers, and asks nothing of a mesh without mTLS', async () => {

@@ -1,12 +1,17 @@
 import { X509Certificate } from 'node:crypto';
 import { trustBundle } from '@meshtls/contracts';
 import {
+  MESH_INSIGHT_COUNTED_TYPES,
   ResourceNotFoundError,
   ResourceType,
+  dataplaneInsightView,
+  matchesDataplaneFilter,
   meshInsightOf,
+  meshInsightView,
   toUniversal,
+  type DataplaneFilter,
   type DataplaneInsightSpec,
-  type MeshInsightSummary,
+  type DataplaneSpec,
   type ResourceRecord,
 } from '@meshtls/domain';
 import { PemLabel, pemBlocks } from '@meshtls/pki';
@@ -15,21 +20,27 @@ import type { ResourceStore } from '@meshtls/store';
 import type { PageRequest } from '../resources/resource-queries';
 import { insightKey } from '../../shared/insight-key';
 
-/** A Dataplane with its insight, as Kuma's `dataplanes+insights` answers it. */
+/**
+ * A Dataplane with its insight, as Kuma's `dataplanes+insights` answers it; `dataplaneInsight` is left
+ * out for a dataplane the control plane has observed nothing of.
+ */
 export interface DataplaneOverview {
   readonly type: 'DataplaneOverview';
   readonly mesh: string;
   readonly name: string;
   readonly creationTime: string;
   readonly modificationTime: string;
+  readonly kri: string;
   readonly dataplane: Record<string, unknown>;
-  readonly dataplaneInsight: Record<string, unknown>;
+  readonly dataplaneInsight?: Record<string, unknown>;
 }
 
-/** Kuma's MeshInsight, with the expiry of every CA of the mesh. */
-export interface MeshInsight extends MeshInsightSummary {
+/** Kuma's MeshInsight (as Kuma prints it), with the expiry of every CA of the mesh. */
+export interface MeshInsight extends Record<string, unknown> {
   readonly type: 'MeshInsight';
   readonly name: string;
+  readonly creationTime: string;
+  readonly modificationTime: string;
   /** Each backend's CA certificate: when it expires. */
   readonly caCertificates: readonly { backend: string; subject: string; notAfter: string }[];
 }
@@ -41,20 +52,31 @@ export class InsightQueries {
     private readonly bus: MessageBus,
   ) {}
 
-  async overviews(mesh: string, page: PageRequest): Promise<{ total: number; items: DataplaneOverview[] }> {
+  /** A page of the mesh's dataplanes with their insights, of those passing `filter` when one is given. */
+  async overviews(
+    mesh: string,
+    page: PageRequest,
+    filter?: DataplaneFilter,
+  ): Promise<{ total: number; items: DataplaneOverview[] }> {
     await this.meshOrThrow(mesh);
-    const dataplanes = await this.store.list(ResourceType.Dataplane, {
-      mesh,
-      offset: page.offset,
-      limit: page.size,
-    });
-    const insights = await Promise.all(
-      dataplanes.items.map((d) => this.store.get(insightKey(mesh, d.meta.name))),
-    );
-    return {
-      total: dataplanes.total,
-      items: dataplanes.items.map((d, i) => overviewOf(d, insights[i])),
-    };
+    const filtering =
+      filter !== undefined && (filter.gateway !== undefined || Object.keys(filter.tags).length > 0);
+    let total: number;
+    let items: readonly ResourceRecord[];
+    if (filtering) {
+      const all = await this.store.list(ResourceType.Dataplane, { mesh });
+      const kept = all.items.filter((d) => matchesDataplaneFilter(d.spec as DataplaneSpec, filter));
+      total = kept.length;
+      items = kept.slice(page.offset, page.offset + page.size);
+    } else {
+      ({ total, items } = await this.store.list(ResourceType.Dataplane, {
+        mesh,
+        offset: page.offset,
+        limit: page.size,
+      }));
+    }
+    const insights = await Promise.all(items.map((d) => this.store.get(insightKey(mesh, d.meta.name))));
+    return { total, items: items.map((d, i) => overviewOf(d, insights[i])) };
   }
 
   async overview(mesh: string, name: string): Promise<DataplaneOverview> {
@@ -65,17 +87,32 @@ export class InsightQueries {
   }
 
   async meshInsight(mesh: string): Promise<MeshInsight> {
-    await this.meshOrThrow(mesh);
-    const [dataplanes, insights] = await Promise.all([
+    const meshRecord = await this.meshOrThrow(mesh);
+    const others = MESH_INSIGHT_COUNTED_TYPES.filter((t) => t !== ResourceType.Dataplane);
+    const [dataplanes, insights, counts, caCertificates] = await Promise.all([
       this.store.list(ResourceType.Dataplane, { mesh }),
       this.store.list(ResourceType.DataplaneInsight, { mesh }),
+      Promise.all(others.map((type) => this.store.list(type, { mesh, limit: 1 }))),
+      this.caCertificates(mesh),
     ]);
     const byName = new Map(insights.items.map((r) => [r.meta.name, r.spec as DataplaneInsightSpec]));
-    const summary = meshInsightOf(
-      dataplanes.items.map((d) => d.meta.name),
+    const spec = meshInsightOf(
+      dataplanes.items.map((d) => ({ name: d.meta.name, spec: d.spec as DataplaneSpec })),
       byName,
+      Object.fromEntries(others.map((type, i) => [type, counts[i]!.total])),
     );
-    return { type: 'MeshInsight', name: mesh, ...summary, caCertificates: await this.caCertificates(mesh) };
+    // Computed when read: it last changed when the mesh, a dataplane or an insight of it last did.
+    const modificationTime = [meshRecord, ...dataplanes.items, ...insights.items]
+      .map((r) => r.meta.modificationTime)
+      .reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+    return {
+      type: 'MeshInsight',
+      name: mesh,
+      creationTime: meshRecord.meta.creationTime,
+      modificationTime,
+      ...meshInsightView(spec),
+      caCertificates,
+    };
   }
 
   async meshInsights(): Promise<MeshInsight[]> {
@@ -99,10 +136,17 @@ export class InsightQueries {
     });
   }
 
-  private async meshOrThrow(mesh: string): Promise<void> {
+  private async meshOrThrow(mesh: string): Promise<ResourceRecord> {
     const key = { type: ResourceType.Mesh, name: mesh };
-    if (!(await this.store.get(key))) throw new ResourceNotFoundError(key);
+    const record = await this.store.get(key);
+    if (!record) throw new ResourceNotFoundError(key);
+    return record;
   }
+}
+
+/** Kuma's resource identifier of a universal Dataplane: `kri_dp_{mesh}_{zone}_{namespace}_{name}_{section}`. */
+function dataplaneKri(mesh: string, name: string): string {
+  return `kri_dp_${mesh}___${name}_`;
 }
 
 function overviewOf(dataplane: ResourceRecord, insight: ResourceRecord | undefined): DataplaneOverview {
@@ -114,22 +158,15 @@ function overviewOf(dataplane: ResourceRecord, insight: ResourceRecord | undefin
     modificationTime: _mt,
     ...spec
   } = toUniversal(dataplane);
-  const shown = insight ? toUniversal(insight) : { subscriptions: [] };
-  const {
-    type: _it,
-    mesh: _im,
-    name: _in,
-    creationTime: _ic,
-    modificationTime: _imt,
-    ...insightSpec
-  } = shown;
+  const mesh = dataplane.meta.mesh ?? '';
   return {
     type: 'DataplaneOverview',
-    mesh: dataplane.meta.mesh ?? '',
+    mesh,
     name: dataplane.meta.name,
     creationTime: dataplane.meta.creationTime,
     modificationTime: dataplane.meta.modificationTime,
+    kri: dataplaneKri(mesh, dataplane.meta.name),
     dataplane: spec,
-    dataplaneInsight: insightSpec,
+    ...(insight ? { dataplaneInsight: dataplaneInsightView(insight.spec as DataplaneInsightSpec) } : {}),
   };
 }
