@@ -3,6 +3,9 @@ import {
   ResourceAlreadyExistsError,
   ResourceType,
   builtinCaSecretNames,
+  builtinNamePath,
+  MeshMessages,
+  NameLimits,
   caCertRsaBitsOf,
   caCertValidityMs,
   secretBytes,
@@ -43,8 +46,18 @@ export class BuiltinCaManager implements CaManager {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async validate(): Promise<BackendReport> {
-    return { violations: [], warnings: [] }; // its shape is checked by the Mesh validation
+  /**
+   * Its shape is checked by the Mesh validation; here, where the mesh is known, Kuma's length check of
+   * the Secret name the CA is kept under (at most a resource name's 253 characters here).
+   */
+  async validate(mesh: string, backend: MtlsBackend, index: number): Promise<BackendReport> {
+    const secret = builtinCaSecretNames(mesh, backend.name).cert;
+    if (secret.length <= NameLimits.resource) return { violations: [], warnings: [] };
+    const field = builtinNamePath(index).toString();
+    return {
+      violations: [{ field, message: MeshMessages.builtinNameTooLong(NameLimits.resource) }],
+      warnings: [],
+    };
   }
 
   async ensure(mesh: string, backend: MtlsBackend): Promise<'created' | 'existing'> {

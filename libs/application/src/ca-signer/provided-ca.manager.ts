@@ -1,9 +1,14 @@
-import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@meshtls/domain';
+import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend, type Violation } from '@meshtls/domain';
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
 import type { CaManager } from './ca-manager';
 import type { BackendReport } from '../ports/mtls-validation.contract';
 import type { DataSourceReader, ReadContext } from '../shared/data-source.reader';
+
+/** Who asked, and whether the Mesh's `mtls.skipValidation` (Kuma's switch) is set. */
+export interface ProvidedValidateContext extends ReadContext {
+  readonly skipValidation?: boolean;
+}
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
 export class ProvidedCaManager implements CaManager {
@@ -16,17 +21,20 @@ export class ProvidedCaManager implements CaManager {
     mesh: string,
     backend: MtlsBackend,
     index: number,
-    context: ReadContext = {},
+    context: ProvidedValidateContext = {},
   ): Promise<BackendReport> {
     const prefix = `mtls.backends[${index}].conf`;
     let material: { certPem: string; keyPem: string };
     try {
       material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix, context);
     } catch (error) {
-      if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
+      if (error instanceof ValidationError)
+        return { violations: asKumaLoadError(error, prefix), warnings: [] };
       throw error;
     }
-    if ((backend as ProvidedMtlsBackend).conf.skipValidation) return { violations: [], warnings: [] };
+    if ((backend as ProvidedMtlsBackend).conf.skipValidation || context.skipValidation) {
+      return { violations: [], warnings: [] };
+    }
     return validateProvidedCa({ ...material, now: this.clock.now(), fieldPrefix: prefix });
   }
 
@@ -64,4 +72,19 @@ export class ProvidedCaManager implements CaManager {
       keyPem: (key as PromiseFulfilledResult<Buffer>).value.toString('utf8'),
     };
   }
+}
+
+/**
+ * Kuma reports a CA that could not be loaded on both `conf.cert` and `conf.key`, with the error of the
+ * first source that failed (the key is read first).
+ */
+function asKumaLoadError(error: ValidationError, prefix: string): Violation[] {
+  const keyFirst = [...error.violations].sort(
+    (a, b) => Number(b.field.startsWith(`${prefix}.key`)) - Number(a.field.startsWith(`${prefix}.key`)),
+  );
+  const message = keyFirst[0]?.message ?? error.message;
+  return [
+    { field: `${prefix}.cert`, message },
+    { field: `${prefix}.key`, message },
+  ];
 }
