@@ -67,4 +67,22 @@ describe('BuiltinCaManager', () => {
     const loaded = await manager.load('default', backend);
     expect(loaded.trustAnchorPem).toBe(await pemOf(store, certKey));
   });
+
+  it("refuses, on Kuma's path, a backend name that makes its Secret names longer than a resource name", async () => {
+    const manager = new BuiltinCaManager(store, clock);
+    const fits = 'b'.repeat(253 - 'default.ca-builtin-cert-'.length);
+    expect(await manager.validate('default', { name: fits, type: 'builtin' }, 0)).toEqual({
+      violations: [],
+      warnings: [],
+    });
+    expect(await manager.validate('default', { name: `${fits}b`, type: 'builtin' }, 2)).toEqual({
+      violations: [
+        {
+          field: 'mtls.backends[2].conf.mtls.backends.name',
+          message: 'Backend name is too long. Max length: 253',
+        },
+      ],
+      warnings: [],
+    });
+  });
 });

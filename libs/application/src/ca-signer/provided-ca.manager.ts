@@ -75,16 +75,12 @@ export class ProvidedCaManager implements CaManager {
 }
 
 /**
- * Kuma reports a CA that could not be loaded on both `conf.cert` and `conf.key`, with the error of the
- * first source that failed (the key is read first).
+ * Kuma reports a data source that could not be loaded on `conf.cert` or `conf.key` itself, not on the
+ * source inside it (`conf.cert.secret`); each source that failed keeps its own message.
  */
 function asKumaLoadError(error: ValidationError, prefix: string): Violation[] {
-  const keyFirst = [...error.violations].sort(
-    (a, b) => Number(b.field.startsWith(`${prefix}.key`)) - Number(a.field.startsWith(`${prefix}.key`)),
-  );
-  const message = keyFirst[0]?.message ?? error.message;
-  return [
-    { field: `${prefix}.cert`, message },
-    { field: `${prefix}.key`, message },
-  ];
+  return error.violations.map((violation) => {
+    const source = /^(.*\.(?:cert|key))\.(?:secret|file|inline|inlineString)$/.exec(violation.field);
+    return source !== null && source[1]!.startsWith(prefix) ? { ...violation, field: source[1]! } : violation;
+  });
 }

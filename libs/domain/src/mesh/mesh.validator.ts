@@ -1,7 +1,6 @@
-import { parseDuration } from '../duration';
 import { FieldPath } from '../validation/field-path';
 import type { SpecSchema } from '../validation/spec-schema';
-import { Messages, mustBeInRange } from '../validation/messages';
+import { Messages } from '../validation/messages';
 import { NameLimits, isValidResourceName, validateResourceName } from '../validation/resource-name.validator';
 import {
   JsonObject,
@@ -10,62 +9,32 @@ import {
   definedItems,
   isAbsent,
 } from '../validation/validation-context';
-import { validateDataSource } from './data-source.validator';
-import { RSA_BITS_LIMITS } from './mesh-defaults';
 import {
-  BuiltinCaConf,
-  DpCertSpec,
   MeshSpec,
   MtlsBackend,
   MtlsBackendType,
   MtlsMode,
   MtlsSpec,
-  ProvidedCaConf,
-  RootChainSpec,
   STORED_ONLY_SECTIONS,
 } from './mesh.types';
 import {
   validateConstraints,
   validateInitialPolicies,
-  validateLogging,
   validateMeshServices,
-  validateMetrics,
   validateNetworking,
   validateRouting,
-  validateTracing,
   validateZoneEgress,
 } from './mesh-sections.validator';
+import { validateLogging, validateMetrics, validateTracing } from './mesh-observability.validator';
 
-export const MeshMessages = {
-  enabledBackendUnknown: 'has to be set to one of the backends in the mesh',
-  unknownBackendType: 'could not find installed plugin for this type',
-  nameAlreadyUsed: (name: string) => `${JSON.stringify(name)} name is already used for another backend`,
-  /** Kuma's builtin plugin check on the Secret names a backend's CA is kept under. */
-  builtinNameNotDns: (name: string) => `${JSON.stringify(name)} name must be valid dns name`,
-  builtinNameTooLong: (max: number) => `Backend name is too long. Max length: ${max}`,
-  storedNotEnforced: 'stored, not enforced by meshtls',
-  confFieldKept: 'not a field of this backend type: stored as given (Kuma keeps it too), not used',
-} as const;
-
-/**
- * Kuma reports a bad dataplane certificate duration on this path, without the backend's index
- * (`mesh_validator.go`); kept so a Kuma user's tooling finds it where it looks.
- */
-export const DP_CERT_EXPIRATION_PATH = FieldPath.at('mtls')
-  .field('dpcert')
-  .field('rotation')
-  .field('expiration');
-
-/** Kuma's builtin plugin re-rooted under the backend's `conf`: `mtls.backends[0].conf.mtls.backends.name`. */
-export function builtinNamePath(index: number): FieldPath {
-  return FieldPath.at('mtls')
-    .field('backends')
-    .index(index)
-    .field('conf')
-    .field('mtls')
-    .field('backends')
-    .field('name');
-}
+export { MeshMessages, DP_CERT_EXPIRATION_PATH, builtinNamePath } from './mesh.messages';
+import { MeshMessages, builtinNamePath } from './mesh.messages';
+import {
+  validateBuiltinConf,
+  validateDpCert,
+  validateProvidedConf,
+  validateRootChain,
+} from './mesh-backend.validator';
 
 /** The Secret name prefix of a builtin CA: `{mesh}.ca-builtin-cert-{backend}`; its first DNS label is shared. */
 const BUILTIN_SECRET_LABEL_PREFIX = 'ca-builtin-cert-';
@@ -196,141 +165,6 @@ function validateBackendType(
   const type = ctx.requiredString(value, path);
   const isKnown = (t: string) => (Object.values(MtlsBackendType) as string[]).includes(t);
   return ctx.check(type, path, isKnown, MeshMessages.unknownBackendType) as MtlsBackendType | undefined;
-}
-
-function validateDpCert(ctx: ValidationContext, value: unknown, path: FieldPath): DpCertSpec | undefined {
-  const obj = ctx.lenientObject(value, path, ['rotation', 'requestTimeout']);
-  if (obj === undefined) {
-    return undefined;
-  }
-  const rotationObj = ctx.lenientObject(obj.rotation, path.field('rotation'), ['expiration']);
-  const expiration = rotationObj && validateExpiration(ctx, rotationObj.expiration);
-  const requestTimeout = validateProtoDuration(ctx, obj.requestTimeout, path.field('requestTimeout'));
-  if (requestTimeout !== undefined) ctx.note(path.field('requestTimeout'), MeshMessages.storedNotEnforced);
-  const rotation = rotationObj && compact({ expiration });
-  return compact({ rotation, requestTimeout });
-}
-
-function validateRootChain(
-  ctx: ValidationContext,
-  value: unknown,
-  path: FieldPath,
-): RootChainSpec | undefined {
-  const obj = ctx.lenientObject(value, path, ['requestTimeout']);
-  if (obj === undefined) {
-    return undefined;
-  }
-  ctx.note(path, MeshMessages.storedNotEnforced);
-  return compact({
-    requestTimeout: validateProtoDuration(ctx, obj.requestTimeout, path.field('requestTimeout')),
-  });
-}
-
-/** A dataplane certificate's validity, reported on Kuma's path; zero is refused (no certificate can live 0s). */
-function validateExpiration(ctx: ValidationContext, value: unknown): string | undefined {
-  const text = ctx.string(value, DP_CERT_EXPIRATION_PATH);
-  if (text === undefined) {
-    return undefined;
-  }
-  const ms = text === '0' ? 0 : parseDuration(text);
-  if (ms === undefined) {
-    ctx.add(DP_CERT_EXPIRATION_PATH, Messages.validFormat);
-    return undefined;
-  }
-  if (ms === 0) {
-    ctx.add(DP_CERT_EXPIRATION_PATH, Messages.mustBeGreaterThanZero);
-    return undefined;
-  }
-  return text;
-}
-
-/** A `google.protobuf.Duration` as protobuf JSON writes it: seconds with up to 9 decimals, then `s`. */
-const PROTO_DURATION = /^-?\d+(\.\d{1,9})?s$/;
-
-function validateProtoDuration(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
-  const text = ctx.string(value, path);
-  return ctx.check(text, path, (t) => PROTO_DURATION.test(t), Messages.validFormat);
-}
-
-/** An optional duration that, when given, must parse and be positive. */
-function validateDuration(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
-  const text = ctx.string(value, path);
-  if (text === undefined) {
-    return undefined;
-  }
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.add(path, Messages.validFormat);
-    return undefined;
-  }
-  if (ms === 0) {
-    ctx.add(path, Messages.mustBeGreaterThanZero);
-    return undefined;
-  }
-  return text;
-}
-
-/** Kuma keeps a backend's `conf` as a struct: fields its plugin does not read are kept and noted. */
-function noteKeptConfFields(
-  ctx: ValidationContext,
-  obj: JsonObject,
-  path: FieldPath,
-  known: readonly string[],
-): void {
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) ctx.note(path.field(key), MeshMessages.confFieldKept);
-  }
-}
-
-function validateBuiltinConf(
-  ctx: ValidationContext,
-  value: unknown,
-  path: FieldPath,
-): BuiltinCaConf | undefined {
-  const obj = ctx.map(value, path);
-  if (obj === undefined) {
-    return undefined;
-  }
-  noteKeptConfFields(ctx, obj, path, ['caCert']);
-  const caCertPath = path.field('caCert');
-  const caCertObj = ctx.lenientObject(obj.caCert, caCertPath, ['RSAbits', 'expiration']);
-  if (caCertObj === undefined) {
-    return withoutAbsent(obj, ['caCert']);
-  }
-  const bitsPath = caCertPath.field('RSAbits');
-  const { min, max } = RSA_BITS_LIMITS;
-  const bits = ctx.integer(caCertObj.RSAbits, bitsPath);
-  const RSAbits = ctx.check(bits, bitsPath, (b) => b >= min && b <= max, mustBeInRange(min, max));
-  const expiration = validateDuration(ctx, caCertObj.expiration, caCertPath.field('expiration'));
-  return { ...withoutAbsent(obj, ['caCert']), caCert: compact({ RSAbits, expiration }) };
-}
-
-function validateProvidedConf(
-  ctx: ValidationContext,
-  value: unknown,
-  path: FieldPath,
-): ProvidedCaConf | undefined {
-  // A missing conf reports its missing cert and key, the fields a user has to add.
-  const obj = isAbsent(value) ? {} : ctx.map(value, path);
-  if (obj === undefined) {
-    return undefined;
-  }
-  noteKeptConfFields(ctx, obj, path, ['cert', 'key', 'skipValidation']);
-  const cert = validateDataSource(ctx, obj.cert, path.field('cert'));
-  const key = validateDataSource(ctx, obj.key, path.field('key'));
-  const skipValidation = ctx.boolean(obj.skipValidation, path.field('skipValidation'));
-  if (cert === undefined || key === undefined) {
-    return undefined;
-  }
-  return {
-    ...withoutAbsent(obj, ['cert', 'key', 'skipValidation']),
-    ...compact({ cert, key, skipValidation }),
-  };
-}
-
-/** The conf as given, less the fields a validator replaces with their parsed values (and absent ones). */
-function withoutAbsent(obj: JsonObject, replaced: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([k, v]) => !replaced.includes(k) && !isAbsent(v)));
 }
 
 /**
