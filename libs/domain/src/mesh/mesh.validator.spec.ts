@@ -309,4 +309,15 @@ describe('Mesh validation', () => {
       { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
     ]);
   });
+
+  it('refuses a value kept as given that nests deeper than the store can write, naming its section', () => {
+    const deep = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    expect(violationsOf({ type: 'Mesh', name: 'd', logging: { x: deep(100_000) } })).toEqual([
+      { field: 'logging', message: 'is nested deeper than 32 levels' },
+    ]);
+    expect(violationsOf(mesh({ backends: [builtin({ conf: { extra: deep(40) } })] }))).toEqual([
+      { field: 'mtls.backends[0].conf', message: 'is nested deeper than 32 levels' },
+    ]);
+    expect(() => parseResource({ type: 'Mesh', name: 'd', logging: { x: deep(31) } })).not.toThrow();
+  });
 });

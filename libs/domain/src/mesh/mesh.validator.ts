@@ -29,6 +29,7 @@ import { validateLogging, validateMetrics, validateTracing } from './mesh-observ
 
 export { MeshMessages, DP_CERT_EXPIRATION_PATH, builtinNamePath } from './mesh.messages';
 import { MeshMessages, builtinNamePath } from './mesh.messages';
+import { checkStoredDepth } from './nesting.rules';
 import {
   validateBuiltinConf,
   validateDpCert,
@@ -70,7 +71,10 @@ export const MESH_SPEC: SpecSchema<MeshSpec> = {
       meshServices,
     };
     for (const section of STORED_ONLY_SECTIONS) {
-      if (stored[section] !== undefined) ctx.note(FieldPath.at(section), MeshMessages.storedNotEnforced);
+      if (stored[section] === undefined) continue;
+      if (checkStoredDepth(ctx, stored[section], FieldPath.at(section))) {
+        ctx.note(FieldPath.at(section), MeshMessages.storedNotEnforced);
+      }
     }
     return compact({ mtls, ...stored });
   },
@@ -124,8 +128,9 @@ function validateBackend(
   const dpCert = validateDpCert(ctx, obj.dpCert, path.field('dpCert'));
   const rootChain = validateRootChain(ctx, obj.rootChain, path.field('rootChain'));
   const confPath = path.field('conf');
-  const conf =
-    type === MtlsBackendType.Provided
+  const conf = !checkStoredDepth(ctx, obj.conf, confPath)
+    ? undefined
+    : type === MtlsBackendType.Provided
       ? validateProvidedConf(ctx, obj.conf, confPath)
       : type === MtlsBackendType.Builtin
         ? validateBuiltinConf(ctx, obj.conf, confPath)
