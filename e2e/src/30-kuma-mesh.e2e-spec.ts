@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { AppProcess, freePort, tempDir, type TempDir } from '@meshtls/testing';
-import { http } from '../support/cli';
+import { http, meshctl } from '../support/cli';
 
 /** Kuma 2.14.3's Mesh and CA plugin validator tests, as data (`e2e/kuma-compat/mesh`). */
 interface Violation {
@@ -158,5 +158,19 @@ describe("a Kuma 2.14 user's Mesh resources, against a standalone control plane"
     expect(read.json.mtls.backends).toEqual([
       { name: 'ca-1', type: 'builtin', conf: { caCert: { RSAbits: 2048 }, extra: 'kept' } },
     ]);
+  });
+
+  it('takes the same Mesh as YAML from meshctl apply, printing the warnings', async () => {
+    const yaml = toYaml({ ...KUMA_MESH, name: 'kuma-yaml' });
+    const applied = await meshctl(['apply', '-f', '-'], { env: { MESHCTL_API_ADDRESS: base }, stdin: yaml });
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toContain('metrics: stored, not enforced by meshtls');
+    expect(applied.stderr).toContain('meshServices: stored, not enforced by meshtls');
+    const {
+      creationTime: _c,
+      modificationTime: _m,
+      ...given
+    } = (await http('GET', `${base}/meshes/kuma-yaml`)).json;
+    expect(given).toEqual({ ...KUMA_MESH, name: 'kuma-yaml' });
   });
 });
