@@ -122,4 +122,17 @@ describe('ProvidedCaManager', () => {
       },
     ]);
   });
+
+  it("fails a load with Kuma's wording, naming the mesh, the backend and the reason", async () => {
+    const missing = provided({ inlineString: ca.certPem }, { secret: 'missing' });
+    await expect(manager.load('default', missing)).rejects.toThrow(
+      `failed to load CA key pair for Mesh "default" and backend "${missing.name}": ` +
+        'could not load data: secret "missing" not found in mesh "default"',
+    );
+    const mismatched = provided({ inlineString: ca.certPem }, { inlineString: other.keyPem });
+    await expect(manager.load('default', mismatched)).rejects.toThrow(
+      `failed to load CA key pair for Mesh "default" and backend "${mismatched.name}": ` +
+        'not a valid TLS key pair: tls: private key does not match public key',
+    );
+  });
 });

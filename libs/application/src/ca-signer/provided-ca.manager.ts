@@ -42,18 +42,28 @@ export class ProvidedCaManager implements CaManager {
     return 'existing'; // nothing to create: the user brings the CA
   }
 
-  /** Errors of a load reach dataplanes' requests, so they never say why a file could not be read. */
+  /**
+   * Errors of a load reach dataplanes' requests, so they never say why a file could not be read; worded
+   * as Kuma's: `failed to load CA key pair for Mesh "m" and backend "b": <reason>`.
+   */
   async load(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
-    const material = await this.read(
-      mesh,
-      backend as ProvidedMtlsBackend,
-      `mtls.backends[${backend.name}].conf`,
-    );
+    const prefix = `mtls.backends[${backend.name}].conf`;
     try {
+      const material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix);
       return SigningCa.load({ certChainPem: material.certPem, keyPem: material.keyPem });
     } catch (error) {
-      if (error instanceof CaValidationError) throw new ValidationError(error.violations, error.message);
-      throw error;
+      const violations =
+        error instanceof ValidationError
+          ? asKumaLoadError(error, prefix)
+          : error instanceof CaValidationError
+            ? error.violations
+            : undefined;
+      if (violations === undefined) throw error;
+      const reason = violations[0]?.message ?? (error as Error).message;
+      throw new ValidationError(
+        violations,
+        `failed to load CA key pair for Mesh ${JSON.stringify(mesh)} and backend ${JSON.stringify(backend.name)}: ${reason}`,
+      );
     }
   }
 
