@@ -70,7 +70,14 @@ describe('BuiltinCaManager', () => {
 
   it("refuses, on Kuma's path, a backend name that makes its Secret names longer than a resource name", async () => {
     const manager = new BuiltinCaManager(store, clock);
-    const fits = 'b'.repeat(253 - 'default.ca-builtin-cert-'.length);
+    // 253 characters in all, in labels of at most 63
+    const fits = [
+      'b'.repeat(40),
+      'c'.repeat(63),
+      'd'.repeat(63),
+      'e'.repeat(253 - 24 - 40 - 63 - 63 - 3),
+    ].join('.');
+    expect(`default.ca-builtin-cert-${fits}`).toHaveLength(253);
     expect(await manager.validate('default', { name: fits, type: 'builtin' }, 0)).toEqual({
       violations: [],
       warnings: [],
@@ -84,5 +91,24 @@ describe('BuiltinCaManager', () => {
       ],
       warnings: [],
     });
+  });
+
+  it("refuses, on Kuma's path, a backend name that makes a label of its Secret names longer than DNS allows", async () => {
+    const manager = new BuiltinCaManager(store, clock);
+    const validate = (name: string) => manager.validate('default', { name, type: 'builtin' }, 0);
+    // `ca-builtin-cert-` and the first label of the name make one label
+    expect((await validate(`${'a'.repeat(47)}.${'b'.repeat(63)}`)).violations).toEqual([]);
+    expect((await validate('a'.repeat(48))).violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.mtls.backends.name',
+        message: `"${'a'.repeat(48)}" name must be valid dns name`,
+      },
+    ]);
+    expect((await validate(`a.${'b'.repeat(64)}`)).violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.mtls.backends.name',
+        message: `"a.${'b'.repeat(64)}" name must be valid dns name`,
+      },
+    ]);
   });
 });

@@ -22,6 +22,9 @@ import type { CaManager } from './ca-manager';
 import type { BackendReport } from '../ports/mtls-validation.contract';
 import { CaNotReadyError } from '../ports/ca.errors';
 
+/** The longest label of a DNS name. */
+const DNS_LABEL_MAX = 63;
+
 export interface BuiltinCaManagerOptions {
   /** How long to wait for a racing creator to store its certificate before finishing its work. */
   readonly certificateWaitMs?: number;
@@ -47,17 +50,21 @@ export class BuiltinCaManager implements CaManager {
   }
 
   /**
-   * Its shape is checked by the Mesh validation; here, where the mesh is known, Kuma's length check of
-   * the Secret name the CA is kept under (at most a resource name's 253 characters here).
+   * Its shape is checked by the Mesh validation; here, where the mesh is known, Kuma's checks of the
+   * Secret name the CA is kept under: a DNS name (labels of at most 63 characters), at most a resource
+   * name's 253 characters here (Kuma: 255).
    */
   async validate(mesh: string, backend: MtlsBackend, index: number): Promise<BackendReport> {
     const secret = builtinCaSecretNames(mesh, backend.name).cert;
-    if (secret.length <= NameLimits.resource) return { violations: [], warnings: [] };
     const field = builtinNamePath(index).toString();
-    return {
-      violations: [{ field, message: MeshMessages.builtinNameTooLong(NameLimits.resource) }],
-      warnings: [],
-    };
+    const refuse = (message: string) => ({ violations: [{ field, message }], warnings: [] });
+    if (secret.length > NameLimits.resource) {
+      return refuse(MeshMessages.builtinNameTooLong(NameLimits.resource));
+    }
+    if (secret.split('.').some((label) => label.length > DNS_LABEL_MAX)) {
+      return refuse(MeshMessages.builtinNameNotDns(backend.name));
+    }
+    return { violations: [], warnings: [] };
   }
 
   async ensure(mesh: string, backend: MtlsBackend): Promise<'created' | 'existing'> {

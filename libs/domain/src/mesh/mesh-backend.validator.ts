@@ -62,9 +62,14 @@ function validateExpiration(ctx: ValidationContext, value: unknown): string | un
 /** A `google.protobuf.Duration` as protobuf JSON writes it: seconds with up to 9 decimals, then `s`. */
 const PROTO_DURATION = /^-?\d+(\.\d{1,9})?s$/;
 
+/**
+ * A request timeout: a protobuf duration as Kuma takes it (`1.5s`), or a duration such as `1m` as earlier
+ * versions of this control plane took it (Meshes stored then still read back).
+ */
 function validateProtoDuration(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
   const text = ctx.string(value, path);
-  return ctx.check(text, path, (t) => PROTO_DURATION.test(t), Messages.validFormat);
+  const valid = (t: string) => PROTO_DURATION.test(t) || parseDuration(t) !== undefined;
+  return ctx.check(text, path, valid, Messages.validFormat);
 }
 
 /** An optional duration that, when given, must parse and be positive. */

@@ -125,12 +125,9 @@ describe('Mesh validation', () => {
       expect(backendViolations(builtin({ name: 'ca_1' }))).toEqual([
         { field, message: '"ca_1" name must be valid dns name' },
       ]);
-      // the first label is shared with the `ca-builtin-cert-` prefix: at most 63 characters in all
-      expect(backendViolations(builtin({ name: 'a'.repeat(48) }))).toEqual([
-        { field, message: `"${'a'.repeat(48)}" name must be valid dns name` },
-      ]);
-      const longest = `${'a'.repeat(47)}.${'b'.repeat(63)}`;
-      expect(() => parseResource(mesh({ backends: [builtin({ name: longest })] }))).not.toThrow();
+      // the lengths depend on the mesh's name: checked by ca-signer, where the mesh is known
+      const long = `${'a'.repeat(60)}.${'b'.repeat(63)}`;
+      expect(() => parseResource(mesh({ backends: [builtin({ name: long })] }))).not.toThrow();
     });
 
     it('applies the resource name rules to provided backend names', () => {
@@ -166,7 +163,7 @@ describe('Mesh validation', () => {
       const document = mesh({ backends: [builtin({ rootChain: { requestTimeout: '1.5s' } })] });
       expect(parseResource(document).spec).toEqual(document.mtls && { mtls: document.mtls });
       expect(meshWarnings(document)).toEqual(['mtls.backends[0].rootChain: stored, not enforced by meshtls']);
-      expect(violationsOf(mesh({ backends: [builtin({ rootChain: { requestTimeout: '1m' } })] }))).toEqual([
+      expect(violationsOf(mesh({ backends: [builtin({ rootChain: { requestTimeout: 'soon' } })] }))).toEqual([
         { field: 'mtls.backends[0].rootChain.requestTimeout', message: 'has to be a valid format' },
       ]);
     });
@@ -190,7 +187,10 @@ describe('Mesh validation', () => {
       ]);
     });
 
-    it('checks requestTimeout as a protobuf duration, and JSON types', () => {
+    it('checks requestTimeout as a protobuf duration (or an earlier `1m`), and JSON types', () => {
+      expect(() =>
+        parseResource(mesh({ backends: [builtin({ dpCert: { requestTimeout: '1m' } })] })),
+      ).not.toThrow();
       expect(dpCertViolations({ rotation: { expiration: 30 }, requestTimeout: '10 s' })).toEqual([
         { field: 'mtls.dpcert.rotation.expiration', message: 'must be a string' },
         { field: 'mtls.backends[0].dpCert.requestTimeout', message: 'has to be a valid format' },

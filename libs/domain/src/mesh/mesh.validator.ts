@@ -37,10 +37,6 @@ import {
   validateRootChain,
 } from './mesh-backend.validator';
 
-/** The Secret name prefix of a builtin CA: `{mesh}.ca-builtin-cert-{backend}`; its first DNS label is shared. */
-const BUILTIN_SECRET_LABEL_PREFIX = 'ca-builtin-cert-';
-const DNS_LABEL_MAX = 63;
-
 /** The flat fields of a Mesh document (everything but type and name), in the order Kuma lists them. */
 export const MESH_SPEC: SpecSchema<MeshSpec> = {
   fields: ['mtls', ...STORED_ONLY_SECTIONS],
@@ -143,8 +139,9 @@ function validateBackend(
 
 /**
  * Kuma's builtin plugin check: the backend's CA is kept as Secrets named `{mesh}.ca-builtin-cert-{name}`,
- * which must be a lowercase DNS name (here also a valid resource name: no `_`). The length of the whole
- * name depends on the mesh and is checked where the mesh is known (ca-signer).
+ * which must be a lowercase DNS name (here also a valid resource name: no `_`). The lengths of the whole
+ * name and of its labels depend on the mesh and are checked where the mesh is known, when a Mesh is
+ * applied (ca-signer), so that a Mesh stored under earlier rules still reads back.
  */
 function validateBuiltinName(
   ctx: ValidationContext,
@@ -154,8 +151,7 @@ function validateBuiltinName(
 ): string | undefined {
   const name = isAbsent(value) ? '' : ctx.string(value, path);
   if (name === undefined) return undefined;
-  const labels = `${BUILTIN_SECRET_LABEL_PREFIX}${name}`.split('.');
-  if (!isValidResourceName(name) || labels.some((label) => label.length > DNS_LABEL_MAX)) {
+  if (!isValidResourceName(name)) {
     ctx.add(builtinNamePath(index), MeshMessages.builtinNameNotDns(name));
     return undefined;
   }
