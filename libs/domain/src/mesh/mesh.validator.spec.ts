@@ -1,4 +1,5 @@
 import { parseResource } from '../universal/parse-resource';
+import { storedSpecViolations } from '../universal/stored-spec.validator';
 import { meshWarnings } from './mesh.validator';
 import { violationsOf } from '../test-support/violations-of';
 
@@ -319,5 +320,32 @@ describe('Mesh validation', () => {
       { field: 'mtls.backends[0].conf', message: 'is nested deeper than 32 levels' },
     ]);
     expect(() => parseResource({ type: 'Mesh', name: 'd', logging: { x: deep(31) } })).not.toThrow();
+  });
+
+  it('re-validates what it stored, every Kuma field included, as a reader of the store does', () => {
+    const { spec } = parseResource({
+      type: 'Mesh',
+      name: 'default',
+      mtls: {
+        enabledBackend: 'ca-1',
+        skipValidation: true,
+        backends: [
+          builtin({
+            rootChain: { requestTimeout: '1s' },
+            dpCert: { requestTimeout: '2s' },
+            conf: { extra: [1] },
+          }),
+          { name: 'p', type: 'provided', conf: { cert: { secret: 'c' }, key: { file: '/k' }, note: 'kept' } },
+        ],
+      },
+      logging: { backends: [{ name: 'f', type: 'file', conf: { path: '/log' } }] },
+      metrics: { backends: [{ name: 'p', type: 'prometheus' }] },
+      constraints: { dataplaneProxy: { restrictions: [{ tags: { a: 'b' } }] } },
+      meshServices: { mode: 'Everywhere' },
+    });
+    expect(storedSpecViolations('Mesh', spec)).toEqual([]);
+    expect(storedSpecViolations('Mesh', { ...(spec as object), routing: { zoneEgress: 'yes' } })).toEqual([
+      { field: 'routing.zoneEgress', message: 'must be a boolean' },
+    ]);
   });
 });
