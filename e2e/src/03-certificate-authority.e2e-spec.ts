@@ -238,8 +238,8 @@ describe('certificate authorities (standalone)', () => {
     });
     expect(response.status).toBe(400);
     expect(response.json.invalid_parameters).toContainEqual({
-      field: 'mtls.backends[0].conf.key',
-      reason: 'not a valid TLS key pair',
+      field: 'mtls.backends[0].conf.cert',
+      reason: 'not a valid TLS key pair: tls: private key does not match public key',
     });
     expect(response.json.invalid_parameters.map((p: { field: string }) => p.field)).toContain(
       'mtls.backends[1].conf.cert',
@@ -259,7 +259,7 @@ describe('certificate authorities (standalone)', () => {
     expect(response.status).toBe(400);
     expect(response.json.invalid_parameters).toEqual([
       {
-        field: 'mtls.backends[0].conf.cert.secret',
+        field: 'mtls.backends[0].conf.cert',
         reason: 'could not load data: secret "nope" not found in mesh "provided"',
       },
     ]);

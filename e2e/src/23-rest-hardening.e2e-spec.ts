@@ -331,11 +331,11 @@ describe('REST hardening (standalone)', () => {
       expect(res.status).toBe(400);
       expect(res.json.causes).toEqual([
         {
-          field: 'mtls.backends[0].conf.cert.file',
+          field: 'mtls.backends[0].conf.cert',
           message: 'could not load data: cannot read file "/dev/zero": not a regular file',
         },
         {
-          field: 'mtls.backends[0].conf.key.file',
+          field: 'mtls.backends[0].conf.key',
           message: 'could not load data: cannot read file "/dev/zero": not a regular file',
         },
       ]);

@@ -67,4 +67,48 @@ describe('BuiltinCaManager', () => {
     const loaded = await manager.load('default', backend);
     expect(loaded.trustAnchorPem).toBe(await pemOf(store, certKey));
   });
+
+  it("refuses, on Kuma's path, a backend name that makes its Secret names longer than a resource name", async () => {
+    const manager = new BuiltinCaManager(store, clock);
+    // 253 characters in all, in labels of at most 63
+    const fits = [
+      'b'.repeat(40),
+      'c'.repeat(63),
+      'd'.repeat(63),
+      'e'.repeat(253 - 24 - 40 - 63 - 63 - 3),
+    ].join('.');
+    expect(`default.ca-builtin-cert-${fits}`).toHaveLength(253);
+    expect(await manager.validate('default', { name: fits, type: 'builtin' }, 0)).toEqual({
+      violations: [],
+      warnings: [],
+    });
+    expect(await manager.validate('default', { name: `${fits}b`, type: 'builtin' }, 2)).toEqual({
+      violations: [
+        {
+          field: 'mtls.backends[2].conf.mtls.backends.name',
+          message: 'Backend name is too long. Max length: 253',
+        },
+      ],
+      warnings: [],
+    });
+  });
+
+  it("refuses, on Kuma's path, a backend name that makes a label of its Secret names longer than DNS allows", async () => {
+    const manager = new BuiltinCaManager(store, clock);
+    const validate = (name: string) => manager.validate('default', { name, type: 'builtin' }, 0);
+    // `ca-builtin-cert-` and the first label of the name make one label
+    expect((await validate(`${'a'.repeat(47)}.${'b'.repeat(63)}`)).violations).toEqual([]);
+    expect((await validate('a'.repeat(48))).violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.mtls.backends.name',
+        message: `"${'a'.repeat(48)}" name must be valid dns name`,
+      },
+    ]);
+    expect((await validate(`a.${'b'.repeat(64)}`)).violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.mtls.backends.name',
+        message: `"a.${'b'.repeat(64)}" name must be valid dns name`,
+      },
+    ]);
+  });
 });

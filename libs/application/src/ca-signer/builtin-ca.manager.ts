@@ -3,6 +3,9 @@ import {
   ResourceAlreadyExistsError,
   ResourceType,
   builtinCaSecretNames,
+  builtinNamePath,
+  MeshMessages,
+  NameLimits,
   caCertRsaBitsOf,
   caCertValidityMs,
   secretBytes,
@@ -18,6 +21,9 @@ import type { Clock } from '@meshtls/util';
 import type { CaManager } from './ca-manager';
 import type { BackendReport } from '../ports/mtls-validation.contract';
 import { CaNotReadyError } from '../ports/ca.errors';
+
+/** The longest label of a DNS name. */
+const DNS_LABEL_MAX = 63;
 
 export interface BuiltinCaManagerOptions {
   /** How long to wait for a racing creator to store its certificate before finishing its work. */
@@ -43,8 +49,22 @@ export class BuiltinCaManager implements CaManager {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async validate(): Promise<BackendReport> {
-    return { violations: [], warnings: [] }; // its shape is checked by the Mesh validation
+  /**
+   * Its shape is checked by the Mesh validation; here, where the mesh is known, Kuma's checks of the
+   * Secret name the CA is kept under: a DNS name (labels of at most 63 characters), at most a resource
+   * name's 253 characters here (Kuma: 255).
+   */
+  async validate(mesh: string, backend: MtlsBackend, index: number): Promise<BackendReport> {
+    const secret = builtinCaSecretNames(mesh, backend.name).cert;
+    const field = builtinNamePath(index).toString();
+    const refuse = (message: string) => ({ violations: [{ field, message }], warnings: [] });
+    if (secret.length > NameLimits.resource) {
+      return refuse(MeshMessages.builtinNameTooLong(NameLimits.resource));
+    }
+    if (secret.split('.').some((label) => label.length > DNS_LABEL_MAX)) {
+      return refuse(MeshMessages.builtinNameNotDns(backend.name));
+    }
+    return { violations: [], warnings: [] };
   }
 
   async ensure(mesh: string, backend: MtlsBackend): Promise<'created' | 'existing'> {

@@ -58,20 +58,20 @@ describe('ProvidedCaManager', () => {
   it('reports unreadable sources on their field, all at once; why a file failed only to an admin', async () => {
     const backend = provided({ secret: 'missing' }, { file: '/nonexistent/key.pem' });
     const missingSecret = {
-      field: 'mtls.backends[1].conf.cert.secret',
+      field: 'mtls.backends[1].conf.cert',
       message: 'could not load data: secret "missing" not found in mesh "default"',
     };
     expect((await manager.validate('default', backend, 1, { admin: true })).violations).toEqual([
       missingSecret,
       {
-        field: 'mtls.backends[1].conf.key.file',
+        field: 'mtls.backends[1].conf.key',
         message: 'could not load data: cannot read file "/nonexistent/key.pem": no such file (ENOENT)',
       },
     ]);
     expect((await manager.validate('default', backend, 1)).violations).toEqual([
       missingSecret,
       {
-        field: 'mtls.backends[1].conf.key.file',
+        field: 'mtls.backends[1].conf.key',
         message:
           'could not load data: cannot read file "/nonexistent/key.pem" (it must be a regular file of at most ' +
           '1 MiB that the control plane can read)',
@@ -88,7 +88,7 @@ describe('ProvidedCaManager', () => {
     );
     expect(report.violations).toEqual([
       {
-        field: 'mtls.backends[0].conf.key.file',
+        field: 'mtls.backends[0].conf.key',
         message: 'could not load data: cannot read file "/dev/zero": not a regular file',
       },
     ]);
@@ -100,9 +100,39 @@ describe('ProvidedCaManager', () => {
       provided({ inlineString: ca.certPem }, { inlineString: other.keyPem }),
       0,
     );
-    expect(report.violations).toContainEqual({
-      field: 'mtls.backends[0].conf.key',
-      message: 'not a valid TLS key pair',
+    expect(report.violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.cert',
+        message: 'not a valid TLS key pair: tls: private key does not match public key',
+      },
+    ]);
+  });
+
+  it("skips the CA checks when the Mesh sets Kuma's mtls.skipValidation, but still reads the sources", async () => {
+    const mismatched = provided({ inlineString: ca.certPem }, { inlineString: other.keyPem });
+    expect(await manager.validate('default', mismatched, 0, { skipValidation: true })).toEqual({
+      violations: [],
+      warnings: [],
     });
+    const unreadable = provided({ inlineString: ca.certPem }, { secret: 'missing' });
+    expect((await manager.validate('default', unreadable, 0, { skipValidation: true })).violations).toEqual([
+      {
+        field: 'mtls.backends[0].conf.key',
+        message: 'could not load data: secret "missing" not found in mesh "default"',
+      },
+    ]);
+  });
+
+  it("fails a load with Kuma's wording, naming the mesh, the backend and the reason", async () => {
+    const missing = provided({ inlineString: ca.certPem }, { secret: 'missing' });
+    await expect(manager.load('default', missing)).rejects.toThrow(
+      `failed to load CA key pair for Mesh "default" and backend "${missing.name}": ` +
+        'could not load data: secret "missing" not found in mesh "default"',
+    );
+    const mismatched = provided({ inlineString: ca.certPem }, { inlineString: other.keyPem });
+    await expect(manager.load('default', mismatched)).rejects.toThrow(
+      `failed to load CA key pair for Mesh "default" and backend "${mismatched.name}": ` +
+        'not a valid TLS key pair: tls: private key does not match public key',
+    );
   });
 });

@@ -1,9 +1,14 @@
-import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend } from '@meshtls/domain';
+import { ValidationError, type MtlsBackend, type ProvidedMtlsBackend, type Violation } from '@meshtls/domain';
 import { CaValidationError, SigningCa, validateProvidedCa } from '@meshtls/pki';
 import type { Clock } from '@meshtls/util';
 import type { CaManager } from './ca-manager';
 import type { BackendReport } from '../ports/mtls-validation.contract';
 import type { DataSourceReader, ReadContext } from '../shared/data-source.reader';
+
+/** Who asked, and whether the Mesh's `mtls.skipValidation` (Kuma's switch) is set. */
+export interface ProvidedValidateContext extends ReadContext {
+  readonly skipValidation?: boolean;
+}
 
 /** provided backends: the user's CA chain and key, read from their data sources and validated. */
 export class ProvidedCaManager implements CaManager {
@@ -16,17 +21,20 @@ export class ProvidedCaManager implements CaManager {
     mesh: string,
     backend: MtlsBackend,
     index: number,
-    context: ReadContext = {},
+    context: ProvidedValidateContext = {},
   ): Promise<BackendReport> {
     const prefix = `mtls.backends[${index}].conf`;
     let material: { certPem: string; keyPem: string };
     try {
       material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix, context);
     } catch (error) {
-      if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
+      if (error instanceof ValidationError)
+        return { violations: asKumaLoadError(error, prefix), warnings: [] };
       throw error;
     }
-    if ((backend as ProvidedMtlsBackend).conf.skipValidation) return { violations: [], warnings: [] };
+    if ((backend as ProvidedMtlsBackend).conf.skipValidation || context.skipValidation) {
+      return { violations: [], warnings: [] };
+    }
     return validateProvidedCa({ ...material, now: this.clock.now(), fieldPrefix: prefix });
   }
 
@@ -34,18 +42,28 @@ export class ProvidedCaManager implements CaManager {
     return 'existing'; // nothing to create: the user brings the CA
   }
 
-  /** Errors of a load reach dataplanes' requests, so they never say why a file could not be read. */
+  /**
+   * Errors of a load reach dataplanes' requests, so they never say why a file could not be read; worded
+   * as Kuma's: `failed to load CA key pair for Mesh "m" and backend "b": <reason>`.
+   */
   async load(mesh: string, backend: MtlsBackend): Promise<SigningCa> {
-    const material = await this.read(
-      mesh,
-      backend as ProvidedMtlsBackend,
-      `mtls.backends[${backend.name}].conf`,
-    );
+    const prefix = `mtls.backends[${backend.name}].conf`;
     try {
+      const material = await this.read(mesh, backend as ProvidedMtlsBackend, prefix);
       return SigningCa.load({ certChainPem: material.certPem, keyPem: material.keyPem });
     } catch (error) {
-      if (error instanceof CaValidationError) throw new ValidationError(error.violations, error.message);
-      throw error;
+      const violations =
+        error instanceof ValidationError
+          ? asKumaLoadError(error, prefix)
+          : error instanceof CaValidationError
+            ? error.violations
+            : undefined;
+      if (violations === undefined) throw error;
+      const reason = violations[0]?.message ?? (error as Error).message;
+      throw new ValidationError(
+        violations,
+        `failed to load CA key pair for Mesh ${JSON.stringify(mesh)} and backend ${JSON.stringify(backend.name)}: ${reason}`,
+      );
     }
   }
 
@@ -64,4 +82,15 @@ export class ProvidedCaManager implements CaManager {
       keyPem: (key as PromiseFulfilledResult<Buffer>).value.toString('utf8'),
     };
   }
+}
+
+/**
+ * Kuma reports a data source that could not be loaded on `conf.cert` or `conf.key` itself, not on the
+ * source inside it (`conf.cert.secret`); each source that failed keeps its own message.
+ */
+function asKumaLoadError(error: ValidationError, prefix: string): Violation[] {
+  return error.violations.map((violation) => {
+    const source = /^(.*\.(?:cert|key))\.(?:secret|file|inline|inlineString)$/.exec(violation.field);
+    return source !== null && source[1]!.startsWith(prefix) ? { ...violation, field: source[1]! } : violation;
+  });
 }

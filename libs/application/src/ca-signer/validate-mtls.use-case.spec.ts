@@ -57,7 +57,7 @@ describe('who is told why a file data source could not be read', () => {
         (e: unknown) => e,
       );
     expect(error).toBeInstanceOf(ValidationError);
-    const violation = (error as ValidationError).violations.find((v) => v.field.endsWith('.key.file'));
+    const violation = (error as ValidationError).violations.find((v) => v.field.endsWith('.conf.key'));
     return violation!.message;
   }
 

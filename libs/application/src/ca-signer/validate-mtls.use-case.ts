@@ -10,14 +10,17 @@ export class ValidateMtlsUseCase {
 
   /** `caller`: who asked mesh-api; only an admin is told why a file data source could not be read. */
   async execute(request: { mesh: string; mtls: unknown; caller?: ApiCaller }): Promise<BackendReport> {
-    const context = { admin: request.caller === 'admin' };
     let backends;
+    let skipValidation;
     try {
-      backends = parseMtls(request.mesh, request.mtls).backends ?? [];
+      const mtls = parseMtls(request.mesh, request.mtls);
+      backends = mtls.backends ?? [];
+      skipValidation = mtls.skipValidation;
     } catch (error) {
       if (error instanceof ValidationError) return { violations: error.violations, warnings: [] };
       throw error;
     }
+    const context = { admin: request.caller === 'admin', skipValidation };
     const reports = await Promise.all(
       backends.map((backend, index) =>
         this.registry.managerFor(backend).validate(request.mesh, backend, index, context),

@@ -8,7 +8,8 @@ import { REDACTED_VALUE } from './mesh-private-keys.rules';
 const SOURCES = ['secret', 'file', 'inline', 'inlineString'] as const;
 
 export const DataSourceMessages = {
-  choose: `data source has to be chosen. Available sources: ${SOURCES.join(', ')}`,
+  /** Kuma's wording, word for word (it leaves out inlineString, which it accepts too). */
+  choose: 'data source has to be chosen. Available sources: secret, file, inline',
   onlyOne: `data source must have only one type defined: ${SOURCES.join(', ')}`,
   redacted: `is "${REDACTED_VALUE}", what is shown instead of a private key to readers without the admin token: give the key itself`,
 } as const;
@@ -23,7 +24,7 @@ export function validateDataSource(
     ctx.add(path, Messages.hasToBeDefined);
     return undefined;
   }
-  const obj = ctx.object(value, path, SOURCES);
+  const obj = ctx.lenientObject(value, path, SOURCES);
   if (obj === undefined) {
     return undefined;
   }

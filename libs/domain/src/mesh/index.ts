@@ -1,5 +1,7 @@
 // Mesh: its mTLS backends, their defaults, the secrets they reference and the private keys inlined in them.
-export { MtlsBackendType } from './mesh.types';
+export { MtlsBackendType, STORED_ONLY_SECTIONS } from './mesh.types';
+export { meshWarnings, MeshMessages, builtinNamePath } from './mesh.validator';
+export { MeshSectionMessages } from './mesh-sections.validator';
 export type {
   MeshSpec,
   MtlsSpec,
@@ -7,6 +9,8 @@ export type {
   BuiltinMtlsBackend,
   ProvidedMtlsBackend,
   DataSource,
+  StoredOnly,
+  StoredOnlySection,
 } from './mesh.types';
 export { enabledBackendOf, dpCertValidityMs, caCertRsaBitsOf, caCertValidityMs } from './mesh-defaults';
 export { secretReferencesOf, secretInUseMessage } from './secret-references.rules';

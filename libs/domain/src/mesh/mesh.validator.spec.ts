@@ -1,4 +1,6 @@
 import { parseResource } from '../universal/parse-resource';
+import { storedSpecViolations } from '../universal/stored-spec.validator';
+import { meshWarnings } from './mesh.validator';
 import { violationsOf } from '../test-support/violations-of';
 
 const mesh = (mtls: unknown) => ({ type: 'Mesh', name: 'default', mtls });
@@ -85,9 +87,16 @@ describe('Mesh validation', () => {
       expect(violationsOf(mesh('on'))).toEqual([{ field: 'mtls', message: 'must be an object' }]);
     });
 
-    it('reports unknown fields', () => {
-      expect(violationsOf(mesh({ enabledbackend: 'ca-1' }))).toEqual([
-        { field: 'mtls.enabledbackend', message: 'unknown field' },
+    it('leaves out unknown fields as Kuma does, and says so', () => {
+      const document = mesh({ enabledbackend: 'ca-1' });
+      expect(parseResource(document).spec).toEqual({ mtls: {} });
+      expect(meshWarnings(document)).toEqual(['mtls.enabledbackend: unknown field, ignored (not stored)']);
+    });
+
+    it('keeps skipValidation, a boolean', () => {
+      expect(parseResource(mesh({ skipValidation: true })).spec).toEqual({ mtls: { skipValidation: true } });
+      expect(violationsOf(mesh({ skipValidation: 'yes' }))).toEqual([
+        { field: 'mtls.skipValidation', message: 'must be a boolean' },
       ]);
     });
   });
@@ -109,16 +118,31 @@ describe('Mesh validation', () => {
       ]);
     });
 
-    it('applies the resource name rules to backend names (they become Secret names)', () => {
-      expect(backendViolations(builtin({ name: 'CA_1' }))).toEqual([
+    it("checks builtin names as Kuma's builtin plugin does (they become Secret names), on its path", () => {
+      const field = 'mtls.backends[0].conf.mtls.backends.name';
+      expect(backendViolations(builtin({ name: 'builtinCA' }))).toEqual([
+        { field, message: '"builtinCA" name must be valid dns name' },
+      ]);
+      expect(backendViolations(builtin({ name: 'ca_1' }))).toEqual([
+        { field, message: '"ca_1" name must be valid dns name' },
+      ]);
+      // the lengths depend on the mesh's name: checked by ca-signer, where the mesh is known
+      const long = `${'a'.repeat(60)}.${'b'.repeat(63)}`;
+      expect(() => parseResource(mesh({ backends: [builtin({ name: long })] }))).not.toThrow();
+    });
+
+    it('applies the resource name rules to provided backend names', () => {
+      const provided = {
+        name: 'CA_1',
+        type: 'provided',
+        conf: { cert: { secret: 'c' }, key: { secret: 'k' } },
+      };
+      expect(backendViolations(provided)).toEqual([
         {
           field: 'mtls.backends[0].name',
           message:
             "invalid characters. A lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
         },
-      ]);
-      expect(backendViolations(builtin({ name: 'a'.repeat(64) }))).toEqual([
-        { field: 'mtls.backends[0].name', message: 'cannot be longer than 63 characters' },
       ]);
     });
 
@@ -128,9 +152,20 @@ describe('Mesh validation', () => {
       ]);
     });
 
-    it('reports unknown backend fields', () => {
-      expect(backendViolations(builtin({ dpcert: {} }))).toEqual([
-        { field: 'mtls.backends[0].dpcert', message: 'unknown field' },
+    it('leaves out unknown backend fields, and says so', () => {
+      const document = mesh({ backends: [builtin({ dpcert: {} })] });
+      expect(parseResource(document).spec).toEqual({ mtls: { backends: [builtin()] } });
+      expect(meshWarnings(document)).toEqual([
+        'mtls.backends[0].dpcert: unknown field, ignored (not stored)',
+      ]);
+    });
+
+    it('keeps rootChain and says it is not acted on', () => {
+      const document = mesh({ backends: [builtin({ rootChain: { requestTimeout: '1.5s' } })] });
+      expect(parseResource(document).spec).toEqual(document.mtls && { mtls: document.mtls });
+      expect(meshWarnings(document)).toEqual(['mtls.backends[0].rootChain: stored, not enforced by meshtls']);
+      expect(violationsOf(mesh({ backends: [builtin({ rootChain: { requestTimeout: 'soon' } })] }))).toEqual([
+        { field: 'mtls.backends[0].rootChain.requestTimeout', message: 'has to be a valid format' },
       ]);
     });
   });
@@ -138,29 +173,36 @@ describe('Mesh validation', () => {
   describe('dpCert', () => {
     const dpCertViolations = (dpCert: unknown) => violationsOf(mesh({ backends: [builtin({ dpCert })] }));
 
-    it.each(['1x', '', '30', '1.5d', 'P30D'])('refuses expiration %j', (expiration) => {
+    it.each(['1x', '', '30', '1.5d', 'P30D'])("refuses expiration %j on Kuma's path", (expiration) => {
       expect(dpCertViolations({ rotation: { expiration } })).toEqual([
-        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'has to be a valid format' },
+        { field: 'mtls.dpcert.rotation.expiration', message: 'has to be a valid format' },
       ]);
     });
 
-    it('refuses a zero expiration and a zero request timeout', () => {
-      expect(dpCertViolations({ rotation: { expiration: '0d' }, requestTimeout: '0s' })).toEqual([
-        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'must be greater than 0' },
-        { field: 'mtls.backends[0].dpCert.requestTimeout', message: 'must be greater than 0' },
+    it('refuses a zero expiration; accepts a zero request timeout, stored and not acted on', () => {
+      expect(dpCertViolations({ rotation: { expiration: '0' }, requestTimeout: '0s' })).toEqual([
+        { field: 'mtls.dpcert.rotation.expiration', message: 'must be greater than 0' },
+      ]);
+      expect(meshWarnings(mesh({ backends: [builtin({ dpCert: { requestTimeout: '0s' } })] }))).toEqual([
+        'mtls.backends[0].dpCert.requestTimeout: stored, not enforced by meshtls',
       ]);
     });
 
-    it('checks requestTimeout format and JSON types', () => {
+    it('checks requestTimeout as a protobuf duration (or an earlier `1m`), and JSON types', () => {
+      expect(() =>
+        parseResource(mesh({ backends: [builtin({ dpCert: { requestTimeout: '1m' } })] })),
+      ).not.toThrow();
       expect(dpCertViolations({ rotation: { expiration: 30 }, requestTimeout: '10 s' })).toEqual([
-        { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'must be a string' },
+        { field: 'mtls.dpcert.rotation.expiration', message: 'must be a string' },
         { field: 'mtls.backends[0].dpCert.requestTimeout', message: 'has to be a valid format' },
       ]);
     });
 
-    it('reports unknown fields', () => {
-      expect(dpCertViolations({ rotation: { expiry: '1d' } })).toEqual([
-        { field: 'mtls.backends[0].dpCert.rotation.expiry', message: 'unknown field' },
+    it('leaves out unknown fields', () => {
+      const document = mesh({ backends: [builtin({ dpCert: { rotation: { expiry: '1d' } } })] });
+      expect(() => parseResource(document)).not.toThrow();
+      expect(meshWarnings(document)).toEqual([
+        'mtls.backends[0].dpCert.rotation.expiry: unknown field, ignored (not stored)',
       ]);
     });
   });
@@ -184,9 +226,12 @@ describe('Mesh validation', () => {
       ]);
     });
 
-    it('refuses provided fields in a builtin conf', () => {
-      expect(confViolations({ cert: { secret: 'x' } })).toEqual([
-        { field: 'mtls.backends[0].conf.cert', message: 'unknown field' },
+    it('keeps fields a builtin conf does not use, as Kuma keeps its conf struct, and says so', () => {
+      const document = mesh({ backends: [builtin({ conf: { cert: { secret: 'x' } } })] });
+      expect(() => parseResource(document)).not.toThrow();
+      expect(parseResource(document).spec).toEqual({ mtls: document.mtls });
+      expect(meshWarnings(document)).toEqual([
+        'mtls.backends[0].conf.cert: not a field of this backend type: stored as given (Kuma keeps it too), not used',
       ]);
     });
   });
@@ -208,7 +253,7 @@ describe('Mesh validation', () => {
       expect(confViolations({ cert: {}, key: { secret: 'k', file: '/k.pem' } })).toEqual([
         {
           field: 'mtls.backends[0].conf.cert',
-          message: 'data source has to be chosen. Available sources: secret, file, inline, inlineString',
+          message: 'data source has to be chosen. Available sources: secret, file, inline',
         },
         {
           field: 'mtls.backends[0].conf.key',
@@ -224,10 +269,9 @@ describe('Mesh validation', () => {
       ]);
       expect(confViolations({ cert: { file: 1 }, key: { secrets: 'k' } })).toEqual([
         { field: 'mtls.backends[0].conf.cert.file', message: 'must be a string' },
-        { field: 'mtls.backends[0].conf.key.secrets', message: 'unknown field' },
         {
           field: 'mtls.backends[0].conf.key',
-          message: 'data source has to be chosen. Available sources: secret, file, inline, inlineString',
+          message: 'data source has to be chosen. Available sources: secret, file, inline',
         },
       ]);
     });
@@ -244,13 +288,10 @@ describe('Mesh validation', () => {
       );
     });
 
-    it('checks skipValidation is a boolean and refuses builtin fields', () => {
+    it('checks skipValidation is a boolean and keeps builtin fields', () => {
       expect(
         confViolations({ cert: { secret: 'c' }, key: { secret: 'k' }, skipValidation: 'yes', caCert: {} }),
-      ).toEqual([
-        { field: 'mtls.backends[0].conf.caCert', message: 'unknown field' },
-        { field: 'mtls.backends[0].conf.skipValidation', message: 'must be a boolean' },
-      ]);
+      ).toEqual([{ field: 'mtls.backends[0].conf.skipValidation', message: 'must be a boolean' }]);
     });
   });
 
@@ -264,9 +305,47 @@ describe('Mesh validation', () => {
       },
     });
     expect(violations).toEqual([
-      { field: 'mtls.backends[0].dpCert.rotation.expiration', message: 'has to be a valid format' },
+      { field: 'mtls.dpcert.rotation.expiration', message: 'has to be a valid format' },
       { field: 'mtls.backends[1].name', message: '"ca-1" name is already used for another backend' },
       { field: 'mtls.enabledBackend', message: 'has to be set to one of the backends in the mesh' },
+    ]);
+  });
+
+  it('refuses a value kept as given that nests deeper than the store can write, naming its section', () => {
+    const deep = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    expect(violationsOf({ type: 'Mesh', name: 'd', logging: { x: deep(100_000) } })).toEqual([
+      { field: 'logging', message: 'is nested deeper than 32 levels' },
+    ]);
+    expect(violationsOf(mesh({ backends: [builtin({ conf: { extra: deep(40) } })] }))).toEqual([
+      { field: 'mtls.backends[0].conf', message: 'is nested deeper than 32 levels' },
+    ]);
+    expect(() => parseResource({ type: 'Mesh', name: 'd', logging: { x: deep(31) } })).not.toThrow();
+  });
+
+  it('re-validates what it stored, every Kuma field included, as a reader of the store does', () => {
+    const { spec } = parseResource({
+      type: 'Mesh',
+      name: 'default',
+      mtls: {
+        enabledBackend: 'ca-1',
+        skipValidation: true,
+        backends: [
+          builtin({
+            rootChain: { requestTimeout: '1s' },
+            dpCert: { requestTimeout: '2s' },
+            conf: { extra: [1] },
+          }),
+          { name: 'p', type: 'provided', conf: { cert: { secret: 'c' }, key: { file: '/k' }, note: 'kept' } },
+        ],
+      },
+      logging: { backends: [{ name: 'f', type: 'file', conf: { path: '/log' } }] },
+      metrics: { backends: [{ name: 'p', type: 'prometheus' }] },
+      constraints: { dataplaneProxy: { restrictions: [{ tags: { a: 'b' } }] } },
+      meshServices: { mode: 'Everywhere' },
+    });
+    expect(storedSpecViolations('Mesh', spec)).toEqual([]);
+    expect(storedSpecViolations('Mesh', { ...(spec as object), routing: { zoneEgress: 'yes' } })).toEqual([
+      { field: 'routing.zoneEgress', message: 'must be a boolean' },
     ]);
   });
 });

@@ -1,78 +1,132 @@
-import { parseDuration } from '../duration';
 import { FieldPath } from '../validation/field-path';
 import type { SpecSchema } from '../validation/spec-schema';
-import { Messages, mustBeInRange } from '../validation/messages';
-import { NameLimits, validateResourceName } from '../validation/resource-name.validator';
-import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
-import { validateDataSource } from './data-source.validator';
-import { RSA_BITS_LIMITS } from './mesh-defaults';
+import { Messages } from '../validation/messages';
+import { NameLimits, isValidResourceName, validateResourceName } from '../validation/resource-name.validator';
 import {
-  BuiltinCaConf,
-  DpCertSpec,
+  JsonObject,
+  ValidationContext,
+  compact,
+  definedItems,
+  isAbsent,
+} from '../validation/validation-context';
+import {
   MeshSpec,
   MtlsBackend,
   MtlsBackendType,
   MtlsMode,
   MtlsSpec,
-  ProvidedCaConf,
+  STORED_ONLY_SECTIONS,
 } from './mesh.types';
+import {
+  validateConstraints,
+  validateInitialPolicies,
+  validateMeshServices,
+  validateNetworking,
+  validateRouting,
+  validateZoneEgress,
+} from './mesh-sections.validator';
+import { validateLogging, validateMetrics, validateTracing } from './mesh-observability.validator';
 
-export const MeshMessages = {
-  enabledBackendUnknown: 'has to be set to one of the backends in the mesh',
-  unknownBackendType: 'could not find installed plugin for this type',
-  nameAlreadyUsed: (name: string) => `${JSON.stringify(name)} name is already used for another backend`,
-} as const;
+export { MeshMessages, DP_CERT_EXPIRATION_PATH, builtinNamePath } from './mesh.messages';
+import { MeshMessages, builtinNamePath } from './mesh.messages';
+import { checkStoredDepth } from './nesting.rules';
+import {
+  validateBuiltinConf,
+  validateDpCert,
+  validateProvidedConf,
+  validateRootChain,
+} from './mesh-backend.validator';
 
-/** The flat fields of a Mesh document (everything but type and name): `mtls`. */
+/** The flat fields of a Mesh document (everything but type and name), in the order Kuma lists them. */
 export const MESH_SPEC: SpecSchema<MeshSpec> = {
-  fields: ['mtls'],
-  validate: (ctx, doc) => compact({ mtls: validateMtls(ctx, doc.mtls, FieldPath.at('mtls')) }),
+  fields: ['mtls', ...STORED_ONLY_SECTIONS],
+  validate: (ctx, doc) => {
+    // Kuma's order: mtls, logging, tracing, metrics, constraints, then the zone egress rule.
+    const mtls = validateMtls(ctx, doc.mtls, FieldPath.at('mtls'));
+    const logging = validateLogging(ctx, doc.logging, FieldPath.at('logging'));
+    const tracing = validateTracing(ctx, doc.tracing, FieldPath.at('tracing'));
+    const metrics = validateMetrics(ctx, doc.metrics, FieldPath.at('metrics'));
+    const constraints = validateConstraints(ctx, doc.constraints, FieldPath.at('constraints'));
+    const routing = validateRouting(ctx, doc.routing, FieldPath.at('routing'));
+    validateZoneEgress(ctx, routing, mtls?.enabledBackend);
+    const networking = validateNetworking(ctx, doc.networking, FieldPath.at('networking'));
+    const meshServices = validateMeshServices(ctx, doc.meshServices, FieldPath.at('meshServices'));
+    const skipCreatingInitialPolicies = validateInitialPolicies(
+      ctx,
+      doc.skipCreatingInitialPolicies,
+      FieldPath.at('skipCreatingInitialPolicies'),
+    );
+    const stored = {
+      tracing,
+      logging,
+      metrics,
+      networking,
+      routing,
+      constraints,
+      skipCreatingInitialPolicies,
+      meshServices,
+    };
+    for (const section of STORED_ONLY_SECTIONS) {
+      if (stored[section] === undefined) continue;
+      if (checkStoredDepth(ctx, stored[section], FieldPath.at(section))) {
+        ctx.note(FieldPath.at(section), MeshMessages.storedNotEnforced);
+      }
+    }
+    return compact({ mtls, ...stored });
+  },
 };
 
 function validateMtls(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsSpec | undefined {
-  const obj = ctx.object(value, path, ['enabledBackend', 'backends']);
+  const obj = ctx.lenientObject(value, path, ['enabledBackend', 'backends', 'skipValidation']);
   if (obj === undefined) {
     return undefined;
   }
   const enabledBackend = ctx.string(obj.enabledBackend, path.field('enabledBackend'));
+  const skipValidation = ctx.boolean(obj.skipValidation, path.field('skipValidation'));
   const backendsPath = path.field('backends');
   const list = ctx.array(obj.backends, backendsPath);
-  const backends = list?.map((item, i) => validateBackend(ctx, item, backendsPath.index(i)));
-  const names = checkUniqueNames(ctx, list ?? [], backendsPath);
+  const names = new Set<string>();
+  const backends = list?.map((item, i) => {
+    const backend = validateBackend(ctx, item, backendsPath.index(i), i);
+    const name = (item as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') {
+      if (names.has(name)) ctx.add(backendsPath.index(i).field('name'), MeshMessages.nameAlreadyUsed(name));
+      names.add(name);
+    }
+    return backend;
+  });
   if (enabledBackend !== undefined && enabledBackend !== '' && !names.has(enabledBackend)) {
     ctx.add(path.field('enabledBackend'), MeshMessages.enabledBackendUnknown);
   }
-  return compact({ enabledBackend, backends: backends && definedItems(backends) });
+  return compact({ enabledBackend, backends: backends && definedItems(backends), skipValidation });
 }
 
-/** Reports every backend whose name an earlier backend already uses; returns the names seen. */
-function checkUniqueNames(ctx: ValidationContext, items: readonly unknown[], path: FieldPath): Set<string> {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    const name = (item as { name?: unknown } | null)?.name;
-    if (typeof name !== 'string' || name === '') {
-      return;
-    }
-    if (seen.has(name)) {
-      ctx.add(path.index(i).field('name'), MeshMessages.nameAlreadyUsed(name));
-    }
-    seen.add(name);
-  });
-  return seen;
-}
-
-function validateBackend(ctx: ValidationContext, value: unknown, path: FieldPath): MtlsBackend | undefined {
-  const obj = ctx.requiredObject(value, path, ['name', 'type', 'mode', 'dpCert', 'conf']);
+function validateBackend(
+  ctx: ValidationContext,
+  value: unknown,
+  path: FieldPath,
+  index: number,
+): MtlsBackend | undefined {
+  if (isAbsent(value)) {
+    ctx.add(path, Messages.mustBeDefined);
+    return undefined;
+  }
+  const obj = ctx.lenientObject(value, path, ['name', 'type', 'mode', 'dpCert', 'rootChain', 'conf']);
   if (obj === undefined) {
     return undefined;
   }
-  const name = validateBackendName(ctx, obj.name, path.field('name'));
+  const name =
+    obj.type === MtlsBackendType.Builtin
+      ? validateBuiltinName(ctx, obj.name, path.field('name'), index)
+      : validateResourceName(ctx, obj.name, path.field('name'), NameLimits.mesh);
   const type = validateBackendType(ctx, obj.type, path.field('type'));
   const mode = ctx.oneOf(obj.mode, path.field('mode'), Object.values(MtlsMode));
   const dpCert = validateDpCert(ctx, obj.dpCert, path.field('dpCert'));
+  const rootChain = validateRootChain(ctx, obj.rootChain, path.field('rootChain'));
   const confPath = path.field('conf');
-  const conf =
-    type === MtlsBackendType.Provided
+  const conf = !checkStoredDepth(ctx, obj.conf, confPath)
+    ? undefined
+    : type === MtlsBackendType.Provided
       ? validateProvidedConf(ctx, obj.conf, confPath)
       : type === MtlsBackendType.Builtin
         ? validateBuiltinConf(ctx, obj.conf, confPath)
@@ -80,15 +134,28 @@ function validateBackend(ctx: ValidationContext, value: unknown, path: FieldPath
   if (name === undefined || type === undefined) {
     return undefined;
   }
-  return compact({ name, type, mode, dpCert, conf }) as MtlsBackend;
+  return compact({ name, type, mode, dpCert, rootChain, conf }) as MtlsBackend;
 }
 
 /**
- * Backend names become part of Secret names (`{mesh}.ca-builtin-cert-{backend}`), so they follow the
- * resource name rules, with the mesh name's length limit.
+ * Kuma's builtin plugin check: the backend's CA is kept as Secrets named `{mesh}.ca-builtin-cert-{name}`,
+ * which must be a lowercase DNS name (here also a valid resource name: no `_`). The lengths of the whole
+ * name and of its labels depend on the mesh and are checked where the mesh is known, when a Mesh is
+ * applied (ca-signer), so that a Mesh stored under earlier rules still reads back.
  */
-function validateBackendName(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
-  return validateResourceName(ctx, value, path, NameLimits.mesh);
+function validateBuiltinName(
+  ctx: ValidationContext,
+  value: unknown,
+  path: FieldPath,
+  index: number,
+): string | undefined {
+  const name = isAbsent(value) ? '' : ctx.string(value, path);
+  if (name === undefined) return undefined;
+  if (!isValidResourceName(name)) {
+    ctx.add(builtinNamePath(index), MeshMessages.builtinNameNotDns(name));
+    return undefined;
+  }
+  return name;
 }
 
 function validateBackendType(
@@ -101,75 +168,13 @@ function validateBackendType(
   return ctx.check(type, path, isKnown, MeshMessages.unknownBackendType) as MtlsBackendType | undefined;
 }
 
-function validateDpCert(ctx: ValidationContext, value: unknown, path: FieldPath): DpCertSpec | undefined {
-  const obj = ctx.object(value, path, ['rotation', 'requestTimeout']);
-  if (obj === undefined) {
-    return undefined;
-  }
-  const rotationPath = path.field('rotation');
-  const rotationObj = ctx.object(obj.rotation, rotationPath, ['expiration']);
-  const expiration =
-    rotationObj && validateDuration(ctx, rotationObj.expiration, rotationPath.field('expiration'));
-  const requestTimeout = validateDuration(ctx, obj.requestTimeout, path.field('requestTimeout'));
-  const rotation = rotationObj && compact({ expiration });
-  return compact({ rotation, requestTimeout });
-}
-
-/** An optional duration that, when given, must parse and be positive. */
-function validateDuration(ctx: ValidationContext, value: unknown, path: FieldPath): string | undefined {
-  const text = ctx.string(value, path);
-  if (text === undefined) {
-    return undefined;
-  }
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.add(path, Messages.validFormat);
-    return undefined;
-  }
-  if (ms === 0) {
-    ctx.add(path, Messages.mustBeGreaterThanZero);
-    return undefined;
-  }
-  return text;
-}
-
-function validateBuiltinConf(
-  ctx: ValidationContext,
-  value: unknown,
-  path: FieldPath,
-): BuiltinCaConf | undefined {
-  const obj = ctx.object(value, path, ['caCert']);
-  if (obj === undefined) {
-    return undefined;
-  }
-  const caCertPath = path.field('caCert');
-  const caCertObj = ctx.object(obj.caCert, caCertPath, ['RSAbits', 'expiration']);
-  if (caCertObj === undefined) {
-    return {};
-  }
-  const bitsPath = caCertPath.field('RSAbits');
-  const { min, max } = RSA_BITS_LIMITS;
-  const bits = ctx.integer(caCertObj.RSAbits, bitsPath);
-  const RSAbits = ctx.check(bits, bitsPath, (b) => b >= min && b <= max, mustBeInRange(min, max));
-  const expiration = validateDuration(ctx, caCertObj.expiration, caCertPath.field('expiration'));
-  return { caCert: compact({ RSAbits, expiration }) };
-}
-
-function validateProvidedConf(
-  ctx: ValidationContext,
-  value: unknown,
-  path: FieldPath,
-): ProvidedCaConf | undefined {
-  // A missing conf reports its missing cert and key, the fields a user has to add.
-  const obj = isAbsent(value) ? {} : ctx.object(value, path, ['cert', 'key', 'skipValidation']);
-  if (obj === undefined) {
-    return undefined;
-  }
-  const cert = validateDataSource(ctx, obj.cert, path.field('cert'));
-  const key = validateDataSource(ctx, obj.key, path.field('key'));
-  const skipValidation = ctx.boolean(obj.skipValidation, path.field('skipValidation'));
-  if (cert === undefined || key === undefined) {
-    return undefined;
-  }
-  return compact({ cert, key, skipValidation });
+/**
+ * What a user is told about an accepted Mesh document: each field stored but not acted on, each unknown
+ * field left out (Kuma skips them too), each `conf` field kept but unused; `field: what` lines.
+ */
+export function meshWarnings(document: unknown): string[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const ctx = new ValidationContext();
+  MESH_SPEC.validate(ctx, document as JsonObject);
+  return ctx.notes.map((note) => `${note.field}: ${note.message}`);
 }

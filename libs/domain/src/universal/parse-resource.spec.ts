@@ -89,9 +89,9 @@ describe('parseResource', () => {
     });
   });
 
-  it('refuses unknown top-level fields, including Kuma Mesh fields this product does not support', () => {
-    expect(violationsOf({ type: 'Mesh', name: 'default', logging: {}, labels: { a: 'b' } })).toEqual([
-      { field: 'logging', message: 'unknown field' },
+  it('refuses unknown top-level fields', () => {
+    expect(violationsOf({ type: 'Mesh', name: 'default', loging: {}, labels: { a: 'b' } })).toEqual([
+      { field: 'loging', message: 'unknown field' },
       { field: 'labels', message: 'unknown field' },
     ]);
     expect(

@@ -4,6 +4,7 @@ export const Messages = {
   mustBeDefined: 'must be defined',
   hasToBeDefined: 'has to be defined',
   unknownField: 'unknown field',
+  unknownFieldIgnored: 'unknown field, ignored (not stored)',
   mustBeObject: 'must be an object',
   mustBeArray: 'must be an array',
   mustBeString: 'must be a string',

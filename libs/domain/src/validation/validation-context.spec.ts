@@ -89,4 +89,12 @@ describe('ValidationContext', () => {
     expect(compact({ a: undefined, b: 0, c: '', d: false })).toEqual({ b: 0, c: '', d: false });
     expect(Object.keys(compact({ a: undefined }))).toEqual([]);
   });
+
+  it('accepts unknown keys of a lenient object, noting each, without a violation', () => {
+    const ctx = new ValidationContext();
+    expect(ctx.lenientObject({ a: 1, b: 2 }, path, ['a'])).toEqual({ a: 1, b: 2 });
+    expect(ctx.lenientObject('a', FieldPath.at('y'), [])).toBeUndefined();
+    expect(ctx.notes).toEqual([{ field: 'x.b', message: 'unknown field, ignored (not stored)' }]);
+    expect(ctx.violations).toEqual([{ field: 'y', message: 'must be an object' }]);
+  });
 });

@@ -22,6 +22,7 @@ function isJsonObject(value: unknown): value is JsonObject {
  */
 export class ValidationContext {
   private readonly found: Violation[] = [];
+  private readonly noted: Violation[] = [];
 
   get violations(): readonly Violation[] {
     return this.found;
@@ -33,6 +34,31 @@ export class ValidationContext {
 
   add(path: FieldPath, message: string): void {
     this.found.push({ field: path.toString(), message });
+  }
+
+  /** What was accepted but is worth telling the user (a field ignored, a setting stored but not acted on). */
+  get notes(): readonly Violation[] {
+    return this.noted;
+  }
+
+  note(path: FieldPath, message: string): void {
+    this.noted.push({ field: path.toString(), message });
+  }
+
+  /**
+   * An object whose keys outside `knownFields` are accepted and left out, each noted: how Kuma reads
+   * protobuf JSON, where an unknown field is skipped rather than refused.
+   */
+  lenientObject(value: unknown, path: FieldPath, knownFields: readonly string[]): JsonObject | undefined {
+    const obj = this.map(value, path);
+    if (obj !== undefined) {
+      for (const key of Object.keys(obj)) {
+        if (!knownFields.includes(key)) {
+          this.note(path.field(key), Messages.unknownFieldIgnored);
+        }
+      }
+    }
+    return obj;
   }
 
   /** Throws a ValidationError carrying every violation found, if any. */

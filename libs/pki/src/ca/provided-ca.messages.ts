@@ -1,13 +1,17 @@
-/** Messages of provided-CA validation. The first five are Kuma's, word for word. */
+/** Messages of provided-CA validation. Those up to keyUnreadable are Kuma's, word for word. */
 export const ProvidedCaMessages = {
   notCa: "basic constraint 'CA' must be set to 'true' (see X509-SVID: 4.1. Basic Constraints)",
   noKeyCertSign: "key usage extension 'keyCertSign' must be set (see X509-SVID: 4.3. Key Usage)",
   keyAgreement:
     "key usage extension 'keyAgreement' must NOT be set (see X509-SVID: Appendix A. X.509 Field Reference)",
   notCertificate: 'not a valid x509 certificate',
-  keyMismatch: 'not a valid TLS key pair',
-  keyUnreadable:
-    'not a valid TLS key pair: the key is not a PEM RSA or EC private key (PKCS#1, SEC1 or PKCS#8)',
+  /** Kuma reports every key pair problem on `cert`, with Go's TLS error after this prefix. */
+  noCertificatePem: 'not a valid TLS key pair: tls: failed to find any PEM data in certificate input',
+  noKeyPem: 'not a valid TLS key pair: tls: failed to find any PEM data in key input',
+  certificateAsKey:
+    'not a valid TLS key pair: tls: found a certificate rather than a key in the PEM for the private key',
+  keyMismatch: 'not a valid TLS key pair: tls: private key does not match public key',
+  keyUnreadable: 'not a valid TLS key pair: tls: failed to parse private key',
   expired: (notAfter: Date) => `the CA certificate expired on ${notAfter.toISOString()}`,
   notYetValid: (notBefore: Date) => `the CA certificate is not valid before ${notBefore.toISOString()}`,
   chainBroken: (next: number) =>

@@ -48,11 +48,11 @@ describe('validateProvidedCa', () => {
     const chain = intermediate.certPem + rsaRoot.certPem;
     expect(validate(chain, intermediate.keyPem)).toEqual({ violations: [], warnings: [] });
     const reversed = validate(rsaRoot.certPem + intermediate.certPem, intermediate.keyPem);
-    expect(reversed.violations).toEqual([
-      { field: `${PREFIX}.cert[0]`, message: M.chainBroken(1) },
-      { field: `${PREFIX}.key`, message: 'not a valid TLS key pair' },
-    ]);
-    expect(reversed.violations[0].message).toContain('not signed by the next certificate');
+    // The key belongs to the second certificate: as Kuma, the key pair is refused before anything else.
+    expect(reversed.violations).toEqual([{ field: `${PREFIX}.cert`, message: M.keyMismatch }]);
+    const misordered = validate(rsaRoot.certPem + intermediate.certPem, rsaRoot.keyPem);
+    expect(misordered.violations).toEqual([{ field: `${PREFIX}.cert[0]`, message: M.chainBroken(1) }]);
+    expect(misordered.violations[0].message).toContain('not signed by the next certificate');
   });
 
   it('refuses a chain whose next certificate is not the issuer', () => {
@@ -147,21 +147,33 @@ describe('validateProvidedCa', () => {
     ]);
   });
 
-  it("refuses a key that does not match the first certificate with Kuma's message", () => {
+  it("refuses a key that does not match the first certificate with Kuma's message and field", () => {
     expect(validate(rsaRoot.certPem, ecRoot.keyPem).violations).toEqual([
-      { field: `${PREFIX}.key`, message: 'not a valid TLS key pair' },
+      {
+        field: `${PREFIX}.cert`,
+        message: 'not a valid TLS key pair: tls: private key does not match public key',
+      },
     ]);
     // the root's key does not sign for the intermediate that comes first
     expect(validate(intermediate.certPem + rsaRoot.certPem, rsaRoot.keyPem).violations).toEqual([
-      { field: `${PREFIX}.key`, message: M.keyMismatch },
+      { field: `${PREFIX}.cert`, message: M.keyMismatch },
     ]);
   });
 
-  it('refuses a key that is not a private key', () => {
+  it('refuses a key that is not a private key, as Go refuses it', () => {
     expect(validate(ecRoot.certPem, ecRoot.certPem).violations).toEqual([
-      { field: `${PREFIX}.key`, message: M.keyUnreadable },
+      { field: `${PREFIX}.cert`, message: M.certificateAsKey },
     ]);
-    expect(M.keyUnreadable.startsWith('not a valid TLS key pair')).toBe(true);
+    expect(validate(ecRoot.certPem, 'dGVzdA==').violations).toEqual([
+      {
+        field: `${PREFIX}.cert`,
+        message: 'not a valid TLS key pair: tls: failed to find any PEM data in key input',
+      },
+    ]);
+    const garbageKey = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n';
+    expect(validate(ecRoot.certPem, garbageKey).violations).toEqual([
+      { field: `${PREFIX}.cert`, message: M.keyUnreadable },
+    ]);
   });
 
   it('refuses what is not an x509 certificate, on the index of the bad block', () => {
@@ -170,13 +182,16 @@ describe('validateProvidedCa', () => {
       { field: `${PREFIX}.cert[1]`, message: 'not a valid x509 certificate' },
     ]);
     expect(validate('hello', ecRoot.keyPem).violations).toEqual([
-      { field: `${PREFIX}.cert`, message: 'not a valid x509 certificate' },
+      {
+        field: `${PREFIX}.cert`,
+        message: 'not a valid TLS key pair: tls: failed to find any PEM data in certificate input',
+      },
     ]);
   });
 
   it('uses bare field names when there is no prefix', () => {
     const report = validateProvidedCa({ certPem: 'x', keyPem: 'y', now, fieldPrefix: '' });
-    expect(report.violations.map((v) => v.field)).toEqual(['cert', 'key']);
+    expect(report.violations.map((v) => v.field)).toEqual(['cert']);
   });
 
   it('keeps openssl-made test CAs honest: the fixture CA has the extensions it was given', () => {

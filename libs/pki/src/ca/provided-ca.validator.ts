@@ -38,9 +38,16 @@ export function validateProvidedCa(input: ProvidedCaInput): ProvidedCaReport {
   const at = (field: string) => (input.fieldPrefix === '' ? field : `${input.fieldPrefix}.${field}`);
   const blocks = pemBlocks(input.certPem).filter((b) => b.label === PemLabel.Certificate);
   if (blocks.length === 0) {
-    report.violations.push({ field: at('cert'), message: M.notCertificate });
+    // As Kuma: a key pair that cannot be formed is one violation on `cert`, and nothing else is checked.
+    report.violations.push({ field: at('cert'), message: M.noCertificatePem });
+    return report;
   }
   const certs = blocks.map((block, index) => parseCert(block.der, index));
+  const keyProblem = keyPairProblem(input.keyPem, certs[0]);
+  if (keyProblem !== undefined) {
+    report.violations.push({ field: at('cert'), message: keyProblem });
+    return report;
+  }
   certs.forEach((cert, j) => {
     if (cert === undefined) {
       report.violations.push({ field: at(`cert[${j}]`), message: M.notCertificate });
@@ -53,7 +60,6 @@ export function validateProvidedCa(input: ProvidedCaInput): ProvidedCaReport {
   if (last !== undefined && !isSelfSigned(last.x509)) {
     report.warnings.push(W.noRoot(at(`cert[${last.index}]`)));
   }
-  checkKey(input.keyPem, certs[0], at('key'), report);
   return report;
 }
 
@@ -109,21 +115,21 @@ function checkSignedByNext(
   }
 }
 
-function checkKey(
-  keyPem: string,
-  first: ParsedCert | undefined,
-  field: string,
-  report: ProvidedCaReport,
-): void {
+/** Kuma's first step (Go's `tls.X509KeyPair`): the key must be a PEM private key of the first certificate. */
+function keyPairProblem(keyPem: string, first: ParsedCert | undefined): string | undefined {
+  const keyBlocks = pemBlocks(keyPem);
+  if (!keyBlocks.some((b) => b.label.endsWith('PRIVATE KEY'))) {
+    return keyBlocks.some((b) => b.label === PemLabel.Certificate) ? M.certificateAsKey : M.noKeyPem;
+  }
   let key: KeyObject;
   try {
     key = createPrivateKey(keyPem);
     keyKindOf(key);
   } catch {
-    report.violations.push({ field, message: M.keyUnreadable });
-    return;
+    return M.keyUnreadable;
   }
   if (first !== undefined && !first.x509.checkPrivateKey(key)) {
-    report.violations.push({ field, message: M.keyMismatch });
+    return M.keyMismatch;
   }
+  return undefined;
 }

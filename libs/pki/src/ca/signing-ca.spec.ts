@@ -198,10 +198,22 @@ describe('SigningCa', () => {
   });
 
   it.each([
-    ['a key of another CA', () => ({ certChainPem: ecRoot.certPem, keyPem: rsaRoot.keyPem }), 'key'],
-    ['no certificate', () => ({ certChainPem: 'nothing', keyPem: ecRoot.keyPem }), 'cert[0]'],
-    ['a key that is not a key', () => ({ certChainPem: ecRoot.certPem, keyPem: ecRoot.certPem }), 'key'],
-  ])('refuses to load %s with a coded error', (_what, input, field) => {
+    [
+      'a key of another CA',
+      () => ({ certChainPem: ecRoot.certPem, keyPem: rsaRoot.keyPem }),
+      'not a valid TLS key pair: tls: private key does not match public key',
+    ],
+    [
+      'no certificate',
+      () => ({ certChainPem: 'nothing', keyPem: ecRoot.keyPem }),
+      'not a valid TLS key pair: tls: failed to find any PEM data in certificate input',
+    ],
+    [
+      'a key that is not a key',
+      () => ({ certChainPem: ecRoot.certPem, keyPem: ecRoot.certPem }),
+      'not a valid TLS key pair: tls: failed to parse private key',
+    ],
+  ])("refuses to load %s with a coded error, worded as Kuma's on cert", (_what, input, message) => {
     let error: unknown;
     try {
       SigningCa.load(input());
@@ -210,6 +222,6 @@ describe('SigningCa', () => {
     }
     expect(error).toBeInstanceOf(CaValidationError);
     expect((error as CaValidationError).code).toBe('ca.invalid');
-    expect((error as CaValidationError).violations[0].field).toBe(field);
+    expect((error as CaValidationError).violations).toEqual([{ field: 'cert', message }]);
   });
 });

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { CaValidationError } from '../pki.errors';
+import { ProvidedCaMessages } from './provided-ca.messages';
 import { KeyKind, keyKindOf } from '../keys/key-kind';
 import { readCertificateFields } from '../x509/certificate-fields.reader';
 import { signCertificate, signCertificateAsync } from '../x509/certificate.signer';
@@ -97,7 +98,7 @@ export class SigningCa implements IssuingCa {
     const key = parseKey(input.keyPem);
     if (!certs[0].checkPrivateKey(key)) {
       throw new CaValidationError('the CA key does not match the first certificate of the chain', [
-        { field: 'key', message: 'not a valid TLS key pair' },
+        { field: 'cert', message: ProvidedCaMessages.keyMismatch },
       ]);
     }
     const pems = certs.map((c) => c.toString());
@@ -187,7 +188,7 @@ function parseChain(certChainPem: string): X509Certificate[] {
   const blocks = pemBlocks(certChainPem).filter((b) => b.label === PemLabel.Certificate);
   if (blocks.length === 0) {
     throw new CaValidationError('the CA certificate holds no PEM certificate', [
-      { field: 'cert[0]', message: 'not a valid x509 certificate' },
+      { field: 'cert', message: ProvidedCaMessages.noCertificatePem },
     ]);
   }
   return blocks.map((block, i) => {
@@ -208,7 +209,7 @@ function parseKey(keyPem: string): KeyObject {
     keyKindOf(key);
   } catch (error) {
     throw new CaValidationError(`the CA key cannot be used: ${(error as Error).message}`, [
-      { field: 'key', message: 'not a valid TLS key pair' },
+      { field: 'cert', message: ProvidedCaMessages.keyUnreadable },
     ]);
   }
   return key;

@@ -42,6 +42,30 @@ describe('ApplyResourceUseCase', () => {
     });
   });
 
+  it('stores the Kuma Mesh fields it does not act on as given, and warns about each', async () => {
+    const kuma = {
+      metrics: {
+        enabledBackend: 'prom',
+        backends: [{ name: 'prom', type: 'prometheus', conf: { port: 5670 } }],
+      },
+      routing: { zoneEgress: false },
+      skipCreatingInitialPolicies: ['*'],
+      mtls: { skipValidation: true, unknownSetting: 1 },
+    };
+    const result = await apply.execute({
+      target: { type: 'Mesh', name: 'default' },
+      document: meshDoc('default', kuma),
+    });
+    expect(result.warnings).toEqual([
+      'mtls.unknownSetting: unknown field, ignored (not stored)',
+      'metrics: stored, not enforced by meshtls',
+      'routing: stored, not enforced by meshtls',
+      'skipCreatingInitialPolicies: stored, not enforced by meshtls',
+    ]);
+    const { unknownSetting: _dropped, ...mtls } = kuma.mtls;
+    expect((await store.get({ type: 'Mesh', name: 'default' }))?.spec).toEqual({ ...kuma, mtls });
+  });
+
   it('accepts what GET returned (read-only timestamps included)', async () => {
     const document = { ...meshDoc('default'), creationTime: '2020-01-01T00:00:00Z', modificationTime: 'x' };
     await expect(

@@ -3,6 +3,7 @@ import {
   ResourceType,
   ValidationError,
   dataplanesOverPermissionLimit,
+  meshWarnings,
   parseResource,
   permissionSelects,
   type DataplaneSpec,
@@ -61,7 +62,10 @@ export class ApplyResourceUseCase {
     const existing = await this.store.get(parsed.key);
     const warnings =
       parsed.key.type === ResourceType.Mesh
-        ? await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, command.caller)
+        ? [
+            ...meshWarnings(command.document),
+            ...(await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, command.caller)),
+          ]
         : [];
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
