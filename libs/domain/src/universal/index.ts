@@ -1,5 +1,17 @@
 // Reading and validating resources in the universal (YAML/JSON) format.
-export { parseResource } from './parse-resource';
+export { parseResource, parseResourceAt, TargetMessages } from './parse-resource';
 export type { ParsedResource } from './parse-resource';
-export { toUniversal } from './to-universal';
+export { toKumaUniversal, toUniversal } from './to-universal';
 export { storedSpecViolations } from './stored-spec.validator';
+export {
+  LABELS_FIELD,
+  LabelKey,
+  STANDALONE_ZONE,
+  kriOf,
+  labelKeyProblems,
+  labelValueProblems,
+  labelsOf,
+  readLabels,
+  userLabelsOf,
+} from './labels';
+export type { Labels } from './labels';

@@ -1,15 +1,34 @@
 import type { ResourceRecord } from '../resource';
 import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import { ResourceType } from '../resource-types';
+import { LABELS_FIELD, kriOf, labelsOf, userLabelsOf } from './labels';
 
 /**
  * Renders a stored record in universal format: `{type, mesh?, name, creationTime, modificationTime,
- * ...flat spec}`; a MeshTrafficPermission keeps its spec nested under `spec`. The result shares nothing
- * with the record, so a caller may change it freely.
+ * labels?, ...flat spec}`; a MeshTrafficPermission keeps its spec nested under `spec`. `labels` are the
+ * user's. The result shares nothing with the record, so a caller may change it freely.
  */
 export function toUniversal(record: ResourceRecord): Record<string, unknown> {
+  return render(record, userLabelsOf(record.spec), undefined);
+}
+
+/**
+ * Renders a record as Kuma's API answers it: as `toUniversal`, with the labels Kuma computes on write added
+ * to the user's and, for the types Kuma identifies (Mesh, Dataplane, MeshTrafficPermission), its `kri`.
+ */
+export function toKumaUniversal(record: ResourceRecord): Record<string, unknown> {
+  if (record.meta.type === ResourceType.DataplaneInsight) return toUniversal(record);
+  const labels = labelsOf(record.meta, record.spec);
+  return render(record, labels, kriOf(record.meta, labels));
+}
+
+function render(
+  record: ResourceRecord,
+  labels: Readonly<Record<string, string>>,
+  kri: string | undefined,
+): Record<string, unknown> {
   const { meta } = record;
-  const spec = structuredClone(record.spec);
+  const { [LABELS_FIELD]: _labels, ...spec } = structuredClone(record.spec) as Record<string, unknown>;
   const head: Record<string, unknown> = { type: meta.type };
   if (meta.mesh !== undefined) {
     head.mesh = meta.mesh;
@@ -17,6 +36,8 @@ export function toUniversal(record: ResourceRecord): Record<string, unknown> {
   head.name = meta.name;
   head.creationTime = meta.creationTime;
   head.modificationTime = meta.modificationTime;
+  if (Object.keys(labels).length > 0) head.labels = { ...labels };
+  if (kri !== undefined) head.kri = kri;
   if (meta.type === ResourceType.MeshTrafficPermission) {
     return { ...head, spec };
   }
@@ -26,8 +47,8 @@ export function toUniversal(record: ResourceRecord): Record<string, unknown> {
       countedSerials: _counted,
       certificateNotBefore: _notBefore,
       ...shown
-    } = spec as DataplaneInsightSpec;
+    } = spec as unknown as DataplaneInsightSpec;
     return { ...head, ...shown };
   }
-  return { ...head, ...(spec as Record<string, unknown>) };
+  return { ...head, ...spec };
 }

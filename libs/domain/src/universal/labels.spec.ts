@@ -1,0 +1,232 @@
+import type { ResourceRecord } from '../resource';
+import { violationsOf } from '../test-support/violations-of';
+import { ValidationError } from '../errors';
+import { kriOf, labelsOf } from './labels';
+import { parseResource, parseResourceAt } from './parse-resource';
+import { storedSpecViolations } from './stored-spec.validator';
+import { toKumaUniversal, toUniversal } from './to-universal';
+
+// Kuma 2.14.3, pkg/api-server/testdata/resources/crud/put_mtp_02: the labels and what Kuma answers.
+const KUMA_BAD_LABELS = { 'foo/bar/baz': 'bar', '': 'bar', foo: '^*bar' };
+const KUMA_BAD_LABEL_VIOLATIONS = [
+  { field: 'labels[""]', message: 'name part must be non-empty' },
+  {
+    field: 'labels[""]',
+    message:
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+  },
+  {
+    field: 'labels["foo"]',
+    message:
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+  },
+  {
+    field: 'labels["foo/bar/baz"]',
+    message:
+      "a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+  },
+];
+
+const MTP = {
+  type: 'MeshTrafficPermission',
+  mesh: 'default',
+  name: 'sample',
+  spec: {
+    targetRef: { kind: 'Mesh' },
+    from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
+  },
+};
+const DOCS = {
+  Mesh: { type: 'Mesh', name: 'default' },
+  Secret: { type: 'Secret', mesh: 'default', name: 's', data: 'dGVzdAo=' },
+  GlobalSecret: { type: 'GlobalSecret', name: 'g', data: 'dGVzdAo=' },
+  Dataplane: {
+    type: 'Dataplane',
+    mesh: 'default',
+    name: 'dp-1',
+    networking: { address: '10.1.2.1', inbound: [{ port: 1234, tags: { 'kuma.io/service': 'my-svc' } }] },
+  },
+  MeshTrafficPermission: MTP,
+} as const;
+
+const times = { creationTime: '2024-05-01T10:00:00Z', modificationTime: '2024-05-02T11:00:00Z' };
+function stored(doc: unknown): ResourceRecord {
+  const { key, spec } = parseResource(doc);
+  return { meta: { ...key, version: 1, ...times }, spec };
+}
+
+describe('labels', () => {
+  it("refuses Kuma's bad keys and values with Kuma's words, keys in order", () => {
+    expect(violationsOf({ ...MTP, labels: KUMA_BAD_LABELS })).toEqual(KUMA_BAD_LABEL_VIOLATIONS);
+  });
+
+  it.each([
+    [{ 'Example.com/x': 'v' }, 'labels["Example.com/x"]', /^prefix part a lowercase RFC 1123 subdomain/],
+    [{ '/x': 'v' }, 'labels["/x"]', /^prefix part must be non-empty$/],
+    [{ ['a'.repeat(64)]: 'v' }, `labels["${'a'.repeat(64)}"]`, /^name part must be no more than 63 bytes$/],
+    [{ k: 'v'.repeat(64) }, 'labels["k"]', /^must be no more than 63 bytes$/],
+    [{ k: 7 }, 'labels["k"]', /^must be a string$/],
+    [{ 'kuma.io/origin': 'elsewhere' }, 'labels["kuma.io/origin"]', /^unknown resource origin "elsewhere"$/],
+    [
+      { 'kuma.io/zone': 'east' },
+      'labels["kuma.io/zone"]',
+      /^kuma\.io\/zone label should have default value$/,
+    ],
+    [
+      { 'kuma.io/mesh': 'other' },
+      'labels["kuma.io/mesh"]',
+      /^kuma\.io\/mesh label must not differ from mesh set on resource$/,
+    ],
+  ])('refuses %j at %s', (labels, field, message) => {
+    const violations = violationsOf({ ...DOCS.Secret, labels });
+    expect(violations).toHaveLength(1);
+    expect(violations[0]!.field).toBe(field);
+    expect(violations[0]!.message).toMatch(message);
+  });
+
+  it('refuses a labels field that is not a map', () => {
+    expect(violationsOf({ ...DOCS.Mesh, labels: ['a'] })).toEqual([
+      { field: 'labels', message: 'must be an object' },
+    ]);
+  });
+
+  it.each(Object.entries(DOCS))(
+    'keeps the labels of a %s at spec.labels and renders them back',
+    (_type, doc) => {
+      const labels = { team: 'payments', 'example.com/tier': '' };
+      const record = stored({ ...doc, labels });
+      expect((record.spec as { labels: unknown }).labels).toEqual(labels);
+      expect(toUniversal(record).labels).toEqual(labels);
+      expect(storedSpecViolations(record.meta.type, record.spec, record.meta.mesh)).toEqual([]);
+      const rendered = toUniversal(record);
+      if (record.meta.type === 'MeshTrafficPermission') expect(rendered.spec).not.toHaveProperty('labels');
+    },
+  );
+
+  it('finds bad labels in a stored record, as in a document', () => {
+    expect(storedSpecViolations('Secret', { data: 'eA==', labels: { foo: '^*bar' } })).toEqual([
+      KUMA_BAD_LABEL_VIOLATIONS[2],
+    ]);
+    expect(
+      storedSpecViolations(
+        'MeshTrafficPermission',
+        { ...MTP.spec, labels: { 'kuma.io/mesh': 'x' } },
+        'default',
+      ),
+    ).toEqual([
+      {
+        field: 'labels["kuma.io/mesh"]',
+        message: 'kuma.io/mesh label must not differ from mesh set on resource',
+      },
+    ]);
+    expect(storedSpecViolations('Mesh', { labels: 'x' })).toEqual([
+      { field: 'labels', message: 'must be an object' },
+    ]);
+  });
+});
+
+describe('labels and kri Kuma adds on read', () => {
+  // Kuma 2.14.3 golden files put_secret_01, put_globalsecret_01, put_update_dataplanes_01, put_meshes_00.
+  it.each([
+    [
+      'Secret',
+      {
+        'kuma.io/env': 'universal',
+        'kuma.io/mesh': 'default',
+        'kuma.io/origin': 'zone',
+        'kuma.io/zone': 'default',
+      },
+      undefined,
+    ],
+    [
+      'GlobalSecret',
+      { 'kuma.io/env': 'universal', 'kuma.io/origin': 'zone', 'kuma.io/zone': 'default' },
+      undefined,
+    ],
+    [
+      'Dataplane',
+      {
+        'kuma.io/env': 'universal',
+        'kuma.io/mesh': 'default',
+        'kuma.io/origin': 'zone',
+        'kuma.io/proxy-type': 'sidecar',
+        'kuma.io/zone': 'default',
+      },
+      'kri_dp_default_default__dp-1_',
+    ],
+    ['Mesh', undefined, 'kri_m____default_'],
+    [
+      'MeshTrafficPermission',
+      {
+        'kuma.io/env': 'universal',
+        'kuma.io/mesh': 'default',
+        'kuma.io/origin': 'zone',
+        'kuma.io/zone': 'default',
+      },
+      'kri_mtp_default_default__sample_',
+    ],
+  ] as const)('renders a %s with labels %j and kri %s', (type, labels, kri) => {
+    const rendered = toKumaUniversal(stored(DOCS[type]));
+    expect(rendered.labels).toEqual(labels);
+    expect(Object.keys(rendered.labels ?? {})).toEqual(Object.keys(labels ?? {}));
+    expect(rendered.kri).toEqual(kri);
+    const keys = Object.keys(rendered);
+    expect(keys.slice(0, keys.indexOf('modificationTime') + 1)).toEqual(
+      type === 'Mesh' || type === 'GlobalSecret'
+        ? ['type', 'name', 'creationTime', 'modificationTime']
+        : ['type', 'mesh', 'name', 'creationTime', 'modificationTime'],
+    );
+  });
+
+  it("lets a user's own value win and names the kri after kuma.io/display-name", () => {
+    const record = stored({
+      ...DOCS.Dataplane,
+      labels: { 'kuma.io/display-name': 'web', 'kuma.io/origin': 'global' },
+    });
+    const labels = labelsOf(record.meta, record.spec);
+    expect(labels).toEqual({
+      'kuma.io/display-name': 'web',
+      'kuma.io/mesh': 'default',
+      'kuma.io/origin': 'global',
+      'kuma.io/proxy-type': 'sidecar',
+    });
+    expect(kriOf(record.meta, labels)).toBe('kri_dp_default___web_');
+  });
+});
+
+describe('parseResourceAt', () => {
+  it('reports, as Kuma, the URL disagreements first, then the labels, then the rest', () => {
+    let error: unknown;
+    try {
+      parseResourceAt(
+        { type: 'Secret', mesh: 'other', name: 'Bad_Name', data: 'eA==', labels: { foo: '^*bar' } },
+        { type: 'Secret', mesh: 'default', name: 's' },
+      );
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const fields = (error as ValidationError).violations.map((v) => v.field);
+    expect(fields.slice(0, 2)).toEqual(['name', 'mesh']);
+    expect((error as ValidationError).violations[0]!.message).toBe(
+      'name from the URL has to be the same as in body',
+    );
+    expect((error as ValidationError).violations[1]!.message).toBe(
+      'mesh from the URL has to be the same as in body',
+    );
+    expect(fields.indexOf('labels["foo"]')).toBeLessThan(fields.lastIndexOf('name'));
+  });
+
+  it('says the type of the URL differs', () => {
+    expect(() => parseResourceAt(DOCS.Secret, { type: 'GlobalSecret', name: 's' })).toThrow(ValidationError);
+    try {
+      parseResourceAt(DOCS.GlobalSecret, { type: 'Secret', mesh: 'default', name: 'g' });
+    } catch (thrown) {
+      expect((thrown as ValidationError).violations).toContainEqual({
+        field: 'type',
+        message: 'type from the URL has to be the same as in body',
+      });
+    }
+    expect(parseResourceAt(DOCS.Secret, { type: 'Secret', mesh: 'default', name: 's' }).key.name).toBe('s');
+  });
+});
