@@ -230,3 +230,20 @@ describe('parseResourceAt', () => {
     expect(parseResourceAt(DOCS.Secret, { type: 'Secret', mesh: 'default', name: 's' }).key.name).toBe('s');
   });
 });
+
+describe('a rendered resource applied back', () => {
+  it.each(Object.entries(DOCS))(
+    'parses a %s as Kuma rendered it, kri ignored and labels kept',
+    (_type, doc) => {
+      const record = stored(doc);
+      const again = parseResource(toKumaUniversal(record));
+      expect(again.key).toEqual({
+        type: record.meta.type,
+        ...(record.meta.mesh ? { mesh: record.meta.mesh } : {}),
+        name: record.meta.name,
+      });
+      expect(again.spec).not.toHaveProperty('kri');
+      expect(toKumaUniversal({ meta: record.meta, spec: again.spec })).toEqual(toKumaUniversal(record));
+    },
+  );
+});

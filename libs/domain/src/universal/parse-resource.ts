@@ -41,9 +41,19 @@ const SPEC_SCHEMAS: Readonly<Record<ResourceType, SpecSchema>> = {
 };
 
 /**
- * Accepted and ignored: the store sets them, and a user applies what `get -o yaml` printed.
+ * The fields every document may hold besides its type's: where it lives, its labels (read and kept), and
+ * what the store and the API set, accepted and ignored because a user applies what `get -o yaml` printed
+ * (the times, `kri`).
  */
-const META_FIELDS = ['type', 'mesh', 'name', 'creationTime', 'modificationTime', LABELS_FIELD] as const;
+const META_FIELDS = [
+  'type',
+  'mesh',
+  'name',
+  'creationTime',
+  'modificationTime',
+  'kri',
+  LABELS_FIELD,
+] as const;
 
 export const ResourceMessages = {
   unknownType: `unknown resource type. Allowed values: ${WRITABLE_RESOURCE_TYPES.join(', ')}`,
