@@ -132,6 +132,44 @@ describe('Kuma 2.14 REST API: errors, bodies, labels and kri', () => {
     expect((await get('/meshes/default/meshtrafficpermissions/mtp-1')).status).toBe(404);
   });
 
+  it('keeps origin, zone and display name as they were created (put_immutable_origin, put_immutable_displayname)', async () => {
+    const permission = (name: string, labels: Record<string, string>) =>
+      JSON.stringify({
+        type: 'MeshTrafficPermission',
+        mesh: 'default',
+        name,
+        labels,
+        spec: {
+          targetRef: { kind: 'Mesh' },
+          from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }],
+        },
+      });
+    const path = '/meshes/default/meshtrafficpermissions/ext-svc';
+    expect((await put(path, permission('ext-svc', { 'kuma.io/origin': 'zone' }))).json).toEqual({});
+    expectGolden(
+      await put(path, permission('ext-svc', { 'kuma.io/origin': 'global' })),
+      400,
+      'put_immutable_origin_01.golden.json',
+    );
+    const named = '/meshes/default/meshtrafficpermissions/named';
+    const created = await put(
+      named,
+      permission('named', { 'kuma.io/origin': 'zone', 'kuma.io/display-name': 'my-display-name' }),
+    );
+    expect(created.status).toBe(201);
+    expectGolden(
+      await put(
+        named,
+        permission('named', { 'kuma.io/origin': 'zone', 'kuma.io/display-name': 'different-display-name' }),
+      ),
+      400,
+      'put_immutable_displayname_01.golden.json',
+    );
+    const read = await get(named);
+    expect(read.json.kri).toBe('kri_mtp_default_default__my-display-name_');
+    expect(read.json.labels['kuma.io/display-name']).toBe('my-display-name');
+  });
+
   it("keeps a user's labels on every type and shows them beside Kuma's", async () => {
     const labels = { team: 'payments', 'example.com/tier': 'gold' };
     const mtp = JSON.stringify({

@@ -7,6 +7,7 @@ export {
   LABELS_FIELD,
   LabelKey,
   STANDALONE_ZONE,
+  immutableLabelViolations,
   kriOf,
   labelKeyProblems,
   labelValueProblems,

@@ -1,7 +1,7 @@
 import type { ResourceRecord } from '../resource';
 import { violationsOf } from '../test-support/violations-of';
 import { ValidationError } from '../errors';
-import { kriOf, labelsOf } from './labels';
+import { immutableLabelViolations, kriOf, labelsOf } from './labels';
 import { parseResource, parseResourceAt } from './parse-resource';
 import { storedSpecViolations } from './stored-spec.validator';
 import { toKumaUniversal, toUniversal } from './to-universal';
@@ -246,4 +246,37 @@ describe('a rendered resource applied back', () => {
       expect(toKumaUniversal({ meta: record.meta, spec: again.spec })).toEqual(toKumaUniversal(record));
     },
   );
+});
+
+describe('immutableLabelViolations', () => {
+  // Kuma 2.14.3 golden files put_immutable_origin_01 and put_immutable_displayname_01.
+  it('refuses a changed origin and the zone it removes, in Kuma’s order and words', () => {
+    expect(
+      immutableLabelViolations(
+        { 'kuma.io/origin': 'zone', 'kuma.io/zone': 'default', 'kuma.io/env': 'universal' },
+        { 'kuma.io/origin': 'global' },
+      ),
+    ).toEqual([
+      {
+        field: 'labels["kuma.io/origin"]',
+        message: 'is immutable, cannot be changed from "zone" to "global"',
+      },
+      { field: 'labels["kuma.io/zone"]', message: 'is immutable, cannot be removed (was "default")' },
+    ]);
+  });
+
+  it('refuses a changed display name and lets every other label change', () => {
+    expect(
+      immutableLabelViolations(
+        { 'kuma.io/display-name': 'my-display-name', team: 'a' },
+        { 'kuma.io/display-name': 'different-display-name', team: 'b' },
+      ),
+    ).toEqual([
+      {
+        field: 'labels["kuma.io/display-name"]',
+        message: 'is immutable, cannot be changed from "my-display-name" to "different-display-name"',
+      },
+    ]);
+    expect(immutableLabelViolations({ team: 'a' }, { 'kuma.io/display-name': 'x' })).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import type { Violation } from '../errors';
 import type { ResourceMeta } from '../resource';
 import { RESOURCE_DESCRIPTORS, ResourceType } from '../resource-types';
 import { FieldPath } from '../validation/field-path';
@@ -199,4 +200,31 @@ export function kriOf(
   const name = labels[LabelKey.displayName] || meta.name;
   const zone = labels[LabelKey.zone] ?? '';
   return `kri_${short}_${meta.mesh ?? ''}_${zone}__${name}_`;
+}
+
+/** Labels an update may not change or remove, in the order Kuma checks them. */
+const IMMUTABLE_LABELS = [LabelKey.origin, LabelKey.zone, LabelKey.displayName] as const;
+
+/**
+ * What an update would change of the labels that name where a resource comes from and what it is called
+ * (`kuma.io/origin`, `kuma.io/zone`, `kuma.io/display-name`), comparing the labels Kuma shows before and
+ * after (`labelsOf`); Kuma's words, at `labels["key"]`.
+ */
+export function immutableLabelViolations(current: Labels, next: Labels): Violation[] {
+  const violations: Violation[] = [];
+  for (const key of IMMUTABLE_LABELS) {
+    const was = current[key];
+    if (was === undefined) continue;
+    const now = next[key];
+    const field = FieldPath.at(LABELS_FIELD).key(key).toString();
+    if (now === undefined) {
+      violations.push({ field, message: `is immutable, cannot be removed (was ${JSON.stringify(was)})` });
+    } else if (now !== was) {
+      violations.push({
+        field,
+        message: `is immutable, cannot be changed from ${JSON.stringify(was)} to ${JSON.stringify(now)}`,
+      });
+    }
+  }
+  return violations;
 }

@@ -20,6 +20,8 @@ export const ErrorTitles = {
   processResource: 'Could not process a resource',
   createResource: 'Failed to create a resource',
   updateResource: 'Failed to update a resource',
+  /** An update refused before it is tried (labels it may not change). */
+  refuseUpdate: 'Could not update a resource',
   deleteResource: 'Could not delete a resource',
   conflict: 'Conflict',
   methodNotAllowed: 'Method not allowed',

@@ -8,6 +8,9 @@ import {
   RESOURCE_DESCRIPTORS,
   ResourceNotFoundError,
   ResourceType,
+  ValidationError,
+  immutableLabelViolations,
+  labelsOf,
   parseResourceAt,
   toKumaUniversal,
   withoutPrivateKeys,
@@ -79,13 +82,26 @@ export class ResourceHttpService {
     refuseReadOnly(RESOURCE_DESCRIPTORS[key.type]);
     await this.meshOfUrl(request, key.mesh);
     // Kuma reads and validates the body against the URL first: its faults are "Could not process".
-    step(request, ErrorTitles.processResource, () => parseResourceAt(withoutTimes(request.body), key));
-    const exists = await stepAsync(request, ErrorTitles.processResource, () =>
+    const parsed = step(request, ErrorTitles.processResource, () =>
+      parseResourceAt(withoutTimes(request.body), key),
+    );
+    const existing = await stepAsync(request, ErrorTitles.processResource, () =>
       this.queries.get(key).then(
-        () => true,
-        (error: unknown) => (error instanceof ResourceNotFoundError ? false : Promise.reject(error)),
+        (record) => record,
+        (error: unknown) => (error instanceof ResourceNotFoundError ? undefined : Promise.reject(error)),
       ),
     );
+    // Where a resource comes from and the name it is known by stay as they were created.
+    if (existing) {
+      const violations = immutableLabelViolations(
+        labelsOf(existing.meta, existing.spec),
+        labelsOf(existing.meta, parsed.spec),
+      );
+      if (violations.length > 0) {
+        throw toApiError(new ValidationError(violations), request.method, ErrorTitles.refuseUpdate);
+      }
+    }
+    const exists = existing !== undefined;
     const result = await stepAsync(
       request,
       exists ? ErrorTitles.updateResource : ErrorTitles.createResource,
