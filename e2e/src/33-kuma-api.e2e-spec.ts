@@ -108,6 +108,53 @@ describe('Kuma 2.14 REST API: errors, bodies, labels and kri', () => {
     });
   });
 
+  it("checks a new Dataplane's workload label as Kuma (workload_label_validation)", async () => {
+    const valid = await put(
+      '/meshes/default/dataplanes/dp-valid',
+      request('workload_label_validation_00.request.json'),
+    );
+    expect({ status: valid.status, body: valid.json }).toEqual({
+      status: 201,
+      body: golden('workload_label_validation_00.golden.json'),
+    });
+    expectGolden(
+      await put(
+        '/meshes/default/dataplanes/dp-invalid',
+        request('workload_label_validation_01.request.json'),
+      ),
+      400,
+      'workload_label_validation_01.golden.json',
+    );
+    expectGolden(
+      await put(
+        '/meshes/default/dataplanes/dp-invalid2',
+        request('workload_label_validation_02.request.json'),
+      ),
+      400,
+      'workload_label_validation_02.golden.json',
+    );
+    expect((await get('/meshes/default/dataplanes/dp-invalid')).status).toBe(404);
+    expect((await del('/meshes/default/dataplanes/dp-valid')).status).toBe(200);
+  });
+
+  it('finds a resource by its kri (get_resource_by_kri)', async () => {
+    const byPath = await get('/meshes/default/dataplanes/dp-1');
+    const byKri = await get(`/_kri/${byPath.json.kri}`);
+    expect(byKri.status).toBe(200);
+    expect(byKri.json).toEqual(byPath.json);
+    expect((await get('/_kri/kri_m____default_')).json).toEqual((await get('/meshes/default')).json);
+    expectGolden(
+      await get('/_kri/kri___default_default__mtp-3_'),
+      400,
+      'get_resource_by_kri_bad-request.golden.json',
+    );
+    expectGolden(
+      await get('/_kri/kri_mtp_default_default__mtp-2_'),
+      404,
+      'get_resource_by_kri_not-found.golden.json',
+    );
+  });
+
   it("refuses bad labels with Kuma's body (put_mtp_02, resource_400onmeshlabeldiffer)", async () => {
     expectGolden(
       await put('/meshes/default/meshtrafficpermissions/sample', request('put_mtp_02.request.json')),

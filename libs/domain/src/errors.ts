@@ -49,3 +49,8 @@ export class ResourceConflictError extends MeshError {
     super(`resource conflict: ${kumaKey(key)}`);
   }
 }
+
+/** A request Kuma answers with a plain 400 "Bad Request" (no field list): a malformed kri, a bad workload label. */
+export class BadRequestError extends MeshError {
+  readonly code = 'request.bad';
+}

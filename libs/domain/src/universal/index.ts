@@ -8,11 +8,12 @@ export {
   LabelKey,
   STANDALONE_ZONE,
   immutableLabelViolations,
-  kriOf,
   labelKeyProblems,
   labelValueProblems,
   labelsOf,
   readLabels,
   userLabelsOf,
+  workloadLabelProblem,
 } from './labels';
 export type { Labels } from './labels';
+export { kriOf, resourceKeyOfKri } from './kri';

@@ -1,7 +1,8 @@
 import type { ResourceRecord } from '../resource';
 import { violationsOf } from '../test-support/violations-of';
-import { ValidationError } from '../errors';
-import { immutableLabelViolations, kriOf, labelsOf } from './labels';
+import { BadRequestError, ValidationError } from '../errors';
+import { kriOf, resourceKeyOfKri } from './kri';
+import { immutableLabelViolations, labelsOf, workloadLabelProblem } from './labels';
 import { parseResource, parseResourceAt } from './parse-resource';
 import { storedSpecViolations } from './stored-spec.validator';
 import { toKumaUniversal, toUniversal } from './to-universal';
@@ -63,8 +64,12 @@ describe('labels', () => {
   it.each([
     [{ 'Example.com/x': 'v' }, 'labels["Example.com/x"]', /^prefix part a lowercase RFC 1123 subdomain/],
     [{ '/x': 'v' }, 'labels["/x"]', /^prefix part must be non-empty$/],
-    [{ ['a'.repeat(64)]: 'v' }, `labels["${'a'.repeat(64)}"]`, /^name part must be no more than 63 bytes$/],
-    [{ k: 'v'.repeat(64) }, 'labels["k"]', /^must be no more than 63 bytes$/],
+    [
+      { ['a'.repeat(64)]: 'v' },
+      `labels["${'a'.repeat(64)}"]`,
+      /^name part must be no more than 63 characters$/,
+    ],
+    [{ k: 'v'.repeat(64) }, 'labels["k"]', /^must be no more than 63 characters$/],
     [{ k: 7 }, 'labels["k"]', /^must be a string$/],
     [{ 'kuma.io/origin': 'elsewhere' }, 'labels["kuma.io/origin"]', /^unknown resource origin "elsewhere"$/],
     [
@@ -278,5 +283,50 @@ describe('immutableLabelViolations', () => {
       },
     ]);
     expect(immutableLabelViolations({ team: 'a' }, { 'kuma.io/display-name': 'x' })).toEqual([]);
+  });
+});
+
+describe('workloadLabelProblem', () => {
+  // Kuma 2.14.3 golden files workload_label_validation_01 and _02 (the detail after "bad request: ").
+  const KUMA_DETAIL =
+    'labels["kuma.io/workload"]: must be a valid DNS-1035 label (at most 63 characters, matching regex [a-z]([-a-z0-9]*[a-z0-9])?): ' +
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+  it.each(['MyWorkload', '1workload'])('refuses %s with Kuma’s words', (workload) => {
+    expect(workloadLabelProblem({ 'kuma.io/workload': workload })).toBe(KUMA_DETAIL);
+  });
+
+  it('accepts a DNS-1035 label, and no label', () => {
+    expect(workloadLabelProblem({ 'kuma.io/workload': 'my-workload' })).toBeUndefined();
+    expect(workloadLabelProblem({})).toBeUndefined();
+  });
+});
+
+describe('resourceKeyOfKri', () => {
+  it('names the resource of this zone a kri identifies', () => {
+    expect(resourceKeyOfKri('kri_mtp_default_default__mtp-1_')).toEqual({
+      type: 'MeshTrafficPermission',
+      mesh: 'default',
+      name: 'mtp-1',
+    });
+    expect(resourceKeyOfKri('kri_dp_default___dp-1_')).toEqual({
+      type: 'Dataplane',
+      mesh: 'default',
+      name: 'dp-1',
+    });
+    expect(resourceKeyOfKri('kri_m____default_')).toEqual({ type: 'Mesh', name: 'default' });
+    expect(resourceKeyOfKri('kri_dp_default_east__dp-1_')).toBeUndefined();
+  });
+
+  it.each([
+    ['kri___default_default__mtp-3_', 'unknown short name of resource type: ""'],
+    ['kri_ms_default_default__svc_', 'unknown short name of resource type: "ms"'],
+    ['kri_mtp_default', 'invalid identifier string: "kri_mtp_default"'],
+    [
+      'kra_mtp_default_default__mtp-1_',
+      `identifier must start with 'kri': "kra_mtp_default_default__mtp-1_"`,
+    ],
+  ])('refuses %s as Kuma: %s', (text, message) => {
+    expect(() => resourceKeyOfKri(text)).toThrow(new BadRequestError(message));
   });
 });

@@ -19,6 +19,7 @@ export const LabelKey = {
   env: 'kuma.io/env',
   proxyType: 'kuma.io/proxy-type',
   displayName: 'kuma.io/display-name',
+  workload: 'kuma.io/workload',
 } as const;
 
 /** A standalone control plane is Kuma's non-federated zone: one zone, named `default`, on universal. */
@@ -33,13 +34,6 @@ const PROVIDED_BY_ZONE: ReadonlySet<ResourceType> = new Set([
   ResourceType.Dataplane,
   ResourceType.MeshTrafficPermission,
 ]);
-
-/** Kuma's `kri` short names; types without one have no `kri`. */
-const KRI_SHORT_NAMES: Partial<Record<ResourceType, string>> = {
-  Mesh: 'm',
-  Dataplane: 'dp',
-  MeshTrafficPermission: 'mtp',
-};
 
 // Kubernetes' label syntax, which Kuma applies to label keys and values, with its messages.
 const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
@@ -61,7 +55,7 @@ function regexError(message: string, format: string, ...examples: string[]): str
   return `${message} (e.g. ${shown}regex used for validation is '${format}')`;
 }
 
-const maxLength = (max: number) => `must be no more than ${max} bytes`;
+const maxLength = (max: number) => `must be no more than ${max} characters`;
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** What is wrong with a label key (Kubernetes' qualified name: an optional DNS prefix, `/`, a name). */
@@ -187,19 +181,25 @@ function proxyTypeOf(spec: unknown): string {
   return gateway?.type === 'BUILTIN' ? 'gateway' : 'sidecar';
 }
 
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+const DNS1035_LABEL_MSG =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
+
 /**
- * Kuma's resource identifier, `kri_<short name>_<mesh>_<zone>_<namespace>_<name>_<section>`, for the types
- * that have one (Mesh, Dataplane, MeshTrafficPermission); the name is `kuma.io/display-name` when set.
+ * What is wrong with a Dataplane's `kuma.io/workload` label (a DNS-1035 label, as Kuma checks it when a
+ * Dataplane is created on a universal zone), worded as Kuma's bad request; undefined when fine or absent.
  */
-export function kriOf(
-  meta: Pick<ResourceMeta, 'type' | 'mesh' | 'name'>,
-  labels: Labels,
-): string | undefined {
-  const short = KRI_SHORT_NAMES[meta.type];
-  if (short === undefined) return undefined;
-  const name = labels[LabelKey.displayName] || meta.name;
-  const zone = labels[LabelKey.zone] ?? '';
-  return `kri_${short}_${meta.mesh ?? ''}_${zone}__${name}_`;
+export function workloadLabelProblem(labels: Labels): string | undefined {
+  const workload = labels[LabelKey.workload];
+  if (!workload) return undefined;
+  const problems: string[] = [];
+  if (byteLength(workload) > 63) problems.push(maxLength(63));
+  if (!DNS1035_LABEL.test(workload)) {
+    problems.push(regexError(DNS1035_LABEL_MSG, DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
+  }
+  if (problems.length === 0) return undefined;
+  return `labels[${JSON.stringify(LabelKey.workload)}]: must be a valid DNS-1035 label (at most 63 characters, matching regex ${DNS1035_LABEL_FMT}): ${problems.join('; ')}`;
 }
 
 /** Labels an update may not change or remove, in the order Kuma checks them. */

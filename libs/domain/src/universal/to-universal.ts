@@ -1,7 +1,8 @@
 import type { ResourceRecord } from '../resource';
 import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import { ResourceType } from '../resource-types';
-import { LABELS_FIELD, kriOf, labelsOf, userLabelsOf } from './labels';
+import { kriOf } from './kri';
+import { LABELS_FIELD, labelsOf, userLabelsOf } from './labels';
 
 /**
  * Renders a stored record in universal format: `{type, mesh?, name, creationTime, modificationTime,

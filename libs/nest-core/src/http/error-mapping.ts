@@ -1,4 +1,5 @@
 import {
+  BadRequestError,
   ResourceAlreadyExistsError,
   ResourceConflictError,
   ResourceNotFoundError,
@@ -24,6 +25,7 @@ export const ErrorTitles = {
   refuseUpdate: 'Could not update a resource',
   deleteResource: 'Could not delete a resource',
   conflict: 'Conflict',
+  badRequest: 'Bad Request',
   methodNotAllowed: 'Method not allowed',
   serviceUnavailable: 'Service unavailable',
 } as const;
@@ -63,6 +65,10 @@ export function toApiError(error: unknown, method: string, title?: string): ApiE
   title ??= TITLES[method] ?? 'Request failed';
   if (error instanceof ValidationError) {
     return new ApiError(400, title, error.message, error.violations);
+  }
+  if (error instanceof BadRequestError) {
+    // Kuma's BadRequest: its own title, whatever the step.
+    return new ApiError(400, ErrorTitles.badRequest, `bad request: ${error.message}`);
   }
   if (error instanceof ResourceNotFoundError) return new ApiError(404, title, 'Not found');
   if (error instanceof ResourceAlreadyExistsError || error instanceof ResourceConflictError) {

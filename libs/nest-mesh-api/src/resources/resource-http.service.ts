@@ -6,14 +6,17 @@ import {
 } from '@meshtls/application';
 import {
   RESOURCE_DESCRIPTORS,
+  BadRequestError,
   ResourceNotFoundError,
   ResourceType,
   ValidationError,
   immutableLabelViolations,
   labelsOf,
   parseResourceAt,
+  resourceKeyOfKri,
   toKumaUniversal,
   withoutPrivateKeys,
+  workloadLabelProblem,
   type ResourceDescriptor,
   type ResourceKey,
   type ResourceRecord,
@@ -102,6 +105,9 @@ export class ResourceHttpService {
       }
     }
     const exists = existing !== undefined;
+    // Kuma checks a new Dataplane's workload label (only when it creates one).
+    const workload = exists ? undefined : workloadLabelProblem(labelsOf(key, parsed.spec));
+    if (workload !== undefined) throw toApiError(new BadRequestError(workload), request.method);
     const result = await stepAsync(
       request,
       exists ? ErrorTitles.updateResource : ErrorTitles.createResource,
@@ -109,6 +115,15 @@ export class ResourceHttpService {
     );
     const body: PutAnswer = result.warnings.length > 0 ? { warnings: result.warnings } : {};
     return { status: result.created ? 201 : 200, body };
+  }
+
+  /** A resource by its `kri` (Kuma's `GET /_kri/{kri}`). */
+  async getByKri(request: FastifyRequest, kri: string): Promise<Record<string, unknown>> {
+    const key = step(request, ErrorTitles.retrieveResource, () => resourceKeyOfKri(kri));
+    if (key === undefined) throw new ApiError(404, ErrorTitles.retrieveResource, 'Not found');
+    const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
+    const record = await stepAsync(request, ErrorTitles.retrieveResource, () => this.queries.get(key));
+    return render(record, principal);
   }
 
   async delete(request: FastifyRequest, key: ResourceKey): Promise<Record<string, never>> {

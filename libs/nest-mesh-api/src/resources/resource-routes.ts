@@ -21,6 +21,7 @@ const ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [
   { pattern: /^\/global-secrets\/[^/]+\/?$/, methods: ['GET', 'PUT', 'DELETE'] },
   { pattern: /^\/(dataplanes|secrets|meshtrafficpermissions)\/?$/, methods: ['GET'] },
   { pattern: /^\/tokens\/dataplane\/?$/, methods: ['POST'] },
+  { pattern: /^\/_kri\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/mesh-insights(\/[^/]+)?\/?$/, methods: ['GET'] },
 ];
 
