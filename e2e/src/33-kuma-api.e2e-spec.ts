@@ -331,7 +331,7 @@ describe('Kuma 2.14 REST API: errors, bodies, labels and kri', () => {
     });
   });
 
-  it('refuses a bad offset with the store’s words and keeps the query in next', async () => {
+  it('refuses a bad offset with the store’s words, filters by name and keeps the query in next', async () => {
     const bad = await get('/meshes/default/dataplanes?offset=abc');
     const detail = 'invalid: invalid offset: strconv.Atoi: parsing "abc": invalid syntax';
     expect({ status: bad.status, body: bad.json }).toEqual({
@@ -346,5 +346,12 @@ describe('Kuma 2.14 REST API: errors, bodies, labels and kri', () => {
     });
     const first = await get('/meshes?size=1');
     expect(first.json.next).toBe(`${base}/meshes?offset=1&size=1`);
+    const named = await get('/meshes?size=1&name=mesh');
+    expect(named.json.total).toBe(2);
+    expect(named.json.items.map((m: { name: string }) => m.name)).toEqual(['mesh-1']);
+    expect(named.json.next).toBe(`${base}/meshes?name=mesh&offset=1&size=1`);
+    expect((await http('GET', named.json.next)).json.items.map((m: { name: string }) => m.name)).toEqual([
+      'new-mesh',
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { ValidationError } from '@meshtls/domain';
-import { parsePageRequest } from './resource-queries';
+import { MemoryResourceStore } from '@meshtls/store/adapters';
+import { FakeClock } from '@meshtls/util';
+import { ResourceQueries, parsePageRequest } from './resource-queries';
 
 function refusal(query: { offset?: unknown; size?: unknown }): ValidationError {
   try {
@@ -46,5 +48,19 @@ describe('parsePageRequest', () => {
     const error = refusal(query);
     expect(error.message).toBe(detail);
     expect(error.violations).toEqual([]);
+  });
+});
+
+describe('ResourceQueries.list with a name filter (Kuma’s ?name=)', () => {
+  it('counts and pages only the resources whose name contains the text', async () => {
+    const store = new MemoryResourceStore(new FakeClock());
+    for (const name of ['web-1', 'web-2', 'db-1', 'Web-3', 'web-4'])
+      await store.create({ type: 'Mesh', name }, {});
+    const queries = new ResourceQueries(store);
+    const page = parsePageRequest({ name: 'web', size: '2', offset: '1' });
+    const result = await queries.list('Mesh', undefined, page);
+    expect(result.total).toBe(3);
+    expect(result.items.map((r) => r.meta.name)).toEqual(['web-2', 'web-4']);
+    expect((await queries.list('Mesh', undefined, parsePageRequest({}))).total).toBe(5);
   });
 });

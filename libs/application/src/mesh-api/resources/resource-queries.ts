@@ -13,6 +13,8 @@ export const MAX_PAGE_SIZE = 1000;
 export interface PageRequest {
   readonly offset: number;
   readonly size: number;
+  /** Only resources whose name contains this text (Kuma's `?name=`), case-sensitive. */
+  readonly nameContains?: string;
 }
 
 /** Reads for the API: one resource, or a page of a collection. */
@@ -26,7 +28,11 @@ export class ResourceQueries {
   }
 
   async list(type: ResourceType, mesh: string | undefined, page: PageRequest): Promise<ListResult> {
-    return this.store.list(type, { mesh, offset: page.offset, limit: page.size });
+    if (!page.nameContains) return this.store.list(type, { mesh, offset: page.offset, limit: page.size });
+    // As Kuma's stores: every name read, those matching counted and paged.
+    const { items } = await this.store.list(type, { mesh });
+    const matching = items.filter((r) => r.meta.name.includes(page.nameContains!));
+    return { total: matching.length, items: matching.slice(page.offset, page.offset + page.size) };
   }
 }
 
@@ -43,11 +49,13 @@ const MAX_INT64 = (1n << 63n) - 1n;
 const MIN_INT64 = -(1n << 63n);
 
 /**
- * Reads `offset` and `size` from a query string as Kuma does: a bad `size` is Kuma's "Invalid page size"
+ * Reads `offset`, `size` and `name` from a query string as Kuma does: a bad `size` is Kuma's "Invalid page size"
  * naming the field; a bad `offset` is the store's "invalid offset" (Kuma reads it as a Go integer).
  */
-export function parsePageRequest(query: { offset?: unknown; size?: unknown }): PageRequest {
-  return { size: parsePageSize(first(query.size)), offset: parseOffset(first(query.offset)) };
+export function parsePageRequest(query: { offset?: unknown; size?: unknown; name?: unknown }): PageRequest {
+  const page = { size: parsePageSize(first(query.size)), offset: parseOffset(first(query.offset)) };
+  const name = first(query.name);
+  return typeof name === 'string' && name !== '' ? { ...page, nameContains: name } : page;
 }
 
 function first(value: unknown): unknown {
