@@ -261,6 +261,21 @@ describe('Kuma 2.14 REST API: errors, bodies, labels and kri', () => {
       404,
       'list_mesh_doesnt_exist_not_found.golden.json',
     );
+    const format = await get('/meshes/default?format=yaml');
+    const reason = '"format" must be one of ["k8s", "kubernetes", "universal"]';
+    expect({ status: format.status, body: format.json }).toEqual({
+      status: 400,
+      body: {
+        type: '/std-errors',
+        status: 400,
+        title: 'Could not retrieve a resource',
+        detail: 'Resource is not valid',
+        invalid_parameters: [{ field: '', reason }],
+        details: 'Resource is not valid',
+        causes: [{ field: '', message: reason }],
+      },
+    });
+    expect((await get('/meshes/default?format=universal')).status).toBe(200);
     for (const [method, path] of [
       ['GET', '/meshes/not-a-mesh/dataplanes/dp-1'],
       ['PUT', '/meshes/not-a-mesh/dataplanes/dp-1'],

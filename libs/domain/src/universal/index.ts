@@ -1,7 +1,7 @@
 // Reading and validating resources in the universal (YAML/JSON) format.
 export { parseResource, parseResourceAt, TargetMessages } from './parse-resource';
 export type { ParsedResource } from './parse-resource';
-export { toKumaUniversal, toUniversal } from './to-universal';
+export { assertUniversalFormat, toKumaUniversal, toUniversal } from './to-universal';
 export { storedSpecViolations } from './stored-spec.validator';
 export {
   LABELS_FIELD,

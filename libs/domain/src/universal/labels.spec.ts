@@ -5,7 +5,7 @@ import { kriOf, resourceKeyOfKri } from './kri';
 import { immutableLabelViolations, labelsOf, workloadLabelProblem } from './labels';
 import { parseResource, parseResourceAt } from './parse-resource';
 import { storedSpecViolations } from './stored-spec.validator';
-import { toKumaUniversal, toUniversal } from './to-universal';
+import { assertUniversalFormat, toKumaUniversal, toUniversal } from './to-universal';
 
 // Kuma 2.14.3, pkg/api-server/testdata/resources/crud/put_mtp_02: the labels and what Kuma answers.
 const KUMA_BAD_LABELS = { 'foo/bar/baz': 'bar', '': 'bar', foo: '^*bar' };
@@ -330,3 +330,25 @@ describe('resourceKeyOfKri', () => {
     expect(() => resourceKeyOfKri(text)).toThrow(new BadRequestError(message));
   });
 });
+
+describe('assertUniversalFormat', () => {
+  it('renders universal, refuses the Kubernetes formats, and anything else in Kuma’s words', () => {
+    for (const ok of [undefined, '', 'universal', ['universal', 'x']])
+      expect(() => assertUniversalFormat(ok)).not.toThrow();
+    for (const k8s of ['k8s', 'kubernetes'])
+      expect(violationsOfThrown(() => assertUniversalFormat(k8s))[0]!.field).toBe('');
+    expect(violationsOfThrown(() => assertUniversalFormat('yaml'))).toEqual([
+      { field: '', message: '"format" must be one of ["k8s", "kubernetes", "universal"]' },
+    ]);
+  });
+});
+
+function violationsOfThrown(run: () => void): readonly { field: string; message: string }[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.violations;
+    throw error;
+  }
+  throw new Error('nothing thrown');
+}

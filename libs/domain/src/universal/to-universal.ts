@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors';
 import type { ResourceRecord } from '../resource';
 import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import { ResourceType } from '../resource-types';
@@ -52,4 +53,21 @@ function render(
     return { ...head, ...shown };
   }
   return { ...head, ...spec };
+}
+
+const KUMA_FORMATS = ['k8s', 'kubernetes', 'universal'];
+
+/**
+ * Checks the `format` a read asks for (Kuma's `?format=`): universal (or none) is rendered; the Kubernetes
+ * formats are not available here, since resources only ever exist in universal format; anything else is
+ * Kuma's refusal. Violations at the root, as Kuma reports them.
+ */
+export function assertUniversalFormat(format: unknown): void {
+  const value = Array.isArray(format) ? format[0] : format;
+  if (value === undefined || value === '' || value === 'universal') return;
+  const message =
+    value === 'k8s' || value === 'kubernetes'
+      ? 'the Kubernetes format is not available: this control plane keeps resources in universal format only'
+      : `"format" must be one of [${KUMA_FORMATS.map((f) => JSON.stringify(f)).join(', ')}]`;
+  throw new ValidationError([{ field: '', message }]);
 }

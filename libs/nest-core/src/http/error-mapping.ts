@@ -18,6 +18,7 @@ export const ErrorTitles = {
   retrieveResource: 'Could not retrieve a resource',
   retrieveResources: 'Could not retrieve resources',
   retrieveMesh: 'Failed to retrieve Mesh',
+  formatResource: 'Could not format a resource',
   processResource: 'Could not process a resource',
   createResource: 'Failed to create a resource',
   updateResource: 'Failed to update a resource',

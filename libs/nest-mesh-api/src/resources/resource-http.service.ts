@@ -7,6 +7,7 @@ import {
 import {
   RESOURCE_DESCRIPTORS,
   BadRequestError,
+  assertUniversalFormat,
   ResourceNotFoundError,
   ResourceType,
   ValidationError,
@@ -76,6 +77,7 @@ export class ResourceHttpService {
     const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
     await this.meshOfUrl(request, key.mesh);
     const record = await stepAsync(request, ErrorTitles.retrieveResource, () => this.queries.get(key));
+    step(request, ErrorTitles.retrieveResource, () => assertUniversalFormat(formatOf(request)));
     return render(record, principal);
   }
 
@@ -123,6 +125,7 @@ export class ResourceHttpService {
     if (key === undefined) throw new ApiError(404, ErrorTitles.retrieveResource, 'Not found');
     const principal = this.check(request, RESOURCE_DESCRIPTORS[key.type]);
     const record = await stepAsync(request, ErrorTitles.retrieveResource, () => this.queries.get(key));
+    step(request, ErrorTitles.formatResource, () => assertUniversalFormat(formatOf(request)));
     return render(record, principal);
   }
 
@@ -164,6 +167,10 @@ async function stepAsync<T>(request: FastifyRequest, title: string, run: () => P
   } catch (error) {
     throw toApiError(error, request.method, title);
   }
+}
+
+function formatOf(request: FastifyRequest): unknown {
+  return (request.query as Record<string, unknown> | undefined)?.format;
 }
 
 /** The times a client may send back unchanged (`get -o yaml | apply -f -`): the store sets them. */
