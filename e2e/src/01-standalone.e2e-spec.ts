@@ -159,8 +159,8 @@ describe('standalone control plane (npm start)', () => {
       }),
       contentType: 'application/json',
     });
-    expect(dpInUnknownMesh.status).toBe(400);
-    expect(dpInUnknownMesh.json.invalid_parameters[0].field).toBe('mesh');
+    expect(dpInUnknownMesh.status).toBe(404);
+    expect(dpInUnknownMesh.json).toMatchObject({ title: 'Failed to retrieve Mesh', detail: 'Not found' });
 
     const method = await http('POST', `${base}/meshes/default`, {
       body: '{}',

@@ -28,22 +28,29 @@ export class ResourceNotFoundError extends MeshError {
   }
 }
 
+/** Kuma's words for a key in a store error: `type="Mesh" name="default" mesh=""`. */
+function kumaKey(key: ResourceKey): string {
+  return `type=${JSON.stringify(key.type)} name=${JSON.stringify(key.name)} mesh=${JSON.stringify(key.mesh ?? '')}`;
+}
+
 export class ResourceAlreadyExistsError extends MeshError {
   readonly code = 'resource.already-exists';
 
   constructor(readonly key: ResourceKey) {
-    super(`${formatKey(key)} already exists`);
+    super(`resource already exists: ${kumaKey(key)}`);
   }
 }
 
-/** A write named a version that is no longer current: someone else wrote in between. */
+/** A write named a version that is no longer current: someone else wrote in between (Kuma's wording). */
 export class ResourceConflictError extends MeshError {
   readonly code = 'resource.conflict';
 
-  constructor(
-    readonly key: ResourceKey,
-    detail = 'the resource was changed by another writer; read it again and retry',
-  ) {
-    super(`${formatKey(key)}: ${detail}`);
+  constructor(readonly key: ResourceKey) {
+    super(`resource conflict: ${kumaKey(key)}`);
   }
+}
+
+/** A request Kuma answers with a plain 400 "Bad Request" (no field list): a malformed kri, a bad workload label. */
+export class BadRequestError extends MeshError {
+  readonly code = 'request.bad';
 }

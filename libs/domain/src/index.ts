@@ -16,6 +16,7 @@ export {
   ResourceNotFoundError,
   ResourceAlreadyExistsError,
   ResourceConflictError,
+  BadRequestError,
 } from './errors';
 export type { Violation } from './errors';
 export { parseDuration } from './duration';

@@ -24,4 +24,5 @@ export { metricsIn, type RegisteredMetrics } from './metrics/registered-metrics'
 // HTTP: API errors and their filter, running a role's process.
 export { ApiError } from './http/api-error';
 export { ApiErrorFilter } from './http/api-error.filter';
+export { ErrorTitles, toApiError } from './http/error-mapping';
 export { runProcess, type RoleModules } from './http/run-process';

@@ -23,6 +23,7 @@ describe('Dataplane validation', () => {
       outbound: [{ port: 10001, tags: { 'kuma.io/service': 'backend' } }],
     };
     expect(parseResource(dataplane(networking))).toEqual({
+      warnings: [],
       key: { type: 'Dataplane', mesh: 'default', name: 'web-01' },
       spec: { networking },
     });

@@ -21,6 +21,7 @@ describe('MeshTrafficPermission validation', () => {
       ],
     };
     expect(parseResource(mtp(spec))).toEqual({
+      warnings: [],
       key: { type: 'MeshTrafficPermission', mesh: 'default', name: 'allow-all' },
       spec,
     });

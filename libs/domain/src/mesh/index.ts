@@ -1,6 +1,6 @@
 // Mesh: its mTLS backends, their defaults, the secrets they reference and the private keys inlined in them.
 export { MtlsBackendType, STORED_ONLY_SECTIONS } from './mesh.types';
-export { meshWarnings, MeshMessages, builtinNamePath } from './mesh.validator';
+export { MeshMessages, builtinNamePath } from './mesh.validator';
 export { MeshSectionMessages } from './mesh-sections.validator';
 export type {
   MeshSpec,

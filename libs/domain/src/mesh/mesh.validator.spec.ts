@@ -1,8 +1,9 @@
 import { parseResource } from '../universal/parse-resource';
 import { storedSpecViolations } from '../universal/stored-spec.validator';
-import { meshWarnings } from './mesh.validator';
 import { violationsOf } from '../test-support/violations-of';
 
+/** What the PUT answer warns about for an accepted document. */
+const warningsOf = (document: unknown) => parseResource(document).warnings;
 const mesh = (mtls: unknown) => ({ type: 'Mesh', name: 'default', mtls });
 const builtin = (extra: object = {}) => ({ name: 'ca-1', type: 'builtin', ...extra });
 
@@ -10,6 +11,7 @@ describe('Mesh validation', () => {
   describe('valid meshes', () => {
     it('accepts a mesh without mtls and stores an empty spec', () => {
       expect(parseResource({ type: 'Mesh', name: 'default' })).toEqual({
+        warnings: [],
         key: { type: 'Mesh', name: 'default' },
         spec: {},
       });
@@ -90,7 +92,7 @@ describe('Mesh validation', () => {
     it('leaves out unknown fields as Kuma does, and says so', () => {
       const document = mesh({ enabledbackend: 'ca-1' });
       expect(parseResource(document).spec).toEqual({ mtls: {} });
-      expect(meshWarnings(document)).toEqual(['mtls.enabledbackend: unknown field, ignored (not stored)']);
+      expect(warningsOf(document)).toEqual(['mtls.enabledbackend: unknown field, ignored (not stored)']);
     });
 
     it('keeps skipValidation, a boolean', () => {
@@ -155,15 +157,13 @@ describe('Mesh validation', () => {
     it('leaves out unknown backend fields, and says so', () => {
       const document = mesh({ backends: [builtin({ dpcert: {} })] });
       expect(parseResource(document).spec).toEqual({ mtls: { backends: [builtin()] } });
-      expect(meshWarnings(document)).toEqual([
-        'mtls.backends[0].dpcert: unknown field, ignored (not stored)',
-      ]);
+      expect(warningsOf(document)).toEqual(['mtls.backends[0].dpcert: unknown field, ignored (not stored)']);
     });
 
     it('keeps rootChain and says it is not acted on', () => {
       const document = mesh({ backends: [builtin({ rootChain: { requestTimeout: '1.5s' } })] });
       expect(parseResource(document).spec).toEqual(document.mtls && { mtls: document.mtls });
-      expect(meshWarnings(document)).toEqual(['mtls.backends[0].rootChain: stored, not enforced by meshtls']);
+      expect(warningsOf(document)).toEqual(['mtls.backends[0].rootChain: stored, not enforced by meshtls']);
       expect(violationsOf(mesh({ backends: [builtin({ rootChain: { requestTimeout: 'soon' } })] }))).toEqual([
         { field: 'mtls.backends[0].rootChain.requestTimeout', message: 'has to be a valid format' },
       ]);
@@ -183,7 +183,7 @@ describe('Mesh validation', () => {
       expect(dpCertViolations({ rotation: { expiration: '0' }, requestTimeout: '0s' })).toEqual([
         { field: 'mtls.dpcert.rotation.expiration', message: 'must be greater than 0' },
       ]);
-      expect(meshWarnings(mesh({ backends: [builtin({ dpCert: { requestTimeout: '0s' } })] }))).toEqual([
+      expect(warningsOf(mesh({ backends: [builtin({ dpCert: { requestTimeout: '0s' } })] }))).toEqual([
         'mtls.backends[0].dpCert.requestTimeout: stored, not enforced by meshtls',
       ]);
     });
@@ -201,7 +201,7 @@ describe('Mesh validation', () => {
     it('leaves out unknown fields', () => {
       const document = mesh({ backends: [builtin({ dpCert: { rotation: { expiry: '1d' } } })] });
       expect(() => parseResource(document)).not.toThrow();
-      expect(meshWarnings(document)).toEqual([
+      expect(warningsOf(document)).toEqual([
         'mtls.backends[0].dpCert.rotation.expiry: unknown field, ignored (not stored)',
       ]);
     });
@@ -230,7 +230,7 @@ describe('Mesh validation', () => {
       const document = mesh({ backends: [builtin({ conf: { cert: { secret: 'x' } } })] });
       expect(() => parseResource(document)).not.toThrow();
       expect(parseResource(document).spec).toEqual({ mtls: document.mtls });
-      expect(meshWarnings(document)).toEqual([
+      expect(warningsOf(document)).toEqual([
         'mtls.backends[0].conf.cert: not a field of this backend type: stored as given (Kuma keeps it too), not used',
       ]);
     });

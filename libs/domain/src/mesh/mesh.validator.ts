@@ -39,6 +39,7 @@ import {
 
 /** The flat fields of a Mesh document (everything but type and name), in the order Kuma lists them. */
 export const MESH_SPEC: SpecSchema<MeshSpec> = {
+  lenient: true,
   fields: ['mtls', ...STORED_ONLY_SECTIONS],
   validate: (ctx, doc) => {
     // Kuma's order: mtls, logging, tracing, metrics, constraints, then the zone egress rule.
@@ -166,15 +167,4 @@ function validateBackendType(
   const type = ctx.requiredString(value, path);
   const isKnown = (t: string) => (Object.values(MtlsBackendType) as string[]).includes(t);
   return ctx.check(type, path, isKnown, MeshMessages.unknownBackendType) as MtlsBackendType | undefined;
-}
-
-/**
- * What a user is told about an accepted Mesh document: each field stored but not acted on, each unknown
- * field left out (Kuma skips them too), each `conf` field kept but unused; `field: what` lines.
- */
-export function meshWarnings(document: unknown): string[] {
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
-  const ctx = new ValidationContext();
-  MESH_SPEC.validate(ctx, document as JsonObject);
-  return ctx.notes.map((note) => `${note.field}: ${note.message}`);
 }

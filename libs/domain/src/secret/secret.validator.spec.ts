@@ -5,6 +5,7 @@ import { secretBytes } from './secret.validator';
 describe('Secret and GlobalSecret validation', () => {
   it('accepts a Secret in a mesh and keeps data as written', () => {
     expect(parseResource({ type: 'Secret', mesh: 'default', name: 'my-cert', data: 'aGVsbG8=' })).toEqual({
+      warnings: [],
       key: { type: 'Secret', mesh: 'default', name: 'my-cert' },
       spec: { data: 'aGVsbG8=' },
     });
@@ -12,6 +13,7 @@ describe('Secret and GlobalSecret validation', () => {
 
   it('accepts a GlobalSecret without a mesh', () => {
     expect(parseResource({ type: 'GlobalSecret', name: 'admin-token', data: 'aGVsbG8=' })).toEqual({
+      warnings: [],
       key: { type: 'GlobalSecret', name: 'admin-token' },
       spec: { data: 'aGVsbG8=' },
     });

@@ -1,5 +1,19 @@
 // Reading and validating resources in the universal (YAML/JSON) format.
-export { parseResource } from './parse-resource';
+export { parseResource, parseResourceAt, TargetMessages } from './parse-resource';
 export type { ParsedResource } from './parse-resource';
-export { toUniversal } from './to-universal';
+export { assertUniversalFormat, toKumaUniversal, toUniversal } from './to-universal';
 export { storedSpecViolations } from './stored-spec.validator';
+export {
+  LABELS_FIELD,
+  LabelKey,
+  STANDALONE_ZONE,
+  immutableLabelViolations,
+  labelKeyProblems,
+  labelValueProblems,
+  labelsOf,
+  readLabels,
+  userLabelsOf,
+  workloadLabelProblem,
+} from './labels';
+export type { Labels } from './labels';
+export { kriOf, resourceKeyOfKri } from './kri';

@@ -89,11 +89,13 @@ describe('parseResource', () => {
     });
   });
 
-  it('refuses unknown top-level fields', () => {
-    expect(violationsOf({ type: 'Mesh', name: 'default', loging: {}, labels: { a: 'b' } })).toEqual([
-      { field: 'loging', message: 'unknown field' },
-      { field: 'labels', message: 'unknown field' },
-    ]);
+  it('leaves an unknown top-level field of a Mesh out with a warning, as Kuma skips it', () => {
+    const parsed = parseResource({ type: 'Mesh', name: 'default', loging: {}, labels: { a: 'b' } });
+    expect(parsed.spec).toEqual({ labels: { a: 'b' } });
+    expect(parsed.warnings).toEqual(['loging: unknown field, ignored (not stored)']);
+  });
+
+  it('refuses unknown top-level fields of the other types', () => {
     expect(
       violationsOf({
         type: 'MeshTrafficPermission',
@@ -106,6 +108,9 @@ describe('parseResource', () => {
       { field: 'targetRef', message: 'unknown field' },
       { field: 'spec', message: "at least one of 'from' or 'rules' has to be defined" },
     ]);
+    expect(violationsOf({ type: 'Secret', mesh: 'default', name: 's', data: 'eA==', extra: 1 })).toEqual([
+      { field: 'extra', message: 'unknown field' },
+    ]);
   });
 
   it('accepts and ignores the timestamps printed by get -o yaml', () => {
@@ -115,7 +120,7 @@ describe('parseResource', () => {
       creationTime: '2024-01-01T00:00:00Z',
       modificationTime: '2024-01-02T00:00:00Z',
     });
-    expect(parsed).toEqual({ key: { type: 'Mesh', name: 'default' }, spec: {} });
+    expect(parsed).toEqual({ key: { type: 'Mesh', name: 'default' }, spec: {}, warnings: [] });
     expect(violationsOf({ type: 'Mesh', name: 'default', creationTime: 1 })).toEqual([
       { field: 'creationTime', message: 'must be a string' },
     ]);

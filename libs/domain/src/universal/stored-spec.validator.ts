@@ -9,16 +9,38 @@ import { FieldPath } from '../validation/field-path';
 import { Messages } from '../validation/messages';
 import type { SpecSchema } from '../validation/spec-schema';
 import { ValidationContext } from '../validation/validation-context';
+import { LABELS_FIELD, readLabels } from './labels';
 
-type StoredSpecCheck = (ctx: ValidationContext, spec: unknown) => void;
+type StoredSpecCheck = (ctx: ValidationContext, spec: unknown, mesh: string | undefined) => void;
 
-/** A flat spec (Mesh, Secret, Dataplane): an object of the schema's fields, checked by its validator. */
+/**
+ * A flat spec (Mesh, Secret, Dataplane): an object of the schema's fields and the user's `labels`,
+ * checked by its validator and the label rules.
+ */
 const flat =
-  ({ fields, validate }: SpecSchema): StoredSpecCheck =>
-  (ctx, spec) => {
-    const doc = ctx.object(spec, FieldPath.root, fields);
-    if (doc !== undefined) validate(ctx, doc);
-    else if (spec === undefined || spec === null) ctx.add(FieldPath.root, Messages.mustBeObject);
+  ({ fields, validate }: SpecSchema, labeled = true): StoredSpecCheck =>
+  (ctx, spec, mesh) => {
+    const doc = ctx.object(spec, FieldPath.root, labeled ? [...fields, LABELS_FIELD] : fields);
+    if (doc !== undefined) {
+      validate(ctx, doc);
+      if (labeled) readLabels(ctx, doc[LABELS_FIELD], ownerOf(mesh));
+    } else if (spec === undefined || spec === null) ctx.add(FieldPath.root, Messages.mustBeObject);
+  };
+
+/** The mesh label is checked against the record's mesh only when the caller says which it is. */
+const ownerOf = (mesh: string | undefined) => (mesh === undefined ? undefined : { mesh });
+
+/** A policy's spec: the document's nested `spec`, with the user's `labels` kept beside its fields. */
+const policy =
+  (schema: SpecSchema): StoredSpecCheck =>
+  (ctx, spec, mesh) => {
+    if (typeof spec === 'object' && spec !== null && !Array.isArray(spec) && LABELS_FIELD in spec) {
+      const { [LABELS_FIELD]: labels, ...rest } = spec as Record<string, unknown>;
+      readLabels(ctx, labels, ownerOf(mesh));
+      schema.validate(ctx, { spec: rest });
+      return;
+    }
+    schema.validate(ctx, { spec });
   };
 
 /**
@@ -36,8 +58,8 @@ const CHECKS: Readonly<Record<ResourceType, StoredSpecCheck>> = {
   GlobalSecret: secretAtRest,
   Dataplane: flat(DATAPLANE_SPEC),
   // Stored without its document: the record's spec is the document's nested `spec`.
-  MeshTrafficPermission: (ctx, spec) => MESH_TRAFFIC_PERMISSION_SPEC.validate(ctx, { spec }),
-  DataplaneInsight: flat(DATAPLANE_INSIGHT_SPEC),
+  MeshTrafficPermission: policy(MESH_TRAFFIC_PERMISSION_SPEC),
+  DataplaneInsight: flat(DATAPLANE_INSIGHT_SPEC, false),
 };
 
 /**
@@ -46,8 +68,8 @@ const CHECKS: Readonly<Record<ResourceType, StoredSpecCheck>> = {
  * written around the API (straight into the NATS KV bucket, say), so readers check before they trust.
  * Violations name fields, never values.
  */
-export function storedSpecViolations(type: ResourceType, spec: unknown): readonly Violation[] {
+export function storedSpecViolations(type: ResourceType, spec: unknown, mesh?: string): readonly Violation[] {
   const ctx = new ValidationContext();
-  CHECKS[type](ctx, spec);
+  CHECKS[type](ctx, spec, mesh);
   return ctx.violations;
 }

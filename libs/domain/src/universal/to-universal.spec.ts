@@ -22,6 +22,7 @@ describe('toUniversal', () => {
   it.each(Object.entries(UNIVERSAL_DOCUMENTS))('round-trips a %s through parseResource', (_type, doc) => {
     const record = asRecord(doc);
     expect(parseResource(toUniversal(record))).toEqual({
+      warnings: [],
       key: {
         type: record.meta.type,
         ...(record.meta.mesh ? { mesh: record.meta.mesh } : {}),

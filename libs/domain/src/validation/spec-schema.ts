@@ -7,5 +7,10 @@ import type { JsonObject, ValidationContext } from './validation-context';
  */
 export interface SpecSchema<S = unknown> {
   readonly fields: readonly string[];
+  /**
+   * Unknown top-level fields are left out with a warning instead of refused (Kuma reads a Mesh as protobuf
+   * JSON, which skips them).
+   */
+  readonly lenient?: boolean;
   validate(ctx: ValidationContext, doc: JsonObject): S | undefined;
 }

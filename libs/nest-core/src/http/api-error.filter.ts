@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrorBody } from './api-error';
-import { toApiError } from './error-mapping';
+import { ErrorTitles, toApiError } from './error-mapping';
 import { frameworkErrorOf } from './framework-errors';
 
 /** Tells which methods a path supports, so an unsupported method is a 405 rather than a 404. */
@@ -46,9 +46,15 @@ export class ApiErrorFilter implements ExceptionFilter {
     const path = request.url.split('?')[0];
     const allowed = this.allowedMethods(path);
     if (allowed && !allowed.includes(request.method)) {
-      return new ApiError(405, 'Method Not Allowed', `${request.method} is not supported on ${path}`, [], {
-        allow: allowed.join(', '),
-      });
+      return new ApiError(
+        405,
+        ErrorTitles.methodNotAllowed,
+        `${request.method} is not supported on ${path}`,
+        [],
+        {
+          allow: allowed.join(', '),
+        },
+      );
     }
     return new ApiError(404, 'Not found', 'Not found');
   }

@@ -38,11 +38,15 @@ export function apiErrorBody(
   detail: string,
   causes: readonly ApiCause[] = [],
 ): ApiErrorBody {
-  const body: ApiErrorBody = { type: '/std-errors', status, title, detail, details: detail };
-  if (causes.length === 0) return body;
+  // Fields in the order Kuma writes them.
+  if (causes.length === 0) return { type: '/std-errors', status, title, detail, details: detail };
   return {
-    ...body,
+    type: '/std-errors',
+    status,
+    title,
+    detail,
     invalid_parameters: causes.map((c) => ({ field: c.field, reason: c.message })),
+    details: detail,
     causes,
   };
 }

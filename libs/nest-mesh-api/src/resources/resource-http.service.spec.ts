@@ -48,14 +48,17 @@ function request(
   } as unknown as FastifyRequest;
 }
 
-async function service(access: AccessSettings) {
+async function service(
+  access: AccessSettings,
+  ca: { warnings?: readonly string[]; violations?: { field: string; message: string }[] } = {},
+) {
   const store = new MemoryResourceStore(new FakeClock('2026-06-01T00:00:00Z'));
   await store.create({ type: 'Mesh', name: 'default' }, meshSpec);
   const callers: (ApiCaller | undefined)[] = [];
   const gateway: MeshCaGateway = {
     validate: async (_mesh, _mtls, caller) => {
       callers.push(caller);
-      return { violations: [], warnings: [] };
+      return { violations: ca.violations ?? [], warnings: [...(ca.warnings ?? [])] };
     },
     ensure: async () => undefined,
   };
@@ -114,5 +117,105 @@ describe('ResourceHttpService: apply', () => {
     const result = await http.put(request('PUT', { token: TOKEN, body }), { type: 'Mesh', name: 'default' });
     expect(result.status).toBe(200);
     expect(callers).toEqual(['admin']);
+  });
+
+  it('answers {} as Kuma, and warnings only when there are some', async () => {
+    const body = { type: 'Mesh', name: 'default', ...meshSpec };
+    const plain = await service({ mode: 'standalone' });
+    expect((await plain.http.put(request('PUT', { body }), { type: 'Mesh', name: 'default' })).body).toEqual(
+      {},
+    );
+    const warned = await service({ mode: 'standalone' }, { warnings: ['RSAbits 1024 is weak'] });
+    expect((await warned.http.put(request('PUT', { body }), { type: 'Mesh', name: 'default' })).body).toEqual(
+      {
+        warnings: ['RSAbits 1024 is weak'],
+      },
+    );
+  });
+});
+
+describe('ResourceHttpService: errors under the title of the step that failed, as Kuma', () => {
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  const secret = { type: 'Secret', mesh: 'default', name: 's', data: 'eA==' };
+
+  it('names the mesh of the URL first, for every method', async () => {
+    const { http } = await service({ mode: 'standalone' });
+    const key = { type: 'Secret' as const, mesh: 'nowhere', name: 's' };
+    for (const error of [
+      await failure(http.get(request('GET'), key)),
+      await failure(http.list(request('GET'), RESOURCE_DESCRIPTORS.Secret, 'nowhere')),
+      await failure(http.put(request('PUT', { body: { ...secret, mesh: 'nowhere' } }), key)),
+      await failure(http.delete(request('DELETE'), key)),
+    ]) {
+      expect(error).toMatchObject({ status: 404, title: 'Failed to retrieve Mesh', detail: 'Not found' });
+    }
+  });
+
+  it('titles a bad body "Could not process a resource" and a missing resource by its operation', async () => {
+    const { http } = await service({ mode: 'standalone' });
+    const key = { type: 'Secret' as const, mesh: 'default', name: 's' };
+    expect(
+      await failure(http.put(request('PUT', { body: { ...secret, name: 'other' } }), key)),
+    ).toMatchObject({
+      status: 400,
+      title: 'Could not process a resource',
+      causes: [{ field: 'name', message: 'name from the URL has to be the same as in body' }],
+    });
+    expect(await failure(http.get(request('GET'), key))).toMatchObject({
+      status: 404,
+      title: 'Could not retrieve a resource',
+    });
+    expect(await failure(http.delete(request('DELETE'), key))).toMatchObject({
+      status: 404,
+      title: 'Could not delete a resource',
+    });
+  });
+
+  it('titles a refusal of the Mesh after its body was read by creating or updating', async () => {
+    const { http: refusing } = await service(
+      { mode: 'standalone' },
+      { violations: [{ field: 'mtls.backends[0]', message: 'bad' }] },
+    );
+    const update = { type: 'Mesh', name: 'default', ...meshSpec };
+    expect(
+      await failure(refusing.put(request('PUT', { body: update }), { type: 'Mesh', name: 'default' })),
+    ).toMatchObject({
+      status: 400,
+      title: 'Failed to update a resource',
+    });
+    const create = { type: 'Mesh', name: 'fresh', ...meshSpec };
+    expect(
+      await failure(refusing.put(request('PUT', { body: create }), { type: 'Mesh', name: 'fresh' })),
+    ).toMatchObject({
+      status: 400,
+      title: 'Failed to create a resource',
+    });
+  });
+
+  it('pages with Kuma’s next link and refuses a bad size with Kuma’s body', async () => {
+    const { http } = await service({ mode: 'standalone' });
+    const paged = {
+      ...request('GET'),
+      url: '/meshes?size=1&extra=kept',
+      query: { size: '1' },
+    } as unknown as FastifyRequest;
+    await http.put(request('PUT', { body: { type: 'Mesh', name: 'second' } }), {
+      type: 'Mesh',
+      name: 'second',
+    });
+    expect((await http.list(paged, RESOURCE_DESCRIPTORS.Mesh)).next).toBe(
+      'http://localhost:5681/meshes?extra=kept&offset=1&size=1',
+    );
+    const bad = { ...request('GET'), query: { size: '0' } } as unknown as FastifyRequest;
+    expect(await failure(http.list(bad, RESOURCE_DESCRIPTORS.Mesh))).toMatchObject({
+      status: 400,
+      title: 'Could not retrieve resources',
+      detail: 'Invalid page size',
+      causes: [{ field: 'size', message: 'must be greater than 0' }],
+    });
   });
 });

@@ -24,6 +24,7 @@ const ROUTES: readonly { pattern: RegExp; methods: readonly string[] }[] = [
   { pattern: /^\/(config|_resources)?\/?$/, methods: ['GET'] },
   { pattern: /^\/(dataplanes|secrets|meshtrafficpermissions)\/?$/, methods: ['GET'] },
   { pattern: /^\/tokens\/dataplane\/?$/, methods: ['POST'] },
+  { pattern: /^\/_kri\/[^/]+\/?$/, methods: ['GET'] },
   { pattern: /^\/mesh-insights(\/[^/]+)?\/?$/, methods: ['GET'] },
 ];
 

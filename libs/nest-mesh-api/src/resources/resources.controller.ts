@@ -96,6 +96,12 @@ export class ResourcesController {
     });
   }
 
+  /** A resource by its Kuma resource identifier (`kri`). */
+  @Get('_kri/:kri')
+  getByKri(@Req() req: FastifyRequest, @Param('kri') kri: string) {
+    return this.http.getByKri(req, kri);
+  }
+
   /** Kuma lists mesh-scoped resources of every mesh at the top level too (`GET /dataplanes`). */
   @Get(':collection')
   listAcrossMeshes(@Req() req: FastifyRequest, @Param('collection') collection: string) {

@@ -3,13 +3,14 @@ import {
   ResourceType,
   ValidationError,
   dataplanesOverPermissionLimit,
-  meshWarnings,
+  meshTrafficPermissionDeprecations,
   parseResource,
   permissionSelects,
   type DataplaneSpec,
   type MeshSpec,
   type MeshTrafficPermissionSpec,
   type NamedPermission,
+  type ParsedResource,
   type ResourceKey,
   type ResourceRecord,
   type Violation,
@@ -60,19 +61,22 @@ export class ApplyResourceUseCase {
     // Read before the (slow) preparation: a writer that changes it meanwhile makes this a conflict,
     // so of two updates racing from two replicas one wins and the other is told.
     const existing = await this.store.get(parsed.key);
-    const warnings =
-      parsed.key.type === ResourceType.Mesh
-        ? [
-            ...meshWarnings(command.document),
-            ...(await this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, command.caller)),
-          ]
-        : [];
+    const warnings = [...parsed.warnings, ...(await this.typeWarnings(parsed, command.caller))];
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
       return { created: true, record, warnings };
     }
     const record = await this.store.update(parsed.key, parsed.spec, existing.meta.version);
     return { created: false, record, warnings };
+  }
+
+  /** What a type adds to the parse's warnings: a Mesh's CA checks, a MeshTrafficPermission's deprecated forms. */
+  private async typeWarnings(parsed: ParsedResource, caller?: ApiCaller): Promise<readonly string[]> {
+    if (parsed.key.type === ResourceType.Mesh)
+      return this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, caller);
+    if (parsed.key.type === ResourceType.MeshTrafficPermission)
+      return meshTrafficPermissionDeprecations(parsed.spec as MeshTrafficPermissionSpec);
+    return [];
   }
 
   /** Validates the mTLS backends (provided CAs in full) and makes sure each has its CA before the Mesh is stored. */

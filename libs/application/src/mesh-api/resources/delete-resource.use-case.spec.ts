@@ -1,4 +1,4 @@
-import { ResourceNotFoundError } from '@meshtls/domain';
+import { ResourceNotFoundError, ValidationError } from '@meshtls/domain';
 import { MemoryResourceStore } from '@meshtls/store/adapters';
 import { FakeClock } from '@meshtls/util';
 import { DeleteResourceUseCase } from './delete-resource.use-case';
@@ -20,6 +20,26 @@ describe('DeleteResourceUseCase', () => {
     expect((await store.list('MeshTrafficPermission', { mesh: 'a' })).total).toBe(0);
     expect((await store.list('Secret', { mesh: 'b' })).total).toBe(1);
     expect(await store.get({ type: 'Mesh', name: 'b' })).toBeDefined();
+  });
+
+  it("refuses a mesh with dataplanes attached, with Kuma's violation, and deletes nothing", async () => {
+    const store = new MemoryResourceStore(new FakeClock());
+    await store.create({ type: 'Mesh', name: 'a' }, {});
+    await store.create({ type: 'Secret', mesh: 'a', name: 's' }, { data: 'eA==' });
+    await store.create({ type: 'Dataplane', mesh: 'a', name: 'web' }, { networking: {} });
+    const error = await new DeleteResourceUseCase(store)
+      .execute({ type: 'Mesh', name: 'a' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toBe('Resource is not valid');
+    expect((error as ValidationError).violations).toEqual([
+      { field: 'mesh', message: 'unable to delete mesh, there are still some dataplanes attached' },
+    ]);
+    expect(await store.get({ type: 'Mesh', name: 'a' })).toBeDefined();
+    expect((await store.list('Secret', { mesh: 'a' })).total).toBe(1);
+    await store.delete({ type: 'Dataplane', mesh: 'a', name: 'web' });
+    await new DeleteResourceUseCase(store).execute({ type: 'Mesh', name: 'a' });
+    expect(await store.get({ type: 'Mesh', name: 'a' })).toBeUndefined();
   });
 
   it('answers not found for a missing resource', async () => {

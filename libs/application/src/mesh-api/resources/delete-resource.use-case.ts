@@ -11,9 +11,12 @@ import {
 } from '@meshtls/domain';
 import type { ResourceStore } from '@meshtls/store';
 
+/** Kuma's words when a mesh still has dataplanes. */
+export const MESH_HAS_DATAPLANES = 'unable to delete mesh, there are still some dataplanes attached';
+
 /**
- * Deletes one resource. Deleting a Mesh deletes every resource inside it first (as Kuma does), so no
- * orphan Secret or Dataplane outlives its mesh.
+ * Deletes one resource. A Mesh with dataplanes is refused, as Kuma refuses it; one without deletes every
+ * resource inside it (Secrets, policies) first, so none outlives its mesh.
  */
 export class DeleteResourceUseCase {
   constructor(private readonly store: ResourceStore) {}
@@ -23,8 +26,16 @@ export class DeleteResourceUseCase {
     if (!existing) throw new ResourceNotFoundError(key);
     if (key.type === ResourceType.Secret && key.mesh !== undefined)
       await this.assertSecretUnused(key.mesh, key.name);
-    if (key.type === ResourceType.Mesh) await this.deleteMeshContents(key.name);
+    if (key.type === ResourceType.Mesh) {
+      await this.assertNoDataplanes(key.name);
+      await this.deleteMeshContents(key.name);
+    }
     await this.store.delete(key, existing.meta.version);
+  }
+
+  private async assertNoDataplanes(mesh: string): Promise<void> {
+    const { total } = await this.store.list(ResourceType.Dataplane, { mesh, limit: 0 });
+    if (total > 0) throw new ValidationError([{ field: 'mesh', message: MESH_HAS_DATAPLANES }]);
   }
 
   /** A Secret an mTLS backend of its mesh depends on cannot go while the reference stands. */
