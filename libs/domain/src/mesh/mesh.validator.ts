@@ -2,13 +2,7 @@ import { FieldPath } from '../validation/field-path';
 import type { SpecSchema } from '../validation/spec-schema';
 import { Messages } from '../validation/messages';
 import { NameLimits, isValidResourceName, validateResourceName } from '../validation/resource-name.validator';
-import {
-  JsonObject,
-  ValidationContext,
-  compact,
-  definedItems,
-  isAbsent,
-} from '../validation/validation-context';
+import { ValidationContext, compact, definedItems, isAbsent } from '../validation/validation-context';
 import {
   MeshSpec,
   MtlsBackend,
