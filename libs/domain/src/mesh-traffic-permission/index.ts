@@ -5,7 +5,6 @@ export type {
   TargetRef,
   TrafficMatch,
 } from './mesh-traffic-permission.types';
-export { meshTrafficPermissionDeprecations } from './mesh-traffic-permission.deprecations';
 export {
   clientIdentityOf,
   decideTraffic,

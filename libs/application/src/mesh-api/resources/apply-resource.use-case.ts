@@ -3,7 +3,6 @@ import {
   ResourceType,
   ValidationError,
   dataplanesOverPermissionLimit,
-  meshTrafficPermissionDeprecations,
   parseResource,
   permissionSelects,
   type DataplaneSpec,
@@ -70,13 +69,10 @@ export class ApplyResourceUseCase {
     return { created: false, record, warnings };
   }
 
-  /** What a type adds to the parse's warnings: a Mesh's CA checks, a MeshTrafficPermission's deprecated forms. */
+  /** What a type adds to the parse's warnings: a Mesh's CA checks. */
   private async typeWarnings(parsed: ParsedResource, caller?: ApiCaller): Promise<readonly string[]> {
-    if (parsed.key.type === ResourceType.Mesh)
-      return this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, caller);
-    if (parsed.key.type === ResourceType.MeshTrafficPermission)
-      return meshTrafficPermissionDeprecations(parsed.spec as MeshTrafficPermissionSpec);
-    return [];
+    if (parsed.key.type !== ResourceType.Mesh) return [];
+    return this.prepareMesh(parsed.key.name, parsed.spec as MeshSpec, caller);
   }
 
   /** Validates the mTLS backends (provided CAs in full) and makes sure each has its CA before the Mesh is stored. */
