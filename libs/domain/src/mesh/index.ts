@@ -16,5 +16,5 @@ export { enabledBackendOf, dpCertValidityMs, caCertRsaBitsOf, caCertValidityMs }
 export { secretReferencesOf, secretInUseMessage } from './secret-references.rules';
 export { mapMeshInlineKeys, withoutPrivateKeys } from './mesh-private-keys.rules';
 export type { InlineKeyLocation } from './mesh-private-keys.rules';
-export { meshMtlsView, meshChangeAction } from './mesh-mtls.rules';
+export { meshMtlsView, meshChangeAction, mtlsReplacementViolation } from './mesh-mtls.rules';
 export type { MeshMtlsView } from './mesh-mtls.rules';

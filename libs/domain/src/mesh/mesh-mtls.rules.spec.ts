@@ -1,5 +1,5 @@
 import type { MeshSpec } from './mesh.types';
-import { meshChangeAction, meshMtlsView } from './mesh-mtls.rules';
+import { meshChangeAction, meshMtlsView, mtlsReplacementViolation } from './mesh-mtls.rules';
 
 const mesh = (mtls?: MeshSpec['mtls']): MeshSpec => ({ ...(mtls ? { mtls } : {}) }) as MeshSpec;
 const builtin = (name: string, extra: object = {}) => ({ name, type: 'builtin' as const, ...extra });
@@ -38,5 +38,35 @@ describe('meshChangeAction', () => {
     );
     expect(meshChangeAction(one, sameButCaSize)).toBe('none');
     expect(meshChangeAction(off, off)).toBe('none');
+  });
+});
+
+describe('mtlsReplacementViolation', () => {
+  const on = (enabledBackend: string, ...names: string[]) =>
+    mesh({ enabledBackend, backends: names.map((n) => builtin(n)) });
+
+  it("refuses dropping the issuing backend while mTLS stays on, at Kuma's path", () => {
+    expect(mtlsReplacementViolation(on('ca-1', 'ca-1'), on('ca-2', 'ca-2'))).toEqual({
+      field: 'mtls.enabledBackend',
+      message: expect.stringMatching(
+        /^Changing CA when mTLS is enabled is forbidden unless the enabled backend "ca-1" stays listed/,
+      ),
+    });
+  });
+
+  it('allows each step of the zero-downtime switch: add, switch, remove the one no longer issuing', () => {
+    expect(mtlsReplacementViolation(on('ca-1', 'ca-1'), on('ca-1', 'ca-1', 'ca-2'))).toBeUndefined();
+    expect(mtlsReplacementViolation(on('ca-1', 'ca-1', 'ca-2'), on('ca-2', 'ca-1', 'ca-2'))).toBeUndefined();
+    expect(mtlsReplacementViolation(on('ca-2', 'ca-1', 'ca-2'), on('ca-2', 'ca-2'))).toBeUndefined();
+  });
+
+  it('allows any change while mTLS is off, and turning it off', () => {
+    expect(
+      mtlsReplacementViolation(mesh({ backends: [builtin('ca-1')] }), on('ca-2', 'ca-2')),
+    ).toBeUndefined();
+    expect(
+      mtlsReplacementViolation(on('ca-1', 'ca-1'), mesh({ backends: [builtin('ca-2')] })),
+    ).toBeUndefined();
+    expect(mtlsReplacementViolation(on('ca-1', 'ca-1'), mesh())).toBeUndefined();
   });
 });

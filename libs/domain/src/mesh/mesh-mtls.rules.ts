@@ -1,6 +1,8 @@
 import { backendModeOf, enabledBackendOf, dpCertValidityMs } from './mesh-defaults';
 import type { MeshSpec, MtlsMode } from './mesh.types';
 import { sameList } from '@meshtls/util';
+import type { Violation } from '../errors';
+import { MeshMessages } from './mesh.messages';
 
 /** What of a mesh's mTLS a connected dataplane depends on. */
 export interface MeshMtlsView {
@@ -43,4 +45,17 @@ export function meshChangeAction(before: MeshMtlsView, after: MeshMtlsView): Mes
     return 'issue';
   }
   return sameList(before.supportedBackends, after.supportedBackends) ? 'none' : 'trust';
+}
+
+/**
+ * Kuma refuses any CA change while mTLS is on; Kong Mesh switches CAs without downtime by listing both
+ * backends while `enabledBackend` moves. What stays refused here is the one edit that cannot be done
+ * without downtime: dropping the backend that issues now while mTLS stays on, so dataplanes holding its
+ * certificates would no longer be trusted. Returns the violation, or undefined when the update is fine.
+ */
+export function mtlsReplacementViolation(before: MeshSpec, after: MeshSpec): Violation | undefined {
+  const issuing = enabledBackendOf(before)?.name;
+  if (issuing === undefined || enabledBackendOf(after) === undefined) return undefined;
+  if ((after.mtls?.backends ?? []).some((b) => b.name === issuing)) return undefined;
+  return { field: 'mtls.enabledBackend', message: MeshMessages.caReplacedOutright(issuing) };
 }

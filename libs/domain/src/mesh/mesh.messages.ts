@@ -2,6 +2,9 @@ import { FieldPath } from '../validation/field-path';
 
 export const MeshMessages = {
   enabledBackendUnknown: 'has to be set to one of the backends in the mesh',
+  caReplacedOutright: (issuing: string) =>
+    `Changing CA when mTLS is enabled is forbidden unless the enabled backend ${JSON.stringify(issuing)} stays listed: ` +
+    `list the new backend beside it and switch enabledBackend, then remove ${JSON.stringify(issuing)} in a later update; or disable mTLS first`,
   unknownBackendType: 'could not find installed plugin for this type',
   nameAlreadyUsed: (name: string) => `${JSON.stringify(name)} name is already used for another backend`,
   /** Kuma's builtin plugin check on the Secret names a backend's CA is kept under. */

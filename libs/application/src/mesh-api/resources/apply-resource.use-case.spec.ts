@@ -42,6 +42,18 @@ describe('ApplyResourceUseCase', () => {
     });
   });
 
+  it('refuses replacing the issuing CA backend outright while mTLS is on, and keeps the stored Mesh', async () => {
+    const target = { type: 'Mesh', name: 'default' } as const;
+    const mtls = (name: string) => ({ enabledBackend: name, backends: [{ name, type: 'builtin' }] });
+    await apply.execute({ target, document: meshDoc('default', { mtls: mtls('ca-1') }) });
+    await expect(
+      apply.execute({ target, document: meshDoc('default', { mtls: mtls('ca-2') }) }),
+    ).rejects.toMatchObject({
+      violations: [{ field: 'mtls.enabledBackend', message: expect.stringContaining('"ca-1" stays listed') }],
+    });
+    expect((await store.get(target))?.spec).toEqual({ mtls: mtls('ca-1') });
+  });
+
   it('stores the Kuma Mesh fields it does not act on as given, and warns about each', async () => {
     const kuma = {
       metrics: {

@@ -3,6 +3,7 @@ import {
   ResourceType,
   ValidationError,
   dataplanesOverPermissionLimit,
+  mtlsReplacementViolation,
   parseResource,
   permissionSelects,
   type DataplaneSpec,
@@ -60,6 +61,10 @@ export class ApplyResourceUseCase {
     // Read before the (slow) preparation: a writer that changes it meanwhile makes this a conflict,
     // so of two updates racing from two replicas one wins and the other is told.
     const existing = await this.store.get(parsed.key);
+    if (existing && parsed.key.type === ResourceType.Mesh) {
+      const violation = mtlsReplacementViolation(existing.spec as MeshSpec, parsed.spec as MeshSpec);
+      if (violation) throw new ValidationError([violation]);
+    }
     const warnings = [...parsed.warnings, ...(await this.typeWarnings(parsed, command.caller))];
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
