@@ -169,6 +169,15 @@ program
     process.once('SIGINT', stop);
   });
 
+/**
+ * A client as a log line names it: its SPIFFE IDs (the identity permissions decide on), not the
+ * `kuma://` tag URIs its certificate also carries; every URI when it has no SPIFFE ID.
+ */
+function clientName(sanUris: readonly string[]): string {
+  const spiffeIds = sanUris.filter((uri) => uri.startsWith('spiffe://'));
+  return (spiffeIds.length > 0 ? spiffeIds : sanUris).join(' ');
+}
+
 /** One line per listener change and per refused connection: who called, what, and the rule that decided. */
 function logProxy(proxy: DataplaneProxy, key: string): void {
   const out = (line: string) => process.stdout.write(`dataplane ${key}: ${line}\n`);
@@ -178,12 +187,12 @@ function logProxy(proxy: DataplaneProxy, key: string): void {
   );
   proxy.on('refused', (e) =>
     out(
-      `refused connection to ${e.inbound} from ${e.client.join(' ') || 'a client without mesh certificate'} (${e.remote}): ${e.kind}: ${e.reason}`,
+      `refused connection to ${e.inbound} from ${clientName(e.client) || 'a client without mesh certificate'} (${e.remote}): ${e.kind}: ${e.reason}`,
     ),
   );
   proxy.on('shadowDenied', (e) =>
     out(
-      `shadow deny: connection to ${e.inbound} from ${e.client.join(' ')} would be denied (${e.rule}); allowed`,
+      `shadow deny: connection to ${e.inbound} from ${clientName(e.client)} would be denied (${e.rule}); allowed`,
     ),
   );
   let lastError = 0;
