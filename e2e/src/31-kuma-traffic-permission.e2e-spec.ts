@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { parseResource } from '@meshtls/domain';
 import {
   DataplaneProcess,
   eventually,
@@ -14,22 +13,6 @@ import {
 } from '@meshtls/testing';
 import { http } from '../support/cli';
 import { call, startHttpApp, type CallResult } from '../support/traffic';
-
-/** Whether Dataplane resources take `labels` (what a Dataplane targetRef by labels selects). */
-const dataplaneLabels = (() => {
-  try {
-    parseResource({
-      type: 'Dataplane',
-      mesh: 'm',
-      name: 'probe',
-      labels: { team: 'core' },
-      networking: { address: '127.0.0.1', inbound: [{ port: 1, tags: { 'kuma.io/service': 'probe' } }] },
-    });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /**
  * Kuma 2.14 MeshTrafficPermissions as a Kuma user writes them, enforced by real sidecars on real
@@ -157,7 +140,7 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
       extraInbounds: [
         { name: 'admin', port: await freePort(), servicePort: adminApp.port, service: 'backend-admin' },
       ],
-      ...(dataplaneLabels ? { labels: { team: 'core' } } : {}),
+      labels: { team: 'core' },
     });
     const open = (dp: DataplaneProcess, inbound: number, outbound: number) =>
       dp.waitFor(
@@ -308,18 +291,15 @@ describe('Kuma MeshTrafficPermission on the data path', () => {
     await expectReach({ [webToAdmin]: true, [webToBackend]: false, [apiToBackend]: true });
   });
 
-  (dataplaneLabels ? it : it.skip)(
-    'a Dataplane targetRef by labels selects the Dataplanes holding them',
-    async () => {
-      await permission('core-from-web', {
-        targetRef: { kind: 'Dataplane', labels: { team: 'core' } },
-        from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }],
-      });
-      await permission('edge-from-api', {
-        targetRef: { kind: 'Dataplane', labels: { team: 'edge' } },
-        from: [{ targetRef: { kind: 'MeshService', name: 'api' }, default: { action: 'Allow' } }],
-      });
-      await expectReach({ [webToBackend]: true, [webToAdmin]: true, [apiToBackend]: false });
-    },
-  );
+  it('a Dataplane targetRef by labels selects the Dataplanes holding them', async () => {
+    await permission('core-from-web', {
+      targetRef: { kind: 'Dataplane', labels: { team: 'core' } },
+      from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }],
+    });
+    await permission('edge-from-api', {
+      targetRef: { kind: 'Dataplane', labels: { team: 'edge' } },
+      from: [{ targetRef: { kind: 'MeshService', name: 'api' }, default: { action: 'Allow' } }],
+    });
+    await expectReach({ [webToBackend]: true, [webToAdmin]: true, [apiToBackend]: false });
+  });
 });
