@@ -130,9 +130,10 @@ describe("a Kuma 2.14 user's Mesh resources, against a standalone control plane"
     ]);
     const read = await http('GET', `${base}/meshes/kuma`);
     expect(read.status).toBe(200);
-    const { creationTime, modificationTime, ...given } = read.json;
+    const { creationTime, modificationTime, kri, ...given } = read.json;
     expect(typeof creationTime).toBe('string');
     expect(typeof modificationTime).toBe('string');
+    expect(kri).toBe('kri_m____kuma_');
     expect(given).toEqual(KUMA_MESH);
     // What was read is applied back unchanged, as `kumactl get mesh -o yaml | kumactl apply -f -` does.
     expect((await put('kuma', read.json)).status).toBe(200);
@@ -169,6 +170,7 @@ describe("a Kuma 2.14 user's Mesh resources, against a standalone control plane"
     const {
       creationTime: _c,
       modificationTime: _m,
+      kri: _kri,
       ...given
     } = (await http('GET', `${base}/meshes/kuma-yaml`)).json;
     expect(given).toEqual({ ...KUMA_MESH, name: 'kuma-yaml' });
