@@ -29,6 +29,7 @@ interface RunOptions {
   inboundAddress?: string;
   serviceAddress: string;
   renewalGrace?: number;
+  sessionResumption: boolean;
 }
 
 program
@@ -100,6 +101,12 @@ program
       .env('DATAPLANE_RENEWAL_GRACE')
       .argParser((v) => wrap(() => parseGrace(v))),
   )
+  .addOption(
+    new Option(
+      '--no-session-resumption',
+      'make a full TLS handshake for every mesh connection (no session tickets issued or offered)',
+    ),
+  )
   .addOption(new Option('--admin-address <address>', 'address of the admin server').default('127.0.0.1'))
   .addOption(
     new Option('--admin-port <port>', 'port of the admin server (/ready, /identity)')
@@ -114,6 +121,7 @@ program
       mesh: settings.mesh,
       name: settings.name,
       serviceAddress: opts.serviceAddress,
+      sessionResumption: opts.sessionResumption,
       ...(opts.inboundAddress ? { inboundAddress: opts.inboundAddress } : {}),
     });
     logProxy(proxy, key);

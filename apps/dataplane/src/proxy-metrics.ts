@@ -35,10 +35,20 @@ export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Regi
     help: 'Inbound connections passed to the application, by how they came (mtls, plaintext, tls-passthrough)',
     labelNames: ['inbound', 'kind'],
   });
+  const inboundResumed = counter({
+    name: 'dataplane_inbound_resumed_connections_total',
+    help: 'Inbound mesh mTLS connections passed to the application that resumed a TLS session (no full handshake)',
+    labelNames: ['inbound'],
+  });
   const outbound = counter({
     name: 'dataplane_outbound_connections_total',
     help: 'Outbound connections joined to an upstream, by service and whether over mTLS',
     labelNames: ['service', 'mtls'],
+  });
+  const outboundResumed = counter({
+    name: 'dataplane_outbound_resumed_connections_total',
+    help: 'Outbound mTLS connections joined to an upstream that resumed a TLS session (no full handshake)',
+    labelNames: ['service'],
   });
   const outboundErrors = counter({
     name: 'dataplane_outbound_errors_total',
@@ -68,8 +78,14 @@ export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Regi
   agent.on('renewalRequested', () => renewals.inc());
   proxy.on('refused', (e) => refused.inc({ inbound: e.inbound, reason: e.kind }));
   proxy.on('shadowDenied', (e) => shadow.inc({ inbound: e.inbound }));
-  proxy.on('inbound', (e) => inbound.inc({ inbound: e.inbound, kind: e.kind }));
-  proxy.on('outbound', (e) => outbound.inc({ service: e.service, mtls: String(e.mtls) }));
+  proxy.on('inbound', (e) => {
+    inbound.inc({ inbound: e.inbound, kind: e.kind });
+    if (e.resumed) inboundResumed.inc({ inbound: e.inbound });
+  });
+  proxy.on('outbound', (e) => {
+    outbound.inc({ service: e.service, mtls: String(e.mtls) });
+    if (e.resumed) outboundResumed.inc({ service: e.service });
+  });
   proxy.on('outboundError', (e) => outboundErrors.inc({ service: e.service }));
   return registry;
 }

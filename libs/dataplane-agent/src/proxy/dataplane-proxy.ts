@@ -27,6 +27,8 @@ export interface DataplaneProxyOptions {
   readonly inboundAddress?: string;
   /** Where the applications behind the inbounds listen. */
   readonly serviceAddress?: string;
+  /** TLS session resumption between sidecars, both ways (on by default). */
+  readonly sessionResumption?: boolean;
 }
 
 /** A refused inbound connection: who called, what, and the rule that decided. */
@@ -44,8 +46,9 @@ export interface ProxyEvents {
   refused: [RefusalEvent];
   /** Allowed by AllowWithShadowDeny: a connection Deny would have refused. */
   shadowDenied: [{ inbound: string; client: readonly string[]; rule: string }];
-  inbound: [{ inbound: string; kind: 'mtls' | 'plaintext' | 'tls-passthrough' }];
-  outbound: [{ service: string; upstream: string; mtls: boolean }];
+  /** `resumed`: mesh mTLS that resumed a TLS session instead of a full handshake. */
+  inbound: [{ inbound: string; kind: 'mtls' | 'plaintext' | 'tls-passthrough'; resumed: boolean }];
+  outbound: [{ service: string; upstream: string; mtls: boolean; resumed: boolean }];
   outboundError: [{ service: string; message: string }];
   listening: [{ listener: string; address: string; port: number }];
   listenerError: [{ listener: string; message: string }];
@@ -213,7 +216,8 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
         material: () => this.currentMaterial(),
         authorize: (uris, serverName) => this.authorize(entry, uris, serverName),
         onRefused: (event) => this.emit('refused', { inbound: entry.name, ...event }),
-        onForwarded: (kind) => this.emit('inbound', { inbound: entry.name, kind }),
+        onForwarded: (kind, resumed) => this.emit('inbound', { inbound: entry.name, kind, resumed }),
+        sessionResumption: this.options.sessionResumption !== false,
       }),
     };
     return entry;
@@ -228,7 +232,8 @@ export class DataplaneProxy extends EventEmitter<ProxyEvents> {
       material: () => this.currentMaterial(),
       mtlsDisabled: () => this.agent.mtlsDisabled,
       onError: (message) => this.emit('outboundError', { service, message }),
-      onForwarded: (upstream, mtls) => this.emit('outbound', { service, upstream, mtls }),
+      onForwarded: (upstream, mtls, resumed) => this.emit('outbound', { service, upstream, mtls, resumed }),
+      sessionResumption: this.options.sessionResumption !== false,
     });
   }
 

@@ -1,8 +1,17 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { constants, randomBytes, type X509Certificate } from 'node:crypto';
 import { Duplex } from 'node:stream';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
-import { materialKey, peerSanUris, secureContextOptions, type MeshTlsMaterial } from './mesh-tls';
+import {
+  materialKey,
+  peerCertificate,
+  peerSanUris,
+  resumedPeerProblem,
+  secureContextOptions,
+  trustAnchors,
+  type MeshTlsMaterial,
+} from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
@@ -15,7 +24,10 @@ export interface InboundDecision {
 
 /** Why an inbound connection was refused. */
 export type RefusalKind =
-  /** The handshake failed: plaintext or foreign TLS in STRICT, no or an untrusted client certificate. */
+  /**
+   * The handshake failed: plaintext or foreign TLS in STRICT, no or an untrusted client certificate; or
+   * a resumed session whose client certificate has expired or no longer chains to the trust bundle.
+   */
   | 'handshake'
   /** This dataplane has no certificate yet (mesh mTLS cannot be served). */
   | 'no-identity'
@@ -44,7 +56,14 @@ export interface InboundListenerOptions {
   readonly authorize: (sanUris: readonly string[], serverName?: string) => InboundDecision;
   readonly onRefused?: (event: InboundRefusal) => void;
   /** Every connection passed to the application, by how it came: mesh mTLS, plaintext, or foreign TLS. */
-  readonly onForwarded?: (kind: 'mtls' | 'plaintext' | 'tls-passthrough') => void;
+  /** `resumed`: a mesh mTLS connection that resumed a TLS session (no full handshake). */
+  readonly onForwarded?: (kind: 'mtls' | 'plaintext' | 'tls-passthrough', resumed: boolean) => void;
+  /**
+   * TLS session resumption (tickets, on by default): the ticket keys are random, per listener, and
+   * replaced with every new certificate or trust bundle; a resumed connection is checked and authorised
+   * as a full one. False issues no tickets.
+   */
+  readonly sessionResumption?: boolean;
   /** How long to wait for a client's first bytes in PERMISSIVE before treating it as plaintext. */
   readonly sniffTimeoutMs?: number;
 }
@@ -58,13 +77,21 @@ export interface InboundListenerOptions {
 export class InboundListener {
   private readonly listener = new TcpListener((socket) => this.accept(socket));
   /** Verifies clients against the mesh bundle (and refuses the rest) the way a TLS server does. */
-  private readonly tlsServer = createTlsServer(
-    { requestCert: true, rejectUnauthorized: true, ALPNProtocols: [MESH_ALPN] },
-    (tls) => this.onSecure(tls),
-  );
+  private readonly tlsServer: TlsServer;
   private contextKey?: string;
+  /** The CAs of the current bundle: what a resumed client certificate must still chain to. */
+  private anchors: readonly X509Certificate[] = [];
 
   constructor(private readonly options: InboundListenerOptions) {
+    this.tlsServer = createTlsServer(
+      {
+        requestCert: true,
+        rejectUnauthorized: true,
+        ALPNProtocols: [MESH_ALPN],
+        ...this.resumptionOptions(),
+      },
+      (tls) => this.onSecure(tls),
+    );
     this.tlsServer.on('tlsClientError', (error: Error, tls: TLSSocket) => {
       this.options.onRefused?.({
         kind: 'handshake',
@@ -120,7 +147,11 @@ export class InboundListener {
       return this.refuse(socket, [], 'no-identity', 'no identity yet: mesh mTLS cannot be served');
     const key = materialKey(material);
     if (key !== this.contextKey) {
-      this.tlsServer.setSecureContext(secureContextOptions(material));
+      this.tlsServer.setSecureContext({ ...secureContextOptions(material), ...this.resumptionOptions() });
+      // New keys: every ticket issued under the previous certificate or bundle is no longer accepted
+      // (its client makes a full handshake, verified against the new bundle).
+      if (this.options.sessionResumption !== false) this.tlsServer.setTicketKeys(randomBytes(48));
+      this.anchors = trustAnchors(material.trustBundlePem);
       this.contextKey = key;
     }
     this.tlsServer.emit('connection', transport);
@@ -128,14 +159,26 @@ export class InboundListener {
 
   private onSecure(tls: TLSSocket): void {
     const client = peerSanUris(tls);
+    const resumed = tls.isSessionReused();
+    if (resumed) {
+      // OpenSSL does not verify the client certificate again on resumption: it is checked here as a
+      // full handshake would check it now.
+      const problem = resumedPeerProblem(peerCertificate(tls), this.anchors);
+      if (problem) return this.refuse(tls, client, 'handshake', `resumed session: ${problem}`);
+    }
     const decision = this.options.authorize(client, tls.servername || undefined);
     if (!decision.allowed) return this.refuse(tls, client, 'not-allowed', decision.rule);
-    this.options.onForwarded?.('mtls');
+    this.options.onForwarded?.('mtls', resumed);
     this.pipeToApplication(tls, Buffer.alloc(0));
   }
 
+  /** Without resumption no tickets are issued (and no session cache is kept). */
+  private resumptionOptions(): { secureOptions?: number } {
+    return this.options.sessionResumption === false ? { secureOptions: constants.SSL_OP_NO_TICKET } : {};
+  }
+
   private passThrough(socket: Socket, head: Buffer, kind: 'plaintext' | 'tls-passthrough'): void {
-    this.options.onForwarded?.(kind);
+    this.options.onForwarded?.(kind, false);
     this.pipeToApplication(socket, head);
     socket.resume();
   }

@@ -4,16 +4,16 @@ import type { MeshTlsMaterial } from './mesh-tls';
 
 /**
  * Test support for the proxy specs: identities `spiffe://m/{service}` with fresh EC keys, issued by the
- * CA given as PEM (the specs make it with openssl), trusting that CA only.
+ * CA given as PEM (the specs make it with openssl), trusting that CA only; valid for an hour unless said.
  */
 export function meshIdentities(ca: { certPem: string; keyPem: string }) {
   const signing = SigningCa.load({ certChainPem: ca.certPem, keyPem: ca.keyPem });
-  return (service: string, serial?: string): MeshTlsMaterial => {
+  return (service: string, serial?: string, validityMs = 3_600_000): MeshTlsMaterial => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const issued = signing.issue({
       publicKey,
       uris: [`spiffe://m/${service}`],
-      validityMs: 3_600_000,
+      validityMs,
       now: new Date(),
     });
     return {

@@ -4,7 +4,7 @@ import {
   type SecureContextOptions,
   type TLSSocket,
 } from 'node:tls';
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
 
@@ -58,11 +58,76 @@ export function peerCertificate(socket: TLSSocket): X509Certificate | undefined 
 
 const peers = new WeakMap<TLSSocket, X509Certificate>();
 
+/** The CAs of a trust bundle, parsed once per bundle (a resumed connection is checked against them). */
+export function trustAnchors(bundlePem: string): X509Certificate[] {
+  const blocks = bundlePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((pem) => new X509Certificate(pem));
+}
+
+/** How deep a chain shown with a resumed session is followed before giving up. */
+const MAX_CHAIN = 8;
+
+/**
+ * Why a resumed session's peer certificate would not pass a full handshake now, or undefined when it
+ * would: OpenSSL keeps the peer certificate with the session but does not verify it again on
+ * resumption, so expiry and the chain to the *current* trust bundle are checked here, on every
+ * resumed connection. No certificate at all is refused too (the identity could not be checked).
+ */
+export function resumedPeerProblem(
+  peer: X509Certificate | undefined,
+  anchors: readonly X509Certificate[],
+  now: number = Date.now(),
+): string | undefined {
+  if (!peer) return 'the resumed session shows no peer certificate';
+  let cert = peer;
+  for (let depth = 0; depth < MAX_CHAIN; depth++) {
+    const validity = validityProblem(cert, now);
+    if (validity) return depth === 0 ? `the peer certificate ${validity}` : `its issuer ${validity}`;
+    if (anchors.some((ca) => ca.fingerprint256 === cert.fingerprint256)) return undefined;
+    const anchor = anchors.find((ca) => issued(ca, cert));
+    if (anchor) {
+      const anchorValidity = validityProblem(anchor, now);
+      return anchorValidity ? `its issuing CA ${anchorValidity}` : undefined;
+    }
+    const next = cert.issuerCertificate;
+    if (!next || next.fingerprint256 === cert.fingerprint256 || !issued(next, cert)) break;
+    cert = next;
+  }
+  return `the peer certificate was issued by a CA no longer in the trust bundle (${peer.issuer.replace(/\n/g, ', ')})`;
+}
+
+function issued(ca: X509Certificate, cert: X509Certificate): boolean {
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}
+
+function validityProblem(cert: X509Certificate, now: number): string | undefined {
+  if (now > Date.parse(cert.validTo)) return `expired at ${new Date(cert.validTo).toISOString()}`;
+  if (now < Date.parse(cert.validFrom))
+    return `is not valid before ${new Date(cert.validFrom).toISOString()}`;
+  return undefined;
+}
+
+/**
+ * A TLS session kept by a client for an upstream, with what the full handshake that made it verified:
+ * on resumption Node shows the client no peer certificate, so the identity travels with the session.
+ */
+export interface VerifiedSession {
+  readonly session: Buffer;
+  /** The upstream's SPIFFE ID checked in the full handshake. */
+  readonly identity: string;
+  /** When the upstream's certificate expires (ms since the epoch): a resumed session is refused past it. */
+  readonly notAfter: number;
+}
+
 /**
  * Opens mesh mTLS to an upstream dataplane and checks that it is the service asked for: its
  * certificate chains to the mesh bundle and carries `spiffe://{mesh}/{service}` (not a host name).
- * An upstream that is not ends the socket with an error before `secureConnect` listeners added by the
- * caller run (they must check `destroyed`).
+ * With `resume`, offers that session; a resumed connection is accepted only if the session was verified
+ * as the same identity and the upstream's certificate has not expired since (the bundle it was verified
+ * against is the one of `context`: sessions are dropped with the context). Every session the server
+ * hands out on a verified connection goes to `onSession`. An upstream that is not the one asked for
+ * ends the socket with an error before `secureConnect` listeners added by the caller run (they must
+ * check `destroyed`).
  */
 export function connectMeshTls(options: {
   host: string;
@@ -70,6 +135,8 @@ export function connectMeshTls(options: {
   mesh: string;
   service: string;
   context: SecureContext;
+  resume?: VerifiedSession;
+  onSession?: (session: VerifiedSession) => void;
 }): TLSSocket {
   const expected = `spiffe://${options.mesh}/${options.service}`;
   const socket = tlsConnect({
@@ -80,16 +147,42 @@ export function connectMeshTls(options: {
     rejectUnauthorized: true,
     // The identity is checked below on the X509Certificate (cheaper than the object given here).
     checkServerIdentity: () => undefined,
+    ...(options.resume ? { session: options.resume.session } : {}),
   });
+  let notAfter: number | undefined;
+  let pending: Buffer | undefined;
+  const keep = (session: Buffer) => {
+    if (notAfter === undefined) pending = session;
+    else options.onSession?.({ session, identity: expected, notAfter });
+  };
+  if (options.onSession) socket.on('session', keep);
   socket.once('secureConnect', () => {
-    const uris = peerSanUris(socket);
-    if (!uris.includes(expected)) {
-      socket.destroy(
-        new Error(`upstream is not ${expected} (its certificate names ${uris.join(', ') || 'nothing'})`),
-      );
-    }
+    const resumed = socket.isSessionReused();
+    const problem = resumed
+      ? resumedUpstreamProblem(options.resume, expected)
+      : fullHandshakeProblem(socket, expected);
+    if (problem) return void socket.destroy(problem);
+    const peer = peerCertificate(socket);
+    notAfter = resumed ? options.resume!.notAfter : peer ? Date.parse(peer.validTo) : Date.now();
+    if (pending) keep(pending);
   });
   // No Nagle from the first flight on: the handshake's small records go out at once.
   socket.setNoDelay(true);
   return socket;
+}
+
+function fullHandshakeProblem(socket: TLSSocket, expected: string): Error | undefined {
+  const uris = peerSanUris(socket);
+  if (uris.includes(expected)) return undefined;
+  return new Error(`upstream is not ${expected} (its certificate names ${uris.join(', ') || 'nothing'})`);
+}
+
+function resumedUpstreamProblem(resume: VerifiedSession | undefined, expected: string): Error | undefined {
+  if (!resume || resume.identity !== expected)
+    return new Error(`upstream resumed a session not verified as ${expected}`);
+  if (Date.now() > resume.notAfter)
+    return new Error(
+      `upstream resumed a session of a certificate that expired at ${new Date(resume.notAfter).toISOString()}`,
+    );
+  return undefined;
 }

@@ -1,6 +1,12 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import { connectMeshTls, materialKey, secureContextOptions, type MeshTlsMaterial } from './mesh-tls';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  connectMeshTls,
+  materialKey,
+  secureContextOptions,
+  type MeshTlsMaterial,
+  type VerifiedSession,
+} from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
 
 /** An upstream dataplane of the target service: its inbound address and whether it holds a certificate. */
@@ -25,8 +31,18 @@ export interface OutboundListenerOptions {
   /** How long a failed endpoint is skipped. */
   readonly failureCooldownMs?: number;
   readonly onError?: (message: string) => void;
-  /** A connection joined to an upstream, over mTLS or (mTLS off, upstream without certificate) not. */
-  readonly onForwarded?: (upstream: string, mtls: boolean) => void;
+  /**
+   * A connection joined to an upstream, over mTLS or (mTLS off, upstream without certificate) not;
+   * `resumed`: over mTLS resuming a TLS session (no full handshake).
+   */
+  readonly onForwarded?: (upstream: string, mtls: boolean, resumed: boolean) => void;
+  /**
+   * TLS session resumption (on by default): the last session of each upstream endpoint is offered on
+   * the next connection to it; all are dropped with a new certificate or trust bundle of this dataplane.
+   */
+  readonly sessionResumption?: boolean;
+  /** How many endpoints' sessions are kept at most (the oldest goes first). */
+  readonly maxSessions?: number;
 }
 
 /**
@@ -42,6 +58,8 @@ export class OutboundListener {
   private readonly failedUntil = new Map<string, number>();
   private next = 0;
   private context?: { key: string; context: SecureContext };
+  /** The last verified session of each endpoint (`address:port`), under the current context only. */
+  private readonly sessions = new Map<string, VerifiedSession>();
 
   constructor(private readonly options: OutboundListenerOptions) {}
 
@@ -68,6 +86,7 @@ export class OutboundListener {
     }
     const { socket: upstream, ready } = opened;
     const onFailure = (error: Error) => {
+      this.sessions.delete(idOf(endpoint));
       this.failedUntil.set(idOf(endpoint), Date.now() + (this.options.failureCooldownMs ?? 5_000));
       this.options.onError?.(`${idOf(endpoint)}: ${error.message}`);
       upstream.destroy();
@@ -77,7 +96,8 @@ export class OutboundListener {
     upstream.once(ready, () => {
       if (upstream.destroyed) return; // refused after the handshake (not the service asked for)
       upstream.removeListener('error', onFailure);
-      this.options.onForwarded?.(idOf(endpoint), ready === 'secureConnect');
+      const mtls = ready === 'secureConnect';
+      this.options.onForwarded?.(idOf(endpoint), mtls, mtls && (upstream as TLSSocket).isSessionReused());
       splice(client, upstream);
       client.resume();
     });
@@ -97,12 +117,18 @@ export class OutboundListener {
       };
     const material = this.options.material();
     if (!material) return undefined;
+    const context = this.contextFor(material);
+    const id = idOf(endpoint);
+    const resumption = this.options.sessionResumption !== false;
+    const resume = resumption ? this.sessions.get(id) : undefined;
     const socket = connectMeshTls({
       host: endpoint.address,
       port: endpoint.port,
       mesh: this.options.mesh,
       service: this.options.service,
-      context: this.contextFor(material),
+      context,
+      ...(resume ? { resume } : {}),
+      ...(resumption ? { onSession: (session: VerifiedSession) => this.keep(id, context, session) } : {}),
     });
     return { socket, ready: 'secureConnect' };
   }
@@ -121,8 +147,22 @@ export class OutboundListener {
     if (this.context?.key !== key) {
       const context = createSecureContext(secureContextOptions(material));
       this.context = { key, context };
+      // Sessions were verified with the previous certificate and against the previous bundle.
+      this.sessions.clear();
     }
     return this.context.context;
+  }
+
+  /** Keeps an endpoint's latest session, unless the context it was made under has been replaced since. */
+  private keep(id: string, context: SecureContext, session: VerifiedSession): void {
+    if (this.context?.context !== context) return;
+    this.sessions.delete(id);
+    this.sessions.set(id, session);
+    const max = this.options.maxSessions ?? 1_024;
+    for (const oldest of this.sessions.keys()) {
+      if (this.sessions.size <= max) break;
+      this.sessions.delete(oldest);
+    }
   }
 }
 
