@@ -36,6 +36,11 @@ export interface HaproxyTwoHopOptions {
    * with like; a larger value shows what HAProxy does with the cores it is given.
    */
   readonly threads?: number;
+  /**
+   * TLS session reuse between the two processes (default false: a full handshake per connection, as the
+   * sidecars make without resumption). The server side issues tickets either way.
+   */
+  readonly sessionReuse?: boolean;
 }
 
 export interface HaproxyTwoHop {
@@ -72,7 +77,13 @@ function commonSections(threads: number): string[] {
  * Neither side sets `sni` nor `verifyhost`: the leaves carry only a SPIFFE URI SAN, and HAProxy would
  * match a host name against the DNS names. So both sides check the chain only, not the peer's identity.
  */
-function clientSideConfig(dir: string, threads: number, port: number, serverSidePort: number): string {
+function clientSideConfig(
+  dir: string,
+  threads: number,
+  port: number,
+  serverSidePort: number,
+  sessionReuse: boolean,
+): string {
   return [
     ...commonSections(threads),
     'frontend plain_in',
@@ -80,9 +91,8 @@ function clientSideConfig(dir: string, threads: number, port: number, serverSide
     '    default_backend mtls_out',
     'backend mtls_out',
     `    server server_side 127.0.0.1:${serverSidePort} ssl crt ${join(dir, 'client.pem')} ` +
-      // no-ssl-reuse: a full handshake per connection, as the sidecar does (it authorises every
-      // connection by the certificate shown in it, which a resumed session does not show).
-      `ca-file ${join(dir, 'ca.pem')} verify required alpn mesh-mtls no-ssl-reuse`,
+      // no-ssl-reuse: a full handshake per connection, as the sidecars without session resumption.
+      `ca-file ${join(dir, 'ca.pem')} verify required alpn mesh-mtls${sessionReuse ? '' : ' no-ssl-reuse'}`,
     '',
   ].join('\n');
 }
@@ -156,7 +166,10 @@ export async function startHaproxyTwoHop(opts: HaproxyTwoHopOptions): Promise<Ha
         const serverCfg = join(dir.path, 'server-side.cfg');
         const clientCfg = join(dir.path, 'client-side.cfg');
         await writeFile(serverCfg, serverSideConfig(dir.path, threads, serverSidePort, opts.targetPort));
-        await writeFile(clientCfg, clientSideConfig(dir.path, threads, port, serverSidePort));
+        await writeFile(
+          clientCfg,
+          clientSideConfig(dir.path, threads, port, serverSidePort, opts.sessionReuse ?? false),
+        );
         checkConfig(binary, serverCfg);
         checkConfig(binary, clientCfg);
         const serverSide = await startHaproxy(binary, serverCfg, 'server side', serverSidePort);

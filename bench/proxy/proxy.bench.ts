@@ -7,7 +7,9 @@
  * compared in the same run, round after round, with (a) the server called directly and (b) HAProxy (the
  * Debian package) doing the same two hops with the same certificates (taken from the sidecars' cert
  * dirs), one thread per process like each Node sidecar. Prints requests/s and p99 for each, the ratios
- * to HAProxy, and new handshakes/s (every request on a new connection, so a new mTLS handshake). Every
+ * to HAProxy, and new connections/s (every request on a new connection, so a new mTLS connection between
+ * the proxies), side by side: HAProxy without and with TLS session reuse, and the sidecars without
+ * (`--no-session-resumption`, a second pair: web-2 → backend-2) and with session resumption. Every
  * error wrk counts in a measured round (socket errors: connect, read, write, timeout; answers other than
  * 2xx/3xx) is printed and fails the run (exit code 1); a target is met only by rounds without errors.
  *
@@ -31,9 +33,10 @@ const DURATION_S = Number(process.env.PROXY_DURATION_S ?? 5);
 const HANDSHAKE_S = Number(process.env.PROXY_HANDSHAKE_S ?? 3);
 const CONNECTIONS = Number(process.env.PROXY_CONNECTIONS ?? 32);
 const HAPROXY_THREADS = Number(process.env.PROXY_HAPROXY_THREADS ?? 1);
-const TARGETS = { throughputShare: 0.6, p99Factor: 2 };
+const TARGETS = { throughputShare: 0.6, p99Factor: 2, fullHandshakeShare: 0.7, resumedShare: 1 };
 
-type Variant = 'direct' | 'haproxy' | 'mesh';
+/** `-full`: a full handshake per connection; `-resume`: TLS session resumption between the proxies. */
+type Variant = 'direct' | 'haproxy' | 'haproxy-resume' | 'mesh' | 'mesh-full';
 
 async function main(): Promise<void> {
   if (!wrkAvailable()) throw new Error('wrk not found: apt-get install wrk');
@@ -53,16 +56,19 @@ async function main(): Promise<void> {
         backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '24h' } } }],
       },
     });
-    await put(base, '/meshes/m/meshtrafficpermissions/backend-from-web', {
-      type: 'MeshTrafficPermission',
-      mesh: 'm',
-      name: 'backend-from-web',
-      spec: {
-        targetRef: { kind: 'MeshService', name: 'backend' },
-        from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }],
-      },
-    });
+    for (const service of ['backend', 'backend-full']) {
+      await put(base, `/meshes/m/meshtrafficpermissions/${service}-from-web`, {
+        type: 'MeshTrafficPermission',
+        mesh: 'm',
+        name: `${service}-from-web`,
+        spec: {
+          targetRef: { kind: 'MeshService', name: service },
+          from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }],
+        },
+      });
+    }
     const outboundPort = await freePort();
+    const fullOutboundPort = await freePort();
     const sidecar = async (name: string, service: string, extra: object) => {
       const dp = await DataplaneProcess.start({
         dir: dir.path,
@@ -77,26 +83,45 @@ async function main(): Promise<void> {
       stops.push(() => dp.stop());
       return dp;
     };
+    const noResumption = { extraArgs: ['--no-session-resumption'] };
     const backend = await sidecar('backend-1', 'backend', { servicePort: target.port });
     const web = await sidecar('web-1', 'web', { outbounds: [{ port: outboundPort, service: 'backend' }] });
-    await backend.waitFor((v) => v.ready && Object.keys(v.listeners.inbound).length === 1);
-    await web.waitFor((v) => v.ready && Object.keys(v.listeners.outbound).length === 1);
-    const pem = (dp: DataplaneProcess, file: string) => readFileSync(join(dp.certDir, file), 'utf8');
-    const haproxy = await startHaproxyTwoHop({
-      targetPort: target.port,
-      client: { certPem: pem(web, 'cert.pem'), keyPem: pem(web, 'key.pem') },
-      server: { certPem: pem(backend, 'cert.pem'), keyPem: pem(backend, 'key.pem') },
-      caPem: pem(web, 'ca.pem'),
-      threads: HAPROXY_THREADS,
+    const backendFull = await sidecar('backend-2', 'backend-full', {
+      servicePort: target.port,
+      ...noResumption,
     });
-    stops.push(() => haproxy.close());
+    const webFull = await sidecar('web-2', 'web', {
+      outbounds: [{ port: fullOutboundPort, service: 'backend-full' }],
+      ...noResumption,
+    });
+    for (const dp of [backend, backendFull])
+      await dp.waitFor((v) => v.ready && Object.keys(v.listeners.inbound).length === 1);
+    for (const dp of [web, webFull])
+      await dp.waitFor((v) => v.ready && Object.keys(v.listeners.outbound).length === 1);
+    const pem = (dp: DataplaneProcess, file: string) => readFileSync(join(dp.certDir, file), 'utf8');
+    const startHaproxy = async (sessionReuse: boolean) => {
+      const haproxy = await startHaproxyTwoHop({
+        targetPort: target.port,
+        client: { certPem: pem(web, 'cert.pem'), keyPem: pem(web, 'key.pem') },
+        server: { certPem: pem(backend, 'cert.pem'), keyPem: pem(backend, 'key.pem') },
+        caPem: pem(web, 'ca.pem'),
+        threads: HAPROXY_THREADS,
+        sessionReuse,
+      });
+      stops.push(() => haproxy.close());
+      return haproxy;
+    };
+    const haproxy = await startHaproxy(false);
+    const haproxyResume = await startHaproxy(true);
     const url: Record<Variant, string> = {
       direct: `http://127.0.0.1:${target.port}/`,
       haproxy: `http://127.0.0.1:${haproxy.port}/`,
+      'haproxy-resume': `http://127.0.0.1:${haproxyResume.port}/`,
       mesh: `http://127.0.0.1:${outboundPort}/`,
+      'mesh-full': `http://127.0.0.1:${fullOutboundPort}/`,
     };
-    // Both paths must answer before anything is measured.
-    for (const variant of ['haproxy', 'mesh'] as const) {
+    // Every path must answer before anything is measured.
+    for (const variant of ['haproxy', 'haproxy-resume', 'mesh', 'mesh-full'] as const) {
       const response = await fetch(url[variant]);
       if (response.status !== 200) throw new Error(`${variant} path answered ${response.status}`);
     }
@@ -105,8 +130,21 @@ async function main(): Promise<void> {
         `HAProxy ${HAPROXY_THREADS} thread(s) per process; 2 cores shared by everything`,
     );
     const keepAlive = await measure(url, ['direct', 'haproxy', 'mesh'], false);
-    const handshakes = await measure(url, ['haproxy', 'mesh'], true);
-    if (!report(keepAlive, handshakes)) process.exitCode = 1;
+    const handshakes = await measure(url, HANDSHAKE_VARIANTS, true);
+    const ok = report(keepAlive, handshakes);
+    // What the inbounds saw: resumed against all mTLS connections let in.
+    for (const [name, dp] of [
+      ['backend-1 (resumption)', backend],
+      ['backend-2 (--no-session-resumption)', backendFull],
+    ] as const) {
+      const metrics = await dp.metrics();
+      const all = metricSum(metrics, 'dataplane_inbound_connections_total', 'kind="mtls"');
+      const resumed = metricSum(metrics, 'dataplane_inbound_resumed_connections_total');
+      console.log(
+        `  ${name}: ${fmt(resumed).trim()} of ${fmt(all).trim()} mTLS connections resumed (${((resumed / Math.max(all, 1)) * 100).toFixed(1)} %)`,
+      );
+    }
+    if (!ok) process.exitCode = 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await dir.remove();
@@ -160,15 +198,27 @@ function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, W
       `p99 ×${factor.toFixed(2)} (target ≤ ×${TARGETS.p99Factor}: ${target(factor <= TARGETS.p99Factor)}); ` +
       `mesh / direct: ${((rps(keepAlive, 'mesh') / rps(keepAlive, 'direct')) * 100).toFixed(1)} %`,
   );
-  console.log('\nmedians, a new connection (new mTLS handshake between the proxies) per request:');
-  for (const v of ['haproxy', 'mesh'] as const) {
+  console.log('\nmedians, a new connection (a new mTLS connection between the proxies) per request:');
+  console.log('  path                                        conn/s     p99 ms   errors');
+  for (const v of HANDSHAKE_VARIANTS) {
     console.log(
-      `  ${label(v).padEnd(24)}${fmt(rps(handshakes, v))} handshakes/s  p99 ${p99(handshakes, v).toFixed(2)} ms   errors ${errors(handshakes, v)}`,
+      `  ${label(v).padEnd(40)}${fmt(rps(handshakes, v))}  ${p99(handshakes, v).toFixed(2).padStart(9)}   ${errors(handshakes, v)}`,
     );
   }
-  console.log(
-    `  mesh / HAProxy: ${((rps(handshakes, 'mesh') / rps(handshakes, 'haproxy')) * 100).toFixed(1)} % of handshakes/s`,
-  );
+  const cleanHandshakes = HANDSHAKE_VARIANTS.every((v) => errors(handshakes, v) === 0);
+  const ratio = (a: Variant, b: Variant, target?: number) => {
+    const share = rps(handshakes, a) / rps(handshakes, b);
+    const verdict =
+      target === undefined
+        ? ''
+        : ` (target ≥ ${target * 100} %: ${!cleanHandshakes ? 'missed (errors)' : share >= target ? 'met' : 'missed'})`;
+    return `  ${label(a)} / ${label(b)}: ${(share * 100).toFixed(1)} % of conn/s${verdict}, p99 ×${(p99(handshakes, a) / p99(handshakes, b)).toFixed(2)}`;
+  };
+  console.log(ratio('mesh-full', 'haproxy', TARGETS.fullHandshakeShare));
+  console.log(ratio('mesh', 'haproxy-resume', TARGETS.resumedShare));
+  console.log(ratio('mesh', 'haproxy'));
+  console.log(ratio('mesh', 'mesh-full'));
+  console.log(ratio('haproxy-resume', 'haproxy'));
   const failed = [
     ...[...keepAlive].map(([v, results]) => [`keep-alive ${label(v)}`, results] as const),
     ...[...handshakes].map(([v, results]) => [`new connection per request ${label(v)}`, results] as const),
@@ -187,8 +237,26 @@ function report(keepAlive: Map<Variant, WrkResult[]>, handshakes: Map<Variant, W
   return failed.length === 0;
 }
 
+const HANDSHAKE_VARIANTS: Variant[] = ['haproxy', 'haproxy-resume', 'mesh-full', 'mesh'];
+
 function label(v: Variant): string {
-  return { direct: 'direct (no proxy)', haproxy: 'HAProxy two-hop mTLS', mesh: 'mesh sidecars' }[v];
+  return {
+    direct: 'direct (no proxy)',
+    haproxy: 'HAProxy two-hop mTLS',
+    'haproxy-resume': 'HAProxy, session reuse',
+    mesh: 'mesh sidecars',
+    'mesh-full': 'mesh sidecars, no resumption',
+  }[v];
+}
+
+/** The sum of a Prometheus counter's samples whose labels contain `labels`. */
+function metricSum(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/i.exec(line);
+    if (match?.[1] === name && (match[2] ?? '').includes(labels)) sum += Number(match[3]);
+  }
+  return sum;
 }
 
 function fmt(n: number): string {
