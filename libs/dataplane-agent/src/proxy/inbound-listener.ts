@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { constants, randomBytes, type X509Certificate } from 'node:crypto';
+import { constants, randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { MESH_ALPN, classifyFirstBytes } from './first-bytes.classifier';
@@ -7,9 +7,8 @@ import {
   materialKey,
   peerCertificate,
   peerSanUris,
-  resumedPeerProblem,
+  ResumedPeerCheck,
   secureContextOptions,
-  trustAnchors,
   type MeshTlsMaterial,
 } from './mesh-tls';
 import { TcpListener, splice } from './tcp-listener';
@@ -79,8 +78,8 @@ export class InboundListener {
   /** Verifies clients against the mesh bundle (and refuses the rest) the way a TLS server does. */
   private readonly tlsServer: TlsServer;
   private contextKey?: string;
-  /** The CAs of the current bundle: what a resumed client certificate must still chain to. */
-  private anchors: readonly X509Certificate[] = [];
+  /** Against the current bundle: what a resumed client certificate must still chain to. */
+  private resumedPeers?: ResumedPeerCheck;
 
   constructor(private readonly options: InboundListenerOptions) {
     this.tlsServer = createTlsServer(
@@ -151,7 +150,7 @@ export class InboundListener {
       // New keys: every ticket issued under the previous certificate or bundle is no longer accepted
       // (its client makes a full handshake, verified against the new bundle).
       if (this.options.sessionResumption !== false) this.tlsServer.setTicketKeys(randomBytes(48));
-      this.anchors = trustAnchors(material.trustBundlePem);
+      this.resumedPeers = new ResumedPeerCheck(material.trustBundlePem);
       this.contextKey = key;
     }
     this.tlsServer.emit('connection', transport);
@@ -163,7 +162,8 @@ export class InboundListener {
     if (resumed) {
       // OpenSSL does not verify the client certificate again on resumption: it is checked here as a
       // full handshake would check it now.
-      const problem = resumedPeerProblem(peerCertificate(tls), this.anchors);
+      const check = this.resumedPeers;
+      const problem = check ? check.problem(peerCertificate(tls)) : 'no trust bundle to check it against';
       if (problem) return this.refuse(tls, client, 'handshake', `resumed session: ${problem}`);
     }
     const decision = this.options.authorize(client, tls.servername || undefined);

@@ -96,6 +96,54 @@ export function resumedPeerProblem(
   return `the peer certificate was issued by a CA no longer in the trust bundle (${peer.issuer.replace(/\n/g, ', ')})`;
 }
 
+/**
+ * `resumedPeerProblem` against one trust bundle, remembering for each certificate that passed the
+ * window of time it passes in (its chain's validity): a client resuming again costs a lookup, not a
+ * signature check. Built anew with every bundle; keeps at most `max` certificates.
+ */
+export class ResumedPeerCheck {
+  private readonly anchors: readonly X509Certificate[];
+  private readonly passed = new Map<string, { from: number; to: number }>();
+
+  constructor(
+    bundlePem: string,
+    private readonly max = 4_096,
+  ) {
+    this.anchors = trustAnchors(bundlePem);
+  }
+
+  problem(peer: X509Certificate | undefined, now: number = Date.now()): string | undefined {
+    const known = peer && this.passed.get(peer.fingerprint256);
+    if (known && now >= known.from && now <= known.to) return undefined;
+    const problem = resumedPeerProblem(peer, this.anchors, now);
+    if (problem === undefined && peer) {
+      this.passed.set(peer.fingerprint256, this.window(peer));
+      if (this.passed.size > this.max) this.passed.delete(this.passed.keys().next().value as string);
+    }
+    return problem;
+  }
+
+  /** When the certificate and every certificate it was found to chain through are all valid. */
+  private window(peer: X509Certificate): { from: number; to: number } {
+    const chain = [peer];
+    for (let cert = peer; chain.length <= MAX_CHAIN; ) {
+      const anchor = this.anchors.find((ca) => ca.fingerprint256 === cert.fingerprint256 || issued(ca, cert));
+      if (anchor) {
+        chain.push(anchor);
+        break;
+      }
+      const next = cert.issuerCertificate;
+      if (!next) break;
+      chain.push(next);
+      cert = next;
+    }
+    return {
+      from: Math.max(...chain.map((c) => Date.parse(c.validFrom))),
+      to: Math.min(...chain.map((c) => Date.parse(c.validTo))),
+    };
+  }
+}
+
 function issued(ca: X509Certificate, cert: X509Certificate): boolean {
   return cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }

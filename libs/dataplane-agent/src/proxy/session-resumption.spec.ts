@@ -5,6 +5,7 @@ import { OpensslWorkspace, eventually } from '@meshtls/testing';
 import { InboundListener, type InboundRefusal } from './inbound-listener';
 import {
   connectMeshTls,
+  ResumedPeerCheck,
   resumedPeerProblem,
   trustAnchors,
   type MeshTlsMaterial,
@@ -284,5 +285,27 @@ describe('TLS session resumption between an outbound and an inbound', () => {
     } finally {
       await outbound.close();
     }
+  });
+});
+
+describe('ResumedPeerCheck (the same rules, a certificate that passed remembered for its validity)', () => {
+  it('answers as resumedPeerProblem, also for a certificate that passed before and has expired since', () => {
+    const check = new ResumedPeerCheck(ca1.certPem);
+    const leaf = leafOf(fromCa1('web'));
+    expect(check.problem(leaf)).toBe(undefined);
+    expect(check.problem(leaf)).toBe(undefined);
+    const later = Date.parse(leaf.validTo) + 1_000;
+    expect(check.problem(leaf, later)).toBe(resumedPeerProblem(leaf, trustAnchors(ca1.certPem), later));
+    expect(check.problem(leaf, later)).toMatch(/^the peer certificate expired at /);
+  });
+
+  it('checks against its own bundle only, and keeps a bounded number of certificates', () => {
+    const leaf = leafOf(fromCa1('web'));
+    expect(new ResumedPeerCheck(ca1.certPem).problem(leaf)).toBe(undefined);
+    expect(new ResumedPeerCheck(ca2.certPem).problem(leaf)).toMatch(/no longer in the trust bundle/);
+    const small = new ResumedPeerCheck(ca1.certPem, 2);
+    const leaves = [1, 2, 3].map(() => leafOf(fromCa1('web')));
+    for (const l of leaves) expect(small.problem(l)).toBe(undefined);
+    expect((small as unknown as { passed: Map<string, unknown> }).passed.size).toBe(2);
   });
 });
