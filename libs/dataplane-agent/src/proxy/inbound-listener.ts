@@ -159,11 +159,13 @@ export class InboundListener {
   private onSecure(tls: TLSSocket): void {
     const client = peerSanUris(tls);
     const resumed = tls.isSessionReused();
+    const peer = peerCertificate(tls);
+    if (!resumed && peer && this.options.sessionResumption !== false) this.resumedPeers?.verified(peer);
     if (resumed) {
       // OpenSSL does not verify the client certificate again on resumption: it is checked here as a
       // full handshake would check it now.
       const check = this.resumedPeers;
-      const problem = check ? check.problem(peerCertificate(tls)) : 'no trust bundle to check it against';
+      const problem = check ? check.problem(peer) : 'no trust bundle to check it against';
       if (problem) return this.refuse(tls, client, 'handshake', `resumed session: ${problem}`);
     }
     const decision = this.options.authorize(client, tls.servername || undefined);

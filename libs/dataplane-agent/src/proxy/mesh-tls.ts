@@ -97,9 +97,12 @@ export function resumedPeerProblem(
 }
 
 /**
- * `resumedPeerProblem` against one trust bundle, remembering for each certificate that passed the
- * window of time it passes in (its chain's validity): a client resuming again costs a lookup, not a
- * signature check. Built anew with every bundle; keeps at most `max` certificates.
+ * The check of resumed sessions under one trust bundle (built anew with every bundle, as the ticket
+ * keys are, so every session it sees was made by a full handshake under the same bundle). A full
+ * handshake, which OpenSSL verified against this bundle, records the client certificate with the time
+ * window its whole chain is valid in (`verified`): a resumed session shows the leaf only, without its
+ * intermediates, so `problem` finds it there and checks the time again. A certificate not recorded
+ * (at most `max` are kept, the least recently seen forgotten first) is checked by `resumedPeerProblem`.
  */
 export class ResumedPeerCheck {
   private readonly anchors: readonly X509Certificate[];
@@ -107,33 +110,63 @@ export class ResumedPeerCheck {
 
   constructor(
     bundlePem: string,
-    private readonly max = 4_096,
+    private readonly max = 8_192,
   ) {
     this.anchors = trustAnchors(bundlePem);
   }
 
-  problem(peer: X509Certificate | undefined, now: number = Date.now()): string | undefined {
-    const known = peer && this.passed.get(peer.fingerprint256);
-    if (known && now >= known.from && now <= known.to) return undefined;
-    const problem = resumedPeerProblem(peer, this.anchors, now);
-    if (problem === undefined && peer) {
-      this.passed.set(peer.fingerprint256, this.window(peer));
-      if (this.passed.size > this.max) this.passed.delete(this.passed.keys().next().value as string);
-    }
-    return problem;
+  /**
+   * Records the client certificate of a full handshake (its chain is shown there); one whose chain
+   * reaches no CA of this bundle (verified under a bundle replaced meanwhile) is not recorded.
+   */
+  verified(peer: X509Certificate): void {
+    const window = this.window(peer);
+    if (window) this.remember(peer.fingerprint256, window);
   }
 
-  /** When the certificate and every certificate it was found to chain through are all valid. */
-  private window(peer: X509Certificate): { from: number; to: number } {
+  /** Why a resumed session showing `peer` would not pass a full handshake now, or undefined. */
+  problem(peer: X509Certificate | undefined, now: number = Date.now()): string | undefined {
+    if (!peer) return resumedPeerProblem(peer, this.anchors, now);
+    const key = peer.fingerprint256;
+    const known = this.passed.get(key);
+    if (!known) {
+      const problem = resumedPeerProblem(peer, this.anchors, now);
+      const window = problem === undefined ? this.window(peer) : undefined;
+      if (window) this.remember(key, window);
+      return problem;
+    }
+    this.remember(key, known);
+    const leaf = validityProblem(peer, now);
+    if (leaf) return `the peer certificate ${leaf}`;
+    if (now > known.to) return `a certificate of its chain expired at ${new Date(known.to).toISOString()}`;
+    if (now < known.from)
+      return `a certificate of its chain is not valid before ${new Date(known.from).toISOString()}`;
+    return undefined;
+  }
+
+  private remember(key: string, window: { from: number; to: number }): void {
+    this.passed.delete(key);
+    this.passed.set(key, window);
+    if (this.passed.size > this.max) this.passed.delete(this.passed.keys().next().value as string);
+  }
+
+  /**
+   * When the certificate, the intermediates it came with and the CA of the bundle above them are all
+   * valid; undefined when they reach no CA of the bundle. Names only find the CA: the signatures were
+   * verified by the handshake or `resumedPeerProblem`.
+   */
+  private window(peer: X509Certificate): { from: number; to: number } | undefined {
     const chain = [peer];
-    for (let cert = peer; chain.length <= MAX_CHAIN; ) {
-      const anchor = this.anchors.find((ca) => ca.fingerprint256 === cert.fingerprint256 || issued(ca, cert));
+    for (let cert = peer; ; ) {
+      const anchor = this.anchors.find(
+        (ca) => ca.fingerprint256 === cert.fingerprint256 || cert.checkIssued(ca),
+      );
       if (anchor) {
         chain.push(anchor);
         break;
       }
       const next = cert.issuerCertificate;
-      if (!next) break;
+      if (!next || next.fingerprint256 === cert.fingerprint256 || chain.length > MAX_CHAIN) return undefined;
       chain.push(next);
       cert = next;
     }

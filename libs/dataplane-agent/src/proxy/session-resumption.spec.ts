@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSecureContext, type TLSSocket } from 'node:tls';
-import { OpensslWorkspace, eventually } from '@meshtls/testing';
+import { CA_EXTENSIONS, OpensslWorkspace, eventually } from '@meshtls/testing';
 import { InboundListener, type InboundRefusal } from './inbound-listener';
 import {
   connectMeshTls,
@@ -19,6 +19,13 @@ const ca1 = ssl.makeCa('ca-1', { keyType: 'ec' });
 const ca2 = ssl.makeCa('ca-2', { keyType: 'ec' });
 const fromCa1 = meshIdentities(ca1);
 const fromCa2 = meshIdentities(ca2);
+const root = ssl.makeCa('root', { keyType: 'ec' });
+const intermediate = ssl.makeCa('intermediate', { keyType: 'ec', issuer: root, extensions: CA_EXTENSIONS });
+/** Issued by an intermediate CA (sent with the leaf), trusting the root only: as a provided CA does. */
+const viaIntermediate = (service: string): MeshTlsMaterial => ({
+  ...meshIdentities({ certPem: intermediate.certPem + root.certPem, keyPem: intermediate.keyPem })(service),
+  trustBundlePem: root.certPem,
+});
 afterAll(() => ssl.close());
 
 const leafOf = (material: MeshTlsMaterial) => new X509Certificate(material.certChainPem);
@@ -299,6 +306,29 @@ describe('ResumedPeerCheck (the same rules, a certificate that passed remembered
     expect(check.problem(leaf, later)).toMatch(/^the peer certificate expired at /);
   });
 
+  it('knows a leaf of an intermediate CA (shown without its chain on resumption) once a full handshake showed the chain', () => {
+    const material = viaIntermediate('web');
+    const leafOnly = leafOf(material);
+    const check = new ResumedPeerCheck(root.certPem);
+    expect(check.problem(leafOnly)).toMatch(
+      /no longer in the trust bundle \(O=meshtls tests, CN=intermediate\)/,
+    );
+    // What a full handshake shows: the leaf with the intermediate it was sent with.
+    const withChain = new X509Certificate(material.certChainPem);
+    Object.defineProperty(withChain, 'issuerCertificate', {
+      value: new X509Certificate(intermediate.certPem),
+    });
+    check.verified(withChain);
+    expect(check.problem(leafOnly)).toBe(undefined);
+    // The intermediate's expiry counts too.
+    const intermediateEnd = Date.parse(new X509Certificate(intermediate.certPem).validTo);
+    expect(check.problem(leafOnly, intermediateEnd + 1_000)).toMatch(/expired at/);
+    // A chain verified under another bundle is not recorded.
+    const other = new ResumedPeerCheck(ca1.certPem);
+    other.verified(withChain);
+    expect(other.problem(leafOnly)).toMatch(/no longer in the trust bundle/);
+  });
+
   it('checks against its own bundle only, and keeps a bounded number of certificates', () => {
     const leaf = leafOf(fromCa1('web'));
     expect(new ResumedPeerCheck(ca1.certPem).problem(leaf)).toBe(undefined);
@@ -307,5 +337,33 @@ describe('ResumedPeerCheck (the same rules, a certificate that passed remembered
     const leaves = [1, 2, 3].map(() => leafOf(fromCa1('web')));
     for (const l of leaves) expect(small.problem(l)).toBe(undefined);
     expect((small as unknown as { passed: Map<string, unknown> }).passed.size).toBe(2);
+  });
+});
+
+describe('resumption through an inbound whose clients come with an intermediate CA (a provided CA)', () => {
+  it('resumes, the chain verified in the full handshake standing for the resumed one', async () => {
+    const app = await echoApp();
+    const server = viaIntermediate('backend');
+    const refused: InboundRefusal[] = [];
+    const listener = new InboundListener({
+      address: '127.0.0.1',
+      port: 0,
+      forwardTo: { host: '127.0.0.1', port: app.port },
+      mode: () => 'STRICT',
+      material: () => server,
+      authorize: () => ({ allowed: true, rule: 'allow all' }),
+      onRefused: (e) => refused.push(e),
+    });
+    const port = await listener.listen();
+    try {
+      const web = viaIntermediate('web');
+      const first = await exchange(port, web);
+      expect(first).toMatchObject({ answer: 'ping', resumed: false });
+      expect(await exchange(port, web, first.session)).toMatchObject({ answer: 'ping', resumed: true });
+      expect(refused).toEqual([]);
+    } finally {
+      await listener.close();
+      app.server.close();
+    }
   });
 });
