@@ -196,7 +196,10 @@ export interface VerifiedSession {
   readonly session: Buffer;
   /** The upstream's SPIFFE ID checked in the full handshake. */
   readonly identity: string;
-  /** When the upstream's certificate expires (ms since the epoch): a resumed session is refused past it. */
+  /**
+   * When the upstream's certificate, or an intermediate it came with, expires (ms since the epoch): a
+   * resumed session is refused past it.
+   */
   readonly notAfter: number;
 }
 
@@ -244,12 +247,25 @@ export function connectMeshTls(options: {
       : fullHandshakeProblem(socket, expected);
     if (problem) return void socket.destroy(problem);
     const peer = peerCertificate(socket);
-    notAfter = resumed ? options.resume!.notAfter : peer ? Date.parse(peer.validTo) : Date.now();
+    notAfter = resumed ? options.resume!.notAfter : peer ? chainNotAfter(peer) : Date.now();
     if (pending) keep(pending);
   });
   // No Nagle from the first flight on: the handshake's small records go out at once.
   socket.setNoDelay(true);
   return socket;
+}
+
+/** When the first certificate of a chain shown in a full handshake expires (leaf or intermediates). */
+function chainNotAfter(leaf: X509Certificate): number {
+  let notAfter = Date.parse(leaf.validTo);
+  let cert = leaf;
+  for (let depth = 0; depth < MAX_CHAIN; depth++) {
+    const next = cert.issuerCertificate;
+    if (!next || next.fingerprint256 === cert.fingerprint256) break;
+    notAfter = Math.min(notAfter, Date.parse(next.validTo));
+    cert = next;
+  }
+  return notAfter;
 }
 
 function fullHandshakeProblem(socket: TLSSocket, expected: string): Error | undefined {
