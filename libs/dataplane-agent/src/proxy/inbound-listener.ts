@@ -54,8 +54,10 @@ export interface InboundListenerOptions {
   /** `serverName`: the SNI the client sent, if any. */
   readonly authorize: (sanUris: readonly string[], serverName?: string) => InboundDecision;
   readonly onRefused?: (event: InboundRefusal) => void;
-  /** Every connection passed to the application, by how it came: mesh mTLS, plaintext, or foreign TLS. */
-  /** `resumed`: a mesh mTLS connection that resumed a TLS session (no full handshake). */
+  /**
+   * Every connection passed to the application, by how it came: mesh mTLS, plaintext, or foreign TLS;
+   * `resumed`: mesh mTLS that resumed a TLS session (no full handshake).
+   */
   readonly onForwarded?: (kind: 'mtls' | 'plaintext' | 'tls-passthrough', resumed: boolean) => void;
   /**
    * TLS session resumption (tickets, on by default): the ticket keys are random, per listener, and
