@@ -1,9 +1,4 @@
-import {
-  connect as tlsConnect,
-  type SecureContext,
-  type SecureContextOptions,
-  type TLSSocket,
-} from 'node:tls';
+import { TLSSocket, connect as tlsConnect, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
@@ -231,8 +226,10 @@ export function connectMeshTls(options: {
     rejectUnauthorized: true,
     // The identity is checked below on the X509Certificate (cheaper than the object given here).
     checkServerIdentity: () => undefined,
-    ...(options.resume ? { session: options.resume.session } : {}),
+    ...(options.resume && !OFFER_AFTER_CONNECT ? { session: options.resume.session } : {}),
   });
+  // The ClientHello is written once the TCP connection is up, so a session set now is offered in it.
+  if (options.resume && OFFER_AFTER_CONNECT) (socket as SessionSetter).setSession(options.resume.session);
   let notAfter: number | undefined;
   let pending: Buffer | undefined;
   const keep = (session: Buffer) => {
@@ -267,6 +264,15 @@ function chainNotAfter(leaf: X509Certificate): number {
   }
   return notAfter;
 }
+
+type SessionSetter = TLSSocket & { setSession(session: Buffer): void };
+
+/**
+ * Node 20's tls.connect decodes a `session` given in its options twice (each decode parses the
+ * upstream's certificate kept in it: a third of the CPU of a resumed connection); the socket's own
+ * `setSession` decodes it once. Used when this Node has it, else the session goes in the options.
+ */
+const OFFER_AFTER_CONNECT = typeof (TLSSocket.prototype as Partial<SessionSetter>).setSession === 'function';
 
 function fullHandshakeProblem(socket: TLSSocket, expected: string): Error | undefined {
   const uris = peerSanUris(socket);
