@@ -91,20 +91,18 @@ describe('NatsKvResourceStore with two clients on one bucket', () => {
   });
 
   it('lets a watch on one client see changes made by the other', async () => {
+    // Each change is awaited before the next: the bucket keeps one revision per key, so a create deleted
+    // at once may reach a slow watcher as the delete alone (the port's contract; see the contract spec).
     const seen: ResourceChange[] = [];
     const stop = two.other.watch((c) => seen.push(c));
-    const created = await two.store.create(
-      { type: 'Secret', mesh: 'default', name: 'default.ca-1' },
-      { data: 'eA==' },
-    );
-    await two.store.delete({ type: 'Secret', mesh: 'default', name: 'default.ca-1' });
+    const key = { type: 'Secret', mesh: 'default', name: 'default.ca-1' } as const;
+    const created = await two.store.create(key, { data: 'eA==' });
+    await waitFor(() => expect(seen).toHaveLength(1));
+    expect(seen[0]).toEqual({ kind: 'upsert', record: created });
+    await two.store.delete(key);
     await waitFor(() => expect(seen).toHaveLength(2));
     stop();
-    expect(seen[0]).toEqual({ kind: 'upsert', record: created });
-    expect(seen[1]).toMatchObject({
-      kind: 'delete',
-      key: { type: 'Secret', mesh: 'default', name: 'default.ca-1' },
-    });
+    expect(seen[1]).toEqual({ kind: 'delete', key, version: created.meta.version + 1 });
   });
 
   it('loads what is already in the bucket and serves hundreds of resources', async () => {
