@@ -100,7 +100,7 @@ export class DataplaneSession {
     const requestId = randomUUID();
     const csr = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.csrWaiters?.delete(requestId);
+        this.forgetCsr(requestId);
         reject(new CsrTimeoutError(`${this.key} sent no CSR within ${timeoutMs} ms`));
       }, timeoutMs);
       (this.csrWaiters ??= new Map()).set(requestId, { resolve, reject, timer });
@@ -114,9 +114,15 @@ export class DataplaneSession {
     const waiter = this.csrWaiters?.get(requestId);
     if (!waiter) return false;
     clearTimeout(waiter.timer);
-    this.csrWaiters!.delete(requestId);
+    this.forgetCsr(requestId);
     waiter.resolve(csrPem);
     return true;
+  }
+
+  /** No CSR asked for any more: the table goes until the next one. */
+  private forgetCsr(requestId: string): void {
+    this.csrWaiters?.delete(requestId);
+    if (this.csrWaiters?.size === 0) this.csrWaiters = undefined;
   }
 
   /** The stream ended: pending CSR requests fail at once. */
