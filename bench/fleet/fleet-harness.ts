@@ -180,3 +180,21 @@ export function heapSnapshotNodeArgs(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${dir}`;
 }
+
+/** A replica's V8 heap (committed and used) and external memory, in bytes, from its `/metrics`. */
+export async function heapOf(
+  topology: Topology,
+  replica: Replica,
+): Promise<{ committed: number; used: number; external: number }> {
+  const response = await fetch(`${replica.url}/metrics`, {
+    headers: { authorization: `Bearer ${topology.adminToken}` },
+  });
+  const text = await response.text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    committed: value('nodejs_heap_size_total_bytes'),
+    used: value('nodejs_heap_size_used_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+  };
+}

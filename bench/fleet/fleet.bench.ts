@@ -27,6 +27,7 @@ import type { ValidityReport } from './certificate-validity';
 import {
   adminCall,
   describeValidity,
+  heapOf,
   heapSnapshotNodeArgs,
   mintTokens,
   rssOf,
@@ -52,6 +53,8 @@ interface FleetResult {
   readonly convergenceMs: number;
   readonly floorMs: number;
   readonly memoryPerDataplane: number;
+  /** Growth of the replicas' V8 heap (committed, used) and external memory, read with the RSS. */
+  readonly v8PerDataplane: { committed: number; used: number; external: number };
   /** With FLEET_HEAP_DIR: RSS growth and V8 heap growth, each read right after the full GC of a snapshot. */
   readonly afterGc?: { rssPerDataplane: number; heapPerDataplane: number; snapshots: string[] };
   readonly redisPerLease: number;
@@ -107,6 +110,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const heapDir = process.env.FLEET_HEAP_DIR;
     const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const rssBefore = rssOf(api0) + rssOf(api1);
+    const v8Before = await v8Of(topology, [api0, api1]);
     const redisBefore = await usedMemory(redis);
 
     workers = startWorkers(WORKERS);
@@ -155,6 +159,12 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const connectAllMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 2000)); // leases written, buffers settled
     const memoryPerDataplane = (rssOf(api0) + rssOf(api1) - rssBefore) / size;
+    const v8After = await v8Of(topology, [api0, api1]);
+    const v8PerDataplane = {
+      committed: (v8After.committed - v8Before.committed) / size,
+      used: (v8After.used - v8Before.used) / size,
+      external: (v8After.external - v8Before.external) / size,
+    };
     const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
     let afterGc: FleetResult['afterGc'];
     if (heapDir && heapBefore) {
@@ -203,6 +213,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       convergenceMs,
       floorMs: (moving.size / issueRate) * 1000,
       memoryPerDataplane,
+      v8PerDataplane,
       ...(afterGc ? { afterGc } : {}),
       redisPerLease,
       convergenceCpu,
@@ -215,6 +226,18 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       `  (streams that ended or failed to open: ${failures.count}; e.g. ${[...new Set(failures.sample)].slice(0, 3).join(' | ')})`,
     );
   }
+}
+
+async function v8Of(
+  topology: Topology,
+  replicas: readonly Replica[],
+): Promise<{ committed: number; used: number; external: number }> {
+  const all = await Promise.all(replicas.map((r) => heapOf(topology, r)));
+  return {
+    committed: all.reduce((n, h) => n + h.committed, 0),
+    used: all.reduce((n, h) => n + h.used, 0),
+    external: all.reduce((n, h) => n + h.external, 0),
+  };
 }
 
 async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
@@ -259,6 +282,10 @@ function printResults(results: readonly FleetResult[]): void {
     console.log(`  CPU during convergence (of one core): ${cpu.join(', ')}`);
     console.log(
       `  control-plane memory        ${kb(r.memoryPerDataplane)} per dataplane (RSS of both mesh-api replicas); target ${kb(TARGETS.memoryPerDataplane)} (${verdict(r.memoryPerDataplane < TARGETS.memoryPerDataplane)})`,
+    );
+    const v8 = r.v8PerDataplane;
+    console.log(
+      `    of which V8 heap         ${kb(v8.committed)} committed (${kb(v8.used)} in use, garbage included), external ${kb(v8.external)}; native and allocator ${kb(r.memoryPerDataplane - v8.committed - v8.external)}`,
     );
     if (r.afterGc) {
       console.log(
