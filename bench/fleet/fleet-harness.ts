@@ -181,20 +181,22 @@ export function heapSnapshotNodeArgs(dir: string): string {
   return `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${dir}`;
 }
 
-/** A replica's V8 heap (committed and used) and external memory, in bytes, from its `/metrics`. */
-export async function heapOf(
+/** The replicas' V8 heap (committed and used) and external memory, in bytes, summed, from their `/metrics`. */
+export async function v8Of(
   topology: Topology,
-  replica: Replica,
+  replicas: readonly Replica[],
 ): Promise<{ committed: number; used: number; external: number }> {
-  const response = await fetch(`${replica.url}/metrics`, {
-    headers: { authorization: `Bearer ${topology.adminToken}` },
-  });
-  const text = await response.text();
-  const value = (name: string) =>
-    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-  return {
-    committed: value('nodejs_heap_size_total_bytes'),
-    used: value('nodejs_heap_size_used_bytes'),
-    external: value('nodejs_external_memory_bytes'),
-  };
+  const total = { committed: 0, used: 0, external: 0 };
+  for (const replica of replicas) {
+    const response = await fetch(`${replica.url}/metrics`, {
+      headers: { authorization: `Bearer ${topology.adminToken}` },
+    });
+    const text = await response.text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    total.committed += value('nodejs_heap_size_total_bytes');
+    total.used += value('nodejs_heap_size_used_bytes');
+    total.external += value('nodejs_external_memory_bytes');
+  }
+  return total;
 }

@@ -27,7 +27,7 @@ import type { ValidityReport } from './certificate-validity';
 import {
   adminCall,
   describeValidity,
-  heapOf,
+  v8Of,
   heapSnapshotNodeArgs,
   mintTokens,
   rssOf,
@@ -226,18 +226,6 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       `  (streams that ended or failed to open: ${failures.count}; e.g. ${[...new Set(failures.sample)].slice(0, 3).join(' | ')})`,
     );
   }
-}
-
-async function v8Of(
-  topology: Topology,
-  replicas: readonly Replica[],
-): Promise<{ committed: number; used: number; external: number }> {
-  const all = await Promise.all(replicas.map((r) => heapOf(topology, r)));
-  return {
-    committed: all.reduce((n, h) => n + h.committed, 0),
-    used: all.reduce((n, h) => n + h.used, 0),
-    external: all.reduce((n, h) => n + h.external, 0),
-  };
 }
 
 async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
