@@ -3,11 +3,12 @@
  * fleet (fleet-worker.ts) and their certificate-validity reports, a process's RSS, waiting for a condition.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Replica, Topology } from '@meshtls/testing';
 import { mergeValidityReports, type ValidityReport } from './certificate-validity';
 import type { FleetWorkerMessage, FleetWorkerValidityRequest } from './fleet-worker';
+import { readHeapSnapshot } from './heap-diff';
 
 /** Dataplane tokens for `dp-0` … `dp-{size-1}` of `mesh`, minted 32 at a time. */
 export async function mintTokens(
@@ -127,4 +128,75 @@ export function describeValidity(r: ValidityReport, name = (i: number) => `dp-${
     `(${r.invalid.length} dataplanes${examples.length > 0 ? `: ${examples.join('; ')}` : ''}); ` +
     `without one at the end: ${r.invalidAtEnd.length}`
   );
+}
+
+/**
+ * A heap snapshot of each replica (started with `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=dir`,
+ * see {@link heapSnapshotNodeArgs}), named `{label}-{pid}.heapsnapshot` in `dir`. Writing one collects
+ * garbage first: returns the replicas' RSS read right after, and their live V8 heap read from the
+ * snapshots.
+ */
+export async function snapshotHeaps(
+  replicas: readonly Replica[],
+  dir: string,
+  label: string,
+): Promise<{ rss: number; heap: number; files: string[] }> {
+  let rss = 0;
+  let heap = 0;
+  const files: string[] = [];
+  for (const replica of replicas) {
+    const pid = replica.process.pid;
+    const seen = new Set(readdirSync(dir));
+    process.kill(pid, 'SIGWINCH');
+    const written = await new Promise<string>((resolve, reject) => {
+      const deadline = Date.now() + 300_000;
+      let last = -1;
+      const poll = setInterval(() => {
+        const file = readdirSync(dir).find(
+          (f) => !seen.has(f) && f.includes(`.${pid}.`) && f.endsWith('.heapsnapshot'),
+        );
+        const size = file ? statSync(join(dir, file)).size : -1;
+        if (file && size > 0 && size === last) {
+          clearInterval(poll);
+          resolve(file);
+        } else if (Date.now() > deadline) {
+          clearInterval(poll);
+          reject(new Error(`no heap snapshot from ${pid} in ${dir}`));
+        }
+        last = size;
+      }, 1000);
+    });
+    rss += rssOf(replica);
+    const named = join(dir, `${label}-${pid}.heapsnapshot`);
+    renameSync(join(dir, written), named);
+    heap += readHeapSnapshot(named).total;
+    files.push(named);
+  }
+  return { rss, heap, files };
+}
+
+/** The node options a replica needs for {@link snapshotHeaps}. */
+export function heapSnapshotNodeArgs(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${dir}`;
+}
+
+/** The replicas' V8 heap (committed and used) and external memory, in bytes, summed, from their `/metrics`. */
+export async function v8Of(
+  topology: Topology,
+  replicas: readonly Replica[],
+): Promise<{ committed: number; used: number; external: number }> {
+  const total = { committed: 0, used: 0, external: 0 };
+  for (const replica of replicas) {
+    const response = await fetch(`${replica.url}/metrics`, {
+      headers: { authorization: `Bearer ${topology.adminToken}` },
+    });
+    const text = await response.text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    total.committed += value('nodejs_heap_size_total_bytes');
+    total.used += value('nodejs_heap_size_used_bytes');
+    total.external += value('nodejs_external_memory_bytes');
+  }
+  return total;
 }

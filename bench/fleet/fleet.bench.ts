@@ -14,6 +14,9 @@
  *   FLEET_CP_ENV='{"MESH_CA_MAX_WAIT_MS":"60000"}'  extra settings for every control-plane process
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
+ *   FLEET_HEAP_DIR=DIR       heap snapshots of both mesh-api replicas before the fleet connects and once it
+ *                            has settled (written into DIR; compare them with heap-diff.js); each snapshot
+ *                            collects garbage first, and the RSS after it is printed beside the usual figure
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,8 +27,11 @@ import type { ValidityReport } from './certificate-validity';
 import {
   adminCall,
   describeValidity,
+  v8Of,
+  heapSnapshotNodeArgs,
   mintTokens,
   rssOf,
+  snapshotHeaps,
   startWorkers,
   stopWorkers,
   until,
@@ -47,6 +53,10 @@ interface FleetResult {
   readonly convergenceMs: number;
   readonly floorMs: number;
   readonly memoryPerDataplane: number;
+  /** Growth of the replicas' V8 heap (committed, used) and external memory, read with the RSS. */
+  readonly v8PerDataplane: { committed: number; used: number; external: number };
+  /** With FLEET_HEAP_DIR: RSS growth and V8 heap growth, each read right after the full GC of a snapshot. */
+  readonly afterGc?: { rssPerDataplane: number; heapPerDataplane: number; snapshots: string[] };
   readonly redisPerLease: number;
   /** Share of one core each process used during convergence. */
   readonly convergenceCpu: Record<string, number>;
@@ -60,6 +70,10 @@ async function main(): Promise<void> {
   console.log(
     `fleet benchmark: sizes ${sizes.join(', ')}; ${connections} connections; 2 cores shared by everything`,
   );
+  if (process.env.FLEET_HEAP_DIR) {
+    const extra = heapSnapshotNodeArgs(process.env.FLEET_HEAP_DIR);
+    process.env.APP_NODE_ARGS = `${process.env.APP_NODE_ARGS ?? ''} ${extra}`.trim();
+  }
   const results: FleetResult[] = [];
   for (const size of sizes) {
     try {
@@ -91,8 +105,12 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const tokens = await mintTokens(topology, api0.url, size);
     const caCertPem = readFileSync(topology.dpCaFile, 'utf8');
     const redis = createClient({ url: topology.redis.url });
+    redis.on('error', (e: Error) => console.log(`  (Redis client of the benchmark: ${e.message})`));
     await redis.connect();
+    const heapDir = process.env.FLEET_HEAP_DIR;
+    const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const rssBefore = rssOf(api0) + rssOf(api1);
+    const v8Before = await v8Of(topology, [api0, api1]);
     const redisBefore = await usedMemory(redis);
 
     workers = startWorkers(WORKERS);
@@ -141,7 +159,22 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const connectAllMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 2000)); // leases written, buffers settled
     const memoryPerDataplane = (rssOf(api0) + rssOf(api1) - rssBefore) / size;
+    const v8After = await v8Of(topology, [api0, api1]);
+    const v8PerDataplane = {
+      committed: (v8After.committed - v8Before.committed) / size,
+      used: (v8After.used - v8Before.used) / size,
+      external: (v8After.external - v8Before.external) / size,
+    };
     const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
+    let afterGc: FleetResult['afterGc'];
+    if (heapDir && heapBefore) {
+      const heapAfter = await snapshotHeaps([api0, api1], heapDir, `${size}-after`);
+      afterGc = {
+        rssPerDataplane: (heapAfter.rss - heapBefore.rss) / size,
+        heapPerDataplane: (heapAfter.heap - heapBefore.heap) / size,
+        snapshots: [...heapBefore.files, ...heapAfter.files],
+      };
+    }
     await redis.close();
 
     // Kill the replica holding half the fleet; measure until each of its dataplanes holds a new certificate.
@@ -180,6 +213,8 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       convergenceMs,
       floorMs: (moving.size / issueRate) * 1000,
       memoryPerDataplane,
+      v8PerDataplane,
+      ...(afterGc ? { afterGc } : {}),
       redisPerLease,
       convergenceCpu,
       validity,
@@ -236,6 +271,15 @@ function printResults(results: readonly FleetResult[]): void {
     console.log(
       `  control-plane memory        ${kb(r.memoryPerDataplane)} per dataplane (RSS of both mesh-api replicas); target ${kb(TARGETS.memoryPerDataplane)} (${verdict(r.memoryPerDataplane < TARGETS.memoryPerDataplane)})`,
     );
+    const v8 = r.v8PerDataplane;
+    console.log(
+      `    of which V8 heap         ${kb(v8.committed)} committed (${kb(v8.used)} in use, garbage included), external ${kb(v8.external)}; native and allocator ${kb(r.memoryPerDataplane - v8.committed - v8.external)}`,
+    );
+    if (r.afterGc) {
+      console.log(
+        `  after a full GC             RSS ${kb(r.afterGc.rssPerDataplane)}, V8 heap ${kb(r.afterGc.heapPerDataplane)} per dataplane (both replicas); snapshots ${r.afterGc.snapshots.join(' ')}`,
+      );
+    }
     console.log(
       `  Redis                       ${r.redisPerLease.toFixed(0)} bytes per lease (used_memory); target ${TARGETS.redisPerLease} (${verdict(r.redisPerLease < TARGETS.redisPerLease)})`,
     );

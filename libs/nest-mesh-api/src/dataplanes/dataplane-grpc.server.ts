@@ -85,56 +85,75 @@ export class DataplaneGrpcServer {
   }
 
   private handle(call: Call): void {
-    let ended = false;
-    let session: DataplaneSession | undefined;
-    let hello = false;
-    const channel: DataplaneChannel = {
-      send: (message) => {
-        if (!ended) call.write(message);
-      },
-      close: (status, message, reason) => {
-        if (ended) return;
-        ended = true;
-        const metadata = new Metadata();
-        if (reason) metadata.set(STREAM_END_TRAILER, reason);
-        call.emit(
-          'error',
-          Object.assign(new Error(message), { code: GRPC_CODES[status], details: message, metadata }),
-        );
-      },
-    };
-    const finish = () => {
-      ended = true;
-      if (session) this.hub.disconnect(session);
-    };
-    call.on('error', () => finish());
-    call.on('cancelled', () => finish());
+    new DataplaneCall(call, this.hub, this.log).listen();
+  }
+}
+
+/**
+ * One dataplane's stream: the channel the hub sends on, and the stream's events handed to the hub. The
+ * first message must be a hello. One object per stream with its methods shared (a dataplane fleet keeps
+ * tens of thousands of these open).
+ */
+class DataplaneCall implements DataplaneChannel {
+  private ended = false;
+  private hello = false;
+  private session: DataplaneSession | undefined;
+
+  constructor(
+    private readonly call: Call,
+    private readonly hub: DataplaneHub,
+    private readonly log: (level: 'warn' | 'debug', message: string) => void,
+  ) {}
+
+  listen(): void {
+    const { call } = this;
+    call.on('error', () => this.finish());
+    call.on('cancelled', () => this.finish());
     call.on('end', () => {
-      finish();
+      this.finish();
       call.end();
     });
-    call.on('data', (message: DataplaneClientMessage) => {
-      if (session) return this.hub.onMessage(session, message);
-      if (hello) return; // messages before the identity is sent are not expected; ignore
-      if (message.type !== 'hello')
-        return channel.close(StreamStatus.InvalidArgument, 'the first message must be a hello');
-      hello = true;
-      this.hub
-        .connect(channel, message, (s) => (session = s))
-        .then((s) => {
-          if (ended) this.hub.disconnect(s);
-        })
-        .catch((error: unknown) => {
-          if (error instanceof StreamRefusedError) {
-            this.log('debug', `dataplane ${message.mesh}/${message.name} refused: ${error.message}`);
-            return channel.close(error.status, error.message, error.reason);
-          }
-          this.log('warn', `dataplane ${message.mesh}/${message.name}: ${(error as Error).message}`);
-          channel.close(
-            StreamStatus.Unavailable,
-            `could not serve the dataplane: ${(error as Error).message}`,
-          );
-        });
-    });
+    call.on('data', (message: DataplaneClientMessage) => this.receive(message));
+  }
+
+  send(message: DataplaneServerMessage): void {
+    if (!this.ended) this.call.write(message);
+  }
+
+  close(status: StreamStatus, message: string, reason?: StreamRefusedError['reason']): void {
+    if (this.ended) return;
+    this.ended = true;
+    const metadata = new Metadata();
+    if (reason) metadata.set(STREAM_END_TRAILER, reason);
+    this.call.emit(
+      'error',
+      Object.assign(new Error(message), { code: GRPC_CODES[status], details: message, metadata }),
+    );
+  }
+
+  private finish(): void {
+    this.ended = true;
+    if (this.session) this.hub.disconnect(this.session);
+  }
+
+  private receive(message: DataplaneClientMessage): void {
+    if (this.session) return this.hub.onMessage(this.session, message);
+    if (this.hello) return; // messages before the identity is sent are not expected; ignore
+    if (message.type !== 'hello')
+      return this.close(StreamStatus.InvalidArgument, 'the first message must be a hello');
+    this.hello = true;
+    this.hub
+      .connect(this, message, (s) => (this.session = s))
+      .then((s) => {
+        if (this.ended) this.hub.disconnect(s);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StreamRefusedError) {
+          this.log('debug', `dataplane ${message.mesh}/${message.name} refused: ${error.message}`);
+          return this.close(error.status, error.message, error.reason);
+        }
+        this.log('warn', `dataplane ${message.mesh}/${message.name}: ${(error as Error).message}`);
+        this.close(StreamStatus.Unavailable, `could not serve the dataplane: ${(error as Error).message}`);
+      });
   }
 }

@@ -97,7 +97,7 @@ export class DataplaneHub {
     onAdmitted?: (session: DataplaneSession) => void,
   ): Promise<DataplaneSession> {
     const admitted = await admitDataplane(hello, this.deps);
-    const view = meshMtlsView(admitted.mesh);
+    const view = this.sessions.views.share(hello.mesh, meshMtlsView(admitted.mesh));
     const reason = await this.reasonFor(hello);
     // Refused before it takes anything over: a stream beyond the rate leaves the current one alone.
     if (view.enabledBackend !== undefined) {

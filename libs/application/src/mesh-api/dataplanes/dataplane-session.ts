@@ -29,12 +29,13 @@ export class DataplaneSession {
   lastTraffic?: string;
   /** Why the latest traffic message could not be sent (the dataplane keeps the one before), if so. */
   trafficProblem?: string;
-  private outbound?: { spec: DataplaneSpec; services: ReadonlySet<string> };
-  private readonly csrWaiters = new Map<
-    string,
-    { resolve: (csr: string) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
-  >();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The spec `outboundServicesList` was worked out from. */
+  private outboundOf?: DataplaneSpec;
+  private outboundServicesList: readonly string[] = NO_SERVICES;
+  /** Made on the first CSR asked for: most sessions never ask one (the hello carries it). */
+  private csrWaiters?: Map<string, CsrWaiter>;
+  /** The last piece of work queued, until it is done (undefined when idle). */
+  private queue?: Promise<unknown>;
 
   constructor(
     readonly mesh: string,
@@ -60,19 +61,33 @@ export class DataplaneSession {
     return sessionKey(this.mesh, this.name);
   }
 
-  /** The services this dataplane calls (worked out once per version of its resource). */
-  get outboundServices(): ReadonlySet<string> {
-    if (this.outbound?.spec !== this.spec) {
-      this.outbound = { spec: this.spec, services: new Set(outboundServicesOf(this.spec)) };
+  /**
+   * The services this dataplane calls, without repeats (worked out once per version of its resource;
+   * a plain list: a dataplane calls a handful at most).
+   */
+  get outboundServices(): readonly string[] {
+    if (this.outboundOf !== this.spec) {
+      const services = outboundServicesOf(this.spec);
+      this.outboundServicesList = services.length === 0 ? NO_SERVICES : services;
+      this.outboundOf = this.spec;
     }
-    return this.outbound.services;
+    return this.outboundServicesList;
   }
 
   /** Runs `work` after everything queued before it; a failure does not stop later work. */
   serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
+    const next = (this.queue ?? Promise.resolve()).then(work, work);
+    const settled: Promise<unknown> = next.then(
+      () => this.idle(settled),
+      () => this.idle(settled),
+    );
+    this.queue = settled;
     return next;
+  }
+
+  /** Nothing queued after `last`: the session holds no promise while idle. */
+  private idle(last: Promise<unknown>): void {
+    if (this.queue === last) this.queue = undefined;
   }
 
   /** Asks the dataplane for a CSR from a fresh key and waits for it; `requestId` names that key. */
@@ -85,10 +100,10 @@ export class DataplaneSession {
     const requestId = randomUUID();
     const csr = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.csrWaiters.delete(requestId);
+        this.forgetCsr(requestId);
         reject(new CsrTimeoutError(`${this.key} sent no CSR within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.csrWaiters.set(requestId, { resolve, reject, timer });
+      (this.csrWaiters ??= new Map()).set(requestId, { resolve, reject, timer });
     });
     this.channel.send({ type: 'csr-request', requestId, reason, keyType });
     return { csrPem: await csr, requestId };
@@ -96,24 +111,40 @@ export class DataplaneSession {
 
   /** A CSR arrived; false when nobody asked for it (late or unknown request id). */
   receiveCsr(requestId: string, csrPem: string): boolean {
-    const waiter = this.csrWaiters.get(requestId);
+    const waiter = this.csrWaiters?.get(requestId);
     if (!waiter) return false;
     clearTimeout(waiter.timer);
-    this.csrWaiters.delete(requestId);
+    this.forgetCsr(requestId);
     waiter.resolve(csrPem);
     return true;
+  }
+
+  /** No CSR asked for any more: the table goes until the next one. */
+  private forgetCsr(requestId: string): void {
+    this.csrWaiters?.delete(requestId);
+    if (this.csrWaiters?.size === 0) this.csrWaiters = undefined;
   }
 
   /** The stream ended: pending CSR requests fail at once. */
   markClosed(): void {
     this.closed = true;
+    if (!this.csrWaiters) return;
     for (const [id, waiter] of this.csrWaiters) {
       clearTimeout(waiter.timer);
       waiter.reject(new SessionClosedError(`stream of ${this.key} closed`));
       this.csrWaiters.delete(id);
     }
+    this.csrWaiters = undefined;
   }
 }
+
+interface CsrWaiter {
+  readonly resolve: (csr: string) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+const NO_SERVICES: readonly string[] = Object.freeze([]);
 
 export function sessionKey(mesh: string, name: string): string {
   return `${mesh}/${name}`;

@@ -28,13 +28,18 @@ interface Versioned<T> {
   readonly spec: T;
 }
 
+const NO_ENDPOINTS: readonly ServiceEndpoint[] = Object.freeze([]);
+
 /** One mesh as the proxies need it; endpoints indexed by service so a change costs what it touches. */
 class MeshTraffic {
   /** Each Dataplane's version and the endpoints it offers (not its whole spec: sessions hold theirs). */
   readonly dataplanes = new Map<string, { version: number; endpoints: readonly ServiceEndpoint[] }>();
   readonly permissions = new Map<string, Versioned<MeshTrafficPermissionSpec>>();
-  /** service → dataplane → its endpoints of that service. */
-  readonly endpoints = new Map<string, Map<string, { address: string; port: number }[]>>();
+  /**
+   * service → dataplane → its endpoints of that service (the same objects as in `dataplanes`; arrays
+   * made to size: a dataplane offers a service on one port or two).
+   */
+  readonly endpoints = new Map<string, Map<string, readonly ServiceEndpoint[]>>();
   /** Dataplanes holding a certificate (PERMISSIVE clients reach the others in plaintext). */
   readonly issued = new Set<string>();
   /** Changes seen while the mesh was loading, applied once it is. */
@@ -48,15 +53,15 @@ class MeshTraffic {
       if (byDataplane?.size === 0) this.endpoints.delete(e.service);
     }
     if (!next) return void this.dataplanes.delete(name);
-    const offered = endpointsOf(next.spec);
+    const found = endpointsOf(next.spec);
+    const offered = found.length === 0 ? NO_ENDPOINTS : found.slice();
     this.dataplanes.set(name, { version: next.version, endpoints: offered });
     for (const e of offered) {
       touched.add(e.service);
       let byDataplane = this.endpoints.get(e.service);
       if (!byDataplane) this.endpoints.set(e.service, (byDataplane = new Map()));
-      const list = byDataplane.get(name) ?? [];
-      list.push({ address: e.address, port: e.port });
-      byDataplane.set(name, list);
+      const list = byDataplane.get(name);
+      byDataplane.set(name, list ? [...list, e] : [e]);
     }
   }
 
@@ -138,7 +143,7 @@ export class MeshTrafficIndex {
       for (const [dataplane, offered] of state.endpoints.get(service) ?? []) {
         if (dataplane === name) continue; // a service calling itself goes to its other instances
         const mtls = !permissive || state.issued.has(dataplane);
-        for (const e of offered) list.push({ ...e, mtls });
+        for (const e of offered) list.push({ address: e.address, port: e.port, mtls });
       }
       list.sort((a, b) => (a.address + a.port < b.address + b.port ? -1 : 1));
       return { service, endpoints: list };

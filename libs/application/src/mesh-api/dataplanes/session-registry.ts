@@ -1,8 +1,11 @@
 import { sessionKey, type DataplaneSession } from './dataplane-session';
+import { SharedMeshViews } from './shared-mesh-views';
 
 /** The streams connected to this replica, one per dataplane (`{mesh}/{name}`): the newest wins. */
 export class SessionRegistry {
   private readonly sessions = new Map<string, DataplaneSession>();
+  /** The mTLS view the sessions of each mesh share. */
+  readonly views = new SharedMeshViews();
 
   /** Makes `session` its dataplane's current stream; returns the one it replaces, if any. */
   add(session: DataplaneSession): DataplaneSession | undefined {

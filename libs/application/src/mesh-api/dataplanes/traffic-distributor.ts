@@ -111,8 +111,7 @@ export class TrafficDistributor {
   }
 }
 
-function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const item of small) if (large.has(item)) return true;
+function intersects(calls: readonly string[], changed: ReadonlySet<string>): boolean {
+  for (const service of calls) if (changed.has(service)) return true;
   return false;
 }
