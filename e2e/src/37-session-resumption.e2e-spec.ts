@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import {
   type TestCa,
 } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { call, metricSum, startHttpApp } from '../support/traffic';
+import { call, metricSum, sClient, startHttpApp } from '../support/traffic';
 
 interface Tls {
   readonly cert: string;
@@ -25,35 +24,9 @@ interface Tls {
   readonly caFile: string;
 }
 
-/**
- * `openssl s_client` to a sidecar's inbound sending one HTTP/1.0 request, saving the session it is given
- * (`-sess_out`) or offering a saved one (`-sess_in`). `reused`: openssl reports the session resumed.
- */
-function sessionClient(
-  port: number,
-  tls: Tls,
-  session: { out: string } | { in: string },
-): Promise<{ answered: boolean; reused: boolean; output: string }> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof', '-alpn', 'mesh-mtls'];
-  args.push('-cert', tls.cert, '-key', tls.key, '-CAfile', tls.caFile);
-  args.push(...('out' in session ? ['-sess_out', session.out] : ['-sess_in', session.in]));
-  return new Promise((resolve, reject) => {
-    const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve({
-        answered: /HTTP\/1\.[01] 200/.test(output),
-        reused: /^Reused, TLSv1\.[23]/m.test(output),
-        output,
-      });
-    });
-    child.stdin.end('GET /via-openssl HTTP/1.0\r\n\r\n');
-  });
+/** openssl s_client to an inbound with `tls`, saving (`out`) or offering (`in`) a TLS session. */
+function sessionClient(port: number, tls: Tls, session: { out: string } | { in: string }) {
+  return sClient(port, { cert: tls.cert, key: tls.key, caFile: tls.caFile, alpn: 'mesh-mtls', session });
 }
 
 /**

@@ -61,14 +61,27 @@ export function call(port: number, path = '/', timeoutMs = 5000): Promise<CallRe
  */
 export function sClient(
   port: number,
-  options: { cert?: string; key?: string; caFile?: string; alpn?: string } = {},
-): Promise<{ answered: boolean; output: string }> {
-  // -brief: the peer certificate and the verification result, then the application's bytes.
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-brief', '-ign_eof'];
+  options: {
+    cert?: string;
+    key?: string;
+    caFile?: string;
+    alpn?: string;
+    /** Save the TLS session to this file (`-sess_out`), or offer the one saved there (`-sess_in`). */
+    session?: { out: string } | { in: string };
+  } = {},
+): Promise<{ answered: boolean; reused: boolean; output: string }> {
+  // -brief: the peer certificate and the verification result, then the application's bytes; left out
+  // with a session, whose full report says whether it was reused.
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-ign_eof'];
+  if (!options.session) args.push('-brief');
   if (options.cert) args.push('-cert', options.cert);
   if (options.key) args.push('-key', options.key);
   if (options.caFile) args.push('-CAfile', options.caFile);
   if (options.alpn) args.push('-alpn', options.alpn);
+  if (options.session)
+    args.push(
+      ...('out' in options.session ? ['-sess_out', options.session.out] : ['-sess_in', options.session.in]),
+    );
   return new Promise((resolve, reject) => {
     const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
@@ -78,7 +91,11 @@ export function sClient(
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(timer);
-      resolve({ answered: /HTTP\/1\.[01] 200/.test(output), output });
+      resolve({
+        answered: /HTTP\/1\.[01] 200/.test(output),
+        reused: /^Reused, TLSv1\.[23]/m.test(output),
+        output,
+      });
     });
     child.stdin.end('GET /via-openssl HTTP/1.0\r\n\r\n');
   });
