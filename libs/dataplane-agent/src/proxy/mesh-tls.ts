@@ -1,6 +1,6 @@
 import { TLSSocket, connect as tlsConnect, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { sanUris } from '@meshtls/pki';
+import { PemLabel, pemBlocks, sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
 
 /** What a dataplane presents and trusts right now (changes on rotation and CA switches). */
@@ -55,8 +55,9 @@ const peers = new WeakMap<TLSSocket, X509Certificate>();
 
 /** The CAs of a trust bundle, parsed once per bundle (a resumed connection is checked against them). */
 export function trustAnchors(bundlePem: string): X509Certificate[] {
-  const blocks = bundlePem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return blocks.map((pem) => new X509Certificate(pem));
+  return pemBlocks(bundlePem)
+    .filter((block) => block.label === PemLabel.Certificate)
+    .map(({ pem }) => new X509Certificate(pem));
 }
 
 /** How deep a chain shown with a resumed session is followed before giving up. */
