@@ -3,12 +3,14 @@ export {
   ResourceType,
   RESOURCE_DESCRIPTORS,
   ALL_RESOURCE_TYPES,
+  API_RESOURCE_TYPES,
   WRITABLE_RESOURCE_TYPES,
   isResourceType,
+  isApiResourceType,
   descriptorForCollection,
   descriptorForAlias,
 } from './resource-types';
-export type { ResourceDescriptor } from './resource-types';
+export type { ApiResourceType, ResourceDescriptor } from './resource-types';
 export { formatKey } from './resource';
 export type { ResourceKey, ResourceRecord } from './resource';
 export {
@@ -32,3 +34,4 @@ export * from './mesh-traffic-permission';
 export * from './identity';
 export * from './rotation';
 export * from './insights';
+export * from './ca-switch';

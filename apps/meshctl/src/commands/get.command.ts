@@ -1,4 +1,4 @@
-import type { ResourceDescriptor } from '@meshtls/domain';
+import type { ApiResourceType, ResourceDescriptor } from '@meshtls/domain';
 import type { Command } from 'commander';
 import type { ApiClient, ListPage, UniversalDoc } from '../api-client';
 import { UsageError } from '../cli-errors';
@@ -85,7 +85,8 @@ function render(
 ): string {
   if (format === 'json') return formatJson(whole);
   if (format === 'yaml') return formatYaml(whole);
-  const columns = RESOURCE_COLUMNS[descriptor.type];
+  // The CLI names only the API's types (`descriptorForAlias`).
+  const columns = RESOURCE_COLUMNS[descriptor.type as ApiResourceType];
   return formatTable(
     columns.headers,
     rows.map((doc) => columns.row(doc, now)),

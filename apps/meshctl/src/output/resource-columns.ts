@@ -1,4 +1,4 @@
-import type { ResourceType } from '@meshtls/domain';
+import type { ApiResourceType, ResourceType } from '@meshtls/domain';
 import type { UniversalDoc } from '../api-client';
 import { isRecord } from '../json.util';
 import { formatAge } from './age.formatter';
@@ -12,7 +12,7 @@ export interface TableColumns {
 const text = (value: unknown): string => (typeof value === 'string' && value !== '' ? value : '-');
 
 /** Column sets per type, chosen to answer "is mTLS on, with what, since when" at a glance. */
-export const RESOURCE_COLUMNS: Readonly<Record<ResourceType, TableColumns>> = {
+export const RESOURCE_COLUMNS: Readonly<Record<ApiResourceType, TableColumns>> = {
   Mesh: {
     headers: ['NAME', 'mTLS', 'BACKENDS', 'AGE'],
     row: (doc, now) => [text(doc.name), meshMtls(doc), meshBackends(doc), formatAge(doc.creationTime, now)],

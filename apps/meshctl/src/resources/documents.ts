@@ -1,4 +1,4 @@
-import { RESOURCE_DESCRIPTORS, WRITABLE_RESOURCE_TYPES, isResourceType } from '@meshtls/domain';
+import { RESOURCE_DESCRIPTORS, WRITABLE_RESOURCE_TYPES, isApiResourceType } from '@meshtls/domain';
 import YAML from 'yaml';
 import type { UniversalDoc } from '../api-client';
 import { isRecord } from '../json.util';
@@ -69,7 +69,7 @@ export function checkDocument(value: unknown): ResourceRef | string {
   if (!isRecord(value)) return 'a resource must be a mapping with "type" and "name"';
   const { type, name, mesh } = value;
   if (typeof type !== 'string' || type === '') return 'missing "type"';
-  if (!isResourceType(type)) {
+  if (!isApiResourceType(type)) {
     return `unknown type "${type}"; known types: ${WRITABLE_RESOURCE_TYPES.join(', ')}`;
   }
   if (typeof name !== 'string' || name === '') return `${type} without "name"`;

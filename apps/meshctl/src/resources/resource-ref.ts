@@ -1,4 +1,4 @@
-import { RESOURCE_DESCRIPTORS, descriptorForAlias, type ResourceDescriptor } from '@meshtls/domain';
+import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, descriptorForAlias, type ResourceDescriptor } from '@meshtls/domain';
 import { UsageError } from '../cli-errors';
 
 /** One resource as the CLI addresses it: its type's descriptor, its name and (mesh-scoped) its mesh. */
@@ -36,5 +36,5 @@ export function resolveTypeWord(word: string): ResourceDescriptor {
 
 /** The plural word of each type (`meshes`, `dataplanes`, ...), for help texts and errors. */
 export function knownTypeWords(): string[] {
-  return Object.values(RESOURCE_DESCRIPTORS).map((d) => d.collection);
+  return API_RESOURCE_TYPES.map((t) => RESOURCE_DESCRIPTORS[t].collection);
 }

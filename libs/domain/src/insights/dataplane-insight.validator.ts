@@ -3,6 +3,7 @@ import type { SpecSchema } from '../validation/spec-schema';
 import { STREAM_ENDED_REASONS, type StreamEndedReason } from './dataplane-insight.rules';
 import { Messages } from '../validation/messages';
 import { JsonObject, ValidationContext, isAbsent } from '../validation/validation-context';
+import { stringList, timestamp } from '../validation/stored-values';
 
 /**
  * A stored DataplaneInsight spec as the insight rules need it: subscriptions with ids and times, the
@@ -73,16 +74,4 @@ function validateMtlsInsight(ctx: ValidationContext, value: unknown, path: Field
   ctx.string(obj.issuedBackend, path.field('issuedBackend'));
   if (isAbsent(obj.supportedBackends)) ctx.add(path.field('supportedBackends'), Messages.mustBeDefined);
   stringList(ctx, obj.supportedBackends, path.field('supportedBackends'));
-}
-
-function stringList(ctx: ValidationContext, value: unknown, path: FieldPath): void {
-  ctx.array(value, path)?.forEach((item, i) => {
-    if (typeof item !== 'string') ctx.add(path.index(i), Messages.mustBeString);
-  });
-}
-
-/** An RFC 3339 time as the control plane writes it; absent is fine (callers say when it is not). */
-function timestamp(ctx: ValidationContext, value: unknown, path: FieldPath): void {
-  const text = ctx.string(value, path);
-  if (text !== undefined && Number.isNaN(Date.parse(text))) ctx.add(path, Messages.validFormat);
 }

@@ -1,5 +1,5 @@
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
-import { ALL_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType } from '../resource-types';
+import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType } from '../resource-types';
 import { SERVICE_TAG } from '../validation/tags.validator';
 import { isOnline, type DataplaneInsightSpec } from './dataplane-insight.rules';
 
@@ -57,7 +57,7 @@ export function dataplaneStatus(insight: DataplaneInsightSpec | undefined): Data
 export const POLICY_TYPES: readonly ResourceType[] = [ResourceType.MeshTrafficPermission];
 
 /** The types a MeshInsight counts: mesh-scoped, not an insight. */
-export const MESH_INSIGHT_COUNTED_TYPES: readonly ResourceType[] = ALL_RESOURCE_TYPES.filter(
+export const MESH_INSIGHT_COUNTED_TYPES: readonly ResourceType[] = API_RESOURCE_TYPES.filter(
   (type) => RESOURCE_DESCRIPTORS[type].scope === 'mesh' && type !== ResourceType.DataplaneInsight,
 );
 

@@ -7,7 +7,7 @@ import {
   RESOURCE_DESCRIPTORS,
   ResourceType,
   WRITABLE_RESOURCE_TYPES,
-  isResourceType,
+  isApiResourceType,
 } from '../resource-types';
 import { SECRET_SPEC } from '../secret/secret.validator';
 import { FieldPath } from '../validation/field-path';
@@ -35,12 +35,17 @@ const SPEC_SCHEMAS: Readonly<Record<ResourceType, SpecSchema>> = {
   GlobalSecret: SECRET_SPEC,
   Dataplane: DATAPLANE_SPEC,
   MeshTrafficPermission: MESH_TRAFFIC_PERMISSION_SPEC,
-  DataplaneInsight: {
-    fields: [],
-    validate: (ctx) =>
-      ctx.add(FieldPath.at('type'), 'DataplaneInsight is read-only: the control plane maintains it'),
-  },
+  DataplaneInsight: readOnly('DataplaneInsight'),
+  CaSwitch: readOnly('CaSwitch'),
+  ControlPlaneInstance: readOnly('ControlPlaneInstance'),
 };
+
+function readOnly(type: ResourceType): SpecSchema {
+  return {
+    fields: [],
+    validate: (ctx) => ctx.add(FieldPath.at('type'), `${type} is read-only: the control plane maintains it`),
+  };
+}
 
 /**
  * The fields every document may hold besides its type's: where it lives, its labels (read and kept), and
@@ -106,7 +111,7 @@ function parseDocument(ctx: ValidationContext, doc: unknown): ParsedResource | u
   if (type === undefined) {
     return undefined;
   }
-  if (!isResourceType(type)) {
+  if (!isApiResourceType(type)) {
     ctx.add(FieldPath.at('type'), ResourceMessages.unknownType);
     return undefined;
   }

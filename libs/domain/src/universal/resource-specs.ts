@@ -1,3 +1,4 @@
+import type { CaSwitchSpec, ControlPlaneInstanceSpec } from '../ca-switch/ca-switch.types';
 import type { DataplaneSpec } from '../dataplane/dataplane.types';
 import type { DataplaneInsightSpec } from '../insights/dataplane-insight.rules';
 import type { MeshTrafficPermissionSpec } from '../mesh-traffic-permission/mesh-traffic-permission.types';
@@ -13,6 +14,8 @@ export interface ResourceSpecByType {
   Dataplane: DataplaneSpec;
   MeshTrafficPermission: MeshTrafficPermissionSpec;
   DataplaneInsight: DataplaneInsightSpec;
+  CaSwitch: CaSwitchSpec;
+  ControlPlaneInstance: ControlPlaneInstanceSpec;
 }
 
 /** The spec of one resource type: `SpecOf<'Mesh'>` is `MeshSpec`. */

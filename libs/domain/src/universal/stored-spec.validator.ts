@@ -1,3 +1,4 @@
+import { CA_SWITCH_SPEC, CONTROL_PLANE_INSTANCE_SPEC } from '../ca-switch/ca-switch.validator';
 import { DATAPLANE_SPEC } from '../dataplane/dataplane.validator';
 import type { Violation } from '../errors';
 import { DATAPLANE_INSIGHT_SPEC } from '../insights/dataplane-insight.validator';
@@ -60,6 +61,8 @@ const CHECKS: Readonly<Record<ResourceType, StoredSpecCheck>> = {
   // Stored without its document: the record's spec is the document's nested `spec`.
   MeshTrafficPermission: policy(MESH_TRAFFIC_PERMISSION_SPEC),
   DataplaneInsight: flat(DATAPLANE_INSIGHT_SPEC, false),
+  CaSwitch: flat(CA_SWITCH_SPEC, false),
+  ControlPlaneInstance: flat(CONTROL_PLANE_INSTANCE_SPEC, false),
 };
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ALL_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType } from '@meshtls/domain';
+import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType, type ApiResourceType } from '@meshtls/domain';
 import type { CoreConfig } from '@meshtls/nest-core';
 import type { DpServerConfig } from '../dataplanes/dp-server.config';
 import type { DefaultMeshConfig } from '../default-mesh/default-mesh.config';
@@ -190,7 +190,7 @@ export interface ResourceTypeDescription {
 
 /** What Kuma 2.14.3 says of each type we have (names, paths, short names as kumactl knows them). */
 const KUMA_TYPE_FACTS: Readonly<
-  Record<ResourceType, Omit<ResourceTypeDescription, 'name' | 'scope' | 'readOnly'>>
+  Record<ApiResourceType, Omit<ResourceTypeDescription, 'name' | 'scope' | 'readOnly'>>
 > = {
   Mesh: {
     path: 'meshes',
@@ -245,7 +245,7 @@ const KUMA_TYPE_FACTS: Readonly<
 
 /** `GET /_resources`: every type this API serves, sorted by name as Kuma sorts them. */
 export function resourceTypeDescriptions(): { resources: ResourceTypeDescription[] } {
-  const resources = ALL_RESOURCE_TYPES.map((type) => {
+  const resources = API_RESOURCE_TYPES.map((type) => {
     const descriptor = RESOURCE_DESCRIPTORS[type];
     return {
       name: type,

@@ -1,0 +1,24 @@
+export { CA_SWITCH_STATES, CA_SWITCH_WAITING_LISTED } from './ca-switch.types';
+export type {
+  CaSwitchProgress,
+  CaSwitchSpec,
+  CaSwitchState,
+  ControlPlaneInstanceSpec,
+  DataplaneCaAcks,
+  RetainedAnchor,
+} from './ca-switch.types';
+export {
+  activeCaSwitch,
+  caSwitchAcknowledged,
+  caSwitchMtlsView,
+  caSwitchProgressOf,
+  fleetCaSwitchProgress,
+  issuingBackendOf,
+  issuingBackendRemoved,
+  nextCaSwitch,
+  planCaSwitch,
+  retainedAnchorsOf,
+  trustedBackendsOf,
+} from './ca-switch.rules';
+export type { CaSwitchPlanContext } from './ca-switch.rules';
+export { CA_SWITCH_SPEC, CONTROL_PLANE_INSTANCE_SPEC } from './ca-switch.validator';
