@@ -1,4 +1,4 @@
-import type { ApiResourceType, ResourceType } from '@meshtls/domain';
+import type { ApiResourceType } from '@meshtls/domain';
 import type { UniversalDoc } from '../api-client';
 import { isRecord } from '../json.util';
 import { formatAge } from './age.formatter';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, ResourceType, type ApiResourceType } from '@meshtls/domain';
+import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, type ApiResourceType } from '@meshtls/domain';
 import type { CoreConfig } from '@meshtls/nest-core';
 import type { DpServerConfig } from '../dataplanes/dp-server.config';
 import type { DefaultMeshConfig } from '../default-mesh/default-mesh.config';
