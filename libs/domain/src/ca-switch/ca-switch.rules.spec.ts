@@ -2,6 +2,8 @@ import type { MeshSpec } from '../mesh/mesh.types';
 import { storedSpecViolations } from '../universal/stored-spec.validator';
 import {
   caSwitchMtlsView,
+  caSwitchStatusOf,
+  liveInstanceReports,
   caSwitchProgressOf,
   fleetCaSwitchProgress,
   issuingBackendOf,
@@ -121,8 +123,10 @@ describe('progress and the next state', () => {
     expect(nextCaSwitch(waiting, fleetCaSwitchProgress(waiting, [mine]), at)).toBeUndefined();
     const all = caSwitchProgressOf(waiting, [dps[0]!]);
     // A replica that has not reported this switch yet may hold dataplanes that did not acknowledge.
-    expect(fleetCaSwitchProgress(waiting, [all, undefined])).toBeUndefined();
-    expect(fleetCaSwitchProgress(waiting, [all, { ...all, state: 'reissuing' }])).toBeUndefined();
+    expect(fleetCaSwitchProgress(waiting, [all, undefined]).complete).toBe(false);
+    expect(nextCaSwitch(waiting, fleetCaSwitchProgress(waiting, [all, undefined]), at)).toBeUndefined();
+    const behind = fleetCaSwitchProgress(waiting, [all, { ...all, state: 'reissuing' }]);
+    expect(nextCaSwitch(waiting, behind, at)).toBeUndefined();
     const reissuing = nextCaSwitch(waiting, fleetCaSwitchProgress(waiting, [all, all]), at)!;
     expect(reissuing).toMatchObject({ state: 'reissuing', stateSince: at.toISOString() });
     expect(issuingBackendOf(mesh('b', 'a', 'b'), reissuing)).toBe('b');
@@ -139,6 +143,8 @@ describe('progress and the next state', () => {
     expect(nextCaSwitch(removal, holding, at)).toBeUndefined();
     const gone = caSwitchProgressOf(removal, [{ name: 'new', acks: { certBackend: 'b' } }]);
     expect(nextCaSwitch(removal, gone, at)).toMatchObject({ state: 'done', retained: [] });
+    // A count made for another switch moves nothing.
+    expect(nextCaSwitch(removal, { ...gone, id: 'other' }, at)).toBeUndefined();
     // No online dataplane at all: nothing to wait for.
     expect(nextCaSwitch(removal, caSwitchProgressOf(removal, []), at)?.state).toBe('done');
   });
@@ -168,5 +174,40 @@ describe('stored records', () => {
     expect(storedSpecViolations('ControlPlaneInstance', lying).map((v) => v.field)).toEqual([
       'caSwitches.m.acknowledged',
     ]);
+  });
+});
+
+describe('caSwitchStatusOf', () => {
+  it('sums the live reports of the switch and ignores a switch the Mesh moved away from', () => {
+    const sw = planCaSwitch(mesh('a', 'a', 'b'), mesh('b', 'a', 'b'), undefined, ctx)!;
+    const report = (instance: string, heartbeatAt: string, acknowledged: number) => ({
+      instance,
+      heartbeatAt,
+      caSwitches: {
+        m: {
+          id: sw.id,
+          state: sw.state,
+          total: 2,
+          acknowledged,
+          waitingFor: acknowledged < 2 ? [`${instance}-dp`] : [],
+        },
+      },
+    });
+    const reports = [
+      report('r1', '2026-12-07T10:04:58Z', 2),
+      report('r2', '2026-12-07T10:04:59Z', 1),
+      report('gone', '2026-12-07T10:00:00Z', 0),
+    ];
+    const live = liveInstanceReports(reports, at);
+    expect(live.map((r) => r.instance)).toEqual(['r1', 'r2']);
+    expect(caSwitchStatusOf(mesh('b', 'a', 'b'), sw, live, 'm')).toMatchObject({
+      from: 'a',
+      to: 'b',
+      state: 'waiting-for-bundle',
+      acknowledged: 3,
+      total: 4,
+      waitingFor: ['r2-dp'],
+    });
+    expect(caSwitchStatusOf(mesh('a', 'a', 'b'), sw, live, 'm')).toBeUndefined();
   });
 });

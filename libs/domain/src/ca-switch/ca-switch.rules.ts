@@ -7,6 +7,7 @@ import {
   type CaSwitchProgress,
   type CaSwitchSpec,
   type CaSwitchState,
+  type ControlPlaneInstanceSpec,
   type DataplaneCaAcks,
   type RetainedAnchor,
 } from './ca-switch.types';
@@ -154,25 +155,92 @@ export function caSwitchProgressOf(
   return { id: sw.id, state: sw.state, total, acknowledged, waitingFor };
 }
 
+/** The fleet's count: complete only when every live replica counted this switch in this state. */
+export interface FleetCaSwitchProgress extends CaSwitchProgress {
+  readonly complete: boolean;
+}
+
 /**
- * The fleet's count from every live replica's report: undefined while one of them has not yet counted
- * this switch in this state (it may hold dataplanes that have not acknowledged).
+ * The fleet's count from every live replica's report. A replica that has not yet counted this switch in
+ * this state may hold dataplanes that have not acknowledged: the count is then not `complete`, and no
+ * state is left on it.
  */
 export function fleetCaSwitchProgress(
   sw: CaSwitchSpec,
   reports: Iterable<CaSwitchProgress | undefined>,
-): CaSwitchProgress | undefined {
+): FleetCaSwitchProgress {
   let total = 0;
   let acknowledged = 0;
+  let complete = true;
   const waitingFor: string[] = [];
   for (const report of reports) {
-    if (report === undefined || report.id !== sw.id || report.state !== sw.state) return undefined;
+    if (report === undefined || report.id !== sw.id || report.state !== sw.state) {
+      complete = false;
+      continue;
+    }
     total += report.total;
     acknowledged += report.acknowledged;
     for (const name of report.waitingFor)
       if (waitingFor.length < CA_SWITCH_WAITING_LISTED) waitingFor.push(name);
   }
-  return { id: sw.id, state: sw.state, total, acknowledged, waitingFor };
+  return { id: sw.id, state: sw.state, total, acknowledged, waitingFor, complete };
+}
+
+/** How often a mesh-api replica writes its report, and how old one may be before its replica counts as gone. */
+export const CA_SWITCH_REPORT_INTERVAL_MS = 5_000;
+export const CA_SWITCH_REPORT_STALE_MS = 3 * CA_SWITCH_REPORT_INTERVAL_MS;
+
+/** The reports of replicas alive now: written within `staleAfterMs`. */
+export function liveInstanceReports(
+  reports: Iterable<ControlPlaneInstanceSpec>,
+  now: Date,
+  staleAfterMs = CA_SWITCH_REPORT_STALE_MS,
+): ControlPlaneInstanceSpec[] {
+  const live: ControlPlaneInstanceSpec[] = [];
+  for (const r of reports) if (now.getTime() - Date.parse(r.heartbeatAt) <= staleAfterMs) live.push(r);
+  return live;
+}
+
+/** A mesh's CA switch as `GET /mesh-insights/{mesh}` shows it (`mTLS.caSwitch`). */
+export interface CaSwitchStatus {
+  readonly from?: string;
+  readonly to: string;
+  readonly state: CaSwitchState;
+  readonly acknowledged: number;
+  readonly total: number;
+  readonly waitingFor: readonly string[];
+  readonly startedAt: string;
+  readonly stateSince: string;
+}
+
+/**
+ * The switch of a mesh with the fleet's count, or undefined when no switch was ever made or the stored
+ * one no longer applies to the Mesh. A finished switch shows as `done` with nothing counted.
+ */
+export function caSwitchStatusOf(
+  mesh: MeshSpec,
+  sw: CaSwitchSpec | undefined,
+  live: readonly ControlPlaneInstanceSpec[],
+  meshName: string,
+): CaSwitchStatus | undefined {
+  if (sw === undefined || enabledBackendOf(mesh)?.name !== sw.to) return undefined;
+  const progress =
+    sw.state === 'done'
+      ? { acknowledged: 0, total: 0, waitingFor: [] }
+      : fleetCaSwitchProgress(
+          sw,
+          live.map((r) => r.caSwitches[meshName]),
+        );
+  return {
+    ...(sw.from === undefined ? {} : { from: sw.from }),
+    to: sw.to,
+    state: sw.state,
+    acknowledged: progress.acknowledged,
+    total: progress.total,
+    waitingFor: progress.waitingFor,
+    startedAt: sw.startedAt,
+    stateSince: sw.stateSince,
+  };
 }
 
 /**
@@ -182,10 +250,11 @@ export function fleetCaSwitchProgress(
  */
 export function nextCaSwitch(
   sw: CaSwitchSpec,
-  progress: CaSwitchProgress | undefined,
+  progress: CaSwitchProgress | FleetCaSwitchProgress,
   now: Date,
 ): CaSwitchSpec | undefined {
-  if (sw.state === 'done' || progress === undefined || progress.acknowledged < progress.total)
+  if (sw.state === 'done' || progress.id !== sw.id || progress.state !== sw.state) return undefined;
+  if (('complete' in progress && !progress.complete) || progress.acknowledged < progress.total)
     return undefined;
   const stateSince = now.toISOString();
   if (sw.state === 'waiting-for-bundle') return { ...sw, state: 'reissuing', stateSince };

@@ -8,7 +8,11 @@ export type {
   RetainedAnchor,
 } from './ca-switch.types';
 export {
+  CA_SWITCH_REPORT_INTERVAL_MS,
+  CA_SWITCH_REPORT_STALE_MS,
   activeCaSwitch,
+  caSwitchStatusOf,
+  liveInstanceReports,
   caSwitchAcknowledged,
   caSwitchMtlsView,
   caSwitchProgressOf,
@@ -20,5 +24,5 @@ export {
   retainedAnchorsOf,
   trustedBackendsOf,
 } from './ca-switch.rules';
-export type { CaSwitchPlanContext } from './ca-switch.rules';
+export type { CaSwitchPlanContext, CaSwitchStatus, FleetCaSwitchProgress } from './ca-switch.rules';
 export { CA_SWITCH_SPEC, CONTROL_PLANE_INSTANCE_SPEC } from './ca-switch.validator';
