@@ -47,6 +47,11 @@ const csrMessage = z.object({
 const ackMessage = z.object({
   type: z.literal('ack'),
   serial: z.string().max(64),
+  /**
+   * The `bundleId` of the trust bundle now in use: sent with the acknowledgement of a `trust` message
+   * (a CA switch waits for every online dataplane to acknowledge the bundle holding the new CA).
+   */
+  bundle: z.string().max(128).optional(),
   /** Set when the dataplane could not apply what it was sent; it keeps its previous identity. */
   error: z.string().max(1024).optional(),
 });

@@ -35,6 +35,8 @@ const identityMessage = z.object({
   ...certificateFacts.shape,
   rotateAt: z.string(),
   trustBundle: z.array(trustAnchor),
+  /** Names this trust bundle; the dataplane acknowledges the identity (and with it the bundle) by serial. */
+  bundleId: z.string().max(128).optional(),
   mode: mtlsModes,
   uris: z.array(z.string()),
 });
@@ -51,6 +53,8 @@ const trustMessage = z.object({
   type: z.literal('trust'),
   supportedBackends: z.array(z.string()),
   trustBundle: z.array(trustAnchor),
+  /** Names this trust bundle: the dataplane acknowledges it with `{type: 'ack', bundle: bundleId}`. */
+  bundleId: z.string().max(128).optional(),
 });
 
 /** mTLS was disabled on the mesh: the dataplane drops its identity and serves plaintext. */

@@ -186,6 +186,9 @@ export class DataplaneAgent extends EventEmitter<AgentEvents> {
         };
       if (this.options.certDir) writeTrustBundle(this.options.certDir, pem);
       this.emit('trust', pem);
+      // In use from here on (the proxy took it as it was emitted): a CA switch waits for this.
+      if (message.bundleId !== undefined)
+        call.write({ type: 'ack', serial: this.identity?.serial ?? '', bundle: message.bundleId });
     } else if (message.type === 'traffic') {
       this.traffic = message;
       this.emit('traffic', message);

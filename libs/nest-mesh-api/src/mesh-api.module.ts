@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import {
   ApplyResourceUseCase,
   BusMeshCaGateway,
+  CaSwitchPlanner,
   CaughtUpStore,
   DataplaneTokenService,
   DeleteResourceUseCase,
   InsightQueries,
   MtlsKeySeal,
   ResourceQueries,
+  readCaAnchors,
   type MeshCaGateway,
 } from '@meshtls/application';
 import {
@@ -72,8 +74,14 @@ import { TokensController } from './tokens/tokens.controller';
     },
     {
       provide: APPLY_RESOURCE,
-      inject: [API_STORE, MESH_CA_GATEWAY],
-      useFactory: (store: ResourceStore, ca: MeshCaGateway) => new ApplyResourceUseCase(store, ca),
+      inject: [API_STORE, MESH_CA_GATEWAY, CLOCK],
+      useFactory: (store: ResourceStore, ca: MeshCaGateway, clock: Clock) =>
+        new ApplyResourceUseCase(
+          store,
+          ca,
+          undefined,
+          new CaSwitchPlanner(store, readCaAnchors(store), clock),
+        ),
     },
     {
       provide: DELETE_RESOURCE,
@@ -92,8 +100,9 @@ import { TokensController } from './tokens/tokens.controller';
     },
     {
       provide: InsightQueries,
-      inject: [API_STORE, MESSAGE_BUS],
-      useFactory: (store: ResourceStore, bus: MessageBus) => new InsightQueries(store, bus),
+      inject: [API_STORE, MESSAGE_BUS, CLOCK],
+      useFactory: (store: ResourceStore, bus: MessageBus, clock: Clock) =>
+        new InsightQueries(store, bus, () => clock.now()),
     },
     {
       provide: DATAPLANE_TOKENS,

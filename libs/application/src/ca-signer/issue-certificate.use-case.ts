@@ -1,9 +1,12 @@
 import {
   ResourceType,
+  activeCaSwitch,
   dataplaneCertificateProfile,
   enabledBackendOf,
+  type CaSwitchSpec,
   type DataplaneSpec,
   type MeshSpec,
+  type MtlsBackend,
 } from '@meshtls/domain';
 import { verifyCsr } from '@meshtls/pki';
 import type { ResourceStore } from '@meshtls/store';
@@ -61,11 +64,12 @@ export class IssueCertificateUseCase {
     if (dataplane.meta.version !== command.dataplaneVersion)
       throw stale('the Dataplane', dataplane.meta.version, command.dataplaneVersion);
     const meshSpec = mesh.spec as MeshSpec;
-    const backend = enabledBackendOf(meshSpec);
-    if (!backend) throw new MtlsDisabledError(command.mesh);
-    if (backend.name !== command.backend) {
+    const enabled = enabledBackendOf(meshSpec);
+    if (!enabled) throw new MtlsDisabledError(command.mesh);
+    const backend = await this.signingBackend(command, meshSpec, enabled);
+    if (!backend) {
       throw new StaleIssueRequestError(
-        `the request names backend "${command.backend}", mesh ${command.mesh} at revision ${mesh.meta.version} enables "${backend.name}"`,
+        `the request names backend "${command.backend}", mesh ${command.mesh} at revision ${mesh.meta.version} enables "${enabled.name}"`,
       );
     }
     const profile = dataplaneCertificateProfile(command.mesh, backend, dataplane.spec as DataplaneSpec);
@@ -90,5 +94,27 @@ export class IssueCertificateUseCase {
       },
       trustBundle: await this.trust.forSpec(command.mesh, meshSpec),
     };
+  }
+
+  /**
+   * The backend a request may be signed by: the enabled one, or, while a CA switch to it has not moved
+   * issuance yet (or is still reissuing, for a replica a moment behind), the backend the switch comes from.
+   * Any other is refused as stale: the requester acted on other revisions than this store holds.
+   */
+  private async signingBackend(
+    command: IssueCertificateCommand,
+    mesh: MeshSpec,
+    enabled: MtlsBackend,
+  ): Promise<MtlsBackend | undefined> {
+    if (command.backend === enabled.name) return enabled;
+    const record = await this.store.get({
+      type: ResourceType.CaSwitch,
+      mesh: command.mesh,
+      name: command.mesh,
+    });
+    const sw = activeCaSwitch(mesh, record?.spec as CaSwitchSpec | undefined);
+    if (sw?.from !== command.backend || (sw.state !== 'waiting-for-bundle' && sw.state !== 'reissuing'))
+      return undefined;
+    return mesh.mtls?.backends?.find((b) => b.name === sw.from);
   }
 }

@@ -1,3 +1,4 @@
+import type { CaSwitchStatus } from '../ca-switch/ca-switch.rules';
 import type { DataplaneInsightSpec, DataplaneSubscription } from './dataplane-insight.rules';
 import type { DataplaneStat, MeshInsightSpec, ResourceStat } from './mesh-insight.rules';
 
@@ -60,7 +61,7 @@ function subscriptionView(s: DataplaneSubscription, insight: DataplaneInsightSpe
 }
 
 /** A MeshInsight's spec as Kuma prints it, fields in Kuma's order. */
-export function meshInsightView(insight: MeshInsightSpec): Json {
+export function meshInsightView(insight: MeshInsightSpec, caSwitch?: CaSwitchStatus): Json {
   return withoutEmpty({
     dataplanes: statView(insight.dataplanes),
     policies: mapView(insight.policies, totalView),
@@ -71,6 +72,8 @@ export function meshInsightView(insight: MeshInsightSpec): Json {
     mTLS: withoutEmpty({
       issuedBackends: mapView(insight.mTLS.issuedBackends, statView),
       supportedBackends: mapView(insight.mTLS.supportedBackends, statView),
+      // Ours: the mesh's CA switch and how far the fleet has acknowledged it.
+      caSwitch: caSwitch === undefined ? undefined : { ...caSwitch, waitingFor: [...caSwitch.waitingFor] },
     }),
     services: withoutEmpty({ ...insight.services }),
     dataplanesByType: {

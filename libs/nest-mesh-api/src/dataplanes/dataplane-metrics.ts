@@ -65,7 +65,19 @@ export function dataplaneMetrics(registry: Registry): DataplaneMetrics {
     help: 'Certificates a dataplane asked for itself (its rotation overdue), by mesh and outcome: honoured (due or expired) or ignored (not due)',
     labelNames: ['mesh', 'outcome'],
   });
+  const switchesAdvanced = metric.counter({
+    name: 'mesh_ca_switch_transitions_total',
+    help: 'CA switch states this replica moved a mesh to, once every online dataplane acknowledged the one before (reissuing, done), by mesh and state',
+    labelNames: ['mesh', 'state'],
+  });
+  const switchStreamsEnded = metric.counter({
+    name: 'mesh_ca_switch_streams_ended_total',
+    help: 'Dataplane streams ended because the dataplane did not acknowledge what a CA switch waits for within MESH_CA_SWITCH_ACK_TIMEOUT (it reconnects and gets the current bundle and certificate), by mesh',
+    labelNames: ['mesh'],
+  });
   return {
+    caSwitchAdvanced: (e) => switchesAdvanced.inc({ mesh: e.mesh, state: e.state }),
+    caSwitchStreamEnded: (e) => switchStreamsEnded.inc({ mesh: e.mesh }),
     retried: (cause) => retries.inc({ cause }),
     rejected: (mesh: string) => rejected.inc({ mesh }),
     issued: (e) => {
@@ -84,9 +96,28 @@ export function dataplaneMetrics(registry: Registry): DataplaneMetrics {
 /** The hub's gauges, read from it per scrape: streams connected here, and those whose traffic is withheld. */
 export function dataplaneGauges(
   registry: Registry,
-  hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld'>,
+  hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld' | 'pendingCaSwitches'>,
 ): void {
   const metric = metricsIn(registry);
+  metric.gauge({
+    name: 'mesh_ca_switch_pending_seconds',
+    help: 'How long the CA switch of a mesh has been pending (0 when none is), by mesh and state (waiting-for-bundle, reissuing, waiting-for-removal)',
+    labelNames: ['mesh', 'state'],
+    collect() {
+      this.reset();
+      for (const p of hub.pendingCaSwitches())
+        this.set({ mesh: p.mesh, state: p.spec.state }, p.pendingSeconds);
+    },
+  });
+  metric.gauge({
+    name: 'mesh_ca_switch_stuck',
+    help: 'A CA switch pending longer than MESH_CA_SWITCH_ALERT_AFTER (1), by mesh: what the MeshCaSwitchStuck alert fires on',
+    labelNames: ['mesh'],
+    collect() {
+      this.reset();
+      for (const p of hub.pendingCaSwitches()) this.set({ mesh: p.mesh }, p.stuck ? 1 : 0);
+    },
+  });
   metric.gauge({
     name: 'mesh_dataplanes_traffic_withheld',
     help: 'Dataplanes connected to this replica whose latest traffic message could not be sent (they keep the one before)',

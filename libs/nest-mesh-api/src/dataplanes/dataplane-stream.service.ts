@@ -29,7 +29,7 @@ import {
 export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('dataplanes');
   private subscription?: Subscription;
-  private stopWatch?: () => void;
+  private stopWatch?: () => Promise<void>;
   private stopCaWatch?: () => void;
   private leaseCheck?: ReturnType<typeof setInterval>;
   /** Set as the server starts listening: one that never started has nothing to close. */
@@ -83,7 +83,7 @@ export class DataplaneStreamService implements OnModuleInit, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     if (this.leaseCheck) clearInterval(this.leaseCheck);
-    this.stopWatch?.();
+    await this.stopWatch?.();
     this.stopCaWatch?.();
     await this.subscription?.unsubscribe().catch(() => undefined);
     if (this.serverStarted) await this.server.close();

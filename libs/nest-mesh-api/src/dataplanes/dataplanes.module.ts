@@ -115,6 +115,10 @@ export class DataplaneEndpointModule {
               instance,
               csrTimeoutMs: config.csrTimeoutMs,
               issuanceLimit: config.issuanceLimit,
+              caSwitch: {
+                ackTimeoutMs: config.caSwitchAckTimeoutMs,
+                alertAfterMs: config.caSwitchAlertAfterMs,
+              },
               log,
               observer: metrics,
             }),

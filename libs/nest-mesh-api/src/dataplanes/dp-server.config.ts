@@ -1,4 +1,4 @@
-import { ISSUANCE_LIMIT_DEFAULTS, type IssuanceLimit } from '@meshtls/domain';
+import { ISSUANCE_LIMIT_DEFAULTS, parseDuration, type IssuanceLimit } from '@meshtls/domain';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
 import { parseEnvironment } from '@meshtls/nest-core';
@@ -23,7 +23,25 @@ export interface DpServerConfig {
   readonly leaseCheckMs: number;
   /** Certificates one dataplane may be issued by this replica, whatever asks. */
   readonly issuanceLimit: IssuanceLimit;
+  /** How long an online dataplane may take to acknowledge what a CA switch waits for before its stream is ended. */
+  readonly caSwitchAckTimeoutMs: number;
+  /** A CA switch pending longer than this is reported stuck (`mesh_ca_switch_stuck`, a warning in the log). */
+  readonly caSwitchAlertAfterMs: number;
 }
+
+/** A duration as `30s`, `5m`, `1h`: a positive whole number and a unit (ms, s, m, h, d). */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m or 1h, not "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
 
 const envSchema = z.object({
   MESH_DP_SERVER_ADDRESS: z.string().min(1).optional(),
@@ -43,6 +61,8 @@ const envSchema = z.object({
     .positive()
     .max(60_000)
     .default(ISSUANCE_LIMIT_DEFAULTS.perMinute),
+  MESH_CA_SWITCH_ACK_TIMEOUT: duration('5m'),
+  MESH_CA_SWITCH_ALERT_AFTER: duration('15m'),
   MESH_DP_ISSUE_BURST: z.coerce.number().int().min(1).max(10_000).default(ISSUANCE_LIMIT_DEFAULTS.burst),
 });
 
@@ -67,5 +87,7 @@ export function loadDpServerConfig(env: Record<string, string | undefined>): DpS
       perMinute: e.MESH_DP_ISSUE_RATE_PER_MINUTE,
       burst: e.MESH_DP_ISSUE_BURST,
     }),
+    caSwitchAckTimeoutMs: e.MESH_CA_SWITCH_ACK_TIMEOUT,
+    caSwitchAlertAfterMs: e.MESH_CA_SWITCH_ALERT_AFTER,
   });
 }

@@ -81,6 +81,25 @@ export class BackendCaReader {
   }
 }
 
+/**
+ * The anchors (CA certificates) of the given backends, read afresh from `store`: for what is read once,
+ * such as the CAs a Mesh update removes. One that cannot be read is left out.
+ */
+export function readCaAnchors(
+  store: ResourceStore,
+): (mesh: string, backends: readonly MtlsBackend[]) => Promise<{ backend: string; certPem: string }[]> {
+  return async (mesh, backends) => {
+    const reader = new BackendCaReader(store);
+    const anchors = await Promise.all(
+      backends.map(async (b) => {
+        const ca = await reader.read(mesh, b);
+        return ca ? { backend: b.name, certPem: ca.anchorPem } : undefined;
+      }),
+    );
+    return anchors.filter((a): a is NonNullable<typeof a> => a !== undefined);
+  };
+}
+
 /** A data source as one string: its form and its value (a Secret's name, a path, the inline text). */
 function sourceName(source: DataSource): string {
   if ('secret' in source) return `secret\0${source.secret}`;

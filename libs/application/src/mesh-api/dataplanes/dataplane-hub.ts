@@ -1,5 +1,6 @@
 import type { DataplaneClientMessage, DataplaneHello, IssueReason } from '@meshtls/contracts';
-import { meshMtlsView, rotationRequestVerdict } from '@meshtls/domain';
+import { caSwitchMtlsView, rotationRequestVerdict } from '@meshtls/domain';
+import { CaSwitchCoordinator, type PendingCaSwitch } from './ca-switch.coordinator';
 import { admitDataplane } from './connect-dataplane';
 import { StreamRefusedError, StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
 import { DataplaneSession } from './dataplane-session';
@@ -31,6 +32,7 @@ export class DataplaneHub {
   private readonly delivery: IdentityDelivery;
   private readonly renewals: DataplaneRenewals;
   private readonly reactor: MeshChangeReactor;
+  private readonly caSwitches: CaSwitchCoordinator;
   /** Refusals a peer can cause at will are logged at most every 10 s per dataplane and kind. */
   private readonly refusals: ThrottledLog;
   /** The lease check's store part in progress (it waits while the store is away). */
@@ -73,7 +75,20 @@ export class DataplaneHub {
     });
     const { pacer, delivery } = this;
     this.renewals = new DataplaneRenewals({ clock, pacer, delivery, failed, log, observer });
+    this.caSwitches = new CaSwitchCoordinator({
+      store: deps.store,
+      clock,
+      instance: deps.instance,
+      sessions: this.sessions,
+      endStream: (session, message) => this.end(session, StreamStatus.Unavailable, message),
+      options: deps.caSwitch,
+      log,
+      observer,
+    });
+    const caSwitches = this.caSwitches;
     this.reactor = new MeshChangeReactor({
+      caSwitchOf: (mesh) => caSwitches.switchOf(mesh),
+      meshOf: (mesh) => caSwitches.meshOf(mesh),
       sessions: this.sessions,
       traffic: this.traffic,
       delivery,
@@ -97,7 +112,10 @@ export class DataplaneHub {
     onAdmitted?: (session: DataplaneSession) => void,
   ): Promise<DataplaneSession> {
     const admitted = await admitDataplane(hello, this.deps);
-    const view = this.sessions.views.share(hello.mesh, meshMtlsView(admitted.mesh));
+    const view = this.sessions.views.share(
+      hello.mesh,
+      caSwitchMtlsView(admitted.mesh, this.caSwitches.switchOf(hello.mesh)),
+    );
     const reason = await this.reasonFor(hello);
     // Refused before it takes anything over: a stream beyond the rate leaves the current one alone.
     if (view.enabledBackend !== undefined) {
@@ -121,6 +139,7 @@ export class DataplaneHub {
       this.deps.clock.now().toISOString(),
     );
     const previous = this.sessions.add(session);
+    this.caSwitches.progressChanged();
     onAdmitted?.(session);
     this.announce.connection(session, 'connected');
     if (previous) {
@@ -158,6 +177,8 @@ export class DataplaneHub {
       }
     } else if (message.type === 'ack' && message.error) {
       this.deps.log?.('warn', `${session.key} could not apply ${message.serial}: ${message.error}`);
+    } else if (message.type === 'ack') {
+      if (session.acknowledged(message)) this.caSwitches.progressChanged();
     }
   }
 
@@ -166,6 +187,7 @@ export class DataplaneHub {
     session.markClosed();
     this.announce.connection(session, 'disconnected');
     this.sessions.removeIfCurrent(session);
+    this.caSwitches.progressChanged();
   }
 
   /**
@@ -216,16 +238,33 @@ export class DataplaneHub {
    * Follows Mesh, Dataplane and MeshTrafficPermission changes and certificates issued by every replica;
    * returns the function that stops following.
    */
-  followChanges(): () => void {
+  followChanges(): () => Promise<void> {
     const unwatch = this.deps.store.watch((change) => {
+      // The switch is known before the change is applied: a Mesh change is applied with it.
+      const switched = this.caSwitches.onChange(change);
       // Never a rejection nobody handles: that would end the process, and every stream with it.
       this.reactor.onChange(change).catch((error: unknown) => this.reactor.changeFailed(change, error));
+      if (switched !== undefined) {
+        this.reactor
+          .caSwitchChanged(switched)
+          .catch((error: unknown) => this.reactor.changeFailed(change, error));
+      }
     });
     const unfollow = this.traffic.followIssuance(this.deps.bus);
-    return () => {
+    const started = this.caSwitches
+      .start()
+      .catch((error: Error) => this.deps.log?.('warn', `CA switches not followed: ${error.message}`));
+    return async () => {
       unwatch();
       unfollow();
+      await started;
+      await this.caSwitches.stop();
     };
+  }
+
+  /** The CA switches pending on the meshes (for metrics and the alert). */
+  pendingCaSwitches(): PendingCaSwitch[] {
+    return this.caSwitches.pending();
   }
 
   /**

@@ -3,6 +3,7 @@ import type { IssuanceLimit } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/bus';
 import type { LeaseStore, ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
+import type { CaSwitchObserver, CaSwitchOptions } from './ca-switch.coordinator';
 import type { DataplaneAuthorizer } from './connect-dataplane';
 import type { DataplaneTokenVerifier } from './dataplane-token.port';
 import type { IdentityIssuer } from './identity-issuer';
@@ -18,7 +19,7 @@ export type LimitedIssuance = {
   outcome: 'refused' | 'delayed';
 };
 
-export interface HubObserver {
+export interface HubObserver extends CaSwitchObserver {
   issued(event: { mesh: string; backend: string; reason: IssueReason; seconds: number }): void;
   failed(event: { mesh: string; reason: IssueReason; error: Error }): void;
   /** A rotate request was refused: it named another certificate than the one held, or one not due yet. */
@@ -54,6 +55,8 @@ export interface DataplaneHubDeps {
    * mesh and tag changes); unlimited without. Per replica.
    */
   readonly issuanceLimit?: IssuanceLimit;
+  /** CA switches: how long dataplanes are given to acknowledge, when a switch counts as stuck. */
+  readonly caSwitch?: CaSwitchOptions;
   /** Waits (a change's issuance waiting for the dataplane's rate); tests move a fake clock instead. */
   readonly sleep?: (ms: number) => Promise<void>;
 }

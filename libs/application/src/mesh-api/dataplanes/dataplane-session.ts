@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { outboundServicesOf, type DataplaneSpec, type KeyType, type MeshMtlsView } from '@meshtls/domain';
+import {
+  outboundServicesOf,
+  type DataplaneCaAcks,
+  type DataplaneSpec,
+  type KeyType,
+  type MeshMtlsView,
+} from '@meshtls/domain';
 import { MeshError } from '@meshtls/util';
 import type { Lease } from '@meshtls/store';
 import type { DataplaneChannel } from './dataplane-channel.port';
@@ -29,6 +35,11 @@ export class DataplaneSession {
   lastTraffic?: string;
   /** Why the latest traffic message could not be sent (the dataplane keeps the one before), if so. */
   trafficProblem?: string;
+  /** What the dataplane has acknowledged of its CAs (what a CA switch waits for). */
+  caAcks: DataplaneCaAcks = {};
+  /** The last certificate and the last lone trust bundle sent, until acknowledged. */
+  private sentIdentity?: { serial: string; backend: string; trusted: readonly string[] };
+  private sentBundle?: { id: string; trusted: readonly string[] };
   /** The spec `outboundServicesList` was worked out from. */
   private outboundOf?: DataplaneSpec;
   private outboundServicesList: readonly string[] = NO_SERVICES;
@@ -72,6 +83,36 @@ export class DataplaneSession {
       this.outboundOf = this.spec;
     }
     return this.outboundServicesList;
+  }
+
+  /** A certificate went out with the trust bundle of `trusted`: acknowledged by its serial. */
+  identitySent(serial: string, backend: string, trusted: readonly string[]): void {
+    this.sentIdentity = { serial, backend, trusted };
+  }
+
+  /** A trust bundle went out alone: acknowledged by its id. */
+  bundleSent(id: string, trusted: readonly string[]): void {
+    this.sentBundle = { id, trusted };
+  }
+
+  /**
+   * The dataplane acknowledged a certificate (by serial) or a bundle (by id): returns whether what it
+   * holds changed. An acknowledgement of anything not last sent changes nothing.
+   */
+  acknowledged(ack: { serial: string; bundle?: string }): boolean {
+    const identity = this.sentIdentity;
+    if (identity !== undefined && ack.serial === identity.serial && ack.bundle === undefined) {
+      this.sentIdentity = undefined;
+      this.caAcks = { trusted: identity.trusted, certBackend: identity.backend };
+      return true;
+    }
+    const bundle = this.sentBundle;
+    if (bundle !== undefined && ack.bundle === bundle.id) {
+      this.sentBundle = undefined;
+      this.caAcks = { ...this.caAcks, trusted: bundle.trusted };
+      return true;
+    }
+    return false;
   }
 
   /** Runs `work` after everything queued before it; a failure does not stop later work. */

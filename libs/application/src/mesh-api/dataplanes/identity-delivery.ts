@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IssueReason, TrustAnchorDto } from '@meshtls/contracts';
 import { KeyType, rotateAtOf, type MeshMtlsView } from '@meshtls/domain';
 import { CSR_INVALID } from '@meshtls/pki';
@@ -65,10 +66,16 @@ export class IdentityDelivery {
     if (missing.length > 0) {
       this.deps.log?.('warn', `${session.key}: no CA readable for backends ${missing.join(', ')}`);
     }
+    const bundleId = trustBundleId(trustBundle);
+    session.bundleSent(
+      bundleId,
+      trustBundle.map((a) => a.backend),
+    );
     session.channel.send({
       type: 'trust',
       supportedBackends: [...view.supportedBackends],
       trustBundle,
+      bundleId,
     });
     session.view = view;
   }
@@ -104,6 +111,7 @@ export class IdentityDelivery {
       new Date(certificate.notAfter),
     ).toISOString();
     const supportedBackends = trustBundle.map((a) => a.backend);
+    session.identitySent(certificate.serial, certificate.backend, supportedBackends);
     session.channel.send({
       type: 'identity',
       reason,
@@ -113,6 +121,7 @@ export class IdentityDelivery {
       rotateAt,
       supportedBackends,
       trustBundle,
+      bundleId: trustBundleId(trustBundle),
       mode: session.view.mode ?? 'STRICT',
     });
     const lease: Lease = {
@@ -151,6 +160,13 @@ export class IdentityDelivery {
         this.deps.log?.('warn', `${session.key}: could not write the lease of ${lease.serial}: ${e.message}`),
       );
   }
+}
+
+/** Names a trust bundle by its content: the same anchors in the same order, the same id. */
+export function trustBundleId(anchors: readonly TrustAnchorDto[]): string {
+  const hash = createHash('sha256');
+  for (const a of anchors) hash.update(a.backend).update('\0').update(a.certPem).update('\0');
+  return hash.digest('hex').slice(0, 32);
 }
 
 /**

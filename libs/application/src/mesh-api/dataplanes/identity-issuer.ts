@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { issueCertificate, type IssueReason, type TrustAnchorDto } from '@meshtls/contracts';
-import { KeyType, type MeshSpec } from '@meshtls/domain';
+import { KeyType, type CaSwitchSpec, type MeshSpec } from '@meshtls/domain';
 import type { MessageBus } from '@meshtls/bus';
 import { createCsr, generateLeafKey } from '@meshtls/pki';
 import { MeshError, TimeoutError, backoffDelay, retryWithBackoff, type BackoffPolicy } from '@meshtls/util';
@@ -29,8 +29,11 @@ export type SignCommand = IssueIdentityCommand & {
 /** Gets a dataplane certificate, wherever it is signed, and the trust bundle that goes with it. */
 export interface IdentityIssuer {
   issue(command: IssueIdentityCommand): Promise<IssuedIdentity>;
-  /** The anchors of every backend of `mesh` as `spec` names them, for a bundle that changes alone. */
-  trustBundle(mesh: string, spec: MeshSpec): Promise<TrustAnchorDto[]>;
+  /**
+   * The anchors of every backend of `mesh` as `spec` names them, and of the backends a CA switch still
+   * keeps trusted, for a bundle that changes alone.
+   */
+  trustBundle(mesh: string, spec: MeshSpec, caSwitch?: CaSwitchSpec): Promise<TrustAnchorDto[]>;
 }
 
 /**

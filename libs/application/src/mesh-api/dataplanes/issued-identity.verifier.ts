@@ -1,7 +1,9 @@
 import {
   ResourceType,
   dataplaneCertificateProfile,
-  enabledBackendOf,
+  issuingBackendOf,
+  retainedAnchorsOf,
+  type CaSwitchSpec,
   type DataplaneSpec,
   type MeshSpec,
   type MtlsBackend,
@@ -22,6 +24,8 @@ export interface IssuanceFacts {
   readonly mesh: ResourceRecord;
   readonly dataplane: ResourceRecord;
   readonly backend: MtlsBackend;
+  /** The mesh's CA switch record, if there is one: it decides the issuing backend and what stays trusted. */
+  readonly caSwitch?: CaSwitchSpec;
 }
 
 /** An answer from the bus that does not hold what was asked for: never forwarded to a dataplane. */
@@ -67,9 +71,14 @@ export class IssuedIdentityVerifier {
     if (!meshRecord) throw new MeshNotFoundError(mesh);
     const dataplaneRecord = await this.store.get({ type: ResourceType.Dataplane, mesh, name: dataplane });
     if (!dataplaneRecord) throw new DataplaneNotFoundError(mesh, dataplane);
-    const backend = enabledBackendOf(meshRecord.spec as MeshSpec);
+    const switchRecord = await this.store.get({ type: ResourceType.CaSwitch, mesh, name: mesh });
+    const caSwitch = switchRecord?.spec as CaSwitchSpec | undefined;
+    const spec = meshRecord.spec as MeshSpec;
+    // The backend issuing now: the one a pending switch comes from, until the fleet trusts the new one.
+    const issuing = issuingBackendOf(spec, caSwitch);
+    const backend = spec.mtls?.backends?.find((b) => b.name === issuing);
     if (!backend) throw new MtlsDisabledError(mesh);
-    return { mesh: meshRecord, dataplane: dataplaneRecord, backend };
+    return { mesh: meshRecord, dataplane: dataplaneRecord, backend, ...(caSwitch ? { caSwitch } : {}) };
   }
 
   /**
@@ -91,7 +100,6 @@ export class IssuedIdentityVerifier {
     const reject = (reason: string): never => {
       throw new IssuedIdentityRejectedError(command.mesh, command.dataplane, reason);
     };
-    const backends = (facts.mesh.spec as MeshSpec).mtls?.backends ?? [];
     const claimed = answer.certificate;
     const backend = facts.backend;
     if (claimed.backend !== backend.name) {
@@ -135,11 +143,27 @@ export class IssuedIdentityVerifier {
     ) {
       reject('the serial, times, URIs or chain stated beside it are not the certificate’s');
     }
-    return { certificate: claimed, trustBundle: await this.trustBundle(command.mesh, backends) };
+    return {
+      certificate: claimed,
+      trustBundle: await this.trustBundle(command.mesh, facts.mesh.spec as MeshSpec, facts.caSwitch),
+    };
   }
 
-  /** Every backend's anchor as this store has it, in the Mesh's order; one that cannot be read is left out. */
+  /**
+   * Every backend's anchor as this store has it, in the Mesh's order (one that cannot be read is left
+   * out), then the anchors a CA switch keeps for backends already removed.
+   */
   async trustBundle(
+    mesh: string,
+    spec: MeshSpec,
+    caSwitch?: CaSwitchSpec,
+  ): Promise<IssueCertificateResult['trustBundle']> {
+    const anchors = await this.anchors(mesh, spec.mtls?.backends ?? []);
+    return [...anchors, ...retainedAnchorsOf(spec, caSwitch)];
+  }
+
+  /** The CA certificate of each of `backends` as this store has it; one that cannot be read is left out. */
+  private async anchors(
     mesh: string,
     backends: readonly MtlsBackend[],
   ): Promise<IssueCertificateResult['trustBundle']> {

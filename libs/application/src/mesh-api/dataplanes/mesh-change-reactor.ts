@@ -1,10 +1,11 @@
 import type { TrustAnchorDto } from '@meshtls/contracts';
 import {
   ResourceType,
+  caSwitchMtlsView,
   dataplaneIdentityChanged,
   formatKey,
   meshChangeAction,
-  meshMtlsView,
+  type CaSwitchSpec,
   type DataplaneSpec,
   type MeshMtlsView,
   type MeshSpec,
@@ -26,6 +27,9 @@ export interface MeshChangeReactorDeps {
   readonly pacer: IssuancePacer;
   /** Reads a mesh's trust bundle. */
   readonly issuer: Pick<IdentityIssuer, 'trustBundle'>;
+  /** The mesh's CA switch record as last seen, and its Mesh. */
+  readonly caSwitchOf: (mesh: string) => CaSwitchSpec | undefined;
+  readonly meshOf: (mesh: string) => MeshSpec | undefined;
   /** Ends a session's stream with a status and why. */
   readonly end: (session: DataplaneSession, status: StreamStatus, message: string) => void;
   /** Work on a session failed (logged; a refusal ends its stream). */
@@ -51,12 +55,7 @@ export class MeshChangeReactor {
         for (const s of mine) this.deps.end(s, StreamStatus.NotFound, `mesh "${key.name}" was deleted`);
         return;
       }
-      // One view and at most one bundle read per change, however many dataplanes of the mesh are here.
-      const spec = change.record.spec as MeshSpec;
-      const view = meshMtlsView(spec);
-      let bundle: Promise<TrustAnchorDto[]> | undefined;
-      const bundleOnce = () => (bundle ??= this.deps.issuer.trustBundle(key.name, spec));
-      await Promise.all(mine.map((s) => this.applyMesh(s, view, bundleOnce)));
+      await this.applyMeshToAll(key.name, change.record.spec as MeshSpec, mine);
       this.deps.traffic.meshChanged(key.name);
     } else if (key.type === ResourceType.Dataplane && key.mesh !== undefined) {
       const session = this.deps.sessions.get(key.mesh, key.name);
@@ -75,6 +74,22 @@ export class MeshChangeReactor {
           .catch((e: Error) => this.deps.failed(session, e));
       }
     }
+  }
+
+  /** The mesh's CA switch moved: its dataplanes here get what the new state gives them. */
+  async caSwitchChanged(mesh: string): Promise<void> {
+    const spec = this.deps.meshOf(mesh);
+    if (spec === undefined) return;
+    await this.applyMeshToAll(mesh, spec, this.deps.sessions.ofMesh(mesh));
+  }
+
+  /** One view and at most one bundle read per change, however many dataplanes of the mesh are here. */
+  private async applyMeshToAll(mesh: string, spec: MeshSpec, sessions: DataplaneSession[]): Promise<void> {
+    const sw = this.deps.caSwitchOf(mesh);
+    const view = this.deps.sessions.views.share(mesh, caSwitchMtlsView(spec, sw));
+    let bundle: Promise<TrustAnchorDto[]> | undefined;
+    const bundleOnce = () => (bundle ??= this.deps.issuer.trustBundle(mesh, spec, sw));
+    await Promise.all(sessions.map((s) => this.applyMesh(s, view, bundleOnce)));
   }
 
   /** A change that could not be applied: logged and counted, the hub goes on. */

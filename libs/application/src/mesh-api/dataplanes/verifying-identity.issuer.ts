@@ -1,5 +1,5 @@
 import type { TrustAnchorDto } from '@meshtls/contracts';
-import type { MeshSpec } from '@meshtls/domain';
+import type { CaSwitchSpec, MeshSpec } from '@meshtls/domain';
 import { StaleIssueRequestError, type IssueCertificateResult } from '../../ports/issue-certificate.contract';
 import {
   issueWithCsr,
@@ -58,7 +58,7 @@ export class VerifyingIdentityIssuer implements IdentityIssuer {
     });
   }
 
-  trustBundle(mesh: string, spec: MeshSpec): Promise<TrustAnchorDto[]> {
-    return this.verifier.trustBundle(mesh, spec.mtls?.backends ?? []);
+  trustBundle(mesh: string, spec: MeshSpec, caSwitch?: CaSwitchSpec): Promise<TrustAnchorDto[]> {
+    return this.verifier.trustBundle(mesh, spec, caSwitch);
   }
 }

@@ -11,8 +11,14 @@ import {
   toUniversal,
   type DataplaneFilter,
   type DataplaneInsightSpec,
+  type CaSwitchSpec,
+  type CaSwitchStatus,
+  type ControlPlaneInstanceSpec,
   type DataplaneSpec,
+  type MeshSpec,
   type ResourceRecord,
+  caSwitchStatusOf,
+  liveInstanceReports,
 } from '@meshtls/domain';
 import { PemLabel, pemBlocks } from '@meshtls/pki';
 import type { MessageBus } from '@meshtls/bus';
@@ -50,6 +56,7 @@ export class InsightQueries {
   constructor(
     private readonly store: ResourceStore,
     private readonly bus: MessageBus,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** A page of the mesh's dataplanes with their insights, of those passing `filter` when one is given. */
@@ -89,11 +96,12 @@ export class InsightQueries {
   async meshInsight(mesh: string): Promise<MeshInsight> {
     const meshRecord = await this.meshOrThrow(mesh);
     const others = MESH_INSIGHT_COUNTED_TYPES.filter((t) => t !== ResourceType.Dataplane);
-    const [dataplanes, insights, counts, caCertificates] = await Promise.all([
+    const [dataplanes, insights, counts, caCertificates, caSwitch] = await Promise.all([
       this.store.list(ResourceType.Dataplane, { mesh }),
       this.store.list(ResourceType.DataplaneInsight, { mesh }),
       Promise.all(others.map((type) => this.store.list(type, { mesh, limit: 1 }))),
       this.caCertificates(mesh),
+      this.caSwitch(mesh, meshRecord.spec as MeshSpec),
     ]);
     const byName = new Map(insights.items.map((r) => [r.meta.name, r.spec as DataplaneInsightSpec]));
     const spec = meshInsightOf(
@@ -110,7 +118,7 @@ export class InsightQueries {
       name: mesh,
       creationTime: meshRecord.meta.creationTime,
       modificationTime,
-      ...meshInsightView(spec),
+      ...meshInsightView(spec, caSwitch),
       caCertificates,
     };
   }
@@ -118,6 +126,18 @@ export class InsightQueries {
   async meshInsights(): Promise<MeshInsight[]> {
     const meshes = await this.store.list(ResourceType.Mesh);
     return Promise.all(meshes.items.map((m) => this.meshInsight(m.meta.name)));
+  }
+
+  /** The mesh's CA switch, counted from the reports of the mesh-api replicas alive now. */
+  private async caSwitch(mesh: string, spec: MeshSpec): Promise<CaSwitchStatus | undefined> {
+    const record = await this.store.get({ type: ResourceType.CaSwitch, mesh, name: mesh });
+    if (!record) return undefined;
+    const reports = await this.store.list(ResourceType.ControlPlaneInstance);
+    const live = liveInstanceReports(
+      reports.items.map((r) => r.spec as ControlPlaneInstanceSpec),
+      this.now(),
+    );
+    return caSwitchStatusOf(spec, record.spec as CaSwitchSpec, live, mesh);
   }
 
   /** The CAs of the mesh's backends (from ca-signer), with their expiry; none while mTLS is off. */

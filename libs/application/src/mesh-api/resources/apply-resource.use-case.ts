@@ -18,6 +18,7 @@ import {
 import type { ApiCaller } from '@meshtls/contracts';
 import type { ResourceStore } from '@meshtls/store';
 import type { MeshCaGateway } from '../ca-gateway/mesh-ca.gateway';
+import type { CaSwitchPlanner } from './ca-switch.planner';
 
 /** Fields the API renders but a client may send back unchanged (`get -o yaml | apply -f -`). */
 const READ_ONLY_FIELDS = ['creationTime', 'modificationTime'] as const;
@@ -51,6 +52,8 @@ export class ApplyResourceUseCase {
     private readonly store: ResourceStore,
     private readonly ca?: MeshCaGateway,
     private readonly maxPermissionsPerDataplane = MAX_TRAFFIC_PERMISSIONS,
+    /** Holds a CA switch back until the fleet acknowledges it; without it a switch takes effect when stored. */
+    private readonly caSwitches?: CaSwitchPlanner,
   ) {}
 
   async execute(command: ApplyResourceCommand): Promise<ApplyResourceResult> {
@@ -66,6 +69,12 @@ export class ApplyResourceUseCase {
       if (violation) throw new ValidationError([violation]);
     }
     const warnings = [...parsed.warnings, ...(await this.typeWarnings(parsed, command.caller))];
+    if (existing && parsed.key.type === ResourceType.Mesh && this.caSwitches) {
+      const mesh = parsed.key.name;
+      warnings.push(
+        ...(await this.caSwitches.prepare(mesh, existing.spec as MeshSpec, parsed.spec as MeshSpec)),
+      );
+    }
     if (!existing) {
       const record = await this.store.create(parsed.key, parsed.spec);
       return { created: true, record, warnings };
