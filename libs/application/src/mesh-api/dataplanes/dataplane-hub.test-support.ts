@@ -78,6 +78,36 @@ export const answerCsrs = (hub: DataplaneHub, dp: FakeDataplane, session: Datapl
 };
 
 /**
+ * The dataplane acknowledges every certificate and trust bundle it is sent, as the sidecar does, unless
+ * `frozen()` says it is stopped (a SIGSTOPped sidecar): then nothing is answered until it thaws.
+ */
+export const answerAcks = (
+  hub: DataplaneHub,
+  dp: FakeDataplane,
+  session: DataplaneSession,
+  frozen: () => boolean = () => false,
+) => {
+  const ack = (message: DataplaneServerMessage) => {
+    if (message.type === 'identity') hub.onMessage(session, { type: 'ack', serial: message.serial });
+    else if (message.type === 'trust' && message.bundleId !== undefined)
+      hub.onMessage(session, { type: 'ack', serial: '', bundle: message.bundleId });
+  };
+  const send = dp.send.bind(dp);
+  dp.send = (message) => {
+    send(message);
+    if (!frozen()) setImmediate(() => ack(message));
+  };
+  for (const message of dp.received) if (!frozen()) ack(message);
+  /** Thaws: answers the last certificate and bundle it was sent while frozen. */
+  return () => {
+    const lastIdentity = dp.received.filter((m) => m.type === 'identity').at(-1);
+    const lastTrust = dp.received.filter((m) => m.type === 'trust').at(-1);
+    if (lastIdentity) ack(lastIdentity);
+    if (lastTrust) ack(lastTrust);
+  };
+};
+
+/**
  * One test's world: mesh "default" with builtin backend ca-1 and Dataplane web-1, and any number of hub
  * replicas on the same store, lease store and bus. `issued` records every issuance's reason.
  */
@@ -136,7 +166,7 @@ export class HubWorld {
         this.issued.push(command.reason);
         return verified.issue(command);
       },
-      trustBundle: (mesh, spec) => verified.trustBundle(mesh, spec),
+      trustBundle: (mesh, spec, caSwitch) => verified.trustBundle(mesh, spec, caSwitch),
     };
     this.stops.push(registry.followChanges(this.store));
     const hub = new DataplaneHub({
