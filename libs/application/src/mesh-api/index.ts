@@ -18,7 +18,7 @@ export { DataplaneSession } from './dataplanes/dataplane-session';
 export type { DataplaneAuthorizer } from './dataplanes/connect-dataplane';
 export { DataplaneHub } from './dataplanes/dataplane-hub';
 export type { HubObserver } from './dataplanes/dataplane-hub';
-export type { PendingCaSwitch } from './dataplanes/ca-switch.coordinator';
+export type { PendingCaSwitch } from './dataplanes/ca-switch.watchdog';
 export { DataplaneTokenService } from './tokens/dataplane-token.service';
 export { tokenAllows } from './tokens/dataplane-token.rules';
 export { parseDataplaneTokenRequest } from './tokens/dataplane-token-request.parser';

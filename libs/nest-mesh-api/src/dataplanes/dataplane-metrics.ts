@@ -96,7 +96,7 @@ export function dataplaneMetrics(registry: Registry): DataplaneMetrics {
 /** The hub's gauges, read from it per scrape: streams connected here, and those whose traffic is withheld. */
 export function dataplaneGauges(
   registry: Registry,
-  hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld' | 'pendingCaSwitches'>,
+  hub: Pick<DataplaneHub, 'connected' | 'trafficWithheld' | 'caSwitches'>,
 ): void {
   const metric = metricsIn(registry);
   metric.gauge({
@@ -105,7 +105,7 @@ export function dataplaneGauges(
     labelNames: ['mesh', 'state'],
     collect() {
       this.reset();
-      for (const p of hub.pendingCaSwitches())
+      for (const p of hub.caSwitches.pending())
         this.set({ mesh: p.mesh, state: p.spec.state }, p.pendingSeconds);
     },
   });
@@ -115,7 +115,7 @@ export function dataplaneGauges(
     labelNames: ['mesh'],
     collect() {
       this.reset();
-      for (const p of hub.pendingCaSwitches()) this.set({ mesh: p.mesh }, p.stuck ? 1 : 0);
+      for (const p of hub.caSwitches.pending()) this.set({ mesh: p.mesh }, p.stuck ? 1 : 0);
     },
   });
   metric.gauge({

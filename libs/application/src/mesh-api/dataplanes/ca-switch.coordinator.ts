@@ -6,7 +6,6 @@ import {
   ResourceNotFoundError,
   ResourceType,
   activeCaSwitch,
-  caSwitchAcknowledged,
   caSwitchProgressOf,
   fleetCaSwitchProgress,
   liveInstanceReports,
@@ -23,6 +22,7 @@ import type { Clock } from '@meshtls/util';
 import type { DataplaneSession } from './dataplane-session';
 import type { HubLog } from './dataplane-hub.types';
 import type { SessionRegistry } from './session-registry';
+import { CaSwitchWatchdog, type PendingCaSwitch } from './ca-switch.watchdog';
 
 export interface CaSwitchOptions {
   /** How long an online dataplane may take to acknowledge what a switch waits for before its stream is ended. */
@@ -55,16 +55,6 @@ export interface CaSwitchCoordinatorDeps {
   readonly observer?: CaSwitchObserver;
 }
 
-/** A mesh's switch as this replica follows it. */
-export interface PendingCaSwitch {
-  readonly mesh: string;
-  readonly spec: CaSwitchSpec;
-  /** Seconds since the switch started. */
-  readonly pendingSeconds: number;
-  /** Pending longer than the alert threshold. */
-  readonly stuck: boolean;
-}
-
 const caSwitchKey = (mesh: string): ResourceKey => ({ type: ResourceType.CaSwitch, mesh, name: mesh });
 const instanceKey = (instance: string): ResourceKey => ({
   type: ResourceType.ControlPlaneInstance,
@@ -88,10 +78,7 @@ export class CaSwitchCoordinator {
   private readonly switches = new Map<string, { spec: CaSwitchSpec; version: number }>();
   private readonly meshes = new Map<string, MeshSpec>();
   private readonly reports = new Map<string, ControlPlaneInstanceSpec>();
-  /** When this replica first saw each switch in each state (`{mesh}/{id}/{state}`): the ack timeout runs from there. */
-  private readonly seenAt = new Map<string, number>();
-  /** Switches already reported stuck (logged once). */
-  private readonly stuckLogged = new Set<string>();
+  private readonly watchdog: CaSwitchWatchdog;
   private readonly ackTimeoutMs: number;
   private readonly alertAfterMs: number;
   private readonly reportIntervalMs: number;
@@ -108,6 +95,14 @@ export class CaSwitchCoordinator {
     this.alertAfterMs = options.alertAfterMs ?? 15 * 60_000;
     this.reportIntervalMs = options.reportIntervalMs ?? CA_SWITCH_REPORT_INTERVAL_MS;
     this.staleAfterMs = options.staleAfterMs ?? CA_SWITCH_REPORT_STALE_MS;
+    this.watchdog = new CaSwitchWatchdog({
+      clock: deps.clock,
+      ackTimeoutMs: this.ackTimeoutMs,
+      sessionsOf: (mesh) => deps.sessions.ofMesh(mesh),
+      endStream: deps.endStream,
+      log: deps.log,
+      observer: deps.observer,
+    });
   }
 
   /** Reads the switches, meshes and reports there are, writes this replica's report, and starts its heartbeat. */
@@ -148,7 +143,7 @@ export class CaSwitchCoordinator {
       if (change.kind === 'upsert')
         this.reports.set(key.name, change.record.spec as ControlPlaneInstanceSpec);
       else this.reports.delete(key.name);
-      if (key.name !== this.deps.instance) this.evaluateSoon();
+      if (key.name !== this.deps.instance) this.progressChanged();
       return undefined;
     }
     if (key.type !== ResourceType.CaSwitch || key.mesh === undefined) return undefined;
@@ -224,15 +219,10 @@ export class CaSwitchCoordinator {
       const mine = this.myProgress();
       await this.writeReport(mine);
       await this.advance(mine);
-      this.endStalled();
-      this.logStuck();
+      this.watchdog.check(this.pending());
     } catch (error) {
       this.deps.log?.('warn', `CA switch check failed: ${(error as Error).message}`);
     }
-  }
-
-  private evaluateSoon(): void {
-    this.progressChanged();
   }
 
   /** The switches that apply to their meshes now and are not done. */
@@ -305,49 +295,6 @@ export class CaSwitchCoordinator {
         `CA switch of mesh "${mesh}" to "${sw.to}": ${sw.state} → ${next.state} (${fleet.acknowledged}/${fleet.total} online dataplanes)`,
       );
       this.deps.observer?.caSwitchAdvanced?.({ mesh, state: next.state });
-    }
-  }
-
-  private endStalled(): void {
-    const now = this.deps.clock.now().getTime();
-    for (const [mesh, sw] of this.active()) {
-      const stateKey = `${mesh}/${sw.id}/${sw.state}`;
-      let since = this.seenAt.get(stateKey);
-      if (since === undefined) {
-        for (const key of this.seenAt.keys()) if (key.startsWith(`${mesh}/`)) this.seenAt.delete(key);
-        since = now;
-        this.seenAt.set(stateKey, since);
-      }
-      for (const session of this.deps.sessions.ofMesh(mesh)) {
-        if (session.closed || caSwitchAcknowledged(sw, session.caAcks)) continue;
-        const waited = now - Math.max(since, Date.parse(session.connectTime));
-        if (waited <= this.ackTimeoutMs) continue;
-        const what =
-          sw.state === 'waiting-for-bundle'
-            ? `the trust bundle with "${sw.to}"'s CA`
-            : `a certificate from "${sw.to}"`;
-        this.deps.log?.(
-          'warn',
-          `${session.key}: did not acknowledge ${what} within ${Math.round(this.ackTimeoutMs / 1000)} s of the CA switch; its stream is ended so it reconnects`,
-        );
-        this.deps.observer?.caSwitchStreamEnded?.({ mesh });
-        this.deps.endStream(
-          session,
-          `the CA switch of mesh "${mesh}" waited ${Math.round(waited / 1000)} s for this dataplane to acknowledge ${what}`,
-        );
-      }
-    }
-  }
-
-  private logStuck(): void {
-    for (const p of this.pending()) {
-      const key = `${p.mesh}/${p.spec.id}`;
-      if (!p.stuck || this.stuckLogged.has(key)) continue;
-      this.stuckLogged.add(key);
-      this.deps.log?.(
-        'warn',
-        `CA switch of mesh "${p.mesh}" to "${p.spec.to}" has been pending for ${Math.round(p.pendingSeconds)} s (state ${p.spec.state}); see GET /mesh-insights/${p.mesh}`,
-      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { DataplaneHello } from '@meshtls/contracts';
+import type { DataplaneHello, IssueReason } from '@meshtls/contracts';
 import {
   ResourceType,
   ValidationError,
@@ -7,7 +7,7 @@ import {
   type DataplaneSpec,
   type MeshSpec,
 } from '@meshtls/domain';
-import type { ResourceStore } from '@meshtls/store';
+import type { LeaseStore, ResourceStore } from '@meshtls/store';
 import { MeshError } from '@meshtls/util';
 import { StreamRefusedError, StreamStatus } from './dataplane-channel.port';
 import {
@@ -149,4 +149,22 @@ function stableJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
       : v,
   );
+}
+
+/**
+ * Why a connecting dataplane is issued a certificate, from the lease of the one it holds: `new` (none),
+ * `restart` (another process of it), `control-plane-restart` (this replica restarted since), `reconnect`.
+ */
+export async function issueReasonFor(
+  hello: DataplaneHello,
+  leases: LeaseStore,
+  instance: string,
+): Promise<IssueReason> {
+  const lease = await leases.get(hello.mesh, hello.name);
+  if (!lease) return 'new';
+  if (lease.session !== hello.session) return 'restart';
+  const [heldBy] = lease.controlPlaneInstance.split('@');
+  const [me] = instance.split('@');
+  if (heldBy === me && lease.controlPlaneInstance !== instance) return 'control-plane-restart';
+  return 'reconnect';
 }

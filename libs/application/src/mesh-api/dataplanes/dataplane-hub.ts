@@ -1,7 +1,7 @@
 import type { DataplaneClientMessage, DataplaneHello, IssueReason } from '@meshtls/contracts';
 import { caSwitchMtlsView, rotationRequestVerdict } from '@meshtls/domain';
-import { CaSwitchCoordinator, type PendingCaSwitch } from './ca-switch.coordinator';
-import { admitDataplane } from './connect-dataplane';
+import { CaSwitchCoordinator } from './ca-switch.coordinator';
+import { admitDataplane, issueReasonFor } from './connect-dataplane';
 import { StreamRefusedError, StreamStatus, type DataplaneChannel } from './dataplane-channel.port';
 import { DataplaneSession } from './dataplane-session';
 import { DataplaneAnnouncer } from './dataplane-announcer';
@@ -9,7 +9,7 @@ import { DataplaneRenewals } from './dataplane-renewals';
 import type { DataplaneHubDeps, RotateOutcome } from './dataplane-hub.types';
 import { IdentityDelivery } from './identity-delivery';
 import { IssuancePacer } from './issuance-pacer';
-import { reissueExpiredLeases, restoreLiveLeases, type LeaseCheckReport } from './lease-restorer';
+import { LeaseCheck, type LeaseCheckReport } from './lease-restorer';
 import { MeshChangeReactor } from './mesh-change-reactor';
 import { SessionRegistry } from './session-registry';
 import { ThrottledLog } from './throttled-log';
@@ -20,9 +20,9 @@ export type { DataplaneHubDeps, HubObserver, LimitedIssuance, RotateOutcome } fr
 /**
  * The dataplanes connected to this replica: admits each stream, gets its certificate, keeps its lease,
  * and re-issues only on the triggers of the rotation rules (rotation due, restart, reconnect, mTLS or tag
- * changes). Transport-free: gRPC (or a test) hands it a channel per stream. A coordinator: the sessions
- * (`SessionRegistry`), the issuance rate (`IssuancePacer`), certificates and trust bundles
- * (`IdentityDelivery`), renewals (`DataplaneRenewals`) and store changes (`MeshChangeReactor`).
+ * changes). Transport-free: gRPC (or a test) hands it a channel per stream. A coordinator: sessions, the
+ * issuance rate (`IssuancePacer`), certificates and bundles (`IdentityDelivery`), renewals, store changes
+ * (`MeshChangeReactor`), lease checks (`LeaseCheck`) and CA switches (`CaSwitchCoordinator`).
  */
 export class DataplaneHub {
   private readonly sessions = new SessionRegistry();
@@ -32,11 +32,11 @@ export class DataplaneHub {
   private readonly delivery: IdentityDelivery;
   private readonly renewals: DataplaneRenewals;
   private readonly reactor: MeshChangeReactor;
-  private readonly caSwitches: CaSwitchCoordinator;
+  /** The CA switches of the meshes, as this replica follows and moves them (metrics read `pending()`). */
+  readonly caSwitches: CaSwitchCoordinator;
   /** Refusals a peer can cause at will are logged at most every 10 s per dataplane and kind. */
   private readonly refusals: ThrottledLog;
-  /** The lease check's store part in progress (it waits while the store is away). */
-  private restoring?: Promise<number>;
+  private readonly leaseCheck: LeaseCheck;
 
   constructor(private readonly deps: DataplaneHubDeps) {
     const { clock, log, observer } = deps;
@@ -75,6 +75,9 @@ export class DataplaneHub {
     });
     const { pacer, delivery } = this;
     this.renewals = new DataplaneRenewals({ clock, pacer, delivery, failed, log, observer });
+    this.leaseCheck = new LeaseCheck(deps.leases, clock, (session, lease) =>
+      this.renewals.reissueExpired(session, lease),
+    );
     this.caSwitches = new CaSwitchCoordinator({
       store: deps.store,
       clock,
@@ -85,10 +88,8 @@ export class DataplaneHub {
       log,
       observer,
     });
-    const caSwitches = this.caSwitches;
     this.reactor = new MeshChangeReactor({
-      caSwitchOf: (mesh) => caSwitches.switchOf(mesh),
-      meshOf: (mesh) => caSwitches.meshOf(mesh),
+      caSwitches: this.caSwitches,
       sessions: this.sessions,
       traffic: this.traffic,
       delivery,
@@ -116,7 +117,7 @@ export class DataplaneHub {
       hello.mesh,
       caSwitchMtlsView(admitted.mesh, this.caSwitches.switchOf(hello.mesh)),
     );
-    const reason = await this.reasonFor(hello);
+    const reason = await issueReasonFor(hello, this.deps.leases, this.deps.instance);
     // Refused before it takes anything over: a stream beyond the rate leaves the current one alone.
     if (view.enabledBackend !== undefined) {
       const decision = this.pacer.takeIssuance(hello.mesh, hello.name, view, reason);
@@ -240,15 +241,8 @@ export class DataplaneHub {
    */
   followChanges(): () => Promise<void> {
     const unwatch = this.deps.store.watch((change) => {
-      // The switch is known before the change is applied: a Mesh change is applied with it.
-      const switched = this.caSwitches.onChange(change);
       // Never a rejection nobody handles: that would end the process, and every stream with it.
       this.reactor.onChange(change).catch((error: unknown) => this.reactor.changeFailed(change, error));
-      if (switched !== undefined) {
-        this.reactor
-          .caSwitchChanged(switched)
-          .catch((error: unknown) => this.reactor.changeFailed(change, error));
-      }
     });
     const unfollow = this.traffic.followIssuance(this.deps.bus);
     const started = this.caSwitches
@@ -262,30 +256,9 @@ export class DataplaneHub {
     };
   }
 
-  /** The CA switches pending on the meshes (for metrics and the alert). */
-  pendingCaSwitches(): PendingCaSwitch[] {
-    return this.caSwitches.pending();
-  }
-
-  /**
-   * The lease check (see `lease-restorer.ts`): re-issues at once the certificates that expired on
-   * dataplanes connected here, whether the lease store answers or not, then puts back the leases the
-   * store lost. While an earlier check still waits on the store (Redis away), the store is left alone
-   * (`restored` 0), so checks do not pile up and then all rewrite every lease at once when it is back.
-   */
-  async restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
-    const now = this.deps.clock.now();
-    const { live, expired } = reissueExpiredLeases([...this.sessions.values()], now, (session, lease) =>
-      this.renewals.reissueExpired(session, lease),
-    );
-    if (this.restoring) return { restored: 0, expired };
-    const restoring = restoreLiveLeases(live, this.deps.leases, now, probes);
-    this.restoring = restoring;
-    try {
-      return { restored: await restoring, expired };
-    } finally {
-      this.restoring = undefined;
-    }
+  /** The lease check (see `LeaseCheck`). */
+  restoreLostLeases(probes = 3): Promise<LeaseCheckReport> {
+    return this.leaseCheck.run([...this.sessions.values()], probes);
   }
 
   /** Streams connected to this replica now. */
@@ -308,16 +281,6 @@ export class DataplaneHub {
       session.channel.close(StreamStatus.Unavailable, message);
     }
     this.sessions.clear();
-  }
-
-  private async reasonFor(hello: DataplaneHello): Promise<IssueReason> {
-    const lease = await this.deps.leases.get(hello.mesh, hello.name);
-    if (!lease) return 'new';
-    if (lease.session !== hello.session) return 'restart';
-    const [heldBy] = lease.controlPlaneInstance.split('@');
-    const [me] = this.deps.instance.split('@');
-    if (heldBy === me && lease.controlPlaneInstance !== this.deps.instance) return 'control-plane-restart';
-    return 'reconnect';
   }
 
   private end(

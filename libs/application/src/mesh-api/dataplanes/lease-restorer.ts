@@ -1,5 +1,6 @@
 import { certificateState } from '@meshtls/domain';
 import type { Lease, LeaseStore } from '@meshtls/store';
+import type { Clock } from '@meshtls/util';
 import type { DataplaneSession } from './dataplane-session';
 
 /** Leases checked and written at once when restoring. */
@@ -79,4 +80,34 @@ export async function restoreLiveLeases(
     );
   }
   return restored;
+}
+
+/**
+ * The lease check: re-issues at once the certificates that expired on dataplanes connected here, whether
+ * the lease store answers or not, then puts back the leases the store lost. While an earlier check still
+ * waits on the store (Redis away), the store is left alone (`restored` 0), so checks do not pile up and
+ * then all rewrite every lease at once when it is back.
+ */
+export class LeaseCheck {
+  /** The store part in progress (it waits while the store is away). */
+  private restoring?: Promise<number>;
+
+  constructor(
+    private readonly leases: LeaseStore,
+    private readonly clock: Clock,
+    private readonly reissue: (session: DataplaneSession, lease: Lease) => void,
+  ) {}
+
+  async run(sessions: DataplaneSession[], probes: number): Promise<LeaseCheckReport> {
+    const now = this.clock.now();
+    const { live, expired } = reissueExpiredLeases(sessions, now, this.reissue);
+    if (this.restoring) return { restored: 0, expired };
+    const restoring = restoreLiveLeases(live, this.leases, now, probes);
+    this.restoring = restoring;
+    try {
+      return { restored: await restoring, expired };
+    } finally {
+      this.restoring = undefined;
+    }
+  }
 }

@@ -5,12 +5,12 @@ import {
   dataplaneIdentityChanged,
   formatKey,
   meshChangeAction,
-  type CaSwitchSpec,
   type DataplaneSpec,
   type MeshMtlsView,
   type MeshSpec,
 } from '@meshtls/domain';
 import type { ResourceChange } from '@meshtls/store';
+import type { CaSwitchCoordinator } from './ca-switch.coordinator';
 import { StreamStatus } from './dataplane-channel.port';
 import type { DataplaneSession } from './dataplane-session';
 import type { HubLog, HubObserver } from './dataplane-hub.types';
@@ -27,9 +27,8 @@ export interface MeshChangeReactorDeps {
   readonly pacer: IssuancePacer;
   /** Reads a mesh's trust bundle. */
   readonly issuer: Pick<IdentityIssuer, 'trustBundle'>;
-  /** The mesh's CA switch record as last seen, and its Mesh. */
-  readonly caSwitchOf: (mesh: string) => CaSwitchSpec | undefined;
-  readonly meshOf: (mesh: string) => MeshSpec | undefined;
+  /** The CA switches as this replica follows them: told of every change first, so a Mesh change is applied with its switch. */
+  readonly caSwitches: Pick<CaSwitchCoordinator, 'onChange' | 'switchOf' | 'meshOf'>;
   /** Ends a session's stream with a status and why. */
   readonly end: (session: DataplaneSession, status: StreamStatus, message: string) => void;
   /** Work on a session failed (logged; a refusal ends its stream). */
@@ -47,6 +46,8 @@ export class MeshChangeReactor {
   constructor(private readonly deps: MeshChangeReactorDeps) {}
 
   async onChange(change: ResourceChange): Promise<void> {
+    const switched = this.deps.caSwitches.onChange(change);
+    if (switched !== undefined) return this.caSwitchChanged(switched);
     this.deps.traffic.storeChanged(change);
     const key = change.kind === 'upsert' ? change.record.meta : change.key;
     if (key.type === ResourceType.Mesh) {
@@ -78,14 +79,14 @@ export class MeshChangeReactor {
 
   /** The mesh's CA switch moved: its dataplanes here get what the new state gives them. */
   async caSwitchChanged(mesh: string): Promise<void> {
-    const spec = this.deps.meshOf(mesh);
+    const spec = this.deps.caSwitches.meshOf(mesh);
     if (spec === undefined) return;
     await this.applyMeshToAll(mesh, spec, this.deps.sessions.ofMesh(mesh));
   }
 
   /** One view and at most one bundle read per change, however many dataplanes of the mesh are here. */
   private async applyMeshToAll(mesh: string, spec: MeshSpec, sessions: DataplaneSession[]): Promise<void> {
-    const sw = this.deps.caSwitchOf(mesh);
+    const sw = this.deps.caSwitches.switchOf(mesh);
     const view = this.deps.sessions.views.share(mesh, caSwitchMtlsView(spec, sw));
     let bundle: Promise<TrustAnchorDto[]> | undefined;
     const bundleOnce = () => (bundle ??= this.deps.issuer.trustBundle(mesh, spec, sw));
