@@ -32,8 +32,7 @@ export class DataplaneHub {
   private readonly delivery: IdentityDelivery;
   private readonly renewals: DataplaneRenewals;
   private readonly reactor: MeshChangeReactor;
-  /** The CA switches of the meshes, as this replica follows and moves them (metrics read `pending()`). */
-  readonly caSwitches: CaSwitchCoordinator;
+  readonly caSwitches: CaSwitchCoordinator; // metrics read its pending()
   /** Refusals a peer can cause at will are logged at most every 10 s per dataplane and kind. */
   private readonly refusals: ThrottledLog;
   private readonly leaseCheck: LeaseCheck;
