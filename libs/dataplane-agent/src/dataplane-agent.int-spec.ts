@@ -25,13 +25,23 @@ type Call = ControlPlaneCall;
 describe('DataplaneAgent against a control plane that hands out keys', () => {
   let server: FakeControlPlane;
   let agent: DataplaneAgent;
-  const acks: { serial: string; error?: string }[] = [];
+  const acks: { serial: string; error?: string; bundle?: string }[] = [];
   let answer: (call: Call, hello: Extract<DataplaneClientMessage, { type: 'hello' }>) => void;
+  /** Every stream a hello opened, newest last. */
+  const streams: Call[] = [];
 
   beforeAll(async () => {
     server = await startFakeControlPlane((call, message) => {
-      if (message.type === 'hello') answer(call, message);
-      if (message.type === 'ack') acks.push({ serial: message.serial, error: message.error });
+      if (message.type === 'hello') {
+        streams.push(call);
+        answer(call, message);
+      }
+      if (message.type === 'ack')
+        acks.push({
+          serial: message.serial,
+          error: message.error,
+          ...(message.bundle === undefined ? {} : { bundle: message.bundle }),
+        });
     });
     agent = new DataplaneAgent(plaintextAgentOptions(server.port));
   });
@@ -71,6 +81,27 @@ describe('DataplaneAgent against a control plane that hands out keys', () => {
     await eventually(() => expect(acks.at(-1)).toEqual({ serial: agent.identity!.serial, error: undefined }));
     const cert = new X509Certificate(agent.identity!.certPem);
     expect(cert.checkPrivateKey(createPrivateKey(agent.identity!.keyPem))).toBe(true);
+  });
+
+  it('acknowledges a trust bundle by its id once it is in use (what a CA switch waits for)', async () => {
+    const serial = agent.identity!.serial;
+    // A second CA's anchor: any certificate will do for the agent, which serves the bundle as given.
+    const anchor = identityFor(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey) as {
+      certPem: string;
+    };
+    const trustBundle = [
+      { backend: 'ca-1', certPem: agent.identity!.trustBundlePem },
+      { backend: 'ca-2', certPem: anchor.certPem },
+    ];
+    // The control plane sends the bundle on the stream the agent holds open since the previous test.
+    const stream = await eventually(() => {
+      const open = streams.at(-1);
+      if (!open) throw new Error('no stream yet');
+      return open;
+    });
+    stream.write({ type: 'trust', supportedBackends: ['ca-1', 'ca-2'], trustBundle, bundleId: 'bundle-2' });
+    await eventually(() => expect(acks.at(-1)).toEqual({ serial, error: undefined, bundle: 'bundle-2' }));
+    expect(agent.identity!.supportedBackends).toEqual(['ca-1', 'ca-2']);
   });
 });
 

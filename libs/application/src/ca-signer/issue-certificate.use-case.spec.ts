@@ -199,4 +199,43 @@ describe('IssueCertificateUseCase', () => {
       { code: 'ca.stale-request' },
     );
   });
+
+  it('signs from the backend a CA switch comes from only while the switch holds issuance there', async () => {
+    const meshKey = { type: ResourceType.Mesh, name: 'default' } as const;
+    const held = (await store.get(meshKey))!;
+    await store.update(meshKey, { mtls: { ...mtls, enabledBackend: 'ca-2' } }, held.meta.version);
+    const switchKey = { type: ResourceType.CaSwitch, mesh: 'default', name: 'default' } as const;
+    const at = clock.now().toISOString();
+    const sw = {
+      id: 's1',
+      from: 'ca-1',
+      to: 'ca-2',
+      state: 'waiting-for-bundle',
+      retained: [],
+      startedAt: at,
+      stateSince: at,
+    };
+    // No switch record: ca-1 is not the enabled backend, so nothing is signed from it.
+    await expect(
+      issue.execute(await asked('default', 'web-1', anyCsr(), { backend: 'ca-1' })),
+    ).rejects.toMatchObject({
+      code: 'ca.stale-request',
+    });
+    const created = await store.create(switchKey, sw);
+    const issued = await issue.execute(await asked('default', 'web-1', anyCsr(), { backend: 'ca-1' }));
+    expect(issued.certificate.backend).toBe('ca-1');
+    // A replica a moment behind may still ask ca-1 while the new backend reissues.
+    const reissuing = await store.update(switchKey, { ...sw, state: 'reissuing' }, created.meta.version);
+    await expect(
+      issue.execute(await asked('default', 'web-1', anyCsr(), { backend: 'ca-1' })),
+    ).resolves.toBeDefined();
+    // Once done, only the enabled backend signs.
+    await store.update(switchKey, { ...sw, state: 'done' }, reissuing.meta.version);
+    await expect(
+      issue.execute(await asked('default', 'web-1', anyCsr(), { backend: 'ca-1' })),
+    ).rejects.toMatchObject({
+      code: 'ca.stale-request',
+    });
+    expect((await issue.execute(await asked('default', 'web-1', anyCsr()))).certificate.backend).toBe('ca-2');
+  });
 });

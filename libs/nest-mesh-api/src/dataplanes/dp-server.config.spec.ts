@@ -14,3 +14,24 @@ describe('loadDpServerConfig: the per-dataplane issuance limit', () => {
     expect(() => loadDpServerConfig({ MESH_DP_ISSUE_BURST: '0' })).toThrow(/MESH_DP_ISSUE_BURST/);
   });
 });
+
+describe('loadDpServerConfig: CA switches', () => {
+  it('gives dataplanes 5 minutes to acknowledge and calls a switch stuck after 15, unless set', () => {
+    expect(loadDpServerConfig({})).toMatchObject({
+      caSwitchAckTimeoutMs: 300_000,
+      caSwitchAlertAfterMs: 900_000,
+    });
+    expect(
+      loadDpServerConfig({ MESH_CA_SWITCH_ACK_TIMEOUT: '90s', MESH_CA_SWITCH_ALERT_AFTER: '1h' }),
+    ).toMatchObject({ caSwitchAckTimeoutMs: 90_000, caSwitchAlertAfterMs: 3_600_000 });
+  });
+
+  it('refuses a duration it cannot read or of zero, naming the variable and the value', () => {
+    expect(() => loadDpServerConfig({ MESH_CA_SWITCH_ACK_TIMEOUT: '5 minutes' })).toThrow(
+      /MESH_CA_SWITCH_ACK_TIMEOUT.*"5 minutes"/s,
+    );
+    expect(() => loadDpServerConfig({ MESH_CA_SWITCH_ALERT_AFTER: '0s' })).toThrow(
+      /MESH_CA_SWITCH_ALERT_AFTER/,
+    );
+  });
+});
