@@ -1,7 +1,6 @@
 import {
   CA_SWITCH_REPORT_INTERVAL_MS,
   CA_SWITCH_REPORT_STALE_MS,
-  ResourceAlreadyExistsError,
   ResourceConflictError,
   ResourceNotFoundError,
   ResourceType,
@@ -23,6 +22,7 @@ import type { DataplaneSession } from './dataplane-session';
 import type { HubLog } from './dataplane-hub.types';
 import type { SessionRegistry } from './session-registry';
 import { CaSwitchWatchdog, type PendingCaSwitch } from './ca-switch.watchdog';
+import { replaceRecord } from '../../shared/replace-record';
 
 export interface CaSwitchOptions {
   /** How long an online dataplane may take to acknowledge what a switch waits for before its stream is ended. */
@@ -87,6 +87,9 @@ export class CaSwitchCoordinator {
   private pendingReport?: ReturnType<typeof setTimeout>;
   private ticking?: Promise<void>;
   private tickAgain = false;
+  private reportDue = false;
+  private heartbeatDue = false;
+  private lastReport?: string;
   private stopped = false;
 
   constructor(private readonly deps: CaSwitchCoordinatorDeps) {
@@ -117,9 +120,9 @@ export class CaSwitchCoordinator {
       if (r.meta.mesh !== undefined)
         this.switches.set(r.meta.mesh, { spec: r.spec as CaSwitchSpec, version: r.meta.version });
     for (const r of reports.items) this.reports.set(r.meta.name, r.spec as ControlPlaneInstanceSpec);
-    this.heartbeat = setInterval(() => void this.tick(), this.reportIntervalMs);
+    this.heartbeat = setInterval(() => void this.tick(true), this.reportIntervalMs);
     this.heartbeat.unref?.();
-    await this.tick();
+    await this.tick(true);
   }
 
   /** Stops the heartbeat and removes this replica's report: the others stop waiting for it at once. */
@@ -143,7 +146,8 @@ export class CaSwitchCoordinator {
       if (change.kind === 'upsert')
         this.reports.set(key.name, change.record.spec as ControlPlaneInstanceSpec);
       else this.reports.delete(key.name);
-      if (key.name !== this.deps.instance) this.progressChanged();
+      // Another replica's count may complete the fleet's: decided soon, without writing a report back.
+      if (key.name !== this.deps.instance) this.schedule(false);
       return undefined;
     }
     if (key.type !== ResourceType.CaSwitch || key.mesh === undefined) return undefined;
@@ -168,8 +172,13 @@ export class CaSwitchCoordinator {
     return this.meshes.get(mesh);
   }
 
-  /** A dataplane here acknowledged something, connected or left: the report is written soon. */
+  /** A dataplane here acknowledged something, connected or left: the report is written soon, if it changed. */
   progressChanged(): void {
+    this.schedule(true);
+  }
+
+  private schedule(report: boolean): void {
+    this.reportDue ||= report;
     if (this.stopped || this.pendingReport !== undefined) return;
     this.pendingReport = setTimeout(() => {
       this.pendingReport = undefined;
@@ -198,7 +207,8 @@ export class CaSwitchCoordinator {
    * Writes this replica's report, moves on what the fleet completed, ends streams that waited too long.
    * One at a time: a tick asked for while one runs runs once after it.
    */
-  tick(): Promise<void> {
+  tick(heartbeat = false): Promise<void> {
+    this.heartbeatDue ||= heartbeat;
     if (this.ticking) {
       this.tickAgain = true;
       return this.ticking;
@@ -217,7 +227,14 @@ export class CaSwitchCoordinator {
     if (this.stopped) return;
     try {
       const mine = this.myProgress();
-      await this.writeReport(mine);
+      // Written at every heartbeat (it tells the others this replica lives), else only when it changed.
+      const text = JSON.stringify(mine);
+      if (this.heartbeatDue || (this.reportDue && text !== this.lastReport)) {
+        this.heartbeatDue = this.reportDue = false;
+        await this.writeReport(mine);
+        this.lastReport = text;
+      }
+      this.reportDue = false;
       await this.advance(mine);
       this.watchdog.check(this.pending());
     } catch (error) {
@@ -252,25 +269,7 @@ export class CaSwitchCoordinator {
       caSwitches,
     };
     this.reports.set(this.deps.instance, spec);
-    await this.put(instanceKey(this.deps.instance), spec);
-  }
-
-  /** Creates or replaces a record whatever its version (only this replica writes its own report). */
-  private async put(key: ResourceKey, spec: unknown): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.deps.store.get(key);
-      try {
-        if (current) await this.deps.store.update(key, spec, current.meta.version);
-        else await this.deps.store.create(key, spec);
-        return;
-      } catch (error) {
-        const raced =
-          error instanceof ResourceConflictError ||
-          error instanceof ResourceNotFoundError ||
-          error instanceof ResourceAlreadyExistsError;
-        if (!raced || attempt >= 2) throw error;
-      }
-    }
+    await replaceRecord(this.deps.store, instanceKey(this.deps.instance), spec);
   }
 
   private async advance(mine: Record<string, CaSwitchProgress>): Promise<void> {

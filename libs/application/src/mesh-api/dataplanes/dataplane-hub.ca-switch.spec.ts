@@ -212,4 +212,23 @@ describe('DataplaneHub: a CA switch waits for the fleet', () => {
     clock.advance(16_000);
     await eventually(async () => expect((await caSwitch())?.state).toBe('done'));
   });
+
+  it('writes a replica report when its count changes and at its heartbeat, not back and forth', async () => {
+    const { two } = await fleet();
+    two.freeze();
+    await update(TWO);
+    await update(SWITCHED);
+    await eventually(async () =>
+      expect(await progress('r2@boot')).toMatchObject({ acknowledged: 0, total: 1 }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    let writes = 0;
+    const unwatch = w.store.watch((change) => {
+      if (change.kind === 'upsert' && change.record.meta.type === ResourceType.ControlPlaneInstance) writes++;
+    });
+    // Nothing changes for a second: at most one heartbeat per replica (every 5 s) may fall in it.
+    await new Promise((r) => setTimeout(r, 1_000));
+    unwatch();
+    expect(writes).toBeLessThanOrEqual(2);
+  });
 });
