@@ -1,7 +1,9 @@
 /**
  * Issuance end to end over real NATS: a client sends `mesh.ca.issue.v1` requests (CSR with an EC P-256
  * key) to one, then two ca-signer processes. Prints the saturated rate, the latency at half that rate,
- * and, measured in the same run, the reference: `crypto.sign` with the same CA key on one core.
+ * and, measured in the same run, the reference: `crypto.sign` with the same CA key on one core. Also
+ * the CPU time each process (ca-signers, NATS, Redis, this client) spent per certificate at saturation,
+ * from /proc: where an issuance's cost goes across processes.
  *
  *   npm run bench:issuance:nats      (about a minute; 127.0.0.1 only; it stops everything it starts)
  */
