@@ -164,8 +164,8 @@ export class NatsBus implements MessageBus {
    * Sends a reply with the others made in the same turn of the event loop: handlers that end on the
    * thread pool (an RSA signature) finish one callback at a time, and each reply sent at once would be a
    * socket write of its own, then a read and a write in NATS and a read in the requester. Held until the
-   * loop's check phase (setImmediate: no timer, no added wait when a single reply is due), they leave as
-   * one write.
+   * loop's check phase (setImmediate, no timer: a reply waits at most for the rest of the turn), they
+   * leave as one write.
    */
   private reply(msg: Msg, data: Uint8Array, subject: string): void {
     this.replies.push({ msg, data, subject });
