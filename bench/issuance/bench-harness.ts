@@ -8,6 +8,20 @@ export interface Scenario {
 
 /** Operations per second of `op` over one round of about `roundMs` (checked every `batch` operations). */
 export function measureRound(op: () => unknown, roundMs: number, batch = 8): number {
+  return measureRoundTimed(op, roundMs, batch).perSecond;
+}
+
+/**
+ * As measureRound, with the rate per second of this process's CPU time (user + system) beside the rate
+ * per wall-clock second: on a machine shared with other work, the wall clock also counts the time the
+ * process waited for a core, while CPU time counts only what the operations cost.
+ */
+export function measureRoundTimed(
+  op: () => unknown,
+  roundMs: number,
+  batch = 8,
+): { perSecond: number; perCpuSecond: number } {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(roundMs) * 1_000_000n;
   let count = 0;
@@ -19,7 +33,11 @@ export function measureRound(op: () => unknown, roundMs: number, batch = 8): num
     count += batch;
     now = process.hrtime.bigint();
   }
-  return count / (Number(now - start) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return {
+    perSecond: count / (Number(now - start) / 1e9),
+    perCpuSecond: count / ((used.user + used.system) / 1e6),
+  };
 }
 
 /** As measureRound, for an async operation run one at a time (one in flight: a single core's view). */
@@ -44,23 +62,29 @@ export function median(values: readonly number[]): number {
 
 /**
  * Runs the scenarios interleaved, round after round (A B C, A B C, ...), so a noisy neighbour on a
- * shared machine weighs on every scenario alike and ratios stay meaningful. Returns each median.
+ * shared machine weighs on every scenario alike and ratios stay meaningful. Returns each median rate,
+ * per wall-clock second and per CPU-second (see measureRoundTimed).
  */
-export function runInterleaved(
+export function runInterleavedTimed(
   scenarios: readonly Scenario[],
   rounds: number,
   roundMs: number,
-): Map<string, number> {
-  const samples = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
+): { rates: Map<string, number>; cpuRates: Map<string, number> } {
+  const wall = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
+  const cpu = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
   for (const s of scenarios) {
     measureRound(s.op, Math.min(100, roundMs)); // warm-up: JIT, key caches
   }
   for (let round = 0; round < rounds; round++) {
     for (const s of scenarios) {
-      samples.get(s.name)?.push(measureRound(s.op, roundMs));
+      const measured = measureRoundTimed(s.op, roundMs);
+      wall.get(s.name)?.push(measured.perSecond);
+      cpu.get(s.name)?.push(measured.perCpuSecond);
     }
   }
-  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+  const medians = (samples: Map<string, number[]>) =>
+    new Map([...samples].map(([name, values]) => [name, median(values)]));
+  return { rates: medians(wall), cpuRates: medians(cpu) };
 }
 
 export function formatRate(perSecond: number): string {

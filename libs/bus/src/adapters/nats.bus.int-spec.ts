@@ -55,6 +55,42 @@ describe('NatsBus on a shared connection', () => {
   });
 });
 
+describe('NatsBus replies', () => {
+  it('answers each request with its own reply when many handlers finish in the same turn', async () => {
+    const contract = defineRequest({
+      subject: 'mesh.test.echo.v1',
+      request: z.object({ n: z.number() }),
+      reply: z.object({ n: z.number() }),
+    });
+    const responder = await NatsBus.connect({ servers: server.url, name: 'responder' });
+    const requester = await NatsBus.connect({ servers: server.url, name: 'requester' });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let waiting = 0;
+    try {
+      responder.serve(
+        contract,
+        async ({ n }) => {
+          waiting++;
+          await released; // every handler ends in the same turn of the event loop
+          return { n };
+        },
+        { queue: 'echo' },
+      );
+      await responder.flush();
+      const asked = Array.from({ length: 50 }, (_, n) => requester.request(contract, { n }));
+      await eventually(() => expect(waiting).toBe(50));
+      release();
+      expect(await Promise.all(asked)).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
+      // and the next turn's replies still leave
+      expect(await requester.request(contract, { n: 51 })).toEqual({ n: 51 });
+    } finally {
+      await requester.close();
+      await responder.close();
+    }
+  });
+});
+
 describe('NatsBus durable consumption (JetStream)', () => {
   let js: NatsServerHandle;
   beforeAll(async () => {

@@ -44,6 +44,8 @@ const decoder = new TextDecoder();
  */
 export class NatsBus implements MessageBus {
   private readonly subs = new Set<NatsSub>();
+  /** Replies made in this turn of the event loop, sent together at its end (see `reply`). */
+  private replies: { msg: Msg; data: Uint8Array; subject: string }[] = [];
   /** The event stream, its durable consumers and the retained subjects. */
   private readonly events: NatsEventStream;
 
@@ -96,7 +98,7 @@ export class NatsBus implements MessageBus {
         callback: (err, msg) => {
           if (err !== null || msg.reply === undefined) return;
           void answerRequest(contract, handler, decoder.decode(msg.data), this.options.onHandlerError).then(
-            (envelope) => msg.respond(encoder.encode(envelope)),
+            (envelope) => this.reply(msg, encoder.encode(envelope), contract.subject),
           );
         },
       }),
@@ -156,6 +158,31 @@ export class NatsBus implements MessageBus {
   /** Keeps `contracts`' events in the event stream from now on (see `NatsEventStream`). */
   retain(contracts: readonly EventContract<unknown>[]): Promise<void> {
     return this.events.retain(contracts);
+  }
+
+  /**
+   * Sends a reply with the others made in the same turn of the event loop: handlers that end on the
+   * thread pool (an RSA signature) finish one callback at a time, and each reply sent at once would be a
+   * socket write of its own, then a read and a write in NATS and a read in the requester. Held until the
+   * loop's check phase (setImmediate, no timer: a reply waits at most for the rest of the turn), they
+   * leave as one write.
+   */
+  private reply(msg: Msg, data: Uint8Array, subject: string): void {
+    this.replies.push({ msg, data, subject });
+    if (this.replies.length === 1) setImmediate(() => this.sendReplies());
+  }
+
+  private sendReplies(): void {
+    const batch = this.replies;
+    this.replies = [];
+    for (const { msg, data, subject } of batch) {
+      try {
+        msg.respond(data);
+      } catch (error) {
+        // A closed connection: the requester times out, as it would had the reply been lost.
+        this.options.onHandlerError?.(error, subject);
+      }
+    }
   }
 
   private track(sub: NatsSub): Subscription {

@@ -1,5 +1,3 @@
-import forge from 'node-forge';
-
 /**
  * Reads DER by offsets over the original bytes. Signatures are checked over the exact bytes that were
  * signed, so the signed part is sliced out rather than decoded and re-encoded.
@@ -67,7 +65,31 @@ export function derContents(buf: Buffer, el: DerElement): Buffer {
   return buf.subarray(el.contentStart, el.end);
 }
 
-/** Dotted text of an OBJECT IDENTIFIER element. */
+/**
+ * Dotted text of an OBJECT IDENTIFIER element (X.690 8.19), read from the bytes in place: this runs for
+ * every extension of every certificate checked and for every CSR. Throws DerFormatError on an empty or
+ * truncated identifier, or one too large for exact arithmetic.
+ */
 export function derOidText(buf: Buffer, el: DerElement): string {
-  return forge.asn1.derToOid(derContents(buf, el).toString('binary'));
+  if (el.end <= el.contentStart) throw new DerFormatError('empty OBJECT IDENTIFIER');
+  let text = '';
+  let value = 0;
+  let first = true;
+  for (let i = el.contentStart; i < el.end; i++) {
+    const byte = buf[i];
+    value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER / 128) throw new DerFormatError('OBJECT IDENTIFIER arc too large');
+    if (byte & 0x80) continue;
+    if (first) {
+      // The first subidentifier packs two arcs: 40 * X + Y, X in 0..2 (Y unbounded when X is 2).
+      const top = value < 80 ? Math.floor(value / 40) : 2;
+      text = `${top}.${value - 40 * top}`;
+      first = false;
+    } else {
+      text += `.${value}`;
+    }
+    value = 0;
+  }
+  if (buf[el.end - 1] & 0x80) throw new DerFormatError('truncated OBJECT IDENTIFIER');
+  return text;
 }

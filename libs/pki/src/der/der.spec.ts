@@ -1,4 +1,5 @@
-import { derBytes, derChildren, DerFormatError, readDer } from './der.reader';
+import forge from 'node-forge';
+import { derBytes, derChildren, DerFormatError, derOidText, readDer } from './der.reader';
 import { derOid, derSequence, derTime, derTlv, derUnsignedInteger, DerTag } from './der.writer';
 import { keyUsageExtension } from '../x509/extensions';
 
@@ -32,6 +33,38 @@ describe('DER writer and reader', () => {
     expect(keyUsageExtension(['keyCertSign', 'cRLSign']).subarray(-4).toString('hex')).toBe('03020106');
     // digitalSignature alone: 7 unused bits, 0x80
     expect(keyUsageExtension(['digitalSignature']).subarray(-4).toString('hex')).toBe('03020780');
+  });
+
+  it('writes and reads OIDs as an independent ASN.1 implementation (node-forge) does', () => {
+    const oids = [
+      '2.5.29.17',
+      '1.2.840.113549.1.1.11',
+      '1.2.840.10045.3.1.7',
+      '1.3.6.1.5.5.7.3.2',
+      '1.3.132.0.34',
+      '0.9.2342.19200300.100.1.25',
+      '2.16.840.1.101.3.4.2.1',
+      '1.3.6.1.4.1.311.60.2.1.3',
+      '1.2.4294967295.128.16383.16384',
+    ];
+    for (const oid of oids) {
+      const der = derOid(oid);
+      expect(der.subarray(2).toString('binary')).toBe(forge.asn1.oidToDer(oid).getBytes());
+      expect(derOidText(der, readDer(der))).toBe(oid);
+    }
+    // A first subidentifier of 80 or more is arc 2 with a second arc of 40 or more.
+    const joint = derTlv(DerTag.Oid, Buffer.from([0x81, 0x34, 0x03]));
+    expect(derOidText(joint, readDer(joint))).toBe('2.100.3');
+  });
+
+  it('refuses empty and truncated OIDs, and writes no malformed one', () => {
+    for (const bytes of [[], [0x2a, 0x86], [0x88]]) {
+      const el = derTlv(DerTag.Oid, Buffer.from(bytes));
+      expect(() => derOidText(el, readDer(el))).toThrow(DerFormatError);
+    }
+    for (const text of ['', '1', '3.1', '1.40', '1.2.x', '1..2', '1.02']) {
+      expect(() => derOid(text)).toThrow(RangeError);
+    }
   });
 
   it('reads children and exact bytes', () => {

@@ -1,5 +1,3 @@
-import forge from 'node-forge';
-
 /**
  * A minimal DER encoder over Buffers. Certificates are issued on a hot path: encoding a TBSCertificate
  * by concatenating a few prepared Buffers costs microseconds, where building a forge ASN.1 tree and
@@ -83,7 +81,27 @@ export function derSmallInteger(value: number): Buffer {
 
 /** An OBJECT IDENTIFIER from dotted text; callers encode their OIDs once, not per certificate. */
 export function derOid(dotted: string): Buffer {
-  return derTlv(DerTag.Oid, Buffer.from(forge.asn1.oidToDer(dotted).getBytes(), 'binary'));
+  const arcs = dotted.split('.').map((arc) => {
+    if (!/^(0|[1-9][0-9]*)$/.test(arc)) throw new RangeError(`not an OBJECT IDENTIFIER: ${dotted}`);
+    return Number(arc);
+  });
+  if (
+    arcs.length < 2 ||
+    arcs[0] > 2 ||
+    (arcs[0] < 2 && arcs[1] >= 40) ||
+    arcs.some((a) => !Number.isSafeInteger(a))
+  )
+    throw new RangeError(`not an OBJECT IDENTIFIER: ${dotted}`);
+  const bytes: number[] = [];
+  for (const value of [arcs[0] * 40 + arcs[1], ...arcs.slice(2)]) {
+    // Base 128, most significant group first, every byte but the last with its high bit set.
+    const groups = [value % 128];
+    for (let rest = Math.floor(value / 128); rest > 0; rest = Math.floor(rest / 128)) {
+      groups.unshift(rest % 128 | 0x80);
+    }
+    bytes.push(...groups);
+  }
+  return derTlv(DerTag.Oid, Buffer.from(bytes));
 }
 
 export function derOctetString(contents: Buffer): Buffer {
