@@ -1,6 +1,6 @@
 import { sameList } from '@meshtls/util';
-import { backendModeOf, dpCertValidityMs, enabledBackendOf } from '../mesh/mesh-defaults';
-import type { MeshMtlsView } from '../mesh/mesh-mtls.rules';
+import { enabledBackendOf } from '../mesh/mesh-defaults';
+import { mtlsViewOf, type MeshMtlsView } from '../mesh/mesh-mtls.rules';
 import type { MeshSpec } from '../mesh/mesh.types';
 import {
   CA_SWITCH_WAITING_LISTED,
@@ -57,15 +57,10 @@ export function retainedAnchorsOf(mesh: MeshSpec, sw: CaSwitchSpec | undefined):
 /** What a connected dataplane depends on, with the switch applied (see `meshMtlsView`). */
 export function caSwitchMtlsView(mesh: MeshSpec, sw: CaSwitchSpec | undefined): MeshMtlsView {
   const issuing = issuingBackendOf(mesh, sw);
-  const supportedBackends = trustedBackendsOf(mesh, sw);
-  const backend = mesh.mtls?.backends?.find((b) => b.name === issuing);
-  if (!backend) return { supportedBackends };
-  return {
-    enabledBackend: backend.name,
-    mode: backendModeOf(backend),
-    validityMs: dpCertValidityMs(backend),
-    supportedBackends,
-  };
+  return mtlsViewOf(
+    mesh.mtls?.backends?.find((b) => b.name === issuing),
+    trustedBackendsOf(mesh, sw),
+  );
 }
 
 export interface CaSwitchPlanContext {

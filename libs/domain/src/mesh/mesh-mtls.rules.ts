@@ -1,5 +1,5 @@
 import { backendModeOf, enabledBackendOf, dpCertValidityMs } from './mesh-defaults';
-import type { MeshSpec, MtlsMode } from './mesh.types';
+import type { MeshSpec, MtlsBackend, MtlsMode } from './mesh.types';
 import { sameList } from '@meshtls/util';
 import type { Violation } from '../errors';
 import { MeshMessages } from './mesh.messages';
@@ -15,8 +15,17 @@ export interface MeshMtlsView {
 }
 
 export function meshMtlsView(mesh: MeshSpec): MeshMtlsView {
-  const backend = enabledBackendOf(mesh);
-  const supportedBackends = (mesh.mtls?.backends ?? []).map((b) => b.name);
+  return mtlsViewOf(
+    enabledBackendOf(mesh),
+    (mesh.mtls?.backends ?? []).map((b) => b.name),
+  );
+}
+
+/** The view of a mesh whose certificates `backend` issues (none: mTLS off), trusting `supportedBackends`. */
+export function mtlsViewOf(
+  backend: MtlsBackend | undefined,
+  supportedBackends: readonly string[],
+): MeshMtlsView {
   if (!backend) return { supportedBackends };
   return {
     enabledBackend: backend.name,
