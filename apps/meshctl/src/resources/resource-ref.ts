@@ -1,4 +1,9 @@
-import { API_RESOURCE_TYPES, RESOURCE_DESCRIPTORS, descriptorForAlias, type ResourceDescriptor } from '@meshtls/domain';
+import {
+  API_RESOURCE_TYPES,
+  RESOURCE_DESCRIPTORS,
+  descriptorForAlias,
+  type ResourceDescriptor,
+} from '@meshtls/domain';
 import { UsageError } from '../cli-errors';
 
 /** One resource as the CLI addresses it: its type's descriptor, its name and (mesh-scoped) its mesh. */

@@ -101,7 +101,7 @@ export function dataplaneGauges(
   const metric = metricsIn(registry);
   metric.gauge({
     name: 'mesh_ca_switch_pending_seconds',
-    help: 'How long the CA switch of a mesh has been pending (0 when none is), by mesh and state (waiting-for-bundle, reissuing, waiting-for-removal)',
+    help: 'How long the CA switch of a mesh has been pending, by mesh and state (waiting-for-bundle, reissuing, waiting-for-removal); no series while none is',
     labelNames: ['mesh', 'state'],
     collect() {
       this.reset();
