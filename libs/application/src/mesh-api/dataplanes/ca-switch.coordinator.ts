@@ -15,6 +15,7 @@ import {
   type ControlPlaneInstanceSpec,
   type MeshSpec,
   type ResourceKey,
+  type ResourceRecord,
 } from '@meshtls/domain';
 import type { ResourceChange, ResourceStore } from '@meshtls/store';
 import type { Clock } from '@meshtls/util';
@@ -63,23 +64,19 @@ const instanceKey = (instance: string): ResourceKey => ({
 
 /**
  * Moves CA switches on as the fleet acknowledges them, shared by every mesh-api replica through the store:
- * - each replica counts, for every pending switch, the dataplanes it holds that meet the switch's state
- *   (`caSwitchProgressOf`) and writes that in its ControlPlaneInstance report, on every change (gathered
- *   for 200 ms) and every few seconds as a heartbeat;
+ * - each replica counts the dataplanes it holds that meet each pending switch's state and writes that in
+ *   its ControlPlaneInstance report when it changes (gathered for 200 ms) and at every heartbeat;
  * - any replica that sees every live replica's report complete for the state moves the CaSwitch record to
  *   the next state, with the record's version (so of two replicas deciding at once, one writes and the
  *   other is refused: a switch is never moved twice);
- * - a replica that stops writing its report (it died) stops counting after `staleAfterMs`; its dataplanes
- *   reconnect elsewhere and are counted there;
- * - a dataplane that has not acknowledged within `ackTimeoutMs` has its stream ended here: it reconnects and
- *   is given the current bundle and certificate with its identity.
+ * - a replica whose report stops (it died) is not counted after `staleAfterMs`; its dataplanes reconnect
+ *   elsewhere and are counted there. Stalled dataplanes: see `CaSwitchWatchdog`.
  */
 export class CaSwitchCoordinator {
   private readonly switches = new Map<string, { spec: CaSwitchSpec; version: number }>();
   private readonly meshes = new Map<string, MeshSpec>();
   private readonly reports = new Map<string, ControlPlaneInstanceSpec>();
   private readonly watchdog: CaSwitchWatchdog;
-  private readonly ackTimeoutMs: number;
   private readonly alertAfterMs: number;
   private readonly reportIntervalMs: number;
   private readonly staleAfterMs: number;
@@ -94,13 +91,12 @@ export class CaSwitchCoordinator {
 
   constructor(private readonly deps: CaSwitchCoordinatorDeps) {
     const options = deps.options ?? {};
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 5 * 60_000;
     this.alertAfterMs = options.alertAfterMs ?? 15 * 60_000;
     this.reportIntervalMs = options.reportIntervalMs ?? CA_SWITCH_REPORT_INTERVAL_MS;
     this.staleAfterMs = options.staleAfterMs ?? CA_SWITCH_REPORT_STALE_MS;
     this.watchdog = new CaSwitchWatchdog({
       clock: deps.clock,
-      ackTimeoutMs: this.ackTimeoutMs,
+      ackTimeoutMs: options.ackTimeoutMs ?? 5 * 60_000,
       sessionsOf: (mesh) => deps.sessions.ofMesh(mesh),
       endStream: deps.endStream,
       log: deps.log,
@@ -119,7 +115,12 @@ export class CaSwitchCoordinator {
     for (const r of switches.items)
       if (r.meta.mesh !== undefined)
         this.switches.set(r.meta.mesh, { spec: r.spec as CaSwitchSpec, version: r.meta.version });
-    for (const r of reports.items) this.reports.set(r.meta.name, r.spec as ControlPlaneInstanceSpec);
+    // The report of a replica silent for an hour (killed, so it never removed it) is removed here.
+    const now = this.deps.clock.now().getTime();
+    for (const { meta, spec } of reports.items as ResourceRecord<ControlPlaneInstanceSpec>[]) {
+      if (now - Date.parse(spec.heartbeatAt) <= 3_600_000) this.reports.set(meta.name, spec);
+      else await this.deps.store.delete(meta, meta.version).catch(() => undefined);
+    }
     this.heartbeat = setInterval(() => void this.tick(true), this.reportIntervalMs);
     this.heartbeat.unref?.();
     await this.tick(true);

@@ -231,4 +231,19 @@ describe('DataplaneHub: a CA switch waits for the fleet', () => {
     unwatch();
     expect(writes).toBeLessThanOrEqual(2);
   });
+
+  it('removes, when it starts, the report of a replica silent for an hour (killed, it never removed it)', async () => {
+    const old = { type: ResourceType.ControlPlaneInstance, name: 'killed@boot' } as const;
+    const recent = { type: ResourceType.ControlPlaneInstance, name: 'paused@boot' } as const;
+    const report = (instance: string, agoMs: number) => ({
+      instance,
+      heartbeatAt: new Date(clock.now().getTime() - agoMs).toISOString(),
+      caSwitches: {},
+    });
+    await w.store.create(old, report('killed@boot', 3_600_001));
+    await w.store.create(recent, report('paused@boot', 60_000));
+    await fleet();
+    await eventually(async () => expect(await w.store.get(old)).toBeUndefined());
+    expect(await w.store.get(recent)).toBeDefined();
+  });
 });
