@@ -1,8 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import { parse, stringify } from 'yaml';
+import {
+  dataplaneStreamMethod as m,
+  type DataplaneClientMessage,
+  type DataplaneServerMessage,
+} from '@meshtls/contracts';
+import { createCsr } from '@meshtls/pki';
 import { RedisLeaseStore } from '@meshtls/store/adapters';
 import {
   DataplaneProcess,
@@ -26,6 +34,9 @@ interface ScrapeConfig {
   job_name: string;
   static_configs?: { targets: string[] }[];
 }
+
+/** Expressions on the CA switch's metrics: series exist only while a switch is pending or after a stream ended. */
+const isCaSwitchExpression = (expr: string): boolean => expr.includes('mesh_ca_switch_');
 
 /** Every PromQL expression of the shipped dashboard. */
 function dashboardExpressions(): string[] {
@@ -62,7 +73,7 @@ function alertRulesWithShortFor(): string {
  * A real Prometheus scrapes every process of the distributed control plane and a sidecar with the
  * shipped configuration (targets pointed at this machine's ports), and every expression of the
  * dashboard and the alert rules is asked of it. The alert rules are the shipped ones with a short `for:`,
- * and the leaf-expiry and overdue-rotation alerts are made to fire.
+ * and the leaf-expiry, overdue-rotation and stuck-CA-switch alerts are made to fire.
  */
 describe('observability: metrics, Prometheus, dashboard and alerts', () => {
   let topology: Topology;
@@ -71,20 +82,26 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
   let dp: DataplaneProcess;
   /** A dataplane of mesh "long", whose certificates are valid for a day. */
   let longLived: DataplaneProcess;
+  let admin: (method: string, path: string, body?: object) => ReturnType<typeof http>;
 
   beforeAll(async () => {
     [topology, dir] = await Promise.all([
       Topology.start(
         { 'mesh-api': 1, 'ca-signer': 1, 'rotation-scheduler': 1, 'stats-collector': 1 },
-        { MESH_ROTATION_INTERVAL_MS: '200' },
+        {
+          MESH_ROTATION_INTERVAL_MS: '200',
+          // A switch counts as stuck after a second; a dataplane that does not acknowledge has a minute
+          // before its stream is ended: time to see the switch pending and its alert fire first.
+          MESH_CA_SWITCH_ALERT_AFTER: '1s',
+          MESH_CA_SWITCH_ACK_TIMEOUT: '60s',
+        },
       ),
       tempDir('meshtls-e2e-obs-'),
     ]);
     const [api] = topology.of('mesh-api');
-    const admin = (method: string, path: string, body: object) =>
+    admin = (method: string, path: string, body?: object) =>
       http(method, `${api!.url}${path}`, {
-        body: JSON.stringify(body),
-        contentType: 'application/json',
+        ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
         token: topology.adminToken,
       });
     const mesh = (name: string, expiration: string) =>
@@ -98,6 +115,7 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
       });
     expect((await mesh('m', '5s')).status).toBe(201);
     expect((await mesh('long', '1d')).status).toBe(201);
+    expect((await mesh('rot', '1d')).status).toBe(201);
     const sidecar = async (meshName: string, name: string, service: string) =>
       DataplaneProcess.start({
         dir: dir.path,
@@ -155,7 +173,10 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
     ).toMatch(/SUCCESS/);
     expect(
       execFileSync('promtool', ['check', 'rules', deploy('prometheus', 'alerts.yml')]).toString(),
-    ).toMatch(/SUCCESS: 6 rules found/);
+    ).toMatch(/SUCCESS: 7 rules found/);
+    expect(
+      execFileSync('promtool', ['test', 'rules', deploy('prometheus', 'alerts.test.yml')]).toString(),
+    ).toMatch(/SUCCESS/);
   });
 
   it('scrapes every process and the sidecar', async () => {
@@ -174,10 +195,10 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
     }, 30_000);
   });
 
-  it('answers every dashboard expression with data', async () => {
+  it('answers every dashboard expression with data (the CA switch ones: see the stuck switch below)', async () => {
     const expressions = dashboardExpressions();
-    expect(expressions.length).toBeGreaterThanOrEqual(10);
-    for (const expr of expressions) {
+    expect(expressions.length).toBeGreaterThanOrEqual(13);
+    for (const expr of expressions.filter((e) => !isCaSwitchExpression(e))) {
       await eventually(async () => {
         const answer = await prometheus.query(expr);
         expect({ expr, status: answer.status, error: answer.error }).toEqual({
@@ -200,7 +221,7 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
       });
     }
     const loaded = await prometheus.alertingRules();
-    expect(loaded).toHaveLength(6);
+    expect(loaded).toHaveLength(7);
     expect(loaded.every((r) => r.health !== 'err')).toBe(true);
   });
 
@@ -291,4 +312,132 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
       await leases.close();
     }
   }, 90_000);
+  /**
+   * A dataplane of mesh "rot" on a raw stream: it acknowledges its certificate and answers keepalives,
+   * but never acknowledges a trust bundle sent alone (as a sidecar from before bundle acknowledgements).
+   * A frozen sidecar would not do: mesh-api's keepalive drops its connection within 30 s, and an offline
+   * dataplane does not hold a switch.
+   */
+  async function bundleIgnoringDataplane(name: string) {
+    const [api] = topology.of('mesh-api');
+    const client = new Client(api!.dpAddress!, credentials.createSsl(readFileSync(topology.dpCaFile)));
+    const call = client.makeBidiStreamRequest<DataplaneClientMessage, DataplaneServerMessage>(
+      m.path,
+      m.requestSerialize,
+      m.responseDeserialize,
+      new Metadata(),
+    );
+    const messages: DataplaneServerMessage[] = [];
+    call.on('data', (message: DataplaneServerMessage) => {
+      messages.push(message);
+      if (message.type === 'identity') call.write({ type: 'ack', serial: message.serial });
+    });
+    const ended = new Promise<{ code?: number; details?: string }>((resolve) => {
+      call.on('error', (e: Error & { code?: number; details?: string }) =>
+        resolve({ code: e.code, details: e.details }),
+      );
+      call.on('end', () => resolve({}));
+    });
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    call.write({
+      type: 'hello',
+      mesh: 'rot',
+      name,
+      token: await dataplaneToken(api!.url, 'rot', name, topology.adminToken),
+      session: randomUUID(),
+      csrPem: createCsr({ privateKey: pair.privateKey, publicKey: pair.publicKey }),
+      requestId: 'r-1',
+      dataplane: {
+        networking: { address: '127.0.0.1', inbound: [{ port: 18090, tags: { 'kuma.io/service': 'rot' } }] },
+      },
+    });
+    return {
+      messages,
+      ended,
+      close: () => {
+        call.cancel();
+        client.close();
+      },
+    };
+  }
+
+  it('shows a CA switch held by a dataplane that does not acknowledge, fires MeshCaSwitchStuck, then ends its stream', async () => {
+    const name = 'MeshCaSwitchStuck';
+    const caSwitchExpressions = dashboardExpressions().filter(isCaSwitchExpression);
+    expect(caSwitchExpressions).toEqual([
+      'max by (mesh, state) (mesh_ca_switch_pending_seconds)',
+      'max by (mesh) (mesh_ca_switch_stuck)',
+      'sum by (mesh) (mesh_ca_switch_streams_ended_total)',
+    ]);
+    const [pendingExpr, stuckExpr, endedExpr] = caSwitchExpressions as [string, string, string];
+    const series = async (expr: string) =>
+      (
+        (await prometheus.query(expr)).data!.result as {
+          metric: Record<string, string>;
+          value: [number, string];
+        }[]
+      ).map((r) => ({ ...r.metric, value: r.value[1] }));
+    const rot = await bundleIgnoringDataplane('rot-1');
+    try {
+      await eventually(() => expect(rot.messages.map((x) => x.type)).toContain('identity'), 30_000);
+      const put = await admin('PUT', '/meshes/rot', {
+        type: 'Mesh',
+        name: 'rot',
+        mtls: {
+          enabledBackend: 'ca-2',
+          backends: [
+            { name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } } },
+            { name: 'ca-2', type: 'builtin', dpCert: { rotation: { expiration: '1d' } } },
+          ],
+        },
+      });
+      expect(put.status).toBe(200);
+      expect(put.json.warnings).toEqual([
+        expect.stringMatching(/^mtls\.enabledBackend: the switch from "ca-1" to "ca-2" is pending: /),
+      ]);
+      // rot-1 is sent the bundle with both CAs and does not acknowledge it: the switch waits, pending
+      // and (after 1 s) stuck.
+      await eventually(() => expect(rot.messages.map((x) => x.type)).toContain('trust'), 30_000);
+      await eventually(async () => {
+        const pending = await series(pendingExpr);
+        expect(pending.map(({ value: _, ...labels }) => labels)).toEqual([
+          { mesh: 'rot', state: 'waiting-for-bundle' },
+        ]);
+        expect(Number(pending[0]!.value)).toBeGreaterThan(0);
+        expect(await series(stuckExpr)).toEqual([{ mesh: 'rot', value: '1' }]);
+      }, 30_000);
+      await eventually(async () => {
+        const alerts = await firing(name);
+        expect(alerts.map((a) => [a.labels, a.annotations.summary])).toEqual([
+          [
+            { alertname: name, mesh: 'rot', severity: 'warning' },
+            'The CA switch of mesh rot has been pending longer than MESH_CA_SWITCH_ALERT_AFTER',
+          ],
+        ]);
+      }, 30_000);
+      const insight = await admin('GET', '/mesh-insights/rot');
+      expect(insight.json.mTLS.caSwitch).toMatchObject({
+        from: 'ca-1',
+        to: 'ca-2',
+        state: 'waiting-for-bundle',
+        acknowledged: 0,
+        total: 1,
+        waitingFor: ['rot-1'],
+      });
+      // After MESH_CA_SWITCH_ACK_TIMEOUT its stream is ended and counted; offline, it no longer holds
+      // the switch, which completes.
+      expect(await rot.ended).toMatchObject({
+        details: expect.stringContaining('the CA switch of mesh "rot" waited'),
+      });
+      await eventually(async () => {
+        expect(await series(endedExpr)).toEqual([{ mesh: 'rot', value: '1' }]);
+      }, 30_000);
+      await eventually(async () => {
+        const done = await admin('GET', '/mesh-insights/rot');
+        expect(done.json.mTLS.caSwitch).toMatchObject({ from: 'ca-1', to: 'ca-2', state: 'done' });
+      }, 30_000);
+    } finally {
+      rot.close();
+    }
+  }, 240_000);
 });

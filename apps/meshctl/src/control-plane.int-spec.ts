@@ -136,7 +136,7 @@ describe('meshctl against a real standalone control plane', () => {
     expect(meshes.code).toBe(0);
     const [header, row] = meshes.stdout.split('\n');
     expect(header).toMatch(
-      /^MESH\s+DATAPLANES\s+TRAFFIC PERMISSIONS\s+TRAFFIC ROUTES\s+CIRCUIT BREAKERS\s+HEALTH CHECKS\s+FAULT INJECTIONS\s+EXTERNAL SERVICES\s+TRAFFIC TRACES\s+TRAFFIC LOGS\s+PROXY TEMPLATES\s+RATE LIMITS\s+MESH TRAFFIC PERMISSIONS\s+ISSUED BACKENDS\s+CA EXPIRATION$/,
+      /^MESH\s+DATAPLANES\s+TRAFFIC PERMISSIONS\s+TRAFFIC ROUTES\s+CIRCUIT BREAKERS\s+HEALTH CHECKS\s+FAULT INJECTIONS\s+EXTERNAL SERVICES\s+TRAFFIC TRACES\s+TRAFFIC LOGS\s+PROXY TEMPLATES\s+RATE LIMITS\s+MESH TRAFFIC PERMISSIONS\s+ISSUED BACKENDS\s+CA EXPIRATION\s+CA SWITCH$/,
     );
     const cells = row.split(/\s+/);
     // online/total dataplanes, kumactl's (older) policy kinds, the one MeshTrafficPermission, no certificate.
@@ -145,6 +145,8 @@ describe('meshctl against a real standalone control plane', () => {
     const created = clock.now().getTime() - 60_000;
     const caExpiry = new Date(`${cells[14]}T${cells[15]}`).getTime();
     expect(Math.abs(caExpiry - (created + TEN_YEARS_MS))).toBeLessThan(3 * DAY_MS);
+    // Never switched CA: no mTLS.caSwitch in the insight.
+    expect(cells.slice(16)).toEqual(['-']);
 
     const dataplanes = await runCli(['inspect', 'dataplanes', '--mesh', 'default'], { env, clock });
     expect(dataplanes.code).toBe(0);

@@ -32,7 +32,12 @@ Examples:
   $ meshctl inspect dataplanes --mesh payments
   $ meshctl inspect dataplanes --tag kuma.io/service=web --tag version=v1
   $ meshctl inspect dataplanes -o yaml
-  $ meshctl inspect meshes`;
+  $ meshctl inspect meshes
+  $ meshctl inspect meshes -o yaml
+
+inspect meshes: CA SWITCH is the mesh's CA switch, e.g. "ca-1→ca-2 waiting-for-bundle 3/4" (3 of 4
+online dataplanes acknowledged), "ca-1→ca-2 done", or "-" (never switched); -o yaml|json shows it as
+mTLS.caSwitch with the dataplanes still waited for (waitingFor).`;
 
 /**
  * `meshctl inspect dataplanes|meshes`: what the control plane observed, in kumactl's columns and formats

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UniversalDoc } from '../api-client';
-import { dataplaneOverviewTable, meshInsightTable, type InspectTable } from './inspect-tables';
+import { caSwitchInsights } from '../test-support/mesh-insights';
+import { caSwitchCell, dataplaneOverviewTable, meshInsightTable, type InspectTable } from './inspect-tables';
 import { formatTable } from './table.formatter';
 
 /**
@@ -41,8 +42,9 @@ describe('inspect tables', () => {
       'MESH TRAFFIC PERMISSIONS',
       'ISSUED BACKENDS',
       'CA EXPIRATION',
+      'CA SWITCH',
     ]);
-    expect(table.rows[0]!.slice(table.kumactlColumns)).toEqual(['0', '-', '-']);
+    expect(table.rows[0]!.slice(table.kumactlColumns)).toEqual(['0', '-', '-', '-']);
   });
 
   it('shows a mesh’s MeshTrafficPermissions, certificates by backend and its first CA expiry', () => {
@@ -76,7 +78,28 @@ describe('inspect tables', () => {
         '3',
         'ca-1=1,ca-2=1',
         '2030-06-01 12:30:00',
+        '-',
       ],
     ]);
+  });
+
+  it('shows each mesh’s CA switch, its state and how many online dataplanes acknowledged it, as the API answers', () => {
+    const table = meshInsightTable(caSwitchInsights());
+    expect(table.rows.map((row) => [row[0], row.at(-1)])).toEqual([
+      ['bundle', 'ca-1→ca-2 waiting-for-bundle 3/4'],
+      ['reissue', 'ca-1→ca-2 reissuing 0/2'],
+      ['removal', 'ca-2 waiting-for-removal 1/2'],
+      ['switched', 'ca-1→ca-2 done'],
+      ['plain', '-'],
+    ]);
+  });
+
+  it('prints a CA switch it cannot read as `-`, and an unknown state as given', () => {
+    expect(caSwitchCell(undefined)).toBe('-');
+    expect(caSwitchCell('ca-2')).toBe('-');
+    expect(caSwitchCell({ from: 'ca-1' })).toBe('-');
+    expect(caSwitchCell({ from: 'ca-1', to: 'ca-2', state: 'paused', acknowledged: '2', total: 5 })).toBe(
+      'ca-1→ca-2 paused 2/5',
+    );
   });
 });

@@ -120,8 +120,26 @@ const MESH_POLICY_COLUMNS: readonly (readonly [string, string])[] = [
   ['RATE LIMITS', 'RateLimit'],
 ];
 
-/** Columns beyond kumactl's: the mesh's MeshTrafficPermissions, certificates by backend, first CA expiry. */
-const MESH_EXTRA_HEADERS = ['MESH TRAFFIC PERMISSIONS', 'ISSUED BACKENDS', 'CA EXPIRATION'];
+/**
+ * Columns beyond kumactl's: the mesh's MeshTrafficPermissions, certificates by backend, first CA expiry,
+ * and its CA switch.
+ */
+const MESH_EXTRA_HEADERS = ['MESH TRAFFIC PERMISSIONS', 'ISSUED BACKENDS', 'CA EXPIRATION', 'CA SWITCH'];
+
+/**
+ * The mesh insight's `mTLS.caSwitch` in one cell: `ca-1→ca-2 waiting-for-bundle 3/4` (from→to, state,
+ * online dataplanes that acknowledged / online dataplanes); `ca-2 waiting-for-removal 1/2` when only a
+ * removed backend's CA is still trusted (no `from`); `ca-1→ca-2 done` once complete; `-` when the mesh
+ * never had a switch.
+ */
+export function caSwitchCell(caSwitch: unknown): string {
+  if (!isRecord(caSwitch) || text(caSwitch.to) === '') return '-';
+  const from = text(caSwitch.from);
+  const backends = from === '' ? text(caSwitch.to) : `${from}→${text(caSwitch.to)}`;
+  const state = text(caSwitch.state) || 'unknown';
+  if (state === 'done') return `${backends} done`;
+  return `${backends} ${state} ${count(caSwitch.acknowledged)}/${count(caSwitch.total)}`;
+}
 
 /** `meshctl inspect meshes`: kumactl's columns (online/total dataplanes, policy counts), then ours. */
 export function meshInsightTable(items: readonly UniversalDoc[]): InspectTable {
@@ -129,7 +147,8 @@ export function meshInsightTable(items: readonly UniversalDoc[]): InspectTable {
     const dataplanes = record(item.dataplanes);
     const policies = record(item.policies);
     const policyTotal = (type: string) => String(count(record(policies[type]).total));
-    const issued = record(record(item.mTLS).issuedBackends);
+    const mtls = record(item.mTLS);
+    const issued = record(mtls.issuedBackends);
     const earliest = records(item.caCertificates)
       .map((ca) => text(ca.notAfter))
       .filter((t) => t !== '')
@@ -145,6 +164,7 @@ export function meshInsightTable(items: readonly UniversalDoc[]): InspectTable {
         .map((backend) => `${backend}=${count(record(issued[backend]).total)}`)
         .join(',') || '-',
       formatDate(earliest),
+      caSwitchCell(mtls.caSwitch),
     ];
   });
   const kumactl = ['MESH', 'DATAPLANES', ...MESH_POLICY_COLUMNS.map(([header]) => header)];

@@ -103,7 +103,8 @@ export class RecordingApiServer {
   }
 }
 
-const COLLECTION = /^\/(meshes|global-secrets|meshes\/[^/]+\/(secrets|dataplanes|meshtrafficpermissions))$/;
+const COLLECTION =
+  /^\/(meshes|mesh-insights|global-secrets|meshes\/[^/]+\/(secrets|dataplanes|meshtrafficpermissions))$/;
 
 function isCollection(path: string): boolean {
   return COLLECTION.test(path);
