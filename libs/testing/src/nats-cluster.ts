@@ -1,4 +1,4 @@
-import { connect } from 'nats';
+import { StorageType, connect } from 'nats';
 import { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 import { freePort, retryOnPortRace } from './ports';
 import { ServerStartError } from './server-process';
@@ -54,6 +54,7 @@ async function startOnce(options: StartNatsClusterOptions): Promise<NatsClusterH
       servers.map((s) => s.url),
       options.readyTimeoutMs ?? 20_000,
       options.probeUser,
+      size,
     );
   } catch (err) {
     await stop();
@@ -62,10 +63,16 @@ async function startOnce(options: StartNatsClusterOptions): Promise<NatsClusterH
   return { servers, urls: servers.map((s) => s.url), stop };
 }
 
+/**
+ * Waits until JetStream answers and, for a client allowed to (no `user`: the anonymous test cluster), until
+ * a stream with a replica on every member can be placed: a meta leader may answer before it counts every
+ * peer as current, and a replicated stream asked for then is refused ("no suitable peers for placement").
+ */
 async function waitForJetStream(
   urls: string[],
   timeoutMs: number,
-  user?: { user: string; pass: string; inboxPrefix?: string },
+  user: { user: string; pass: string; inboxPrefix?: string } | undefined,
+  size: number,
 ): Promise<void> {
   const nc = await connect({ servers: urls, ...(user ?? {}) });
   try {
@@ -74,6 +81,16 @@ async function waitForJetStream(
     for (;;) {
       try {
         await jsm.getAccountInfo();
+        if (user === undefined && size > 1) {
+          const name = 'cluster_ready_probe';
+          await jsm.streams.add({
+            name,
+            subjects: [`${name}.>`],
+            num_replicas: size,
+            storage: StorageType.Memory,
+          });
+          await jsm.streams.delete(name);
+        }
         return;
       } catch (err) {
         if (Date.now() > deadline) {
