@@ -11,7 +11,7 @@ import {
   secureContextOptions,
   type MeshTlsMaterial,
 } from './mesh-tls';
-import { TcpListener, splice } from './tcp-listener';
+import { DirectReads, TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
 
@@ -188,13 +188,16 @@ export class InboundListener {
   }
 
   private pipeToApplication(client: Socket, head: Buffer): void {
+    // The application's answers go to the client without the stream machinery (the hot path).
+    const reads = new DirectReads();
     const app = netConnect({
       port: this.options.forwardTo.port,
       host: this.options.forwardTo.host,
       noDelay: true,
+      onread: reads.onread,
     });
     if (head.length > 0) app.write(head);
-    splice(client, app);
+    splice(client, app, { b: reads });
   }
 
   private refuse(socket: Socket, client: readonly string[], kind: RefusalKind, reason: string): void {
