@@ -11,7 +11,7 @@ import {
   secureContextOptions,
   type MeshTlsMaterial,
 } from './mesh-tls';
-import { DirectReads, TcpListener, splice } from './tcp-listener';
+import { TcpListener, splice } from './tcp-listener';
 
 export type InboundMode = 'STRICT' | 'PERMISSIVE' | 'DISABLED';
 
@@ -188,16 +188,13 @@ export class InboundListener {
   }
 
   private pipeToApplication(client: Socket, head: Buffer): void {
-    // The application's answers go to the client without the stream machinery (the hot path).
-    const reads = new DirectReads();
     const app = netConnect({
       port: this.options.forwardTo.port,
       host: this.options.forwardTo.host,
       noDelay: true,
-      onread: reads.onread,
     });
     if (head.length > 0) app.write(head);
-    splice(client, app, { b: reads });
+    splice(client, app);
   }
 
   private refuse(socket: Socket, client: readonly string[], kind: RefusalKind, reason: string): void {

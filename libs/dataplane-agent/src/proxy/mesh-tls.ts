@@ -1,6 +1,5 @@
 import { TLSSocket, connect as tlsConnect, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import type { OnReadOpts } from 'node:net';
 import { PemLabel, pemBlocks, sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
 import { withoutPeerCertificate } from './tls-session';
@@ -219,8 +218,6 @@ export function connectMeshTls(options: {
   context: SecureContext;
   resume?: VerifiedSession;
   onSession?: (session: VerifiedSession) => void;
-  /** How the decrypted data is read (by default as a stream). */
-  onread?: OnReadOpts;
 }): TLSSocket {
   const expected = `spiffe://${options.mesh}/${options.service}`;
   const socket = tlsConnect({
@@ -232,7 +229,6 @@ export function connectMeshTls(options: {
     // The identity is checked below on the X509Certificate (cheaper than the object given here).
     checkServerIdentity: () => undefined,
     ...(options.resume && !OFFER_AFTER_CONNECT ? { session: options.resume.session } : {}),
-    ...(options.onread ? { onread: options.onread } : {}),
   });
   // The ClientHello is written once the TCP connection is up, so a session set now is offered in it.
   if (options.resume && OFFER_AFTER_CONNECT) (socket as SessionSetter).setSession(options.resume.session);

@@ -7,7 +7,7 @@ import {
   type MeshTlsMaterial,
   type VerifiedSession,
 } from './mesh-tls';
-import { DirectReads, TcpListener, splice } from './tcp-listener';
+import { TcpListener, splice } from './tcp-listener';
 
 /** An upstream dataplane of the target service: its inbound address and whether it holds a certificate. */
 export interface UpstreamEndpoint {
@@ -84,7 +84,7 @@ export class OutboundListener {
       this.options.onError?.(`no identity yet: cannot reach ${this.options.service} over mTLS`);
       return void client.destroy();
     }
-    const { socket: upstream, ready, reads } = opened;
+    const { socket: upstream, ready } = opened;
     const onFailure = (error: Error) => {
       this.sessions.delete(idOf(endpoint));
       this.failedUntil.set(idOf(endpoint), Date.now() + (this.options.failureCooldownMs ?? 5_000));
@@ -98,7 +98,7 @@ export class OutboundListener {
       upstream.removeListener('error', onFailure);
       const mtls = ready === 'secureConnect';
       this.options.onForwarded?.(idOf(endpoint), mtls, mtls && (upstream as TLSSocket).isSessionReused());
-      splice(client, upstream, { b: reads });
+      splice(client, upstream);
       client.resume();
     });
   }
@@ -109,19 +109,11 @@ export class OutboundListener {
    */
   private open(
     endpoint: UpstreamEndpoint,
-  ): { socket: Socket; ready: 'connect' | 'secureConnect'; reads: DirectReads } | undefined {
-    // The upstream's answers go to the client without the stream machinery (the hot path of keep-alive).
-    const reads = new DirectReads();
+  ): { socket: Socket; ready: 'connect' | 'secureConnect' } | undefined {
     if (this.options.mtlsDisabled?.() || !endpoint.mtls)
       return {
-        socket: netConnect({
-          port: endpoint.port,
-          host: endpoint.address,
-          noDelay: true,
-          onread: reads.onread,
-        }),
+        socket: netConnect({ port: endpoint.port, host: endpoint.address, noDelay: true }),
         ready: 'connect',
-        reads,
       };
     const material = this.options.material();
     if (!material) return undefined;
@@ -137,9 +129,8 @@ export class OutboundListener {
       context,
       ...(resume ? { resume } : {}),
       ...(resumption ? { onSession: (session: VerifiedSession) => this.keep(id, context, session) } : {}),
-      onread: reads.onread,
     });
-    return { socket, ready: 'secureConnect', reads };
+    return { socket, ready: 'secureConnect' };
   }
 
   /** Round robin over the endpoints not in their cooldown (all of them when every one failed lately). */
