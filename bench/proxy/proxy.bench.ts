@@ -10,8 +10,8 @@
  * to HAProxy, and new connections/s (every request on a new connection, so a new mTLS connection between
  * the proxies), side by side: HAProxy without and with TLS session reuse, and the sidecars without
  * (`--no-session-resumption`, a second pair: web-2 → backend-2) and with session resumption. Around each
- * keep-alive round of HAProxy and of the sidecars, the CPU time of both proxy processes (per request),
- * and for the sidecars the event-loop delay of each (its metrics endpoint, a window per scrape). Every
+ * measured round of HAProxy and of the sidecars, the CPU time of both proxy processes (per request),
+ * and in keep-alive each sidecar's event-loop delay (its metrics endpoint, a window per scrape). Every
  * error wrk counts in a measured round (socket errors: connect, read, write, timeout; answers other than
  * 2xx/3xx) is printed and fails the run (exit code 1); a target is met only by rounds without errors.
  *
@@ -28,7 +28,7 @@ import { DataplaneProcess, freePort, startStandaloneControlPlane, tempDir } from
 import { median } from '../issuance/bench-harness';
 import { startHaproxyTwoHop } from './haproxy-two-hop';
 import { startHttpTarget } from './http-target';
-import { keepAliveProbes, metricSum, type RoundProbes } from './round-probes';
+import { metricSum, roundProbes, type RoundProbes } from './round-probes';
 import { describeWrkErrors, runWrk, sumWrkErrors, wrkAvailable, type WrkResult } from './wrk';
 
 const ROUNDS = Number(process.env.PROXY_ROUNDS ?? 3);
@@ -132,15 +132,22 @@ async function main(): Promise<void> {
       `proxy benchmark: ${ROUNDS} rounds × ${DURATION_S} s, ${CONNECTIONS} keep-alive connections, wrk 1 thread; ` +
         `HAProxy ${HAPROXY_THREADS} thread(s) per process; 2 cores shared by everything`,
     );
-    const probes = keepAliveProbes<Variant>(
-      { haproxy: haproxy.pids, mesh: [web.process.pid, backend.process.pid] },
-      { variant: 'mesh', sidecars: { 'web-1': web, 'backend-1': backend } },
-      label,
-    );
+    const pids: Partial<Record<Variant, number[]>> = {
+      haproxy: haproxy.pids,
+      'haproxy-resume': haproxyResume.pids,
+      mesh: [web.process.pid, backend.process.pid],
+      'mesh-full': [webFull.process.pid, backendFull.process.pid],
+    };
+    const probes = roundProbes<Variant>('keep-alive', pids, label, {
+      variant: 'mesh',
+      sidecars: { 'web-1': web, 'backend-1': backend },
+    });
+    const handshakeProbes = roundProbes<Variant>('a new connection per request', pids, label);
     const keepAlive = await measure(url, ['direct', 'haproxy', 'mesh'], false, probes);
-    const handshakes = await measure(url, HANDSHAKE_VARIANTS, true);
+    const handshakes = await measure(url, HANDSHAKE_VARIANTS, true, handshakeProbes);
     const ok = report(keepAlive, handshakes);
     probes.report();
+    handshakeProbes.report();
     // What the inbounds saw: resumed against all mTLS connections let in.
     for (const [name, dp] of [
       ['backend-1 (resumption)', backend],

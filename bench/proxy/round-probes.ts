@@ -22,23 +22,24 @@ interface LoopDelay {
 }
 
 /**
- * Around each keep-alive round: the CPU time (user + system) the two proxy processes of the path used,
- * per request; for the sidecars also each one's event-loop delay over the round (the first scrape ends
- * the window before the round, the second reads the round's).
+ * Around each round: the CPU time (user + system) the two proxy processes of the path used, per
+ * request; with `mesh`, for its sidecars also each one's event-loop delay over the round (the first
+ * scrape ends the window before the round, the second reads the round's). `rounds` names them.
  */
-export function keepAliveProbes<V extends string>(
+export function roundProbes<V extends string>(
+  rounds: string,
   pids: Partial<Record<V, readonly number[]>>,
-  mesh: { readonly variant: V; readonly sidecars: Record<string, DataplaneProcess> },
   label: (variant: V) => string,
+  mesh?: { readonly variant: V; readonly sidecars: Record<string, DataplaneProcess> },
 ): RoundProbes<V> {
-  const sidecars = mesh.sidecars;
+  const sidecars = mesh?.sidecars ?? {};
   const cpuPerRequest = new Map<V, number[]>();
   const delays = new Map<string, LoopDelay[]>(Object.keys(sidecars).map((name) => [name, []]));
   return {
     async before(variant) {
       const of = pids[variant];
       if (!of) return undefined;
-      const isMesh = variant === mesh.variant;
+      const isMesh = variant === mesh?.variant;
       if (isMesh) await Promise.all(Object.values(sidecars).map((dp) => dp.metrics()));
       const cpuBefore = cpuSeconds(of);
       return async (result) => {
@@ -58,9 +59,9 @@ export function keepAliveProbes<V extends string>(
       };
     },
     report() {
-      console.log('\nmedians, keep-alive, the two proxy processes of each path:');
+      console.log(`\nmedians, ${rounds}, the two proxy processes of each path:`);
       for (const [variant, values] of cpuPerRequest)
-        console.log(`  ${label(variant).padEnd(24)}CPU ${median(values).toFixed(0)} µs per request`);
+        console.log(`  ${label(variant).padEnd(40)}CPU ${median(values).toFixed(0)} µs per request`);
       for (const [name, values] of delays) {
         const delay = {
           p50: median(values.map((d) => d.p50)),
