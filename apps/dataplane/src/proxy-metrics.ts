@@ -6,13 +6,18 @@ import {
   type CounterConfiguration,
   type GaugeConfiguration,
 } from 'prom-client';
-import type { DataplaneAgent, DataplaneProxy } from '@meshtls/dataplane-agent';
+import { EventLoopDelay, type DataplaneAgent, type DataplaneProxy } from '@meshtls/dataplane-agent';
 
 /**
  * The sidecar's Prometheus metrics, served on the admin port at `/metrics`: connections through each
- * inbound and outbound, refusals by reason, and the certificate's expiry and rotation point.
+ * inbound and outbound, refusals by reason, the certificate's expiry and rotation point, and how late
+ * the event loop ran (every connection waits that long on top of its own work).
  */
-export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Registry {
+export function proxyMetrics(
+  agent: DataplaneAgent,
+  proxy: DataplaneProxy,
+  loopDelay: EventLoopDelay = new EventLoopDelay(),
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Every metric below is registered in this registry only.
@@ -70,6 +75,26 @@ export function proxyMetrics(agent: DataplaneAgent, proxy: DataplaneProxy): Regi
       this.reset();
       if (agent.identity) this.set(Date.parse(agent.identity.rotateAt) / 1000);
     },
+  });
+  // One window per scrape, taken by the delay gauge's collect (collected before the samples counter).
+  gauge({
+    name: 'dataplane_event_loop_delay_seconds',
+    help:
+      'How late the event loop ran a timer since the previous scrape, by quantile (1: the largest); ' +
+      '0 with no sample',
+    labelNames: ['quantile'],
+    collect() {
+      const window = loopDelay.takeWindow();
+      loopSamples.inc(window.samples);
+      this.set({ quantile: '0.5' }, window.p50);
+      this.set({ quantile: '0.9' }, window.p90);
+      this.set({ quantile: '0.99' }, window.p99);
+      this.set({ quantile: '1' }, window.max);
+    },
+  });
+  const loopSamples = counter({
+    name: 'dataplane_event_loop_delay_samples_total',
+    help: `Event-loop delay samples taken (a timer every ${loopDelay.resolutionMs} ms)`,
   });
   const renewals = counter({
     name: 'dataplane_certificate_renewal_requests_total',

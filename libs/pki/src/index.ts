@@ -19,6 +19,10 @@ export { checkAnswered } from './x509/minted-certificate.validator';
 export { readCertificateFields } from './x509/certificate-fields.reader';
 export { BACKDATE_MS } from './x509/validity';
 
+// DER read by offsets (the sidecar trims the TLS sessions it keeps).
+export { DerFormatError, derBytes, derChildren, derContents, readDer } from './der/der.reader';
+export { derSequence } from './der/der.writer';
+
 // TLS server identities.
 export { createServerIdentity } from './tls/server-identity';
 

@@ -2,6 +2,7 @@ import { TLSSocket, connect as tlsConnect, type SecureContext, type SecureContex
 import { X509Certificate } from 'node:crypto';
 import { PemLabel, pemBlocks, sanUris } from '@meshtls/pki';
 import { MESH_ALPN } from './first-bytes.classifier';
+import { withoutPeerCertificate } from './tls-session';
 
 /** What a dataplane presents and trusts right now (changes on rotation and CA switches). */
 export interface MeshTlsMaterial {
@@ -235,7 +236,7 @@ export function connectMeshTls(options: {
   let pending: Buffer | undefined;
   const keep = (session: Buffer) => {
     if (notAfter === undefined) pending = session;
-    else options.onSession?.({ session, identity: expected, notAfter });
+    else options.onSession?.({ session: withoutPeerCertificate(session), identity: expected, notAfter });
   };
   if (options.onSession) socket.on('session', keep);
   socket.once('secureConnect', () => {
@@ -244,8 +245,11 @@ export function connectMeshTls(options: {
       ? resumedUpstreamProblem(options.resume, expected)
       : fullHandshakeProblem(socket, expected);
     if (problem) return void socket.destroy(problem);
-    const peer = peerCertificate(socket);
-    notAfter = resumed ? options.resume!.notAfter : peer ? chainNotAfter(peer) : Date.now();
+    if (resumed) notAfter = options.resume!.notAfter;
+    else {
+      const peer = peerCertificate(socket);
+      notAfter = peer ? chainNotAfter(peer) : Date.now();
+    }
     if (pending) keep(pending);
   });
   // No Nagle from the first flight on: the handshake's small records go out at once.

@@ -13,6 +13,7 @@ import {
 } from './mesh-tls';
 import { meshIdentities } from './mesh-identities.test-support';
 import { OutboundListener } from './outbound-listener';
+import { withoutPeerCertificate } from './tls-session';
 
 const ssl = new OpensslWorkspace();
 const ca1 = ssl.makeCa('ca-1', { keyType: 'ec' });
@@ -167,6 +168,15 @@ describe('TLS session resumption between an outbound and an inbound', () => {
     expect(forwarded).toEqual([false, true]);
   });
 
+  it('keeps the session without its copy of the upstream certificate, and resumes with it', async () => {
+    const web = fromCa1('web');
+    const first = await exchange(port, web);
+    expect(first.session!.session.includes(leafOf(server).raw)).toBe(false);
+    const second = await exchange(port, web, first.session);
+    expect(second).toMatchObject({ answer: 'ping', resumed: true });
+    expect(forwarded).toEqual([false, true]);
+  });
+
   it('refuses a resumed session whose client MeshTrafficPermission now denies', async () => {
     const web = fromCa1('web');
     const first = await exchange(port, web);
@@ -292,6 +302,45 @@ describe('TLS session resumption between an outbound and an inbound', () => {
     } finally {
       await outbound.close();
     }
+  });
+});
+
+describe('withoutPeerCertificate', () => {
+  // An SSL_SESSION's first fields, then `[3]` (the peer certificate), then `[5]` (verify result).
+  const session = (protocol: number[]) =>
+    Buffer.from([
+      0x30,
+      0x12,
+      0x02,
+      0x01,
+      0x01,
+      0x02,
+      0x02,
+      ...protocol,
+      0xa3,
+      0x04,
+      0x30,
+      0x02,
+      0x05,
+      0x00,
+      0xa5,
+      0x03,
+      0x02,
+      0x01,
+      0x00,
+    ]);
+
+  it('drops the peer certificate of a TLS 1.3 session, and nothing else', () => {
+    expect(withoutPeerCertificate(session([0x03, 0x04]))).toEqual(
+      Buffer.from([0x30, 0x0c, 0x02, 0x01, 0x01, 0x02, 0x02, 0x03, 0x04, 0xa5, 0x03, 0x02, 0x01, 0x00]),
+    );
+  });
+
+  it('leaves a TLS 1.2 session, and bytes it does not understand, as they are', () => {
+    const tls12 = session([0x03, 0x03]);
+    expect(withoutPeerCertificate(tls12)).toBe(tls12);
+    const truncated = session([0x03, 0x04]).subarray(0, 12);
+    expect(withoutPeerCertificate(truncated)).toBe(truncated);
   });
 });
 
