@@ -13,7 +13,14 @@ import {
   type TempDir,
 } from '@meshtls/testing';
 import { http } from '../support/cli';
-import { allowAllPermission, call, metricSum, startHttpApp, type CallResult } from '../support/traffic';
+import {
+  allowAllPermission,
+  call,
+  meshExchange,
+  metricSum,
+  startHttpApp,
+  type CallResult,
+} from '../support/traffic';
 
 const CERT_PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 /** A builtin backend's CA is `O=meshtls, OU=backend {backend}, CN={mesh}`. */
@@ -311,6 +318,21 @@ describe('CA switch gated on the fleet (distributed, real sidecars, traffic both
       for (const dp of [web, api, db]) expect(bundleBackends(dp)).toEqual(['ca-1', 'ca-2']);
       expect(await certBackend(cache)).toBe('ca-1');
     });
+    // And accepted: a mesh mTLS exchange with cache's ca-1 certificate (from its cert dir) gets through
+    // web's and api's inbounds, which themselves show certificates from ca-2.
+    const cacheTls = {
+      cert: readFileSync(join(cache.certDir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(cache.certDir, 'key.pem'), 'utf8'),
+      ca: readFileSync(join(cache.certDir, 'ca.pem'), 'utf8'),
+    };
+    for (const [dp, name] of [
+      [web, 'web'],
+      [api, 'api'],
+    ] as const) {
+      const { peer, answer } = await meshExchange(dp.inboundPort, cacheTls);
+      expect(backendOfName(peer.issuer.replace(/\n/g, ', '))).toBe('ca-2');
+      expect(answer).toContain(`${name} answers /via-node-tls`);
+    }
 
     thaw(cache);
     await eventually(
