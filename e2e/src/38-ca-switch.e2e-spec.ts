@@ -139,13 +139,24 @@ describe('CA switch gated on the fleet (distributed, real sidecars, traffic both
   const certBackends = async (dps: DataplaneProcess[]) => Promise.all(dps.map(certBackend));
   /** Holds for `ms` (a few of the replicas' 5 s report intervals), checked every second. */
   const holds = async (ms: number, check: () => Promise<void>) => {
+    const before = answeredCalls();
     const until = Date.now() + ms;
     while (Date.now() < until) {
       await check();
       await new Promise((r) => setTimeout(r, 1_000));
     }
     await check();
+    // Traffic went on both ways meanwhile (whether any failed is checked at the end).
+    await eventually(() => {
+      const now = answeredCalls();
+      expect(now['web-to-api']).toBeGreaterThan(before['web-to-api']);
+      expect(now['api-to-web']).toBeGreaterThan(before['api-to-web']);
+    }, 20_000);
   };
+  const answeredCalls = () => ({
+    'web-to-api': traffic.results.filter((r) => r.ok && r.direction === 'web-to-api').length,
+    'api-to-web': traffic.results.filter((r) => r.ok && r.direction === 'api-to-web').length,
+  });
   /** Handshakes refused by the live sidecars' inbounds, and outbound connections that failed. */
   const failedHandshakes = async () => {
     let sum = 0;
@@ -288,7 +299,7 @@ describe('CA switch gated on the fleet (distributed, real sidecars, traffic both
     });
     expect(bundleBackends(web)).toEqual(['ca-1', 'ca-2']);
     expect(bundleBackends(db)).toEqual(['ca-1']); // it never read the new bundle
-  });
+  }, 120_000);
 
   it('once the frozen sidecar continues, issuance moves to ca-2; a removal of ca-1 waits for the last ca-1 certificate', async () => {
     // cache has acknowledged the bundle with ca-2 (it is not waited for): frozen now, it keeps its
@@ -343,7 +354,7 @@ describe('CA switch gated on the fleet (distributed, real sidecars, traffic both
     await eventually(() => {
       for (const dp of [web, api, db, cache]) expect(bundleBackends(dp)).toEqual(['ca-2']);
     }, 20_000);
-  });
+  }, 120_000);
 
   it('completes a switch once, on the surviving replica, when a replica is killed in the middle of it', async () => {
     const before = await transitions(r1);
@@ -409,7 +420,7 @@ describe('CA switch gated on the fleet (distributed, real sidecars, traffic both
     const failed = traffic.results.filter((r) => !r.ok);
     expect(failed).toEqual([]);
     for (const direction of ['web-to-api', 'api-to-web'])
-      expect(traffic.results.filter((r) => r.direction === direction).length).toBeGreaterThan(50);
+      expect(traffic.results.filter((r) => r.direction === direction).length).toBeGreaterThan(10);
     expect(await failedHandshakes()).toBe(handshakeBaseline);
   });
 });
