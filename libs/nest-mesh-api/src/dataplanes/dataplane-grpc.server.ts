@@ -40,18 +40,20 @@ type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
  * keepalive finds dataplanes that vanished without closing their connection.
  */
 export class DataplaneGrpcServer {
-  private readonly server = new Server({
-    'grpc.keepalive_time_ms': 20_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-    'grpc.max_receive_message_length': 256 * 1024,
-  });
+  private readonly server: Server;
 
   constructor(
     private readonly hub: DataplaneHub,
     private readonly log: (level: 'warn' | 'debug', message: string) => void,
+    keepalive: { timeMs: number; timeoutMs: number } = { timeMs: 20_000, timeoutMs: 10_000 },
   ) {
+    this.server = new Server({
+      'grpc.keepalive_time_ms': keepalive.timeMs,
+      'grpc.keepalive_timeout_ms': keepalive.timeoutMs,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      'grpc.max_receive_message_length': 256 * 1024,
+    });
     this.server.addService(
       dataplaneIdentityService as unknown as ServiceDefinition,
       {

@@ -132,7 +132,11 @@ export class DataplaneEndpointModule {
         {
           provide: DATAPLANE_GRPC_SERVER,
           inject: [DATAPLANE_HUB],
-          useFactory: (hub: DataplaneHub) => new DataplaneGrpcServer(hub, log),
+          useFactory: (hub: DataplaneHub) =>
+            new DataplaneGrpcServer(hub, log, {
+              timeMs: config.keepaliveTimeMs,
+              timeoutMs: config.keepaliveTimeoutMs,
+            }),
         },
         DataplaneStreamService,
       ],

@@ -35,3 +35,18 @@ describe('loadDpServerConfig: CA switches', () => {
     );
   });
 });
+
+describe('loadDpServerConfig: keepalive of dataplane connections', () => {
+  it('pings after 20 s of silence and closes after 10 s without an answer, unless set', () => {
+    expect(loadDpServerConfig({})).toMatchObject({ keepaliveTimeMs: 20_000, keepaliveTimeoutMs: 10_000 });
+    expect(
+      loadDpServerConfig({ MESH_DP_KEEPALIVE_TIME: '2m', MESH_DP_KEEPALIVE_TIMEOUT: '30s' }),
+    ).toMatchObject({ keepaliveTimeMs: 120_000, keepaliveTimeoutMs: 30_000 });
+  });
+
+  it('refuses what is not a duration, naming the variable', () => {
+    expect(() => loadDpServerConfig({ MESH_DP_KEEPALIVE_TIMEOUT: '10' })).toThrow(
+      /MESH_DP_KEEPALIVE_TIMEOUT/,
+    );
+  });
+});

@@ -27,6 +27,10 @@ export interface DpServerConfig {
   readonly caSwitchAckTimeoutMs: number;
   /** A CA switch pending longer than this is reported stuck (`mesh_ca_switch_stuck`, a warning in the log). */
   readonly caSwitchAlertAfterMs: number;
+  /** HTTP/2 keepalive of dataplane connections: a ping after this long without one... */
+  readonly keepaliveTimeMs: number;
+  /** ...and the connection is closed (the dataplane goes offline) when its answer takes longer than this. */
+  readonly keepaliveTimeoutMs: number;
 }
 
 /** A duration as `30s`, `5m`, `1h`: a positive whole number and a unit (ms, s, m, h, d). */
@@ -63,6 +67,8 @@ const envSchema = z.object({
     .default(ISSUANCE_LIMIT_DEFAULTS.perMinute),
   MESH_CA_SWITCH_ACK_TIMEOUT: duration('5m'),
   MESH_CA_SWITCH_ALERT_AFTER: duration('15m'),
+  MESH_DP_KEEPALIVE_TIME: duration('20s'),
+  MESH_DP_KEEPALIVE_TIMEOUT: duration('10s'),
   MESH_DP_ISSUE_BURST: z.coerce.number().int().min(1).max(10_000).default(ISSUANCE_LIMIT_DEFAULTS.burst),
 });
 
@@ -89,5 +95,7 @@ export function loadDpServerConfig(env: Record<string, string | undefined>): DpS
     }),
     caSwitchAckTimeoutMs: e.MESH_CA_SWITCH_ACK_TIMEOUT,
     caSwitchAlertAfterMs: e.MESH_CA_SWITCH_ALERT_AFTER,
+    keepaliveTimeMs: e.MESH_DP_KEEPALIVE_TIME,
+    keepaliveTimeoutMs: e.MESH_DP_KEEPALIVE_TIMEOUT,
   });
 }
