@@ -131,9 +131,10 @@ describe('dataplane insights (standalone)', () => {
     expect(JSON.parse(json.stdout).items[0].dataplaneInsight.mTLS.certificateRegenerations).toBe(3);
     const meshes = await meshctl(['inspect', 'meshes'], { env });
     expect(meshes.stdout).toMatch(
-      /^MESH\s+DATAPLANES\s+TRAFFIC PERMISSIONS\s.*\sRATE LIMITS\s+MESH TRAFFIC PERMISSIONS\s+ISSUED BACKENDS\s+CA EXPIRATION$/m,
+      /^MESH\s+DATAPLANES\s+TRAFFIC PERMISSIONS\s.*\sRATE LIMITS\s+MESH TRAFFIC PERMISSIONS\s+ISSUED BACKENDS\s+CA EXPIRATION\s+CA SWITCH$/m,
     );
-    expect(meshes.stdout).toMatch(/^m\s+1\/1\s+(0\s+){11}ca-1=1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
+    // No CA switch was ever made on this mesh: "-".
+    expect(meshes.stdout).toMatch(/^m\s+1\/1\s+(0\s+){11}ca-1=1\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+-$/m);
   });
 
   it('refuses writes to insights: the control plane maintains them', async () => {
