@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { eventually } from '@meshtls/testing';
 import { ResourceType } from '@meshtls/domain';
 import { StreamRefusedError, StreamStatus } from './dataplane-channel.port';
-import { FakeDataplane, HubWorld, builtin, clock, dataplane } from './dataplane-hub.test-support';
+import { FakeDataplane, HubWorld, builtin, clock, csr, dataplane } from './dataplane-hub.test-support';
 
 describe('DataplaneHub', () => {
   const w = HubWorld.perTest();
@@ -213,5 +213,26 @@ describe('DataplaneHub', () => {
     expect(await w.leases.get('default', 'web-1')).toEqual(lease);
     expect(dp.identities()).toHaveLength(1);
     expect(w.issued).toEqual(['new']);
+  });
+});
+
+describe('DataplaneHub: a mesh change whose certificate could not be issued', () => {
+  const w = HubWorld.perTest();
+
+  it('asks again after a pause, so the dataplane does not keep its old certificate until rotation', async () => {
+    // CSR requests not answered within 300 ms time out; the dataplane misses the first one.
+    const hub = w.makeHub('cp-1@boot-1', 300);
+    const dp = new FakeDataplane();
+    const session = await hub.connect(dp, w.hello());
+    let missed = 0;
+    dp.onCsrRequest = (requestId) => {
+      if (missed++ === 0) return;
+      setImmediate(() => hub.onMessage(session, { type: 'csr', requestId, csrPem: csr() }));
+    };
+    await w.putMesh({ enabledBackend: 'ca-1', backends: [builtin('ca-1', '2d')] });
+    await eventually(() => expect(dp.identities()).toHaveLength(2));
+    expect(missed).toBe(2);
+    expect(dp.identities()[1]).toMatchObject({ reason: 'mesh-change' });
+    expect(w.warnings.join('\n')).toContain('sent no CSR within 300 ms');
   });
 });

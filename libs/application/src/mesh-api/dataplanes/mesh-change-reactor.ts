@@ -10,8 +10,9 @@ import {
   type MeshSpec,
 } from '@meshtls/domain';
 import type { ResourceChange } from '@meshtls/store';
+import { backoffDelay, type BackoffPolicy } from '@meshtls/util';
 import type { CaSwitchCoordinator } from './ca-switch.coordinator';
-import { StreamStatus } from './dataplane-channel.port';
+import { StreamRefusedError, StreamStatus } from './dataplane-channel.port';
 import type { DataplaneSession } from './dataplane-session';
 import type { HubLog, HubObserver } from './dataplane-hub.types';
 import type { IdentityDelivery } from './identity-delivery';
@@ -119,9 +120,38 @@ export class MeshChangeReactor {
           return;
         }
         session.view = view;
-        await this.deps.pacer.awaitIssuance(session, 'mesh-change');
-        await this.deps.delivery.issueTo(session, 'mesh-change');
+        await this.issueForMesh(session, 0);
       })
       .catch((e: Error) => this.deps.failed(session, e));
   }
+
+  /**
+   * The certificate a mesh change owes a dataplane. One that could not be issued (a CSR or a signature
+   * that did not come in time while the whole fleet is re-issued) is asked again after a pause, while the
+   * stream lasts and nothing newer (another change, a rotation) has given the dataplane a certificate; a
+   * refusal ends the stream instead. Without this, a dataplane would keep the old certificate until its
+   * rotation, and a CA switch would wait for the acknowledgement timeout.
+   */
+  private async issueForMesh(session: DataplaneSession, attempt: number): Promise<void> {
+    const { view, lease } = session;
+    try {
+      await this.deps.pacer.awaitIssuance(session, 'mesh-change');
+      await this.deps.delivery.issueTo(session, 'mesh-change');
+    } catch (error) {
+      if (error instanceof StreamRefusedError || attempt + 1 >= MESH_CHANGE_ATTEMPTS) throw error;
+      this.deps.failed(session, error as Error);
+      const again = () =>
+        session
+          .serialize(async () => {
+            if (session.closed || session.view !== view || session.lease !== lease) return;
+            await this.issueForMesh(session, attempt + 1);
+          })
+          .catch((e: Error) => this.deps.failed(session, e));
+      setTimeout(again, backoffDelay(attempt, MESH_CHANGE_RETRY)).unref?.();
+    }
+  }
 }
+
+/** How many times a mesh change's certificate is asked for, and the pause between: 1 s doubling to 30 s, jittered. */
+const MESH_CHANGE_ATTEMPTS = 8;
+const MESH_CHANGE_RETRY: BackoffPolicy = { baseMs: 1_000, capMs: 30_000, jitter: 'equal' };
