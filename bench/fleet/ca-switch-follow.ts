@@ -41,7 +41,7 @@ export async function followCaSwitch(
   to: string,
   since: number,
   pollMs: number,
-  timeoutMs = 1_800_000,
+  timeoutMs = 900_000,
 ): Promise<Followed> {
   const seen = new Map<string, number>();
   const sinceOf = new Map<string, number>();
@@ -96,7 +96,7 @@ export async function untilEveryIdentity(
       }
       return got.size === size;
     },
-    1_800_000,
+    900_000,
     () => `${what}: ${got.size}/${size}`,
   );
 }
