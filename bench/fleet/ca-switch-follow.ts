@@ -4,7 +4,6 @@
  */
 import type { Replica, Topology } from '@meshtls/testing';
 import type { FleetIdentityEvent, FleetTrustEvent } from './fleet-worker';
-import { until } from './fleet-harness';
 
 /** `mTLS.caSwitch` of a mesh insight. */
 export interface CaSwitchStatus {
@@ -78,27 +77,29 @@ export async function followCaSwitch(
   }
 }
 
-/** Waits until each of `size` dataplanes received an identity matching `match` at or after `since`. */
+/**
+ * Waits up to `timeoutMs` until each of `size` dataplanes received an identity matching `match` at or after
+ * `since`; returns the dataplanes (indexes) that had not by then.
+ */
 export async function untilEveryIdentity(
   events: readonly FleetIdentityEvent[],
   size: number,
   since: number,
   match: (e: FleetIdentityEvent) => boolean,
-  what: string,
-): Promise<void> {
+  timeoutMs: number,
+): Promise<number[]> {
   const got = new Set<number>();
   let scanned = 0;
-  await until(
-    () => {
-      for (; scanned < events.length; scanned++) {
-        const e = events[scanned]!;
-        if (e.at >= since && match(e)) got.add(e.index);
-      }
-      return got.size === size;
-    },
-    900_000,
-    () => `${what}: ${got.size}/${size}`,
-  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (; scanned < events.length; scanned++) {
+      const e = events[scanned]!;
+      if (e.at >= since && match(e)) got.add(e.index);
+    }
+    if (got.size === size) return [];
+    if (Date.now() > deadline) return Array.from({ length: size }, (_, i) => i).filter((i) => !got.has(i));
+    await sleep(20);
+  }
 }
 
 /**
