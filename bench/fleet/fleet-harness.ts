@@ -200,3 +200,41 @@ export async function v8Of(
   }
   return total;
 }
+
+/**
+ * The sum over the replicas' `/metrics` of every series of `name` whose labels include `labels` (a
+ * replica that does not answer counts 0).
+ */
+export async function metricSum(
+  topology: Topology,
+  replicas: readonly Replica[],
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  let total = 0;
+  for (const replica of replicas) {
+    const response = await fetch(`${replica.url}/metrics`, {
+      headers: { authorization: `Bearer ${topology.adminToken}` },
+    }).catch(() => undefined);
+    if (!response?.ok) continue;
+    for (const line of (await response.text()).split('\n')) {
+      const m = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+      if (m?.[1] !== name) continue;
+      const has = Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`));
+      if (has) total += Number(m[3]);
+    }
+  }
+  return total;
+}
+
+/** CPU milliseconds used so far (utime + stime) by each group of processes. */
+export function cpuMsOf(groups: Record<string, readonly number[]>): Record<string, number> {
+  const ticksToMs = 10; // USER_HZ is 100 on Linux
+  const cpuOf = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+  };
+  return Object.fromEntries(
+    Object.entries(groups).map(([k, pids]) => [k, pids.reduce((n, p) => n + cpuOf(p), 0)]),
+  );
+}

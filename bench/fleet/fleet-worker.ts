@@ -33,12 +33,26 @@ export interface FleetIdentityEvent {
   readonly at: number;
   readonly sinceStartMs: number;
   readonly serial: string;
+  /** The backend whose CA signed it. */
+  readonly backend: string;
   readonly notBefore: number;
   readonly notAfter: number;
 }
 
+/**
+ * A trust bundle received without a certificate (a backend added or dropped): which dataplane, when, and
+ * the backends the bundle trusts. The agent acknowledges it as the sidecar does (`{type:'ack', serial,
+ * bundle}`), which is what a CA switch waits for.
+ */
+export interface FleetTrustEvent {
+  readonly index: number;
+  readonly at: number;
+  readonly backends: readonly string[];
+}
+
 export type FleetWorkerMessage =
   | { readonly type: 'identities'; readonly events: FleetIdentityEvent[] }
+  | { readonly type: 'trusts'; readonly events: FleetTrustEvent[] }
   | { readonly type: 'failures'; readonly count: number; readonly sample: string[] }
   | { readonly type: 'validity'; readonly report: ValidityReport }
   | { readonly type: 'stopped' };
@@ -49,11 +63,16 @@ const VALIDITY_SAMPLE_MS = 100;
 const agents: DataplaneAgent[] = [];
 let watch: ValidityWatch | undefined;
 let pending: FleetIdentityEvent[] = [];
+let pendingTrusts: FleetTrustEvent[] = [];
 /** Streams that ended or failed to open (each costs the dataplane a backoff before it tries again). */
 let failures = 0;
 const failureSample = new Set<string>();
 
 function flush(): void {
+  if (pendingTrusts.length > 0) {
+    process.send?.({ type: 'trusts', events: pendingTrusts } satisfies FleetWorkerMessage);
+    pendingTrusts = [];
+  }
   if (pending.length === 0) return;
   process.send?.({ type: 'identities', events: pending } satisfies FleetWorkerMessage);
   pending = [];
@@ -96,9 +115,14 @@ function start(message: FleetWorkerStart): void {
         at,
         sinceStartMs: performance.now() - startedAt,
         serial: id.serial,
+        backend: id.backend,
         ...watch!.windowOf(id.certPem),
       });
     });
+    // The agent acknowledges the bundle right after emitting it, on the same tick.
+    agent.on('trust', () =>
+      pendingTrusts.push({ index, at: Date.now(), backends: agent.identity?.supportedBackends ?? [] }),
+    );
     agent.on('withdrawn', () => (held = undefined));
     agent.on('disconnected', (e) => {
       failures++;
