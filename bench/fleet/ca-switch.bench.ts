@@ -34,7 +34,7 @@ import {
   adminCall,
   cpuMsOf,
   describeValidity,
-  metricSum,
+  replicasMetricSum,
   mintTokens,
   startWorkers,
   stopWorkers,
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     );
 
     const validity = await validityOf(workers);
-    const streamsEnded = await metricSum(topology, replicas, 'mesh_ca_switch_streams_ended_total');
+    const streamsEnded = await replicasMetricSum(topology, replicas, 'mesh_ca_switch_streams_ended_total');
     console.log(`\n  streams ended by the switch watchdog: ${streamsEnded}`);
     console.log(`  valid certificate           ${describeValidity(validity)}`);
     if (validity.invalidMoments + validity.invalidAtEnd.length > 0) failed = true;
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
 }
 
 function issuedMeshChange(topology: Topology, replicas: readonly Replica[]): Promise<number> {
-  return metricSum(topology, replicas, 'mesh_dataplane_certificates_issued_total', {
+  return replicasMetricSum(topology, replicas, 'mesh_dataplane_certificates_issued_total', {
     mesh: MESH,
     reason: 'mesh-change',
   });

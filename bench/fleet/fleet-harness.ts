@@ -3,6 +3,7 @@
  * fleet (fleet-worker.ts) and their certificate-validity reports, a process's RSS, waiting for a condition.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { metricSum } from '@meshtls/testing';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Replica, Topology } from '@meshtls/testing';
@@ -205,7 +206,7 @@ export async function v8Of(
  * The sum over the replicas' `/metrics` of every series of `name` whose labels include `labels` (a
  * replica that does not answer counts 0).
  */
-export async function metricSum(
+export async function replicasMetricSum(
   topology: Topology,
   replicas: readonly Replica[],
   name: string,
@@ -217,12 +218,8 @@ export async function metricSum(
       headers: { authorization: `Bearer ${topology.adminToken}` },
     }).catch(() => undefined);
     if (!response?.ok) continue;
-    for (const line of (await response.text()).split('\n')) {
-      const m = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-      if (m?.[1] !== name) continue;
-      const has = Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`));
-      if (has) total += Number(m[3]);
-    }
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    total += metricSum(await response.text(), name, wanted);
   }
   return total;
 }

@@ -24,11 +24,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataplaneProcess, freePort, startStandaloneControlPlane, tempDir } from '@meshtls/testing';
+import {
+  DataplaneProcess,
+  freePort,
+  metricSum,
+  startStandaloneControlPlane,
+  tempDir,
+} from '@meshtls/testing';
 import { median } from '../issuance/bench-harness';
 import { startHaproxyTwoHop } from './haproxy-two-hop';
 import { startHttpTarget } from './http-target';
-import { metricSum, roundProbes, type RoundProbes } from './round-probes';
+import { roundProbes, type RoundProbes } from './round-probes';
 import { describeWrkErrors, runWrk, sumWrkErrors, wrkAvailable, type WrkResult } from './wrk';
 
 const ROUNDS = Number(process.env.PROXY_ROUNDS ?? 3);

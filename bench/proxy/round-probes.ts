@@ -1,3 +1,4 @@
+import { metricSum } from '@meshtls/testing';
 /**
  * What the proxy benchmark reads around its keep-alive rounds besides wrk's figures: the CPU time of the
  * proxy processes, and the sidecars' event-loop delay from their metrics endpoints.
@@ -94,13 +95,3 @@ function cpuSeconds(pids: readonly number[]): number {
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** The sum of a Prometheus counter's samples whose labels contain `labels`. */
-export function metricSum(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/i.exec(line);
-    if (match?.[1] === name && (match[2] ?? '').includes(labels)) sum += Number(match[3]);
-  }
-  return sum;
-}

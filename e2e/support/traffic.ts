@@ -1,3 +1,4 @@
+export { metricSum } from '@meshtls/testing';
 import { spawn } from 'node:child_process';
 import type { X509Certificate } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
@@ -137,16 +138,6 @@ export function meshExchange(
       else reject(new Error(`no peer certificate; answer: ${answer}`));
     });
   });
-}
-
-/** The sum of a Prometheus counter's samples whose labels contain `labels` (e.g. `reason="handshake"`). */
-export function metricSum(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/i.exec(line);
-    if (match?.[1] === name && (match[2] ?? '').includes(labels)) sum += Number(match[3]);
-  }
-  return sum;
 }
 
 /** A MeshTrafficPermission letting every service of `mesh` call every other. */

@@ -14,6 +14,7 @@ export type { RedisServerHandle } from './redis-server';
 export { startNatsCluster } from './nats-cluster';
 export type { NatsClusterHandle } from './nats-cluster';
 export { startPrometheus } from './prometheus-server';
+export { metricSum } from './prometheus-text';
 export type { PrometheusAlertingRule, PrometheusHandle } from './prometheus-server';
 
 // Test CAs made with openssl.
