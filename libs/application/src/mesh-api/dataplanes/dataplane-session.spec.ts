@@ -79,4 +79,21 @@ describe('DataplaneSession', () => {
     expect(session.outboundServices).toEqual(['backend', 'db']);
     expect(session.outboundServices).toBe(session.outboundServices);
   });
+
+  it('counts an acknowledgement only for the certificate or bundle last sent, whatever else a peer sends', () => {
+    const session = sessionWith([]);
+    session.identitySent('serial-1', 'ca-1', ['ca-1', 'ca-2']);
+    session.bundleSent('bundle-2', ['ca-1', 'ca-2', 'ca-3']);
+    // Unknown serials and bundle ids, and a bundle id sent with the certificate's serial, change nothing.
+    expect(session.acknowledged({ serial: 'serial-0' })).toBe(false);
+    expect(session.acknowledged({ serial: '', bundle: 'bundle-1' })).toBe(false);
+    expect(session.acknowledged({ serial: 'serial-1', bundle: 'forged' })).toBe(false);
+    expect(session.caAcks).toEqual({});
+    expect(session.acknowledged({ serial: 'serial-1' })).toBe(true);
+    expect(session.caAcks).toEqual({ trusted: ['ca-1', 'ca-2'], certBackend: 'ca-1' });
+    expect(session.acknowledged({ serial: '', bundle: 'bundle-2' })).toBe(true);
+    expect(session.caAcks).toEqual({ trusted: ['ca-1', 'ca-2', 'ca-3'], certBackend: 'ca-1' });
+    // Each counts once: the same acknowledgement again is nothing new.
+    expect(session.acknowledged({ serial: '', bundle: 'bundle-2' })).toBe(false);
+  });
 });
