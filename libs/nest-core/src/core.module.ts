@@ -20,6 +20,7 @@ import { storeRejectionReporter } from './health/store-rejections.reporter';
 import { MetricsController } from './metrics/metrics.controller';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createInfrastructure, type Infrastructure } from './infra/infrastructure';
+import { heapTrimmerFor, HEAP_TRIMMER, type HeapTrimmer } from './runtime/heap-trim.provider';
 import {
   CLOCK,
   CORE_CONFIG,
@@ -53,6 +54,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(INFRASTRUCTURE) private readonly infra: Infrastructure,
     @Inject(INSTANCE_INFO) private readonly instance: InstanceInfo,
+    @Inject(HEAP_TRIMMER) private readonly heapTrimmer: HeapTrimmer,
   ) {}
 
   static forRoot(options: CoreModuleOptions): DynamicModule {
@@ -83,6 +85,11 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
       { provide: MESSAGE_BUS, useFactory: (i: Infrastructure) => i.bus, inject: [INFRASTRUCTURE] },
       { provide: SECRET_CIPHER, useFactory: (i: Infrastructure) => i.cipher, inject: [INFRASTRUCTURE] },
       { provide: METRICS, useFactory: () => processRegistry(options.roles) },
+      {
+        provide: HEAP_TRIMMER,
+        useFactory: (m: Registry) => heapTrimmerFor(options.config, m),
+        inject: [METRICS],
+      },
     ];
     return {
       module: CoreModule,
@@ -94,6 +101,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    this.heapTrimmer.start();
     for (const role of this.instance.roles as AppRole[]) {
       this.subscriptions.push(
         this.infra.bus.serve(
@@ -107,6 +115,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.heapTrimmer.stop();
     for (const role of this.instance.roles as AppRole[])
       await this.announce(role, 'stopping').catch(() => undefined);
     for (const s of this.subscriptions) await s.unsubscribe().catch(() => undefined);

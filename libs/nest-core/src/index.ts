@@ -1,6 +1,6 @@
 // Configuration read from the environment.
 export { loadCoreConfig } from './config/core-config';
-export { parseEnvironment } from './config/environment';
+export { durationSetting, parseEnvironment } from './config/environment';
 export type { CoreConfig } from './config/core-config';
 
 // The core module and the tokens it provides; what a role module configured at import returns.

@@ -102,3 +102,18 @@ describe('loadCoreConfig', () => {
     expect(messageOf({ MESH_NATS_TLS_CERT_FILE: __filename })).toContain('a client certificate needs both');
   });
 });
+
+describe('MESH_HEAP_TRIM_INTERVAL', () => {
+  it('looks at the heap every 30 s by default, at the given interval, or never with off or 0', () => {
+    expect(loadCoreConfig({}, defaults).heapTrimIntervalMs).toBe(30_000);
+    expect(loadCoreConfig({ MESH_HEAP_TRIM_INTERVAL: '2m' }, defaults).heapTrimIntervalMs).toBe(120_000);
+    expect(loadCoreConfig({ MESH_HEAP_TRIM_INTERVAL: 'off' }, defaults).heapTrimIntervalMs).toBe(0);
+    expect(loadCoreConfig({ MESH_HEAP_TRIM_INTERVAL: '0' }, defaults).heapTrimIntervalMs).toBe(0);
+  });
+
+  it('names the variable and what a duration looks like when the value is not one', () => {
+    expect(messageOf({ MESH_HEAP_TRIM_INTERVAL: 'often' })).toContain(
+      'MESH_HEAP_TRIM_INTERVAL: must be a duration such as 30s, 5m or 1h, or off, not "often"',
+    );
+  });
+});

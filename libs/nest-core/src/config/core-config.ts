@@ -2,7 +2,8 @@ import { accessSync, constants } from 'node:fs';
 import type { NatsClientCredentials } from '@meshtls/bus';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
-import { parseEnvironment } from './environment';
+import { HEAP_TRIM_DEFAULTS } from '../runtime/heap-trimmer';
+import { durationSetting, parseEnvironment } from './environment';
 
 export const RUN_MODES = ['standalone', 'distributed'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -36,6 +37,8 @@ export interface CoreConfig {
     readonly username?: string;
     readonly password?: string;
   };
+  /** How often the process looks whether a burst left V8 heap to give back (0: never). */
+  readonly heapTrimIntervalMs: number;
 }
 
 export interface NatsTlsFiles {
@@ -105,6 +108,7 @@ const envSchema = z.object({
   MESH_NATS_TLS_CA_FILE: readableFile.optional(),
   MESH_NATS_TLS_CERT_FILE: readableFile.optional(),
   MESH_NATS_TLS_KEY_FILE: readableFile.optional(),
+  MESH_HEAP_TRIM_INTERVAL: durationSetting(`${HEAP_TRIM_DEFAULTS.intervalMs / 1000}s`, { off: true }),
 });
 
 /**
@@ -152,6 +156,7 @@ export function loadCoreConfig(
           password: e.MESH_REDIS_PASSWORD,
         })
       : undefined,
+    heapTrimIntervalMs: e.MESH_HEAP_TRIM_INTERVAL,
   });
 }
 

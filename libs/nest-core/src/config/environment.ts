@@ -1,5 +1,6 @@
+import { parseDuration } from '@meshtls/domain';
 import { ConfigError } from '@meshtls/util';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Parses a process's environment with its schema. Every bad variable is named in one ConfigError
@@ -12,4 +13,27 @@ export function parseEnvironment<T>(schema: z.ZodType<T>, env: Record<string, st
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * A duration setting as `30s`, `5m`, `1h` (a positive whole number and a unit: ms, s, m, h, d), parsed to
+ * milliseconds; with `off`, also `off` or `0`, parsed to 0.
+ */
+export function durationSetting(fallback: string, options: { off?: boolean } = {}) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      if (options.off && (text === 'off' || text === '0')) return 0;
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        const off = options.off ? ', or off' : '';
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration such as 30s, 5m or 1h${off}, not "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
 }

@@ -1,7 +1,7 @@
-import { ISSUANCE_LIMIT_DEFAULTS, parseDuration, type IssuanceLimit } from '@meshtls/domain';
+import { ISSUANCE_LIMIT_DEFAULTS, type IssuanceLimit } from '@meshtls/domain';
 import { ConfigError } from '@meshtls/util';
 import { z } from 'zod';
-import { parseEnvironment } from '@meshtls/nest-core';
+import { durationSetting, parseEnvironment } from '@meshtls/nest-core';
 
 /** The dataplane server (gRPC over TLS) of mesh-api. */
 export interface DpServerConfig {
@@ -33,20 +33,6 @@ export interface DpServerConfig {
   readonly keepaliveTimeoutMs: number;
 }
 
-/** A duration as `30s`, `5m`, `1h`: a positive whole number and a unit (ms, s, m, h, d). */
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 5m or 1h, not "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
 const envSchema = z.object({
   MESH_DP_SERVER_ADDRESS: z.string().min(1).optional(),
   MESH_DP_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(5678),
@@ -65,10 +51,10 @@ const envSchema = z.object({
     .positive()
     .max(60_000)
     .default(ISSUANCE_LIMIT_DEFAULTS.perMinute),
-  MESH_CA_SWITCH_ACK_TIMEOUT: duration('5m'),
-  MESH_CA_SWITCH_ALERT_AFTER: duration('15m'),
-  MESH_DP_KEEPALIVE_TIME: duration('20s'),
-  MESH_DP_KEEPALIVE_TIMEOUT: duration('10s'),
+  MESH_CA_SWITCH_ACK_TIMEOUT: durationSetting('5m'),
+  MESH_CA_SWITCH_ALERT_AFTER: durationSetting('15m'),
+  MESH_DP_KEEPALIVE_TIME: durationSetting('20s'),
+  MESH_DP_KEEPALIVE_TIMEOUT: durationSetting('10s'),
   MESH_DP_ISSUE_BURST: z.coerce.number().int().min(1).max(10_000).default(ISSUANCE_LIMIT_DEFAULTS.burst),
 });
 
