@@ -22,6 +22,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { median } from '../stats';
 import { Topology, type Replica } from '@meshtls/testing';
 import { everyTrustBy, followCaSwitch, untilEveryIdentity, untilEveryTrust } from './ca-switch-follow';
 import type {
@@ -273,11 +274,6 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): string {
 
 function rate(count: number, ms: number): string {
   return (count / (ms / 1000)).toFixed(0);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 void main().catch((error: unknown) => {

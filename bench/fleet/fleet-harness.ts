@@ -235,3 +235,37 @@ export function cpuMsOf(groups: Record<string, readonly number[]>): Record<strin
     Object.entries(groups).map(([k, pids]) => [k, pids.reduce((n, p) => n + cpuOf(p), 0)]),
   );
 }
+
+/**
+ * Each replica's heap trims so far (`mesh_heap_trims_total`); with `after`, first waits until each has
+ * trimmed more often than that, then 3 s for V8 to hand the pages back. Also returns the longest last
+ * trim pause of the replicas.
+ */
+export async function heapTrimsOf(
+  topology: Topology,
+  replicas: readonly Replica[],
+  after?: readonly number[],
+): Promise<{ counts: number[]; pauseMs: number }> {
+  const read = () =>
+    Promise.all(replicas.map((r) => replicasMetricSum(topology, [r], 'mesh_heap_trims_total')));
+  let counts = await read();
+  if (after) {
+    const deadline = Date.now() + 120_000;
+    while (counts.some((c, i) => c <= after[i]!)) {
+      if (Date.now() > deadline) throw new Error(`no heap trim within 120 s (trims ${counts.join(', ')})`);
+      await new Promise((r) => setTimeout(r, 500));
+      counts = await read();
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  const pauses = await Promise.all(
+    replicas.map((r) => replicasMetricSum(topology, [r], 'mesh_heap_trim_last_pause_seconds')),
+  );
+  return { counts, pauseMs: Math.max(...pauses) * 1000 };
+}
+
+/** Redis's `used_memory`, in bytes. */
+export async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
+  const info = String(await redis.info('memory'));
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+}

@@ -14,6 +14,8 @@
  *   FLEET_CP_ENV='{"MESH_CA_MAX_WAIT_MS":"60000"}'  extra settings for every control-plane process
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
+ *   FLEET_HEAP_TRIM_INTERVAL=5s  the replicas' MESH_HEAP_TRIM_INTERVAL (30s in production): memory is read
+ *                            once more after each replica's heap trim, with start-up's trimmed before
  *   FLEET_HEAP_DIR=DIR       heap snapshots of both mesh-api replicas before the fleet connects and once it
  *                            has settled (written into DIR; compare them with heap-diff.js); each snapshot
  *                            collects garbage first, and the RSS after it is printed beside the usual figure
@@ -21,12 +23,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
+import { parseDuration } from '@meshtls/domain';
 import { Topology, type Replica } from '@meshtls/testing';
+import { percentile } from '../stats';
 import type { FleetIdentityEvent, FleetWorkerMessage, FleetWorkerStart } from './fleet-worker';
-import type { ValidityReport } from './certificate-validity';
+import { printResults, type FleetResult } from './fleet-report';
 import {
   adminCall,
-  describeValidity,
+  cpuMsOf,
+  heapTrimsOf,
   v8Of,
   heapSnapshotNodeArgs,
   mintTokens,
@@ -35,34 +40,13 @@ import {
   startWorkers,
   stopWorkers,
   until,
+  usedMemory,
   validityOf,
 } from './fleet-harness';
 
 /** Processes simulating the fleet: dataplanes are processes of their own in real life, not one loop. */
 const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
-
-const TARGETS = { convergenceMs: 10_000, memoryPerDataplane: 20 * 1024, redisPerLease: 1024 };
-
-interface FleetResult {
-  readonly size: number;
-  readonly firstIdentityP50: number;
-  readonly firstIdentityP99: number;
-  readonly connectAllMs: number;
-  readonly issueRate: number;
-  readonly moved: number;
-  readonly convergenceMs: number;
-  readonly floorMs: number;
-  readonly memoryPerDataplane: number;
-  /** Growth of the replicas' V8 heap (committed, used) and external memory, read with the RSS. */
-  readonly v8PerDataplane: { committed: number; used: number; external: number };
-  /** With FLEET_HEAP_DIR: RSS growth and V8 heap growth, each read right after the full GC of a snapshot. */
-  readonly afterGc?: { rssPerDataplane: number; heapPerDataplane: number; snapshots: string[] };
-  readonly redisPerLease: number;
-  /** Share of one core each process used during convergence. */
-  readonly convergenceCpu: Record<string, number>;
-  /** From each dataplane's first certificate until convergence after the kill. */
-  readonly validity: ValidityReport;
-}
+const TRIM_INTERVAL_MS = parseDuration(process.env.FLEET_HEAP_TRIM_INTERVAL ?? '5s') ?? 5000;
 
 async function main(): Promise<void> {
   const sizes = (process.env.FLEET_SIZES ?? '2000,10000').split(',').map(Number);
@@ -82,7 +66,7 @@ async function main(): Promise<void> {
       console.log(`fleet of ${size}: did not complete: ${(error as Error).message}`);
     }
   }
-  printResults(results);
+  printResults(results, TRIM_INTERVAL_MS);
   // Not a target but a promise: a dataplane without a valid certificate fails the run.
   if (results.some((r) => r.validity.invalidMoments + r.validity.invalidAtEnd.length > 0))
     process.exitCode = 1;
@@ -91,7 +75,11 @@ async function main(): Promise<void> {
 async function runFleet(size: number, connections: 'shared' | 'own'): Promise<FleetResult> {
   const topology = await Topology.start(
     { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 1 },
-    { MESH_LOG_LEVEL: 'error', ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>) },
+    {
+      MESH_LOG_LEVEL: 'error',
+      MESH_HEAP_TRIM_INTERVAL: `${TRIM_INTERVAL_MS}ms`,
+      ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
+    },
   );
   let workers: ChildProcess[] = [];
   const failures = { count: 0, sample: [] as string[] };
@@ -107,6 +95,9 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const redis = createClient({ url: topology.redis.url });
     redis.on('error', (e: Error) => console.log(`  (Redis client of the benchmark: ${e.message})`));
     await redis.connect();
+    // Start-up's garbage given back first (each replica trims once after start-up), so that the growth
+    // measured below is the fleet's.
+    const startupTrims = (await heapTrimsOf(topology, [api0, api1], [0, 0])).counts;
     const heapDir = process.env.FLEET_HEAP_DIR;
     const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const rssBefore = rssOf(api0) + rssOf(api1);
@@ -159,13 +150,21 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const connectAllMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 2000)); // leases written, buffers settled
     const memoryPerDataplane = (rssOf(api0) + rssOf(api1) - rssBefore) / size;
+    const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
+    // Settled: two trim intervals on, any trim the burst's growth still called for has run.
+    await new Promise((r) => setTimeout(r, 2 * TRIM_INTERVAL_MS + 3000));
+    const trimmed = await heapTrimsOf(topology, [api0, api1]);
+    const settled = {
+      rssPerDataplane: (rssOf(api0) + rssOf(api1) - rssBefore) / size,
+      pauseMs: trimmed.pauseMs,
+      trims: trimmed.counts.map((c, i) => c - startupTrims[i]!),
+    };
     const v8After = await v8Of(topology, [api0, api1]);
     const v8PerDataplane = {
       committed: (v8After.committed - v8Before.committed) / size,
       used: (v8After.used - v8Before.used) / size,
       external: (v8After.external - v8Before.external) / size,
     };
-    const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
     let afterGc: FleetResult['afterGc'];
     if (heapDir && heapBefore) {
       const heapAfter = await snapshotHeaps([api0, api1], heapDir, `${size}-after`);
@@ -187,7 +186,8 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       nats: [topology.nats.pid],
       redis: [topology.redis.pid],
     };
-    const cpuBefore = cpuSnapshot(cpuPids, workers);
+    const fleetPids = { [`simulated fleet (${workers.length} processes)`]: workers.map((w) => w.pid!) };
+    const cpuBefore = cpuMsOf({ ...cpuPids, ...fleetPids });
     const killedAtMono = performance.now();
     killedAt = Date.now();
     process.kill(api0.process.pid, 'SIGKILL');
@@ -197,7 +197,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       () => `${renewed.size}/${moving.size} re-issued after the kill`,
     );
     const convergenceMs = performance.now() - killedAtMono;
-    const cpuAfter = cpuSnapshot(cpuPids, workers);
+    const cpuAfter = cpuMsOf({ ...cpuPids, ...fleetPids });
     const validity = await validityOf(workers);
     const convergenceCpu = Object.fromEntries(
       Object.keys(cpuAfter).map((k) => [k, (cpuAfter[k]! - cpuBefore[k]!) / convergenceMs]),
@@ -213,6 +213,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       convergenceMs,
       floorMs: (moving.size / issueRate) * 1000,
       memoryPerDataplane,
+      settled,
       v8PerDataplane,
       ...(afterGc ? { afterGc } : {}),
       redisPerLease,
@@ -224,68 +225,6 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     await topology.stop();
     console.log(
       `  (streams that ended or failed to open: ${failures.count}; e.g. ${[...new Set(failures.sample)].slice(0, 3).join(' | ')})`,
-    );
-  }
-}
-
-async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
-  const info = String(await redis.info('memory'));
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-}
-
-/** CPU milliseconds used so far by each group of processes (utime + stime), the fleet workers included. */
-function cpuSnapshot(
-  groups: Record<string, number[]>,
-  workers: readonly ChildProcess[],
-): Record<string, number> {
-  const ticksToMs = 10; // USER_HZ is 100 on Linux
-  const cpuOf = (pid: number) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * ticksToMs;
-  };
-  const all = { ...groups, [`simulated fleet (${workers.length} processes)`]: workers.map((w) => w.pid!) };
-  return Object.fromEntries(
-    Object.entries(all).map(([k, pids]) => [k, pids.reduce((n, p) => n + cpuOf(p), 0)]),
-  );
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
-
-function printResults(results: readonly FleetResult[]): void {
-  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  for (const r of results) {
-    const verdict = (ok: boolean) => (ok ? 'meets' : 'MISSES');
-    console.log(`\nfleet of ${r.size} dataplanes`);
-    console.log(
-      `  first identity              p50 ${s(r.firstIdentityP50)}, p99 ${s(r.firstIdentityP99)} (all connected in ${s(r.connectAllMs)}, ${r.issueRate.toFixed(0)} identities/s)`,
-    );
-    console.log(
-      `  convergence after kill      ${s(r.convergenceMs)} for ${r.moved} dataplanes; target ${s(TARGETS.convergenceMs)} (${verdict(r.convergenceMs < TARGETS.convergenceMs)}); floor at the connect-time rate ${s(r.floorMs)}`,
-    );
-    const cpu = Object.entries(r.convergenceCpu).map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`);
-    console.log(`  CPU during convergence (of one core): ${cpu.join(', ')}`);
-    console.log(
-      `  control-plane memory        ${kb(r.memoryPerDataplane)} per dataplane (RSS of both mesh-api replicas); target ${kb(TARGETS.memoryPerDataplane)} (${verdict(r.memoryPerDataplane < TARGETS.memoryPerDataplane)})`,
-    );
-    const v8 = r.v8PerDataplane;
-    console.log(
-      `    of which V8 heap         ${kb(v8.committed)} committed (${kb(v8.used)} in use, garbage included), external ${kb(v8.external)}; native and allocator ${kb(r.memoryPerDataplane - v8.committed - v8.external)}`,
-    );
-    if (r.afterGc) {
-      console.log(
-        `  after a full GC             RSS ${kb(r.afterGc.rssPerDataplane)}, V8 heap ${kb(r.afterGc.heapPerDataplane)} per dataplane (both replicas); snapshots ${r.afterGc.snapshots.join(' ')}`,
-      );
-    }
-    console.log(
-      `  Redis                       ${r.redisPerLease.toFixed(0)} bytes per lease (used_memory); target ${TARGETS.redisPerLease} (${verdict(r.redisPerLease < TARGETS.redisPerLease)})`,
-    );
-    const lapsed = r.validity.invalidMoments + r.validity.invalidAtEnd.length;
-    console.log(
-      `  valid certificate           ${describeValidity(r.validity)}; target none (${verdict(lapsed === 0)})`,
     );
   }
 }

@@ -1,4 +1,5 @@
 /** Timing helpers of the issuance benchmark: time-boxed rounds, medians, aligned output. */
+import { median } from '../stats';
 
 export interface Scenario {
   readonly name: string;
@@ -52,12 +53,6 @@ export async function measureRoundAsync(op: () => Promise<unknown>, roundMs: num
     now = process.hrtime.bigint();
   }
   return count / (Number(now - start) / 1e9);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

@@ -23,10 +23,10 @@ import {
   formatRate,
   formatRatio,
   measureRoundAsync,
-  median,
   runInterleavedTimed,
   type Scenario,
 } from './bench-harness';
+import { median } from '../stats';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const ROUND_MS = Number(process.argv[3] ?? 500);

@@ -16,11 +16,6 @@ export function ratePerSecond(r: LoadResult): number {
   return r.issued / r.seconds;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 /** Issues one certificate over the bus, cycling through dataplanes and CSRs; returns its outcome. */
 function issuer(bus: MessageBus, mesh: SeededMesh, csrs: readonly string[]) {
   let n = 0;

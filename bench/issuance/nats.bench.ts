@@ -11,9 +11,10 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { NatsBus } from '@meshtls/bus';
 import { Topology } from '@meshtls/testing';
-import { formatRate, measureRound, median } from './bench-harness';
+import { median, percentile } from '../stats';
+import { formatRate, measureRound } from './bench-harness';
 import { ecCsrPool, seedMeshes, type SeededMesh } from './fleet-fixture';
-import { paced, percentile, ratePerSecond, saturate, type LoadResult } from './load-driver';
+import { paced, ratePerSecond, saturate, type LoadResult } from './load-driver';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const IN_FLIGHT = 128;
@@ -77,7 +78,7 @@ function report(
   ceiling: number,
 ): void {
   const rate = ratePerSecond(full);
-  const ms = (r: LoadResult, p: number) => `${percentile(r.latenciesMs, p).toFixed(1)} ms`;
+  const ms = (r: LoadResult, p: number) => `${percentile(r.latenciesMs, p / 100).toFixed(1)} ms`;
   console.log(
     `\n${mesh.label}, ${replicas} ca-signer replica${replicas > 1 ? 's' : ''}\n` +
       `  saturated          ${formatRate(rate)}  shed ${full.shed}, failed ${full.failed}; p50 ${ms(full, 50)}, p99 ${ms(full, 99)}\n` +

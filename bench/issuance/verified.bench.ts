@@ -17,7 +17,8 @@ import { NatsBus, connectNats } from '@meshtls/bus';
 import { EncryptedResourceStore, NatsKvResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { Topology } from '@meshtls/testing';
 import { systemClock } from '@meshtls/util';
-import { formatRate, median } from './bench-harness';
+import { median } from '../stats';
+import { formatRate } from './bench-harness';
 import { ecCsrPool, seedMeshes } from './fleet-fixture';
 import { closedLoop, ratePerSecond, type Outcome } from './load-driver';
 

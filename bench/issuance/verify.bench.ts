@@ -19,7 +19,8 @@ import { ResourceType, type MtlsBackend } from '@meshtls/domain';
 import { createCsr, selfSignedCaCertificate } from '@meshtls/pki';
 import { EncryptedResourceStore, MemoryResourceStore, SecretCipher } from '@meshtls/store/adapters';
 import { systemClock } from '@meshtls/util';
-import { formatRate, formatRatio, measureRoundAsync, median } from './bench-harness';
+import { median } from '../stats';
+import { formatRate, formatRatio, measureRoundAsync } from './bench-harness';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const ROUND_MS = Number(process.argv[3] ?? 500);

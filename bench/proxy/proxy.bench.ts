@@ -31,7 +31,7 @@ import {
   startStandaloneControlPlane,
   tempDir,
 } from '@meshtls/testing';
-import { median } from '../issuance/bench-harness';
+import { median } from '../stats';
 import { startHaproxyTwoHop } from './haproxy-two-hop';
 import { startHttpTarget } from './http-target';
 import { roundProbes, type RoundProbes } from './round-probes';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { DataplaneProcess } from '@meshtls/testing';
 import type { WrkResult } from './wrk';
-import { median } from '../issuance/bench-harness';
+import { median } from '../stats';
 
 /** Readings taken around a measured round: `before` returns what to call with the round's result. */
 export interface RoundProbes<V extends string> {

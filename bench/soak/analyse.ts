@@ -2,6 +2,7 @@
  * The soak's figures and the rules that judge them: what the certificates say of the rotations, first-third
  * against last-third medians and least-squares slopes per process, and the verdict.
  */
+import { median } from '../stats';
 import { signed } from './format';
 import type {
   MetricFigures,
@@ -177,13 +178,6 @@ export function figuresOf(w: Watched, samples: readonly Sample[]): ProcessFigure
   }
   if (!growing && w.kind === 'control-plane') reasons.push('fds, handles and metric series not growing');
   return { ...base, metrics, verdict: growing ? 'GROWING' : 'flat', reasons };
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Least-squares slope of `metric` against the samples' time, per second. */

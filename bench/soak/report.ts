@@ -1,12 +1,12 @@
 /** The report: the figures and the verdict printed, and written as JSON to SOAK_REPORT when it is set. */
 import { writeFileSync } from 'node:fs';
 import { describeValidity } from '../fleet/fleet-harness';
+import { median } from '../stats';
 import {
   certificateFigures,
   COUNT_TOLERANCE,
   figuresOf,
   HEAP_TOLERANCE,
-  median,
   ROTATION_GRACE_MS,
   ROTATION_POINT,
   verdictOf,

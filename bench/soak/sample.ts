@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
 import type { Topology } from '@meshtls/testing';
+import { usedMemory } from '../fleet/fleet-harness';
 import type { InsightsView, RunState, Sample, Watched, WholeSample } from './types';
 
 const FETCH_TIMEOUT_MS = 5000;
@@ -31,7 +32,7 @@ export async function sampleAll(
   let redisUsedMemory = NaN;
   let redisKeys = NaN;
   try {
-    redisUsedMemory = Number(/used_memory:(\d+)/.exec(String(await redis.info('memory')))?.[1] ?? NaN);
+    redisUsedMemory = await usedMemory(redis);
     redisKeys = await redis.dbSize();
   } catch {
     state.sampleErrors++;

@@ -24,7 +24,14 @@ describe('shouldTrimHeap', () => {
   });
 
   it('leaves a small heap that grew by less than 32 MiB, whatever the share', () => {
-    expect(shouldTrimHeap({ oldGeneration: 31 * MiB, baseline: 0, utilization: 0 }, policy)).toBe(false);
+    expect(shouldTrimHeap({ oldGeneration: 41 * MiB, baseline: 10 * MiB, utilization: 0 }, policy)).toBe(
+      false,
+    );
+  });
+
+  it('trims once after start-up, whatever the size', () => {
+    expect(shouldTrimHeap({ oldGeneration: 5 * MiB, utilization: 0 }, policy)).toBe(true);
+    expect(shouldTrimHeap({ oldGeneration: 5 * MiB, utilization: 0.9 }, policy)).toBe(false);
   });
 
   it('waits while the event loop is busier than the policy allows (a burst still running)', () => {

@@ -32,20 +32,21 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimPolicy = Object.freeze({
 export interface HeapReading {
   /** Committed bytes of V8's old generation (old, code and large-object spaces). */
   readonly oldGeneration: number;
-  /** The same right after the last trim (0 before the first). */
-  readonly baseline: number;
+  /** The same right after the last trim; undefined before the first. */
+  readonly baseline?: number;
   /** Share of the last interval the event loop was busy, 0..1. */
   readonly utilization: number;
 }
 
-/** The rule: trim when the old generation grew past the policy's threshold and the process is not busy. */
+/**
+ * The rule: when the process is not busy, trim once after start-up (what starting left: modules, schemas,
+ * connections), then whenever the old generation grew past the policy's threshold since the last trim.
+ */
 export function shouldTrimHeap(reading: HeapReading, policy: HeapTrimPolicy): boolean {
+  if (reading.utilization > policy.maxUtilization) return false;
+  if (reading.baseline === undefined) return true;
   const growth = reading.oldGeneration - reading.baseline;
-  return (
-    reading.utilization <= policy.maxUtilization &&
-    growth >= policy.minGrowthBytes &&
-    growth >= reading.baseline * policy.minGrowthRatio
-  );
+  return growth >= policy.minGrowthBytes && growth >= reading.baseline * policy.minGrowthRatio;
 }
 
 /** The heap the trimmer reads and compacts; {@link v8Heap} is the process's own. */
@@ -63,7 +64,7 @@ export interface HeapTrim {
 
 /** Looks at the heap every interval and compacts it when {@link shouldTrimHeap} says so. */
 export class HeapTrimmer {
-  private baseline = 0;
+  private baseline?: number;
   private timer?: NodeJS.Timeout;
   private lastUtilization?: EventLoopUtilization;
 
