@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { metricSum } from '@meshtls/testing';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Replica, Topology } from '@meshtls/testing';
 import { mergeValidityReports, type ValidityReport } from './certificate-validity';
@@ -268,4 +268,16 @@ export async function heapTrimsOf(
 export async function usedMemory(redis: { info(section: string): Promise<unknown> }): Promise<number> {
   const info = String(await redis.info('memory'));
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+/** Where jemalloc is installed (Debian's libjemalloc2, as the image has it), if it is. */
+export function jemallocLibrary(): string | undefined {
+  const dirs = [
+    '/usr/local/lib',
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+  ];
+  return dirs.map((d) => join(d, 'libjemalloc.so.2')).find((path) => existsSync(path));
 }

@@ -15,10 +15,13 @@
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
  *   FLEET_HEAP_TRIM_INTERVAL=5s  the replicas' MESH_HEAP_TRIM_INTERVAL (30s in production): memory is read
- *                            once more after each replica's heap trim, with start-up's trimmed before
+ *                            again two intervals after the burst ("settled"), start-up's trimmed before
+ *   FLEET_ALLOCATOR=jemalloc the control plane's malloc: jemalloc (preloaded, as the image does; the default
+ *                            when libjemalloc.so.2 is installed) or glibc
  *   FLEET_HEAP_DIR=DIR       heap snapshots of both mesh-api replicas before the fleet connects and once it
  *                            has settled (written into DIR; compare them with heap-diff.js); each snapshot
- *                            collects garbage first, and the RSS after it is printed beside the usual figure
+ *                            collects garbage first, and the RSS after it is printed beside the usual figure;
+ *                            writing one takes memory of its own, so read RSS from a run without snapshots
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -35,6 +38,7 @@ import {
   v8Of,
   heapSnapshotNodeArgs,
   mintTokens,
+  jemallocLibrary,
   rssOf,
   snapshotHeaps,
   startWorkers,
@@ -46,13 +50,16 @@ import {
 
 /** Processes simulating the fleet: dataplanes are processes of their own in real life, not one loop. */
 const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
+const JEMALLOC = process.env.FLEET_ALLOCATOR === 'glibc' ? undefined : jemallocLibrary();
+if (process.env.FLEET_ALLOCATOR === 'jemalloc' && !JEMALLOC)
+  throw new Error('FLEET_ALLOCATOR=jemalloc: no libjemalloc.so.2 found');
 const TRIM_INTERVAL_MS = parseDuration(process.env.FLEET_HEAP_TRIM_INTERVAL ?? '5s') ?? 5000;
 
 async function main(): Promise<void> {
   const sizes = (process.env.FLEET_SIZES ?? '2000,10000').split(',').map(Number);
   const connections = process.env.FLEET_CONNECTIONS === 'own' ? 'own' : 'shared';
   console.log(
-    `fleet benchmark: sizes ${sizes.join(', ')}; ${connections} connections; 2 cores shared by everything`,
+    `fleet benchmark: sizes ${sizes.join(', ')}; ${connections} connections; control plane's malloc: ${JEMALLOC ? `jemalloc (${JEMALLOC})` : 'glibc'}; 2 cores shared by everything`,
   );
   if (process.env.FLEET_HEAP_DIR) {
     const extra = heapSnapshotNodeArgs(process.env.FLEET_HEAP_DIR);
@@ -78,6 +85,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     {
       MESH_LOG_LEVEL: 'error',
       MESH_HEAP_TRIM_INTERVAL: `${TRIM_INTERVAL_MS}ms`,
+      ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC } : {}),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },
   );
@@ -99,9 +107,10 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     // measured below is the fleet's.
     const startupTrims = (await heapTrimsOf(topology, [api0, api1], [0, 0])).counts;
     const heapDir = process.env.FLEET_HEAP_DIR;
-    const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const rssBefore = rssOf(api0) + rssOf(api1);
     const v8Before = await v8Of(topology, [api0, api1]);
+    // Read after the RSS: writing a snapshot takes memory of its own.
+    const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const redisBefore = await usedMemory(redis);
 
     workers = startWorkers(WORKERS);

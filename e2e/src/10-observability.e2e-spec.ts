@@ -94,6 +94,8 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
           // before its stream is ended: time to see the switch pending and its alert fire first.
           MESH_CA_SWITCH_ALERT_AFTER: '1s',
           MESH_CA_SWITCH_ACK_TIMEOUT: '60s',
+          // Each process compacts its heap once after start-up: within a second here.
+          MESH_HEAP_TRIM_INTERVAL: '1s',
         },
       ),
       tempDir('meshtls-e2e-obs-'),
@@ -193,6 +195,23 @@ describe('observability: metrics, Prometheus, dashboard and alerts', () => {
         'stats-collector=1',
       ]);
     }, 30_000);
+  });
+
+  it('has every process compact its heap once after start-up, and count it with the pause', async () => {
+    await eventually(async () => {
+      const trims = await prometheus.query('max by (job) (mesh_heap_trims_total)');
+      const byJob = (trims.data?.result as { metric: { job: string }; value: [number, string] }[]).map(
+        (r) => `${r.metric.job}:${Number(r.value[1]) >= 1}`,
+      );
+      expect(byJob.sort()).toEqual([
+        'ca-signer:true',
+        'mesh-api:true',
+        'rotation-scheduler:true',
+        'stats-collector:true',
+      ]);
+    }, 30_000);
+    const pauses = await prometheus.query('mesh_heap_trim_last_pause_seconds > 0');
+    expect(pauses.data?.result).toHaveLength(4);
   });
 
   it('answers every dashboard expression with data (the CA switch ones: see the stuck switch below)', async () => {
