@@ -9,7 +9,14 @@ import {
 } from './heap-trimmer';
 
 const MiB = 1024 * 1024;
-const policy = { ...HEAP_TRIM_DEFAULTS, minGrowthBytes: 32 * MiB, minGrowthRatio: 0.5, maxUtilization: 0.75 };
+const policy = {
+  ...HEAP_TRIM_DEFAULTS,
+  minGrowthBytes: 32 * MiB,
+  minGrowthRatio: 0.5,
+  maxUtilization: 0.75,
+  settledGrowthBytes: 16 * MiB,
+  growingBytes: 4 * MiB,
+};
 
 describe('shouldTrimHeap', () => {
   const reading = { oldGeneration: 300 * MiB, baseline: 100 * MiB, utilization: 0.2 };
@@ -27,6 +34,27 @@ describe('shouldTrimHeap', () => {
     expect(shouldTrimHeap({ oldGeneration: 41 * MiB, baseline: 10 * MiB, utilization: 0 }, policy)).toBe(
       false,
     );
+  });
+
+  it('trims a smaller growth once the heap has stopped growing after a burst', () => {
+    const settled = { oldGeneration: 120 * MiB, baseline: 100 * MiB, utilization: 0.1 };
+    expect(
+      shouldTrimHeap({ ...settled, intervalBeforeGrowth: 8 * MiB, lastIntervalGrowth: 1 * MiB }, policy),
+    ).toBe(true);
+    // still growing, or never was: wait
+    expect(
+      shouldTrimHeap({ ...settled, intervalBeforeGrowth: 8 * MiB, lastIntervalGrowth: 4 * MiB }, policy),
+    ).toBe(false);
+    expect(shouldTrimHeap({ ...settled, intervalBeforeGrowth: 3 * MiB, lastIntervalGrowth: 0 }, policy)).toBe(
+      false,
+    );
+    // stopped, but too little to give back
+    expect(
+      shouldTrimHeap(
+        { ...settled, oldGeneration: 115 * MiB, intervalBeforeGrowth: 8 * MiB, lastIntervalGrowth: 0 },
+        policy,
+      ),
+    ).toBe(false);
   });
 
   it('trims once after start-up, whatever the size', () => {
@@ -82,6 +110,27 @@ describe('HeapTrimmer', () => {
     expect(trims.map((t) => t.after)).toEqual([60 * MiB, 70 * MiB]);
     expect(heap.compactions).toBe(2);
     expect(trims.every((t) => t.pauseMs >= 0)).toBe(true);
+  });
+
+  it('gives back the end of a burst once the heap stops growing, and then waits for new growth', () => {
+    const heap = new FakeHeap(100 * MiB, 100 * MiB);
+    const trimmer = new HeapTrimmer(
+      policy,
+      () => undefined,
+      heap,
+      () => 0.2,
+    );
+    expect(trimmer.check()).toBeDefined(); // start-up
+    // Grows by 10 MiB an interval, stops at 131 MiB (31 MiB over the start-up trim: under 32 MiB and half,
+    // over 16 MiB): trimmed to 111 MiB; then grows by 1 MiB an interval, which is no burst.
+    const sizes = [110, 120, 130, 131, 112, 113, 114, 114].map((m) => m * MiB);
+    const trimmedAt = sizes.flatMap((size, i) => {
+      heap.size = size;
+      heap.live = size - 20 * MiB;
+      return trimmer.check() ? [i] : [];
+    });
+    expect(trimmedAt).toEqual([3]);
+    expect(heap.compactions).toBe(2);
   });
 
   it('looks at the heap every interval once started, and never after stop or with interval 0', () => {

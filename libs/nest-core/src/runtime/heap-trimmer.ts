@@ -19,6 +19,14 @@ export interface HeapTrimPolicy {
   readonly minGrowthRatio: number;
   /** No trim while the event loop was busier than this over the last interval (a burst still running). */
   readonly maxUtilization: number;
+  /**
+   * Once the old generation stops growing (it grew by at least `growingBytes` in the interval before the
+   * last and by less in the last), a growth of this much since the last trim is enough: the end of a
+   * burst, whose earlier part a trim may already have given back.
+   */
+  readonly settledGrowthBytes: number;
+  /** Growth over one interval that counts as growing. */
+  readonly growingBytes: number;
 }
 
 export const HEAP_TRIM_DEFAULTS: HeapTrimPolicy = Object.freeze({
@@ -26,6 +34,8 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimPolicy = Object.freeze({
   minGrowthBytes: 32 * 1024 * 1024,
   minGrowthRatio: 0.5,
   maxUtilization: 0.75,
+  settledGrowthBytes: 16 * 1024 * 1024,
+  growingBytes: 4 * 1024 * 1024,
 });
 
 /** What one look at the heap sees. */
@@ -36,17 +46,25 @@ export interface HeapReading {
   readonly baseline?: number;
   /** Share of the last interval the event loop was busy, 0..1. */
   readonly utilization: number;
+  /** How much the old generation grew over the last interval, and over the one before it. */
+  readonly lastIntervalGrowth?: number;
+  readonly intervalBeforeGrowth?: number;
 }
 
 /**
  * The rule: when the process is not busy, trim once after start-up (what starting left: modules, schemas,
- * connections), then whenever the old generation grew past the policy's threshold since the last trim.
+ * connections), then whenever the old generation grew past the policy's threshold since the last trim,
+ * and once more when it stops growing after a burst.
  */
 export function shouldTrimHeap(reading: HeapReading, policy: HeapTrimPolicy): boolean {
   if (reading.utilization > policy.maxUtilization) return false;
   if (reading.baseline === undefined) return true;
   const growth = reading.oldGeneration - reading.baseline;
-  return growth >= policy.minGrowthBytes && growth >= reading.baseline * policy.minGrowthRatio;
+  if (growth >= policy.minGrowthBytes && growth >= reading.baseline * policy.minGrowthRatio) return true;
+  const stopped =
+    (reading.intervalBeforeGrowth ?? 0) >= policy.growingBytes &&
+    (reading.lastIntervalGrowth ?? 0) < policy.growingBytes;
+  return stopped && growth >= policy.settledGrowthBytes;
 }
 
 /** The heap the trimmer reads and compacts; {@link v8Heap} is the process's own. */
@@ -65,6 +83,8 @@ export interface HeapTrim {
 /** Looks at the heap every interval and compacts it when {@link shouldTrimHeap} says so. */
 export class HeapTrimmer {
   private baseline?: number;
+  private lastLook?: number;
+  private lastIntervalGrowth?: number;
   private timer?: NodeJS.Timeout;
   private lastUtilization?: EventLoopUtilization;
 
@@ -90,11 +110,16 @@ export class HeapTrimmer {
 
   /** One look (what the timer runs): returns the trim made, if any. */
   check(): HeapTrim | undefined {
+    const oldGeneration = this.heap.oldGenerationBytes();
     const reading: HeapReading = {
-      oldGeneration: this.heap.oldGenerationBytes(),
+      oldGeneration,
       baseline: this.baseline,
       utilization: this.utilization ? this.utilization() : this.loopUtilization(),
+      lastIntervalGrowth: this.lastLook === undefined ? undefined : oldGeneration - this.lastLook,
+      intervalBeforeGrowth: this.lastIntervalGrowth,
     };
+    this.lastLook = oldGeneration;
+    this.lastIntervalGrowth = reading.lastIntervalGrowth;
     if (!shouldTrimHeap(reading, this.policy)) return undefined;
     const started = performance.now();
     this.heap.compact();
@@ -104,6 +129,7 @@ export class HeapTrimmer {
       pauseMs: performance.now() - started,
     };
     this.baseline = trim.after;
+    this.lastLook = trim.after;
     this.onTrim(trim);
     return trim;
   }
