@@ -54,7 +54,7 @@ export function printResults(results: readonly FleetResult[], trimIntervalMs: nu
     );
     const st = r.settled;
     console.log(
-      `  settled                     ${kb(st.rssPerDataplane)} per dataplane (RSS ${(2 * trimIntervalMs) / 1000 + 3} s later; heap trims since start-up's ${st.trims.join(' + ')}, last pause up to ${st.pauseMs.toFixed(0)} ms); target ${kb(TARGETS.settledMemoryPerDataplane)} (${verdict(st.rssPerDataplane <= TARGETS.settledMemoryPerDataplane)})`,
+      `  settled                     ${kb(st.rssPerDataplane)} per dataplane (RSS ${(2 * (trimIntervalMs || 5000)) / 1000 + 3} s later; heap trims since start-up's ${st.trims.join(' + ')}, last pause up to ${st.pauseMs.toFixed(0)} ms); target ${kb(TARGETS.settledMemoryPerDataplane)} (${verdict(st.rssPerDataplane <= TARGETS.settledMemoryPerDataplane)})`,
     );
     const v8 = r.v8PerDataplane;
     console.log(

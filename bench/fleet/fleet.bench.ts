@@ -14,7 +14,7 @@
  *   FLEET_CP_ENV='{"MESH_CA_MAX_WAIT_MS":"60000"}'  extra settings for every control-plane process
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
- *   FLEET_HEAP_TRIM_INTERVAL=5s  the replicas' MESH_HEAP_TRIM_INTERVAL (30s in production): memory is read
+ *   FLEET_HEAP_TRIM_INTERVAL=5s  the replicas' MESH_HEAP_TRIM_INTERVAL (30s in production; off: none): memory is read
  *                            again two intervals after the burst ("settled"), start-up's trimmed before
  *   FLEET_ALLOCATOR=jemalloc the control plane's malloc: jemalloc (preloaded, as the image does; the default
  *                            when libjemalloc.so.2 is installed) or glibc
@@ -53,7 +53,9 @@ const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
 const JEMALLOC = process.env.FLEET_ALLOCATOR === 'glibc' ? undefined : jemallocLibrary();
 if (process.env.FLEET_ALLOCATOR === 'jemalloc' && !JEMALLOC)
   throw new Error('FLEET_ALLOCATOR=jemalloc: no libjemalloc.so.2 found');
-const TRIM_INTERVAL_MS = parseDuration(process.env.FLEET_HEAP_TRIM_INTERVAL ?? '5s') ?? 5000;
+const TRIM_SETTING = process.env.FLEET_HEAP_TRIM_INTERVAL ?? '5s';
+/** 0: the replicas do not trim (`off`); memory is still read again 13 s after the burst. */
+const TRIM_INTERVAL_MS = TRIM_SETTING === 'off' ? 0 : (parseDuration(TRIM_SETTING) ?? 5000);
 
 async function main(): Promise<void> {
   const sizes = (process.env.FLEET_SIZES ?? '2000,10000').split(',').map(Number);
@@ -84,7 +86,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 1 },
     {
       MESH_LOG_LEVEL: 'error',
-      MESH_HEAP_TRIM_INTERVAL: `${TRIM_INTERVAL_MS}ms`,
+      MESH_HEAP_TRIM_INTERVAL: TRIM_INTERVAL_MS ? `${TRIM_INTERVAL_MS}ms` : 'off',
       ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC } : {}),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },
@@ -93,6 +95,12 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
   const failures = { count: 0, sample: [] as string[] };
   try {
     const [api0, api1] = topology.of('mesh-api') as [Replica, Replica];
+    // Read right after each replica's start-up trim has given its garbage back (the trims after the burst
+    // give back the mesh's and the tokens' too), so that the growth measured is the fleet's.
+    const startupTrims = (await heapTrimsOf(topology, [api0, api1], TRIM_INTERVAL_MS ? [0, 0] : undefined))
+      .counts;
+    const rssBefore = rssOf(api0) + rssOf(api1);
+    const v8Before = await v8Of(topology, [api0, api1]);
     await adminCall(topology, 'PUT', `${api0.url}/meshes/fleet`, {
       type: 'Mesh',
       name: 'fleet',
@@ -103,12 +111,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const redis = createClient({ url: topology.redis.url });
     redis.on('error', (e: Error) => console.log(`  (Redis client of the benchmark: ${e.message})`));
     await redis.connect();
-    // Start-up's garbage given back first (each replica trims once after start-up), so that the growth
-    // measured below is the fleet's.
-    const startupTrims = (await heapTrimsOf(topology, [api0, api1], [0, 0])).counts;
     const heapDir = process.env.FLEET_HEAP_DIR;
-    const rssBefore = rssOf(api0) + rssOf(api1);
-    const v8Before = await v8Of(topology, [api0, api1]);
     // Read after the RSS: writing a snapshot takes memory of its own.
     const heapBefore = heapDir ? await snapshotHeaps([api0, api1], heapDir, `${size}-before`) : undefined;
     const redisBefore = await usedMemory(redis);
@@ -161,7 +164,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     const memoryPerDataplane = (rssOf(api0) + rssOf(api1) - rssBefore) / size;
     const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
     // Settled: two trim intervals on, any trim the burst's growth still called for has run.
-    await new Promise((r) => setTimeout(r, 2 * TRIM_INTERVAL_MS + 3000));
+    await new Promise((r) => setTimeout(r, 2 * (TRIM_INTERVAL_MS || 5000) + 3000));
     const trimmed = await heapTrimsOf(topology, [api0, api1]);
     const settled = {
       rssPerDataplane: (rssOf(api0) + rssOf(api1) - rssBefore) / size,
