@@ -25,18 +25,14 @@ import { readFileSync } from 'node:fs';
 import { median } from '../stats';
 import { Topology, type Replica } from '@meshtls/testing';
 import { everyTrustBy, followCaSwitch, untilEveryIdentity, untilEveryTrust } from './ca-switch-follow';
-import type {
-  FleetIdentityEvent,
-  FleetTrustEvent,
-  FleetWorkerMessage,
-  FleetWorkerStart,
-} from './fleet-worker';
+import type { FleetIdentityEvent, FleetTrustEvent, FleetWorkerMessage } from './fleet-worker';
 import {
   adminCall,
   cpuMsOf,
   describeValidity,
   replicasMetricSum,
   mintTokens,
+  startFleet,
   startWorkers,
   stopWorkers,
   until,
@@ -102,16 +98,13 @@ async function main(): Promise<void> {
 
     // The fleet connects: the first reference rate.
     const started = Date.now();
-    workers.forEach((worker, w) =>
-      worker.send({
-        type: 'start',
-        addresses: [api0.dpAddress!, api1.dpAddress!],
-        caCertPem,
-        mesh: MESH,
-        dataplanes: tokens.flatMap((token, index) => (index % WORKERS === w ? [{ index, token }] : [])),
-        ownConnections: connections === 'own',
-      } satisfies FleetWorkerStart),
-    );
+    startFleet(workers, {
+      addresses: [api0.dpAddress!, api1.dpAddress!],
+      caCertPem,
+      mesh: MESH,
+      tokens,
+      ownConnections: connections === 'own',
+    });
     await until(
       () => firstIdentity.size === SIZE,
       600_000,

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync 
 import { join } from 'node:path';
 import type { Replica, Topology } from '@meshtls/testing';
 import { mergeValidityReports, type ValidityReport } from './certificate-validity';
-import type { FleetWorkerMessage, FleetWorkerValidityRequest } from './fleet-worker';
+import type { FleetWorkerMessage, FleetWorkerStart, FleetWorkerValidityRequest } from './fleet-worker';
 import { readHeapSnapshot } from './heap-diff';
 
 /** Dataplane tokens for `dp-0` … `dp-{size-1}` of `mesh`, minted 32 at a time. */
@@ -68,6 +68,21 @@ export async function until(check: () => boolean, timeoutMs: number, progress: (
 /** Forks `count` fleet workers (fleet-worker.js next to this file). */
 export function startWorkers(count: number): ChildProcess[] {
   return Array.from({ length: count }, () => fork(join(__dirname, 'fleet-worker.js'), { stdio: 'inherit' }));
+}
+
+/** Starts the fleet: the dataplanes (index, token), dealt round-robin to the workers, connect. */
+export function startFleet(
+  workers: readonly ChildProcess[],
+  fleet: Omit<FleetWorkerStart, 'type' | 'dataplanes'> & { readonly tokens: readonly string[] },
+): void {
+  const { tokens, ...common } = fleet;
+  workers.forEach((worker, w) =>
+    worker.send({
+      type: 'start',
+      ...common,
+      dataplanes: tokens.flatMap((token, index) => (index % workers.length === w ? [{ index, token }] : [])),
+    } satisfies FleetWorkerStart),
+  );
 }
 
 /** Asks each worker to stop its dataplanes and exit; SIGKILL after 5 s. */

@@ -29,7 +29,7 @@ import { createClient } from 'redis';
 import { parseDuration } from '@meshtls/domain';
 import { Topology, type Replica } from '@meshtls/testing';
 import { percentile } from '../stats';
-import type { FleetIdentityEvent, FleetWorkerMessage, FleetWorkerStart } from './fleet-worker';
+import type { FleetIdentityEvent, FleetWorkerMessage } from './fleet-worker';
 import { printResults, type FleetResult } from './fleet-report';
 import {
   adminCall,
@@ -41,6 +41,7 @@ import {
   jemallocLibrary,
   rssOf,
   snapshotHeaps,
+  startFleet,
   startWorkers,
   stopWorkers,
   until,
@@ -144,16 +145,13 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
       });
     }
     const started = performance.now();
-    workers.forEach((worker, w) =>
-      worker.send({
-        type: 'start',
-        addresses: [api0.dpAddress!, api1.dpAddress!],
-        caCertPem,
-        mesh: 'fleet',
-        dataplanes: tokens.flatMap((token, index) => (index % WORKERS === w ? [{ index, token }] : [])),
-        ownConnections: connections === 'own',
-      } satisfies FleetWorkerStart),
-    );
+    startFleet(workers, {
+      addresses: [api0.dpAddress!, api1.dpAddress!],
+      caCertPem,
+      mesh: 'fleet',
+      tokens,
+      ownConnections: connections === 'own',
+    });
     await until(
       () => firstIdentity.size === size,
       300_000,

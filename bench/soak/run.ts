@@ -7,8 +7,15 @@ import { readFileSync } from 'node:fs';
 import { connect as connectNats } from 'nats';
 import { createClient } from 'redis';
 import { Topology, type Replica } from '@meshtls/testing';
-import { adminCall, mintTokens, startWorkers, stopWorkers, validityOf } from '../fleet/fleet-harness';
-import type { FleetIdentityEvent, FleetWorkerMessage, FleetWorkerStart } from '../fleet/fleet-worker';
+import {
+  adminCall,
+  mintTokens,
+  startFleet,
+  startWorkers,
+  stopWorkers,
+  validityOf,
+} from '../fleet/fleet-harness';
+import type { FleetIdentityEvent, FleetWorkerMessage } from '../fleet/fleet-worker';
 import { mb } from './format';
 import { countersOf, insightsView, sampleAll } from './sample';
 import type { DataplaneState, RunState, SoakConfig, Watched } from './types';
@@ -134,16 +141,13 @@ async function soak(
     });
   }
   const connecting = Date.now();
-  workers.forEach((worker, w) =>
-    worker.send({
-      type: 'start',
-      addresses: [api0.dpAddress!, api1.dpAddress!],
-      caCertPem,
-      mesh: MESH,
-      dataplanes: tokens.flatMap((token, index) => (index % config.workers === w ? [{ index, token }] : [])),
-      ownConnections: config.ownConnections,
-    } satisfies FleetWorkerStart),
-  );
+  startFleet(workers, {
+    addresses: [api0.dpAddress!, api1.dpAddress!],
+    caCertPem,
+    mesh: MESH,
+    tokens,
+    ownConnections: config.ownConnections,
+  });
   const holding = () => state.dataplanes.filter((d) => d.certificates.length > 0).length;
   while (holding() < config.dataplanes) {
     signal.throwIfAborted();

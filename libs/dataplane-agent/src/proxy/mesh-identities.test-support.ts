@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { SigningCa } from '@meshtls/pki';
+import { CA_EXTENSIONS, type OpensslWorkspace } from '@meshtls/testing';
 import type { MeshTlsMaterial } from './mesh-tls';
 
 /**
@@ -24,3 +25,21 @@ export function meshIdentities(ca: { certPem: string; keyPem: string }) {
     };
   };
 }
+
+/**
+ * Identities issued by an intermediate CA (sent with the leaf) under a root, trusting the root only: as a
+ * provided CA with an intermediate does. The CAs are made in `ssl`.
+ */
+export function intermediateIdentities(ssl: OpensslWorkspace) {
+  const root = ssl.makeCa('root', { keyType: 'ec' });
+  const intermediate = ssl.makeCa('intermediate', { keyType: 'ec', issuer: root, extensions: CA_EXTENSIONS });
+  const issue = meshIdentities({ certPem: intermediate.certPem + root.certPem, keyPem: intermediate.keyPem });
+  const identity = (service: string): MeshTlsMaterial => ({
+    ...issue(service),
+    trustBundlePem: root.certPem,
+  });
+  return { root, intermediate, identity };
+}
+
+/** The leaf certificate of an identity. */
+export const leafOf = (material: MeshTlsMaterial) => new X509Certificate(material.certChainPem);

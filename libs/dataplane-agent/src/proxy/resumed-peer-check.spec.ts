@@ -1,23 +1,15 @@
 import { X509Certificate } from 'node:crypto';
-import { CA_EXTENSIONS, OpensslWorkspace } from '@meshtls/testing';
-import { ResumedPeerCheck, resumedPeerProblem, trustAnchors, type MeshTlsMaterial } from './mesh-tls';
-import { meshIdentities } from './mesh-identities.test-support';
+import { OpensslWorkspace } from '@meshtls/testing';
+import { ResumedPeerCheck, resumedPeerProblem, trustAnchors } from './mesh-tls';
+import { intermediateIdentities, leafOf, meshIdentities } from './mesh-identities.test-support';
 
 /** How a client certificate shown again on a resumed session is checked, with no socket involved. */
 const ssl = new OpensslWorkspace();
 const ca1 = ssl.makeCa('ca-1', { keyType: 'ec' });
 const ca2 = ssl.makeCa('ca-2', { keyType: 'ec' });
 const fromCa1 = meshIdentities(ca1);
-const root = ssl.makeCa('root', { keyType: 'ec' });
-const intermediate = ssl.makeCa('intermediate', { keyType: 'ec', issuer: root, extensions: CA_EXTENSIONS });
-/** Issued by an intermediate CA (sent with the leaf), trusting the root only: as a provided CA does. */
-const viaIntermediate = (service: string): MeshTlsMaterial => ({
-  ...meshIdentities({ certPem: intermediate.certPem + root.certPem, keyPem: intermediate.keyPem })(service),
-  trustBundlePem: root.certPem,
-});
+const { root, intermediate, identity: viaIntermediate } = intermediateIdentities(ssl);
 afterAll(() => ssl.close());
-
-const leafOf = (material: MeshTlsMaterial) => new X509Certificate(material.certChainPem);
 
 describe('resumedPeerProblem (a resumed client certificate checked as a full handshake would now)', () => {
   const now = Date.now();

@@ -1,10 +1,9 @@
-import { X509Certificate } from 'node:crypto';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSecureContext, type TLSSocket } from 'node:tls';
-import { CA_EXTENSIONS, OpensslWorkspace, eventually } from '@meshtls/testing';
+import { OpensslWorkspace, eventually } from '@meshtls/testing';
 import { InboundListener, type InboundRefusal } from './inbound-listener';
 import { connectMeshTls, type MeshTlsMaterial, type VerifiedSession } from './mesh-tls';
-import { meshIdentities } from './mesh-identities.test-support';
+import { intermediateIdentities, leafOf, meshIdentities } from './mesh-identities.test-support';
 import { OutboundListener } from './outbound-listener';
 
 const ssl = new OpensslWorkspace();
@@ -12,16 +11,8 @@ const ca1 = ssl.makeCa('ca-1', { keyType: 'ec' });
 const ca2 = ssl.makeCa('ca-2', { keyType: 'ec' });
 const fromCa1 = meshIdentities(ca1);
 const fromCa2 = meshIdentities(ca2);
-const root = ssl.makeCa('root', { keyType: 'ec' });
-const intermediate = ssl.makeCa('intermediate', { keyType: 'ec', issuer: root, extensions: CA_EXTENSIONS });
-/** Issued by an intermediate CA (sent with the leaf), trusting the root only: as a provided CA does. */
-const viaIntermediate = (service: string): MeshTlsMaterial => ({
-  ...meshIdentities({ certPem: intermediate.certPem + root.certPem, keyPem: intermediate.keyPem })(service),
-  trustBundlePem: root.certPem,
-});
+const { identity: viaIntermediate } = intermediateIdentities(ssl);
 afterAll(() => ssl.close());
-
-const leafOf = (material: MeshTlsMaterial) => new X509Certificate(material.certChainPem);
 
 /** An application echoing what it gets. */
 async function echoApp(): Promise<{ server: Server; port: number }> {
