@@ -184,6 +184,8 @@ export function fleetCaSwitchProgress(
 /** How often a mesh-api replica writes its report, and how old one may be before its replica counts as gone. */
 export const CA_SWITCH_REPORT_INTERVAL_MS = 5_000;
 export const CA_SWITCH_REPORT_STALE_MS = 3 * CA_SWITCH_REPORT_INTERVAL_MS;
+/** A report silent this long is of a replica killed before it could remove it: the next replica to start removes it. */
+export const CA_SWITCH_REPORT_PRUNE_MS = 3_600_000;
 
 /** The reports of replicas alive now: written within `staleAfterMs`. */
 export function liveInstanceReports(

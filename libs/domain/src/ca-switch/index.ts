@@ -10,6 +10,7 @@ export type {
 export {
   CA_SWITCH_REPORT_INTERVAL_MS,
   CA_SWITCH_REPORT_STALE_MS,
+  CA_SWITCH_REPORT_PRUNE_MS,
   activeCaSwitch,
   caSwitchStatusOf,
   liveInstanceReports,

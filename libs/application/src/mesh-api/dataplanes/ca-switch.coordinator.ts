@@ -1,6 +1,7 @@
 import {
   CA_SWITCH_REPORT_INTERVAL_MS,
   CA_SWITCH_REPORT_STALE_MS,
+  CA_SWITCH_REPORT_PRUNE_MS,
   ResourceConflictError,
   ResourceNotFoundError,
   ResourceType,
@@ -118,7 +119,7 @@ export class CaSwitchCoordinator {
     // The report of a replica silent for an hour (killed, so it never removed it) is removed here.
     const now = this.deps.clock.now().getTime();
     for (const { meta, spec } of reports.items as ResourceRecord<ControlPlaneInstanceSpec>[]) {
-      if (now - Date.parse(spec.heartbeatAt) <= 3_600_000) this.reports.set(meta.name, spec);
+      if (now - Date.parse(spec.heartbeatAt) <= CA_SWITCH_REPORT_PRUNE_MS) this.reports.set(meta.name, spec);
       else await this.deps.store.delete(meta, meta.version).catch(() => undefined);
     }
     this.heartbeat = setInterval(() => void this.tick(true), this.reportIntervalMs);
@@ -191,17 +192,15 @@ export class CaSwitchCoordinator {
   /** The switches applying to their meshes and not done: for metrics and the alert. */
   pending(): PendingCaSwitch[] {
     const now = this.deps.clock.now().getTime();
-    const out: PendingCaSwitch[] = [];
-    for (const [mesh, sw] of this.active()) {
+    return [...this.active()].map(([mesh, sw]) => {
       const pendingMs = now - Date.parse(sw.startedAt);
-      out.push({
+      return {
         mesh,
         spec: sw,
         pendingSeconds: Math.max(0, pendingMs / 1000),
         stuck: pendingMs > this.alertAfterMs,
-      });
-    }
-    return out;
+      };
+    });
   }
 
   /**
@@ -231,7 +230,7 @@ export class CaSwitchCoordinator {
       // Written at every heartbeat (it tells the others this replica lives), else only when it changed.
       const text = JSON.stringify(mine);
       if (this.heartbeatDue || (this.reportDue && text !== this.lastReport)) {
-        this.heartbeatDue = this.reportDue = false;
+        this.heartbeatDue = false;
         await this.writeReport(mine);
         this.lastReport = text;
       }
