@@ -197,6 +197,14 @@ export function heapSnapshotNodeArgs(dir: string): string {
   return `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${dir}`;
 }
 
+/** A replica's `/metrics` text, read with the admin token; undefined when it does not answer. */
+async function metricsTextOf(topology: Topology, replica: Replica): Promise<string | undefined> {
+  const response = await fetch(`${replica.url}/metrics`, {
+    headers: { authorization: `Bearer ${topology.adminToken}` },
+  }).catch(() => undefined);
+  return response?.ok ? response.text() : undefined;
+}
+
 /** The replicas' V8 heap (committed and used) and external memory, in bytes, summed, from their `/metrics`. */
 export async function v8Of(
   topology: Topology,
@@ -204,15 +212,10 @@ export async function v8Of(
 ): Promise<{ committed: number; used: number; external: number }> {
   const total = { committed: 0, used: 0, external: 0 };
   for (const replica of replicas) {
-    const response = await fetch(`${replica.url}/metrics`, {
-      headers: { authorization: `Bearer ${topology.adminToken}` },
-    });
-    const text = await response.text();
-    const value = (name: string) =>
-      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-    total.committed += value('nodejs_heap_size_total_bytes');
-    total.used += value('nodejs_heap_size_used_bytes');
-    total.external += value('nodejs_external_memory_bytes');
+    const text = (await metricsTextOf(topology, replica)) ?? '';
+    total.committed += metricSum(text, 'nodejs_heap_size_total_bytes');
+    total.used += metricSum(text, 'nodejs_heap_size_used_bytes');
+    total.external += metricSum(text, 'nodejs_external_memory_bytes');
   }
   return total;
 }
@@ -227,15 +230,10 @@ export async function replicasMetricSum(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   let total = 0;
-  for (const replica of replicas) {
-    const response = await fetch(`${replica.url}/metrics`, {
-      headers: { authorization: `Bearer ${topology.adminToken}` },
-    }).catch(() => undefined);
-    if (!response?.ok) continue;
-    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-    total += metricSum(await response.text(), name, wanted);
-  }
+  for (const replica of replicas)
+    total += metricSum((await metricsTextOf(topology, replica)) ?? '', name, wanted);
   return total;
 }
 
@@ -261,22 +259,21 @@ export async function heapTrimsOf(
   replicas: readonly Replica[],
   after?: readonly number[],
 ): Promise<{ counts: number[]; pauseMs: number }> {
-  const read = () =>
-    Promise.all(replicas.map((r) => replicasMetricSum(topology, [r], 'mesh_heap_trims_total')));
-  let counts = await read();
+  const read = () => Promise.all(replicas.map(async (r) => (await metricsTextOf(topology, r)) ?? ''));
+  const trims = (texts: string[]) => texts.map((t) => metricSum(t, 'mesh_heap_trims_total'));
+  let texts = await read();
   if (after) {
     const deadline = Date.now() + 120_000;
-    while (counts.some((c, i) => c <= after[i]!)) {
-      if (Date.now() > deadline) throw new Error(`no heap trim within 120 s (trims ${counts.join(', ')})`);
+    while (trims(texts).some((c, i) => c <= after[i]!)) {
+      if (Date.now() > deadline)
+        throw new Error(`no heap trim within 120 s (trims ${trims(texts).join(', ')})`);
       await new Promise((r) => setTimeout(r, 500));
-      counts = await read();
+      texts = await read();
     }
     await new Promise((r) => setTimeout(r, 3000));
   }
-  const pauses = await Promise.all(
-    replicas.map((r) => replicasMetricSum(topology, [r], 'mesh_heap_trim_last_pause_seconds')),
-  );
-  return { counts, pauseMs: Math.max(...pauses) * 1000 };
+  const pauses = texts.map((t) => metricSum(t, 'mesh_heap_trim_last_pause_seconds'));
+  return { counts: trims(texts), pauseMs: Math.max(...pauses) * 1000 };
 }
 
 /** Redis's `used_memory`, in bytes. */

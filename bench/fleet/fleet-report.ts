@@ -2,7 +2,7 @@
 import type { ValidityReport } from './certificate-validity';
 import { describeValidity } from './fleet-harness';
 
-export const TARGETS = {
+const TARGETS = {
   convergenceMs: 10_000,
   memoryPerDataplane: 20 * 1024,
   settledMemoryPerDataplane: 15 * 1024,
