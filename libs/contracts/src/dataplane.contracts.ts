@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineRequest, type RequestContract } from './contract';
 import { certificateFacts } from './certificate-facts.schema';
 import { issueReason } from './ca.contracts';
-import { dataplaneClientMessage } from './dataplane-client.messages';
+import { dataplaneClientMessage, type DataplaneClientMessage } from './dataplane-client.messages';
 import { dataplaneServerMessage, type DataplaneServerMessage } from './dataplane-server.messages';
 
 /**
@@ -67,14 +67,34 @@ const serverCodec = codec(dataplaneServerMessage);
  */
 export function dataplaneServerMessageProblem(message: DataplaneServerMessage): string | undefined {
   const result = dataplaneServerMessage.safeParse(message);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    return `does not match its schema (${issues.slice(0, 3).join('; ')}${issues.length > 3 ? '; …' : ''})`;
-  }
+  if (!result.success) return schemaProblem(result.error);
   const bytes = Buffer.byteLength(JSON.stringify(result.data));
   return bytes > MAX_DATAPLANE_SERVER_MESSAGE_BYTES
     ? `is ${bytes} bytes, above the ${MAX_DATAPLANE_SERVER_MESSAGE_BYTES} a dataplane accepts`
     : undefined;
+}
+
+/** Zod's issues as a reason: the paths and zod's messages (at most three), never a value. */
+function schemaProblem(error: z.ZodError): string {
+  const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return `does not match its schema (${issues.slice(0, 3).join('; ')}${issues.length > 3 ? '; …' : ''})`;
+}
+
+/**
+ * A message a dataplane sent, decoded from its bytes; or why it cannot be: not JSON, or not one of
+ * the messages of `dataplane-client.messages.ts` (the fields that are wrong, no value quoted).
+ */
+export function decodeDataplaneClientMessage(
+  bytes: Buffer,
+): { message: DataplaneClientMessage; problem?: undefined } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { problem: 'is not JSON' };
+  }
+  const result = dataplaneClientMessage.safeParse(json);
+  return result.success ? { message: result.data } : { problem: schemaProblem(result.error) };
 }
 
 /**

@@ -32,6 +32,7 @@ export {
   dataplaneCertificateIssued,
   dataplaneConnection,
   dataplaneServerMessageProblem,
+  decodeDataplaneClientMessage,
   STREAM_END_TRAILER,
 } from './dataplane.contracts';
 export type { StreamEndReason } from './dataplane.contracts';

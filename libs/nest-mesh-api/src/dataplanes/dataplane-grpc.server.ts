@@ -1,161 +1,132 @@
+import type { AddressInfo } from 'node:net';
 import {
-  Metadata,
-  Server,
-  ServerCredentials,
-  status as GrpcStatus,
-  type ServerDuplexStream,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
-import {
-  StreamRefusedError,
-  StreamStatus,
-  type DataplaneChannel,
-  type DataplaneHub,
-  type DataplaneSession,
-} from '@meshtls/application';
-import {
-  STREAM_END_TRAILER,
-  dataplaneIdentityService,
-  type DataplaneClientMessage,
-  type DataplaneServerMessage,
-} from '@meshtls/contracts';
+  createSecureServer,
+  type Http2SecureServer,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { DataplaneHub } from '@meshtls/application';
+import { dataplaneStreamMethod } from '@meshtls/contracts';
+import { DataplaneCall, GRPC_CONTENT_TYPE, endWithStatus, type DataplaneLog } from './dataplane-call';
+import { GrpcCode } from './grpc-wire';
 
-const GRPC_CODES: Record<StreamStatus, GrpcStatus> = {
-  [StreamStatus.Unauthenticated]: GrpcStatus.UNAUTHENTICATED,
-  [StreamStatus.PermissionDenied]: GrpcStatus.PERMISSION_DENIED,
-  [StreamStatus.NotFound]: GrpcStatus.NOT_FOUND,
-  [StreamStatus.InvalidArgument]: GrpcStatus.INVALID_ARGUMENT,
-  [StreamStatus.FailedPrecondition]: GrpcStatus.FAILED_PRECONDITION,
-  [StreamStatus.ResourceExhausted]: GrpcStatus.RESOURCE_EXHAUSTED,
-  [StreamStatus.Aborted]: GrpcStatus.ABORTED,
-  [StreamStatus.Unavailable]: GrpcStatus.UNAVAILABLE,
-};
-
-type Call = ServerDuplexStream<DataplaneClientMessage, DataplaneServerMessage>;
+/** How long `close` waits for connections to end after their streams were sent a status. */
+const CLOSE_GRACE_MS = 2_000;
 
 /**
- * The dataplane endpoint: gRPC over TLS, one bidirectional stream per dataplane, handed to the hub.
- * The first message must be a hello; the hub's refusals end the stream with their gRPC status. HTTP/2
- * keepalive finds dataplanes that vanished without closing their connection.
+ * The dataplane endpoint: gRPC over TLS (HTTP/2, ALPN h2), one bidirectional stream per dataplane,
+ * handed to the hub. Written on Node's own HTTP/2 server rather than a general gRPC server: the
+ * endpoint has one method, JSON messages and no compression, and what a stream holds is what a
+ * control plane holding tens of thousands of dataplanes pays per dataplane. HTTP/2 keepalive pings
+ * find dataplanes that vanished without closing their connection.
  */
 export class DataplaneGrpcServer {
-  private readonly server: Server;
+  private server: Http2SecureServer | undefined;
+  private readonly sessions = new Set<ServerHttp2Session>();
 
   constructor(
     private readonly hub: DataplaneHub,
-    private readonly log: (level: 'warn' | 'debug', message: string) => void,
-    keepalive: { timeMs: number; timeoutMs: number } = { timeMs: 20_000, timeoutMs: 10_000 },
-  ) {
-    this.server = new Server({
-      'grpc.keepalive_time_ms': keepalive.timeMs,
-      'grpc.keepalive_timeout_ms': keepalive.timeoutMs,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-      'grpc.max_receive_message_length': 256 * 1024,
-    });
-    this.server.addService(
-      dataplaneIdentityService as unknown as ServiceDefinition,
-      {
-        stream: (call: Call) => this.handle(call),
-      } as UntypedServiceImplementation,
-    );
-  }
+    private readonly log: DataplaneLog,
+    private readonly keepalive: { timeMs: number; timeoutMs: number } = { timeMs: 20_000, timeoutMs: 10_000 },
+  ) {}
 
   /** Binds and resolves the port actually bound (for port 0). */
   listen(address: string, port: number, tls: { certPem: string; keyPem: string }): Promise<number> {
-    const credentials = ServerCredentials.createSsl(
-      null,
-      [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }],
-      false,
+    const server = createSecureServer({
+      cert: tls.certPem,
+      key: tls.keyPem,
+      minVersion: 'TLSv1.2',
+      allowHTTP1: false,
+      // One connection may carry thousands of dataplanes' streams (a fleet behind one proxy): Node's
+      // default of 10 MB of buffered frames per connection would refuse streams at a few thousand.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    });
+    this.server = server;
+    server.on('session', (session: ServerHttp2Session) => this.track(session));
+    server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
+      this.route(stream, headers),
     );
-    const host = address.includes(':') ? `[${address}]` : address;
-    return new Promise((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
-    );
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, address, () => {
+        server.off('error', reject);
+        server.on('error', (error: Error) => this.log('warn', `dataplane server: ${error.message}`));
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
   }
 
   /** Stops accepting and ends every stream: dataplanes reconnect to another replica. */
   async close(): Promise<void> {
     this.hub.closeAll('control plane shutting down');
+    const server = this.server;
+    if (!server) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), 2_000);
-      this.server.tryShutdown(() => (clearTimeout(timer), resolve()));
+      const timer = setTimeout(() => {
+        for (const session of this.sessions) session.destroy();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      server.close(() => (clearTimeout(timer), resolve()));
+      // GOAWAY: each connection ends once its streams, all sent their status above, have closed.
+      for (const session of this.sessions) session.close();
     });
   }
 
-  private handle(call: Call): void {
-    new DataplaneCall(call, this.hub, this.log).listen();
-  }
-}
-
-/**
- * One dataplane's stream: the channel the hub sends on, and the stream's events handed to the hub. The
- * first message must be a hello. One object per stream with its methods shared (a dataplane fleet keeps
- * tens of thousands of these open).
- */
-class DataplaneCall implements DataplaneChannel {
-  private ended = false;
-  private hello = false;
-  private session: DataplaneSession | undefined;
-
-  constructor(
-    private readonly call: Call,
-    private readonly hub: DataplaneHub,
-    private readonly log: (level: 'warn' | 'debug', message: string) => void,
-  ) {}
-
-  listen(): void {
-    const { call } = this;
-    call.on('error', () => this.finish());
-    call.on('cancelled', () => this.finish());
-    call.on('end', () => {
-      this.finish();
-      call.end();
-    });
-    call.on('data', (message: DataplaneClientMessage) => this.receive(message));
+  /** The method's stream, or a status for anything else a client asks. */
+  private route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const path = headers[':path'] ?? '';
+    const contentType = headers['content-type'] ?? '';
+    const encoding = headers['grpc-encoding'];
+    if (headers[':method'] !== 'POST' || path !== dataplaneStreamMethod.path) {
+      stream.on('error', () => undefined);
+      return endWithStatus(stream, GrpcCode.Unimplemented, `no method ${path.slice(0, 200)} here`);
+    }
+    if (!contentType.startsWith(GRPC_CONTENT_TYPE)) {
+      stream.on('error', () => undefined);
+      if (!stream.destroyed) stream.respond({ ':status': 415 }, { endStream: true });
+      return;
+    }
+    if (encoding !== undefined && encoding !== 'identity') {
+      stream.on('error', () => undefined);
+      return endWithStatus(
+        stream,
+        GrpcCode.Unimplemented,
+        `grpc-encoding ${encoding.slice(0, 100)} is not supported`,
+        {
+          'grpc-accept-encoding': 'identity',
+        },
+      );
+    }
+    new DataplaneCall(stream, this.hub, this.log).listen();
   }
 
-  send(message: DataplaneServerMessage): void {
-    if (!this.ended) this.call.write(message);
-  }
-
-  close(status: StreamStatus, message: string, reason?: StreamRefusedError['reason']): void {
-    if (this.ended) return;
-    this.ended = true;
-    const metadata = new Metadata();
-    if (reason) metadata.set(STREAM_END_TRAILER, reason);
-    this.call.emit(
-      'error',
-      Object.assign(new Error(message), { code: GRPC_CODES[status], details: message, metadata }),
-    );
-  }
-
-  private finish(): void {
-    this.ended = true;
-    if (this.session) this.hub.disconnect(this.session);
-  }
-
-  private receive(message: DataplaneClientMessage): void {
-    if (this.session) return this.hub.onMessage(this.session, message);
-    if (this.hello) return; // messages before the identity is sent are not expected; ignore
-    if (message.type !== 'hello')
-      return this.close(StreamStatus.InvalidArgument, 'the first message must be a hello');
-    this.hello = true;
-    this.hub
-      .connect(this, message, (s) => (this.session = s))
-      .then((s) => {
-        if (this.ended) this.hub.disconnect(s);
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StreamRefusedError) {
-          this.log('debug', `dataplane ${message.mesh}/${message.name} refused: ${error.message}`);
-          return this.close(error.status, error.message, error.reason);
-        }
-        this.log('warn', `dataplane ${message.mesh}/${message.name}: ${(error as Error).message}`);
-        this.close(StreamStatus.Unavailable, `could not serve the dataplane: ${(error as Error).message}`);
+  /** Follows a connection until it closes, pinging it after `keepalive.timeMs` of silence. */
+  private track(session: ServerHttp2Session): void {
+    this.sessions.add(session);
+    // A connection's failures end its streams, each seen by its call; the connection itself is dropped.
+    session.on('error', () => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const { timeMs, timeoutMs } = this.keepalive;
+    const schedule = (): void => {
+      timer = setTimeout(ping, timeMs);
+      timer.unref();
+    };
+    const ping = (): void => {
+      if (session.destroyed) return;
+      timer = setTimeout(() => session.destroy(), timeoutMs);
+      timer.unref();
+      const sent = session.ping((error) => {
+        clearTimeout(timer);
+        if (error) session.destroy();
+        else schedule();
       });
+      if (!sent) session.destroy();
+    };
+    if (timeMs > 0) schedule();
+    session.once('close', () => {
+      clearTimeout(timer);
+      this.sessions.delete(session);
+    });
   }
 }
