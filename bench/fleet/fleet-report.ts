@@ -9,6 +9,14 @@ const TARGETS = {
   redisPerLease: 1024,
 };
 
+/**
+ * How long after the burst memory is read again ("settled"): four trim intervals and 3 s, so the trimmer
+ * has seen the burst end (an interval of growth, then one without) and trimmed what it called for.
+ */
+export function settleDelayMs(trimIntervalMs: number): number {
+  return 4 * (trimIntervalMs || 5000) + 3000;
+}
+
 export interface FleetResult {
   readonly size: number;
   readonly firstIdentityP50: number;
@@ -54,7 +62,7 @@ export function printResults(results: readonly FleetResult[], trimIntervalMs: nu
     );
     const st = r.settled;
     console.log(
-      `  settled                     ${kb(st.rssPerDataplane)} per dataplane (RSS ${(2 * (trimIntervalMs || 5000)) / 1000 + 3} s later; heap trims since start-up's ${st.trims.join(' + ')}, last pause up to ${st.pauseMs.toFixed(0)} ms); target ${kb(TARGETS.settledMemoryPerDataplane)} (${verdict(st.rssPerDataplane <= TARGETS.settledMemoryPerDataplane)})`,
+      `  settled                     ${kb(st.rssPerDataplane)} per dataplane (RSS ${settleDelayMs(trimIntervalMs) / 1000} s later; heap trims since start-up's ${st.trims.join(' + ')}, last pause up to ${st.pauseMs.toFixed(0)} ms); target ${kb(TARGETS.settledMemoryPerDataplane)} (${verdict(st.rssPerDataplane <= TARGETS.settledMemoryPerDataplane)})`,
     );
     const v8 = r.v8PerDataplane;
     console.log(

@@ -15,9 +15,10 @@
  *   FLEET_WORKERS=2          processes the simulated dataplanes are spread over
  *   APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   profile every control-plane process
  *   FLEET_HEAP_TRIM_INTERVAL=5s  the replicas' MESH_HEAP_TRIM_INTERVAL (30s in production; off: none): memory is read
- *                            again two intervals after the burst ("settled"), start-up's trimmed before
- *   FLEET_ALLOCATOR=jemalloc the control plane's malloc: jemalloc (preloaded, as the image does; the default
- *                            when libjemalloc.so.2 is installed) or glibc
+ *                            again four intervals after the burst ("settled": the trimmer has seen the burst
+ *                            end), start-up's trimmed before
+ *   FLEET_ALLOCATOR=jemalloc the control plane's malloc: jemalloc (preloaded with the image's MALLOC_CONF, as
+ *                            the image does; the default when libjemalloc.so.2 is installed) or glibc
  *   FLEET_HEAP_DIR=DIR       heap snapshots of both mesh-api replicas before the fleet connects and once it
  *                            has settled (written into DIR; compare them with heap-diff.js); each snapshot
  *                            collects garbage first, and the RSS after it is printed beside the usual figure;
@@ -30,7 +31,7 @@ import { parseDuration } from '@meshtls/domain';
 import { Topology, type Replica } from '@meshtls/testing';
 import { percentile } from '../stats';
 import type { FleetIdentityEvent, FleetWorkerMessage } from './fleet-worker';
-import { printResults, type FleetResult } from './fleet-report';
+import { printResults, settleDelayMs, type FleetResult } from './fleet-report';
 import {
   adminCall,
   cpuMsOf,
@@ -54,8 +55,10 @@ const WORKERS = Number(process.env.FLEET_WORKERS ?? 2);
 const JEMALLOC = process.env.FLEET_ALLOCATOR === 'glibc' ? undefined : jemallocLibrary();
 if (process.env.FLEET_ALLOCATOR === 'jemalloc' && !JEMALLOC)
   throw new Error('FLEET_ALLOCATOR=jemalloc: no libjemalloc.so.2 found');
+/** jemalloc's settings in the image (the Dockerfile's MALLOC_CONF): freed pages go back on a timer, idle or not. */
+const IMAGE_MALLOC_CONF = 'background_thread:true';
 const TRIM_SETTING = process.env.FLEET_HEAP_TRIM_INTERVAL ?? '5s';
-/** 0: the replicas do not trim (`off`); memory is still read again 13 s after the burst. */
+/** 0: the replicas do not trim (`off`); memory is still read again as settled (`settleDelayMs`). */
 const TRIM_INTERVAL_MS = TRIM_SETTING === 'off' ? 0 : (parseDuration(TRIM_SETTING) ?? 5000);
 
 async function main(): Promise<void> {
@@ -88,7 +91,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     {
       MESH_LOG_LEVEL: 'error',
       MESH_HEAP_TRIM_INTERVAL: TRIM_INTERVAL_MS ? `${TRIM_INTERVAL_MS}ms` : 'off',
-      ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC } : {}),
+      ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC, MALLOC_CONF: IMAGE_MALLOC_CONF } : {}),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },
   );
@@ -161,8 +164,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     await new Promise((r) => setTimeout(r, 2000)); // leases written, buffers settled
     const memoryPerDataplane = (rssOf(api0) + rssOf(api1) - rssBefore) / size;
     const redisPerLease = ((await usedMemory(redis)) - redisBefore) / size;
-    // Settled: two trim intervals on, any trim the burst's growth still called for has run.
-    await new Promise((r) => setTimeout(r, 2 * (TRIM_INTERVAL_MS || 5000) + 3000));
+    await new Promise((r) => setTimeout(r, settleDelayMs(TRIM_INTERVAL_MS)));
     const trimmed = await heapTrimsOf(topology, [api0, api1]);
     const settled = {
       rssPerDataplane: (rssOf(api0) + rssOf(api1) - rssBefore) / size,
