@@ -56,7 +56,12 @@ async function main(): Promise<void> {
   );
   const topology = await Topology.start(
     { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 1 },
-    { MESH_LOG_LEVEL: 'error', ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>) },
+    {
+      MESH_LOG_LEVEL: 'error',
+      // Shared connections carry a worker's whole share of the fleet.
+      MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(SIZE, 10_000)),
+      ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
+    },
   );
   let workers: ChildProcess[] = [];
   const failures = { count: 0, sample: [] as string[] };

@@ -91,6 +91,8 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     {
       MESH_LOG_LEVEL: 'error',
       MESH_HEAP_TRIM_INTERVAL: TRIM_INTERVAL_MS ? `${TRIM_INTERVAL_MS}ms` : 'off',
+      // Shared connections carry a worker's whole share of the fleet, all of it after the kill.
+      MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(size, 10_000)),
       ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC, MALLOC_CONF: IMAGE_MALLOC_CONF } : {}),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },

@@ -53,7 +53,11 @@ export async function run(state: RunState, config: SoakConfig, signal: AbortSign
   try {
     topology = await Topology.start(
       { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 2, 'stats-collector': 2 },
-      { MESH_LOG_LEVEL: 'error' },
+      // Shared connections (SOAK_CONNECTIONS=shared) carry a worker's whole share of the fleet.
+      {
+        MESH_LOG_LEVEL: 'error',
+        MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(config.dataplanes, 10_000)),
+      },
     );
     signal.throwIfAborted();
     workers = startWorkers(config.workers);

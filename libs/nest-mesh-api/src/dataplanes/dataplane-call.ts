@@ -71,6 +71,9 @@ function onClose(this: CallStream): void {
 function onWantTrailers(this: CallStream): void {
   this.sendTrailers(this[TRAILERS] ?? { 'grpc-status': String(GrpcCode.Ok) });
 }
+function helloTimedOut(call: DataplaneCall, timeoutMs: number): void {
+  call.noHello(timeoutMs);
+}
 
 /**
  * One dataplane's stream: the channel the hub sends on, and the messages it receives handed to the
@@ -81,6 +84,8 @@ export class DataplaneCall implements DataplaneChannel {
   private finished = false;
   private hello = false;
   private session: DataplaneSession | undefined;
+  /** Set until the hello arrives (or the stream ends): a stream is not held open without one. */
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reader = new GrpcMessageReader(MAX_DATAPLANE_MESSAGE_BYTES);
 
   constructor(
@@ -89,7 +94,12 @@ export class DataplaneCall implements DataplaneChannel {
     private readonly log: DataplaneLog,
   ) {}
 
-  listen(): void {
+  /** Follows the stream; one without its hello after `helloTimeoutMs` (0: never) is ended. */
+  listen(helloTimeoutMs: number): void {
+    if (helloTimeoutMs > 0) {
+      this.helloTimer = setTimeout(helloTimedOut, helloTimeoutMs, this, helloTimeoutMs);
+      this.helloTimer.unref();
+    }
     const stream = this.stream as CallStream;
     stream[CALL] = this;
     stream.on('error', onClose); // a reset from the peer, a broken connection: 'close' follows
@@ -122,6 +132,7 @@ export class DataplaneCall implements DataplaneChannel {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.helloTimer);
     if (this.session) this.hub.disconnect(this.session);
   }
 
@@ -143,6 +154,10 @@ export class DataplaneCall implements DataplaneChannel {
     }
   }
 
+  noHello(timeoutMs: number): void {
+    this.end(GrpcCode.Unauthenticated, `no hello (with the dataplane token) within ${timeoutMs / 1000} s`);
+  }
+
   /** The dataplane closed its side: the stream ends with OK unless it had ended already. */
   peerEnded(): void {
     const wasFinished = this.finished;
@@ -162,6 +177,8 @@ export class DataplaneCall implements DataplaneChannel {
     if (message.type !== 'hello')
       return this.close(StreamStatus.InvalidArgument, 'the first message must be a hello');
     this.hello = true;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
     this.hub
       .connect(this, message, (s) => (this.session = s))
       .then((s) => {

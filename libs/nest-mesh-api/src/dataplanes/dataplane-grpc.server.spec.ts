@@ -21,7 +21,8 @@ import {
 } from '@meshtls/contracts';
 import { createServerIdentity } from '@meshtls/pki';
 import { eventually } from '@meshtls/testing';
-import { DataplaneGrpcServer } from './dataplane-grpc.server';
+import { DataplaneGrpcServer, type DataplaneServerOptions } from './dataplane-grpc.server';
+import { loadDpServerConfig } from './dp-server.config';
 
 /** The hub's side as the server sees it: what it was handed, and what it answers. */
 class RecordingHub {
@@ -71,9 +72,15 @@ describe('DataplaneGrpcServer: the dataplane stream over HTTP/2, with the gRPC c
   let port: number;
   const clients: Client[] = [];
 
-  const start = async (keepalive?: { timeMs: number; timeoutMs: number }) => {
+  const start = async (options: Partial<DataplaneServerOptions> = {}) => {
     hub = new RecordingHub();
-    server = new DataplaneGrpcServer(hub as unknown as DataplaneHub, () => undefined, keepalive);
+    const config = loadDpServerConfig({});
+    server = new DataplaneGrpcServer(hub as unknown as DataplaneHub, () => undefined, {
+      keepalive: { timeMs: config.keepaliveTimeMs, timeoutMs: config.keepaliveTimeoutMs },
+      helloTimeoutMs: config.helloTimeoutMs,
+      maxStreamsPerConnection: config.maxStreamsPerConnection,
+      ...options,
+    });
     port = await server.listen('127.0.0.1', 0, identity);
   };
   const clientOf = (target = `127.0.0.1:${port}`) => {
@@ -210,7 +217,9 @@ describe('DataplaneGrpcServer: the dataplane stream over HTTP/2, with the gRPC c
   });
 
   it('drops a connection whose peer stops answering pings, and the hub hears its stream ended', async () => {
-    await start({ timeMs: 300, timeoutMs: 300 });
+    // Pings every 300 ms; an answer may take 2 s (client and server share this process's event loop, which
+    // a loaded machine can stall), so only a frozen peer misses it.
+    await start({ keepalive: { timeMs: 300, timeoutMs: 2_000 } });
     // A TCP relay between the client and the server that can be frozen: the peer "vanishes" without a
     // FIN or a reset, as a dataplane on a host that lost power does.
     let frozen = false;
@@ -232,10 +241,46 @@ describe('DataplaneGrpcServer: the dataplane stream over HTTP/2, with the gRPC c
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(hub.disconnects).toBe(0);
       frozen = true;
-      await eventually(() => expect(hub.disconnects).toBe(1), 5_000);
+      await eventually(() => expect(hub.disconnects).toBe(1), 10_000);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => relay.close(resolve));
     }
+  });
+
+  it('ends a stream that sends no hello in time, UNAUTHENTICATED, and leaves one that did', async () => {
+    await start({ helloTimeoutMs: 1_000 });
+    const client = clientOf();
+    const greeted = open(client);
+    const greetedOutcome = outcomeOf(greeted);
+    let greetedEnded = false;
+    greeted.on('status', () => (greetedEnded = true));
+    greeted.write(m.requestSerialize(hello));
+    await eventually(() => expect(hub.channels).toHaveLength(1));
+    const silent = open(client);
+    expect(await outcomeOf(silent)).toMatchObject({
+      code: GrpcStatus.UNAUTHENTICATED,
+      details: 'no hello (with the dataplane token) within 1 s',
+    });
+    // The greeted stream is older than the timeout by now, and still open.
+    expect(greetedEnded).toBe(false);
+    greeted.end();
+    expect(await greetedOutcome).toMatchObject({ code: GrpcStatus.OK, messages: [{ type: 'withdrawn' }] });
+  });
+
+  it('lets a connection have at most maxStreamsPerConnection streams open; the next waits for one to end', async () => {
+    await start({ maxStreamsPerConnection: 2 });
+    const client = clientOf();
+    const calls = [open(client), open(client), open(client)];
+    const outcomes = calls.map(outcomeOf);
+    for (const call of calls) call.write(m.requestSerialize(hello));
+    await eventually(() => expect(hub.channels).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hub.channels).toHaveLength(2);
+    calls[0]!.end();
+    expect((await outcomes[0])?.code).toBe(GrpcStatus.OK);
+    await eventually(() => expect(hub.channels).toHaveLength(3));
+    for (const call of calls.slice(1)) call.end();
+    for (const outcome of await Promise.all(outcomes.slice(1))) expect(outcome.code).toBe(GrpcStatus.OK);
   });
 });

@@ -14,6 +14,16 @@ import { GrpcCode } from './grpc-wire';
 /** How long `close` waits for connections to end after their streams were sent a status. */
 const CLOSE_GRACE_MS = 2_000;
 
+/** The server's settings (from `DpServerConfig`: `MESH_DP_KEEPALIVE_*`, `MESH_DP_HELLO_TIMEOUT`, ...). */
+export interface DataplaneServerOptions {
+  /** A ping after `timeMs` of a connection's life, each time; no answer within `timeoutMs` drops it. */
+  readonly keepalive: { readonly timeMs: number; readonly timeoutMs: number };
+  /** A stream without its hello after this long is ended `UNAUTHENTICATED`; 0: never. */
+  readonly helloTimeoutMs: number;
+  /** Streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly maxStreamsPerConnection: number;
+}
+
 /**
  * The dataplane endpoint: gRPC over TLS (HTTP/2, ALPN h2), one bidirectional stream per dataplane,
  * handed to the hub. Written on Node's own HTTP/2 server rather than a general gRPC server: the
@@ -28,7 +38,7 @@ export class DataplaneGrpcServer {
   constructor(
     private readonly hub: DataplaneHub,
     private readonly log: DataplaneLog,
-    private readonly keepalive: { timeMs: number; timeoutMs: number } = { timeMs: 20_000, timeoutMs: 10_000 },
+    private readonly options: DataplaneServerOptions,
   ) {}
 
   /** Binds and resolves the port actually bound (for port 0). */
@@ -41,6 +51,9 @@ export class DataplaneGrpcServer {
       // One connection may carry thousands of dataplanes' streams (a fleet behind one proxy): Node's
       // default of 10 MB of buffered frames per connection would refuse streams at a few thousand.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      // A sidecar opens one stream at a time; many share a connection only behind a multiplexing proxy
+      // (or the fleet benchmark). Past the cap a peer's next stream waits, or is refused if it does not.
+      settings: { maxConcurrentStreams: this.options.maxStreamsPerConnection },
     });
     this.server = server;
     server.on('session', (session: ServerHttp2Session) => this.track(session));
@@ -98,7 +111,7 @@ export class DataplaneGrpcServer {
         },
       );
     }
-    new DataplaneCall(stream, this.hub, this.log).listen();
+    new DataplaneCall(stream, this.hub, this.log).listen(this.options.helloTimeoutMs);
   }
 
   /** Follows a connection until it closes, pinging it after `keepalive.timeMs` of silence. */
@@ -107,7 +120,7 @@ export class DataplaneGrpcServer {
     // A connection's failures end its streams, each seen by its call; the connection itself is dropped.
     session.on('error', () => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const { timeMs, timeoutMs } = this.keepalive;
+    const { timeMs, timeoutMs } = this.options.keepalive;
     const schedule = (): void => {
       timer = setTimeout(ping, timeMs);
       timer.unref();

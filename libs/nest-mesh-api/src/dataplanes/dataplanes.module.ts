@@ -134,8 +134,9 @@ export class DataplaneEndpointModule {
           inject: [DATAPLANE_HUB],
           useFactory: (hub: DataplaneHub) =>
             new DataplaneGrpcServer(hub, log, {
-              timeMs: config.keepaliveTimeMs,
-              timeoutMs: config.keepaliveTimeoutMs,
+              keepalive: { timeMs: config.keepaliveTimeMs, timeoutMs: config.keepaliveTimeoutMs },
+              helloTimeoutMs: config.helloTimeoutMs,
+              maxStreamsPerConnection: config.maxStreamsPerConnection,
             }),
         },
         DataplaneStreamService,

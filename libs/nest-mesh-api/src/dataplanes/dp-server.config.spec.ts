@@ -49,4 +49,17 @@ describe('loadDpServerConfig: keepalive of dataplane connections', () => {
       /MESH_DP_KEEPALIVE_TIMEOUT/,
     );
   });
+
+  it('ends a stream without its hello after 10 s and caps a connection at 10,000 streams, unless set', () => {
+    expect(loadDpServerConfig({})).toMatchObject({ helloTimeoutMs: 10_000, maxStreamsPerConnection: 10_000 });
+    expect(
+      loadDpServerConfig({ MESH_DP_HELLO_TIMEOUT: 'off', MESH_DP_MAX_STREAMS_PER_CONNECTION: '5' }),
+    ).toMatchObject({ helloTimeoutMs: 0, maxStreamsPerConnection: 5 });
+    expect(() => loadDpServerConfig({ MESH_DP_MAX_STREAMS_PER_CONNECTION: '0' })).toThrow(
+      /MESH_DP_MAX_STREAMS_PER_CONNECTION/,
+    );
+    expect(() => loadDpServerConfig({ MESH_DP_HELLO_TIMEOUT: 'soon' })).toThrow(
+      /MESH_DP_HELLO_TIMEOUT: must be a duration such as 30s, 5m or 1h, or off, not "soon"/,
+    );
+  });
 });

@@ -31,6 +31,10 @@ export interface DpServerConfig {
   readonly keepaliveTimeMs: number;
   /** ...and the connection is closed (the dataplane goes offline) when its answer takes longer than this. */
   readonly keepaliveTimeoutMs: number;
+  /** How long a new stream may go without its hello (and token) before it is ended; 0: no limit. */
+  readonly helloTimeoutMs: number;
+  /** Streams one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly maxStreamsPerConnection: number;
 }
 
 const envSchema = z.object({
@@ -55,6 +59,8 @@ const envSchema = z.object({
   MESH_CA_SWITCH_ALERT_AFTER: durationSetting('15m'),
   MESH_DP_KEEPALIVE_TIME: durationSetting('20s'),
   MESH_DP_KEEPALIVE_TIMEOUT: durationSetting('10s'),
+  MESH_DP_HELLO_TIMEOUT: durationSetting('10s', { off: true }),
+  MESH_DP_MAX_STREAMS_PER_CONNECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   MESH_DP_ISSUE_BURST: z.coerce.number().int().min(1).max(10_000).default(ISSUANCE_LIMIT_DEFAULTS.burst),
 });
 
@@ -83,5 +89,7 @@ export function loadDpServerConfig(env: Record<string, string | undefined>): DpS
     caSwitchAlertAfterMs: e.MESH_CA_SWITCH_ALERT_AFTER,
     keepaliveTimeMs: e.MESH_DP_KEEPALIVE_TIME,
     keepaliveTimeoutMs: e.MESH_DP_KEEPALIVE_TIMEOUT,
+    helloTimeoutMs: e.MESH_DP_HELLO_TIMEOUT,
+    maxStreamsPerConnection: e.MESH_DP_MAX_STREAMS_PER_CONNECTION,
   });
 }
