@@ -37,6 +37,7 @@ import {
   stopWorkers,
   until,
   validityOf,
+  sharedConnectionsEnv,
 } from './fleet-harness';
 
 const SIZE = Number(process.env.CA_SWITCH_SIZE ?? 10_000);
@@ -58,8 +59,7 @@ async function main(): Promise<void> {
     { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 1 },
     {
       MESH_LOG_LEVEL: 'error',
-      // Shared connections carry a worker's whole share of the fleet.
-      MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(SIZE, 10_000)),
+      ...sharedConnectionsEnv(SIZE),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },
   );

@@ -65,6 +65,11 @@ export async function until(check: () => boolean, timeoutMs: number, progress: (
   }
 }
 
+/** For a fleet of `size` sharing connections: one may carry all of it, past the default cap of 10,000 streams. */
+export function sharedConnectionsEnv(size: number): Record<string, string> {
+  return { MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(size, 10_000)) };
+}
+
 /** Forks `count` fleet workers (fleet-worker.js next to this file). */
 export function startWorkers(count: number): ChildProcess[] {
   return Array.from({ length: count }, () => fork(join(__dirname, 'fleet-worker.js'), { stdio: 'inherit' }));

@@ -48,6 +48,7 @@ import {
   until,
   usedMemory,
   validityOf,
+  sharedConnectionsEnv,
 } from './fleet-harness';
 
 /** Processes simulating the fleet: dataplanes are processes of their own in real life, not one loop. */
@@ -91,8 +92,7 @@ async function runFleet(size: number, connections: 'shared' | 'own'): Promise<Fl
     {
       MESH_LOG_LEVEL: 'error',
       MESH_HEAP_TRIM_INTERVAL: TRIM_INTERVAL_MS ? `${TRIM_INTERVAL_MS}ms` : 'off',
-      // Shared connections carry a worker's whole share of the fleet, all of it after the kill.
-      MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(size, 10_000)),
+      ...sharedConnectionsEnv(size),
       ...(JEMALLOC ? { LD_PRELOAD: JEMALLOC, MALLOC_CONF: IMAGE_MALLOC_CONF } : {}),
       ...(JSON.parse(process.env.FLEET_CP_ENV ?? '{}') as Record<string, string>),
     },

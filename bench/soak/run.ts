@@ -10,6 +10,7 @@ import { Topology, type Replica } from '@meshtls/testing';
 import {
   adminCall,
   mintTokens,
+  sharedConnectionsEnv,
   startFleet,
   startWorkers,
   stopWorkers,
@@ -53,11 +54,8 @@ export async function run(state: RunState, config: SoakConfig, signal: AbortSign
   try {
     topology = await Topology.start(
       { 'mesh-api': 2, 'ca-signer': 2, 'rotation-scheduler': 2, 'stats-collector': 2 },
-      // Shared connections (SOAK_CONNECTIONS=shared) carry a worker's whole share of the fleet.
-      {
-        MESH_LOG_LEVEL: 'error',
-        MESH_DP_MAX_STREAMS_PER_CONNECTION: String(Math.max(config.dataplanes, 10_000)),
-      },
+      // Shared connections (SOAK_CONNECTIONS=shared) may carry the whole fleet.
+      { MESH_LOG_LEVEL: 'error', ...sharedConnectionsEnv(config.dataplanes) },
     );
     signal.throwIfAborted();
     workers = startWorkers(config.workers);

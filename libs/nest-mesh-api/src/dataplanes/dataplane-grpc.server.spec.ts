@@ -1,3 +1,4 @@
+import { connect as http2Connect, type IncomingHttpHeaders } from 'node:http2';
 import {
   connect as tcpConnect,
   createServer as tcpServer,
@@ -200,6 +201,30 @@ describe('DataplaneGrpcServer: the dataplane stream over HTTP/2, with the gRPC c
       code: GrpcStatus.UNIMPLEMENTED,
       details: 'no method /meshtls.dataplane.v1.DataplaneIdentity/Other here',
     });
+  });
+
+  it('answers a compressed stream UNIMPLEMENTED (identity only) and a request that is not gRPC 415', async () => {
+    await start();
+    const session = http2Connect(`https://127.0.0.1:${port}`, { ca: identity.caCertPem });
+    const answer = (headers: Record<string, string>) =>
+      new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        const request = session.request({ ':method': 'POST', ':path': m.path, ...headers });
+        request.on('response', resolve);
+        request.on('error', reject);
+        request.end();
+      });
+    try {
+      expect(await answer({ 'content-type': 'application/grpc', 'grpc-encoding': 'gzip' })).toMatchObject({
+        ':status': 200,
+        'grpc-status': '12',
+        'grpc-message': 'grpc-encoding gzip is not supported',
+        'grpc-accept-encoding': 'identity',
+      });
+      expect(await answer({ 'content-type': 'text/plain' })).toMatchObject({ ':status': 415 });
+      expect(hub.channels).toHaveLength(0);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('ends every stream with UNAVAILABLE when it closes, and the connections with them', async () => {

@@ -3,6 +3,7 @@ import {
   createSecureServer,
   type Http2SecureServer,
   type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
@@ -10,6 +11,9 @@ import type { DataplaneHub } from '@meshtls/application';
 import { dataplaneStreamMethod } from '@meshtls/contracts';
 import { DataplaneCall, GRPC_CONTENT_TYPE, endWithStatus, type DataplaneLog } from './dataplane-call';
 import { GrpcCode } from './grpc-wire';
+
+/** For the errors of streams refused outright and of connections: their end is all that follows. */
+const ignore = (): void => undefined;
 
 /** How long `close` waits for connections to end after their streams were sent a status. */
 const CLOSE_GRACE_MS = 2_000;
@@ -88,37 +92,24 @@ export class DataplaneGrpcServer {
 
   /** The method's stream, or a status for anything else a client asks. */
   private route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    const path = headers[':path'] ?? '';
-    const contentType = headers['content-type'] ?? '';
-    const encoding = headers['grpc-encoding'];
-    if (headers[':method'] !== 'POST' || path !== dataplaneStreamMethod.path) {
-      stream.on('error', () => undefined);
-      return endWithStatus(stream, GrpcCode.Unimplemented, `no method ${path.slice(0, 200)} here`);
+    const refusal = refusalOf(headers);
+    if (refusal === undefined) {
+      new DataplaneCall(stream, this.hub, this.log).listen(this.options.helloTimeoutMs);
+      return;
     }
-    if (!contentType.startsWith(GRPC_CONTENT_TYPE)) {
-      stream.on('error', () => undefined);
+    stream.on('error', ignore);
+    if (refusal === 'not grpc') {
       if (!stream.destroyed) stream.respond({ ':status': 415 }, { endStream: true });
       return;
     }
-    if (encoding !== undefined && encoding !== 'identity') {
-      stream.on('error', () => undefined);
-      return endWithStatus(
-        stream,
-        GrpcCode.Unimplemented,
-        `grpc-encoding ${encoding.slice(0, 100)} is not supported`,
-        {
-          'grpc-accept-encoding': 'identity',
-        },
-      );
-    }
-    new DataplaneCall(stream, this.hub, this.log).listen(this.options.helloTimeoutMs);
+    endWithStatus(stream, GrpcCode.Unimplemented, refusal.message, refusal.trailers);
   }
 
   /** Follows a connection until it closes, pinging it after `keepalive.timeMs` of silence. */
   private track(session: ServerHttp2Session): void {
     this.sessions.add(session);
     // A connection's failures end its streams, each seen by its call; the connection itself is dropped.
-    session.on('error', () => undefined);
+    session.on('error', ignore);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const { timeMs, timeoutMs } = this.options.keepalive;
     const schedule = (): void => {
@@ -142,4 +133,21 @@ export class DataplaneGrpcServer {
       this.sessions.delete(session);
     });
   }
+}
+
+/** Why a request is not the dataplane stream: another method or encoding, or not gRPC at all (415). */
+function refusalOf(
+  headers: IncomingHttpHeaders,
+): { message: string; trailers?: OutgoingHttpHeaders } | 'not grpc' | undefined {
+  const path = headers[':path'] ?? '';
+  if (headers[':method'] !== 'POST' || path !== dataplaneStreamMethod.path)
+    return { message: `no method ${path.slice(0, 200)} here` };
+  if (!(headers['content-type'] ?? '').startsWith(GRPC_CONTENT_TYPE)) return 'not grpc';
+  const encoding = headers['grpc-encoding'];
+  if (encoding !== undefined && encoding !== 'identity')
+    return {
+      message: `grpc-encoding ${encoding.slice(0, 100)} is not supported`,
+      trailers: { 'grpc-accept-encoding': 'identity' },
+    };
+  return undefined;
 }
