@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineRequest, type RequestContract } from './contract';
 import { certificateFacts } from './certificate-facts.schema';
 import { issueReason } from './ca.contracts';
+import { schemaIssues } from './schema-issues';
 import { dataplaneClientMessage, type DataplaneClientMessage } from './dataplane-client.messages';
 import { dataplaneServerMessage, type DataplaneServerMessage } from './dataplane-server.messages';
 
@@ -76,8 +77,7 @@ export function dataplaneServerMessageProblem(message: DataplaneServerMessage): 
 
 /** Zod's issues as a reason: the paths and zod's messages (at most three), never a value. */
 function schemaProblem(error: z.ZodError): string {
-  const issues = error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  return `does not match its schema (${issues.slice(0, 3).join('; ')}${issues.length > 3 ? '; …' : ''})`;
+  return `does not match its schema (${schemaIssues(error, 3)})`;
 }
 
 /**

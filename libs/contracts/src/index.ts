@@ -1,5 +1,6 @@
 // Defining a bus contract and the types read off one.
 export { defineRequest, defineEvent, replyEnvelope } from './contract';
+export { schemaIssues } from './schema-issues';
 export type {
   RequestContract,
   EventContract,

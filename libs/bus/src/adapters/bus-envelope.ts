@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EventContract, ReplyEnvelope, RequestContract } from '@meshtls/contracts';
-import { replyEnvelope } from '@meshtls/contracts';
+import { replyEnvelope, schemaIssues } from '@meshtls/contracts';
 import { InvalidMessageError, MeshError, RemoteError } from '@meshtls/util';
 
 /** Told about a failure the other side never hears of: a handler's unexpected error, a bad event. */
@@ -14,8 +14,9 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, subject: string, 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   // Paths and zod's messages only: a payload may hold secret material, so no value is ever quoted.
-  const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new InvalidMessageError(`${subject}: ${what} does not match its schema (${issues})`);
+  throw new InvalidMessageError(
+    `${subject}: ${what} does not match its schema (${schemaIssues(result.error)})`,
+  );
 }
 
 function parseJson(wire: string, subject: string, what: string): unknown {
